@@ -1,0 +1,60 @@
+# StepWise: two commands. `make run` serves the demo; `make test` runs the whole suite.
+# Needs Python 3.11+ and Node/npm (Bootstrap is installed from npm and served by the app).
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SIZE ?= large
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev assets lint format bench check-python clean
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "StepWise needs Node.js and npm (for Bootstrap)."; exit 1; }
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+install-dev: $(VENV)/.installed-dev node_modules/.installed
+assets: node_modules/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-dev
+	$(BIN)/python -m benchmarks.run --size $(SIZE)
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis

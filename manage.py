@@ -1,0 +1,22 @@
+#!/usr/bin/env python
+"""Django's command-line utility for StepWise."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # Bad configuration is an operator's problem to fix, not a programmer's traceback.
+        sys.stderr.write(f"StepWise configuration error: {error}\n")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

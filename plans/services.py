@@ -1,0 +1,586 @@
+"""Writes on the plan side. Views, admin, tasks and commands all call these; nothing else writes.
+
+Each function is atomic and refuses an illegal change with one `DomainError`. Prescriptions come
+only from `plans.engine`; this module turns its answers into rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from plans import engine
+from plans.models import (
+    Alert,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    RedFlag,
+    SessionLog,
+)
+from recovery.audit import audit
+from recovery.errors import DomainError
+from recovery.models import (
+    Activity,
+    Clearance,
+    ClearanceStatus,
+    PatientProfile,
+    User,
+    activities_for_stage,
+)
+from recovery.services import clearance_record_event, require_assigned_clinician, require_reason
+
+logger = logging.getLogger(__name__)
+
+
+def patient_today(patient: PatientProfile, now: datetime | None = None) -> date:
+    """Today's date on the patient's own clock: weeks and 'not in the future' follow it."""
+    return patient.local_date(now or timezone.now())
+
+
+def _rules_or_error(rules: engine.Rules | dict) -> engine.Rules:
+    if isinstance(rules, engine.Rules):
+        return rules
+    try:
+        return engine.Rules(**rules)
+    except ValueError as error:
+        field = next((name for name in rules if str(error).startswith(name)), None)
+        raise DomainError(str(error), field=field) from None
+
+
+def _lock_plan(plan: Plan | int) -> Plan:
+    pk = plan.pk if isinstance(plan, Plan) else plan
+    return Plan.objects.select_for_update().select_related("patient").get(pk=pk)
+
+
+# --- clearance ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clearance_approve(
+    *,
+    clearance: Clearance,
+    actor: User,
+    rules: engine.Rules | dict,
+    max_stage: int,
+    allowed_activities: Iterable[str],
+    restrictions: str = "",
+    start_date: date,
+    today: date,
+    override_reason: str = "",
+) -> Plan:
+    """Approve exercise clearance and start the plan with week 1 prescribed.
+
+    Before procedure date + the treatment type's minimum days, approval needs a written override.
+    """
+    clearance = (
+        Clearance.objects.select_for_update()
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.PENDING:
+        raise DomainError(
+            "Only a pending clearance can be approved; this one is "
+            f"{clearance.get_status_display().lower()}."
+        )
+    rules = _rules_or_error(rules)
+    if not 1 <= int(max_stage) <= 4:
+        raise DomainError("The highest stage must be between 1 and 4.", field="max_stage")
+    activities = list(dict.fromkeys(allowed_activities))
+    unknown = [a for a in activities if a not in Activity.values]
+    if unknown:
+        raise DomainError(f"Unknown activity: {', '.join(unknown)}.", field="allowed_activities")
+    beyond = [a for a in activities if a not in activities_for_stage(int(max_stage))]
+    if beyond:
+        raise DomainError(
+            "These activities belong to a higher stage than the one allowed: "
+            + ", ".join(Activity(a).label for a in beyond)
+            + ".",
+            field="allowed_activities",
+        )
+    if not activities:
+        raise DomainError("Allow at least one activity.", field="allowed_activities")
+    if start_date < today:
+        raise DomainError("The plan cannot start in the past.", field="start_date")
+    earliest = clearance.treatment.earliest_clearance
+    override_reason = (override_reason or "").strip()
+    if today < earliest:
+        override_reason = require_reason(
+            override_reason,
+            field="override_reason",
+            what=(
+                f"an override reason (the usual minimum for "
+                f"{clearance.treatment.treatment_type.name} is reached on {earliest:%-d %B %Y})"
+            ),
+        )
+    # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
+    Plan.objects.filter(patient=clearance.patient, status=PlanStatus.PAUSED).update(
+        status=PlanStatus.COMPLETED, ended_at=timezone.now()
+    )
+    if Plan.objects.filter(patient=clearance.patient, status=PlanStatus.ACTIVE).exists():
+        raise DomainError("This patient already has an active plan.")
+
+    clearance.status = ClearanceStatus.APPROVED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.override_reason = override_reason
+    clearance.allowed_activities = activities
+    clearance.max_stage = int(max_stage)
+    clearance.restrictions = restrictions.strip()
+    clearance.start_date = start_date
+    for name in (
+        "start_minutes",
+        "min_increment",
+        "max_increment",
+        "target_minutes",
+        "sessions_per_week",
+    ):
+        setattr(clearance, name, getattr(rules, name))
+    clearance.save()
+    clearance_record_event(
+        clearance=clearance,
+        actor=actor,
+        from_status=ClearanceStatus.PENDING,
+        reason=override_reason and f"Override: {override_reason}",
+    )
+    return _plan_start(
+        patient=clearance.patient,
+        clearance=clearance,
+        rules=rules,
+        stage=clearance.max_stage,
+        activities=activities,
+        start_date=start_date,
+    )
+
+
+def _plan_start(
+    *,
+    patient: PatientProfile,
+    clearance: Clearance,
+    rules: engine.Rules,
+    stage: int,
+    activities: list[str],
+    start_date: date,
+    restarted_from: Plan | None = None,
+) -> Plan:
+    plan = Plan.objects.create(
+        patient=patient,
+        clearance=clearance,
+        restarted_from=restarted_from,
+        start_date=start_date,
+        stage=stage,
+        allowed_activities=activities,
+        start_minutes=rules.start_minutes,
+        min_increment=rules.min_increment,
+        max_increment=rules.max_increment,
+        target_minutes=rules.target_minutes,
+        sessions_per_week=rules.sessions_per_week,
+    )
+    first = engine.next_week(rules, [])
+    _week_create(plan, first)
+    return plan
+
+
+@transaction.atomic
+def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
+    """Withdraw an approval: the plan pauses at once and no reminders go out."""
+    clearance = Clearance.objects.select_for_update().select_related("patient").get(pk=clearance.pk)
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.APPROVED:
+        raise DomainError("Only an approved clearance can be revoked.")
+    reason = require_reason(reason)
+    clearance.status = ClearanceStatus.REVOKED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.decision_reason = reason
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    clearance_record_event(
+        clearance=clearance, actor=actor, from_status=ClearanceStatus.APPROVED, reason=reason
+    )
+    for plan in Plan.objects.select_for_update().filter(
+        clearance=clearance, status=PlanStatus.ACTIVE
+    ):
+        _pause(plan, reason=f"Clearance withdrawn by your care team: {reason}", actor=actor)
+    return clearance
+
+
+# --- weeks ---------------------------------------------------------------------------------------
+
+
+def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
+    return PlanWeek.objects.create(
+        plan=plan,
+        week=prescription.week,
+        minutes=prescription.minutes,
+        sessions_per_week=prescription.sessions_per_week,
+        decision=prescription.decision.value,
+        reason=prescription.reason,
+    )
+
+
+def _summaries_by_week(plan: Plan, first_week: int, last_week: int) -> dict[int, list]:
+    rows = SessionLog.objects.filter(
+        plan=plan, week__gte=first_week, week__lte=last_week
+    ).values_list("week", "minutes", "pain", "pain_lasted_hours", "sharp_pain", "red_flags")
+    by_week: dict[int, list] = defaultdict(list)
+    for week, minutes, pain, lasted, sharp, flags in rows:
+        by_week[week].append(
+            engine.SessionSummary(
+                minutes=minutes,
+                pain=pain,
+                pain_lasted_hours=float(lasted),
+                sharp_pain=sharp,
+                red_flags=frozenset(flags or ()),
+            )
+        )
+    return by_week
+
+
+def _history(
+    prescribed: dict[int, int], sessions: dict[int, list], through: int
+) -> list[engine.WeekLog]:
+    """Week logs 1..through, from each week's prescribed minutes and the sessions loaded for it.
+
+    The engine decides the week after `w` from `w` alone (and the number of weeks before it), so
+    callers load sessions only for the weeks still to be decided: a three-year plan costs the
+    same to close as a new one.
+    """
+    return [
+        engine.WeekLog(prescribed_minutes=prescribed[k], sessions=tuple(sessions.get(k, ())))
+        for k in range(1, through + 1)
+    ]
+
+
+def closed_week_count(plan: Plan, today: date) -> int:
+    """A week is closed once its last day has passed: week k closes when today >= start + 7k."""
+    return max(0, (today - plan.start_date).days // 7)
+
+
+@transaction.atomic
+def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
+    """Turn every closed week of an active plan into the next week's PlanWeek. Idempotent.
+
+    The plan row is locked, so two callers at once (the dashboard and the reminder job) produce
+    one PlanWeek per week; the unique (plan, week) constraint backs that up. A STOP pauses the plan.
+    """
+    plan = _lock_plan(plan)
+    if plan.status != PlanStatus.ACTIVE:
+        return []
+    closed = closed_week_count(plan, today)
+    rules = plan.rules()
+    prescribed = dict(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes"))
+    if not prescribed:
+        first = _week_create(plan, engine.next_week(rules, []))
+        prescribed[first.week] = first.minutes
+    decided = max(prescribed)
+    created: list[PlanWeek] = []
+    sessions = _summaries_by_week(plan, decided, closed) if closed >= decided else {}
+    for k in range(decided, closed + 1):
+        prescription = engine.next_week(rules, _history(prescribed, sessions, through=k))
+        week = _week_create(plan, prescription)
+        prescribed[week.week] = week.minutes
+        created.append(week)
+        if prescription.decision == engine.Decision.STOP:
+            _pause(plan, reason=prescription.reason, actor=None)
+            break
+    return created
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedSession:
+    log: SessionLog
+    created: bool
+    alert: Alert | None
+
+
+def _validate_session(
+    plan: Plan,
+    *,
+    day: date,
+    today: date,
+    activity: str,
+    minutes: int,
+    pain,
+    lasted,
+    exertion,
+    flags,
+) -> None:
+    if day > today:
+        raise DomainError("The date cannot be in the future.", field="date")
+    if day < plan.start_date:
+        raise DomainError(
+            f"Your plan started on {plan.start_date:%-d %B %Y}; pick that day or later.",
+            field="date",
+        )
+    if activity not in plan.allowed_activities:
+        raise DomainError("That activity is not part of your plan yet.", field="activity")
+    if not 1 <= minutes <= 300:
+        raise DomainError("Minutes must be between 1 and 300.", field="minutes")
+    if pain is not None and not 0 <= pain <= 10:
+        raise DomainError("Pain must be between 0 and 10.", field="pain")
+    if not Decimal(0) <= lasted <= Decimal(72):
+        raise DomainError("Hours of pain must be between 0 and 72.", field="pain_lasted_hours")
+    if exertion is not None and not 6 <= exertion <= 20:
+        raise DomainError("Effort must be between 6 and 20.", field="exertion")
+    unknown = set(flags) - set(RedFlag.values)
+    if unknown:
+        raise DomainError("Unknown warning sign.", field="red_flags")
+
+
+def session_log_create(
+    *,
+    patient: PatientProfile,
+    day: date,
+    activity: str,
+    minutes: int,
+    pain: int | None = None,
+    pain_lasted_hours: Decimal | float = 0,
+    sharp_pain: bool = False,
+    red_flags: Iterable[str] = (),
+    exertion: int | None = None,
+    notes: str = "",
+    submission_token: UUID | None = None,
+    now: datetime | None = None,
+) -> LoggedSession:
+    """Save one session of the patient's active plan.
+
+    A red flag pauses the plan, prescribes STOP for the coming week and creates an Alert, all in
+    the same transaction; the clinician's e-mail is queued only after it commits. The same
+    `submission_token` twice (a double click, a resubmitted form) returns the first session.
+    """
+    now = now or timezone.now()
+    today = patient_today(patient, now)
+    flags = sorted(set(red_flags))
+    lasted = Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
+    with transaction.atomic():
+        plan = (
+            Plan.objects.select_for_update()
+            .select_related("patient")
+            .filter(patient=patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+            .first()
+        )
+        if plan is None:
+            raise DomainError("You do not have an exercise plan yet.")
+        if submission_token is not None:
+            existing = SessionLog.objects.filter(
+                plan=plan, submission_token=submission_token
+            ).first()
+            if existing is not None:
+                return LoggedSession(
+                    existing, created=False, alert=getattr(existing, "alert", None)
+                )
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(
+                "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
+            )
+        _validate_session(
+            plan,
+            day=day,
+            today=today,
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            lasted=lasted,
+            exertion=exertion,
+            flags=flags,
+        )
+        plan_close_weeks(plan=plan, today=today)
+        plan.refresh_from_db(fields=["status"])
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(
+                "Your plan was paused by your care team, so sessions cannot be logged."
+            )
+        log = SessionLog.objects.create(
+            plan=plan,
+            date=day,
+            week=plan.week_of(day),
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            pain_lasted_hours=lasted,
+            sharp_pain=sharp_pain,
+            red_flags=flags,
+            exertion=exertion,
+            notes=notes.strip(),
+            **({"submission_token": submission_token} if submission_token else {}),
+        )
+        alert = None
+        if flags:
+            alert = _red_flag(plan, log, today=today)
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return LoggedSession(log, created=True, alert=alert)
+
+
+def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
+    tier = engine.red_flag_tier(log.red_flags)
+    alert = Alert.objects.create(
+        plan=plan, patient=plan.patient, session_log=log, tier=tier, flags=list(log.red_flags)
+    )
+    # The engine stops at any red flag whatever else the week holds: prescribe STOP for the week
+    # after the current one now, instead of waiting for the week to close.
+    prescribed = dict(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes"))
+    current = max(prescribed)
+    history = _history(prescribed, _summaries_by_week(plan, current, current), through=current)
+    _week_create(plan, engine.next_week(plan.rules(), history))
+    _pause(plan, reason=f"Warning sign reported on {log.date:%-d %B %Y}.", actor=None)
+    audit("alert_created", obj=alert, patient=plan.patient, tier=tier)
+    return alert
+
+
+def _queue_alert(alert_id: int) -> None:
+    """Hand the alert e-mail to Celery once the log has committed.
+
+    The Alert row is already saved; if the broker is down the periodic outbox pass sends it later.
+    """
+    from plans.tasks import deliver_alert
+
+    def send() -> None:
+        try:
+            deliver_alert.delay(alert_id)
+        except Exception:  # broker down: the row is the truth, the outbox pass retries
+            logger.warning("Alert %s not queued; the outbox pass will deliver it.", alert_id)
+
+    transaction.on_commit(send)
+
+
+# --- plan control ----------------------------------------------------------------------------
+
+
+def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
+    plan.status = PlanStatus.PAUSED
+    plan.pause_reason = reason
+    plan.paused_at = timezone.now()
+    plan.save(update_fields=["status", "pause_reason", "paused_at"])
+    audit("plan_pause", actor=actor, obj=plan, patient=plan.patient)
+
+
+@transaction.atomic
+def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
+    plan = _lock_plan(plan)
+    require_assigned_clinician(plan.patient, actor)
+    if plan.status != PlanStatus.ACTIVE:
+        raise DomainError("Only an active plan can be paused.")
+    _pause(plan, reason=require_reason(reason), actor=actor)
+    return plan
+
+
+@transaction.atomic
+def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> Plan:
+    """Resume a paused plan as a new history from week 1 at the clinician's restart minutes."""
+    plan = _lock_plan(plan)
+    require_assigned_clinician(plan.patient, actor)
+    if plan.status != PlanStatus.PAUSED:
+        raise DomainError("Only a paused plan can be resumed.")
+    clearance = Clearance.objects.select_for_update().get(pk=plan.clearance_id)
+    if clearance.status != ClearanceStatus.APPROVED:
+        raise DomainError("Clearance was withdrawn; approve a new clearance to restart exercise.")
+    try:
+        rules = engine.Rules(
+            start_minutes=start_minutes,
+            min_increment=plan.min_increment,
+            max_increment=plan.max_increment,
+            target_minutes=max(plan.target_minutes, start_minutes),
+            sessions_per_week=plan.sessions_per_week,
+        )
+    except ValueError as error:
+        raise DomainError(str(error), field="start_minutes") from None
+    plan.status = PlanStatus.COMPLETED
+    plan.ended_at = timezone.now()
+    plan.save(update_fields=["status", "ended_at"])
+    Alert.objects.filter(plan=plan, acknowledged_at__isnull=True).update(
+        acknowledged_by=actor, acknowledged_at=timezone.now()
+    )
+    new_plan = _plan_start(
+        patient=plan.patient,
+        clearance=clearance,
+        rules=rules,
+        stage=plan.stage,
+        activities=list(plan.allowed_activities),
+        start_date=today,
+        restarted_from=plan,
+    )
+    audit(
+        "plan_resume", actor=actor, obj=new_plan, patient=plan.patient, start_minutes=start_minutes
+    )
+    return new_plan
+
+
+@transaction.atomic
+def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) -> Plan:
+    """Change the limits of a running plan. Weeks already prescribed keep their numbers."""
+    plan = _lock_plan(plan)
+    require_assigned_clinician(plan.patient, actor)
+    if plan.status == PlanStatus.COMPLETED:
+        raise DomainError("This plan has ended; its rules can no longer change.")
+    rules = _rules_or_error(rules)
+    before = plan.rules()
+    for name in (
+        "start_minutes",
+        "min_increment",
+        "max_increment",
+        "target_minutes",
+        "sessions_per_week",
+    ):
+        setattr(plan, name, getattr(rules, name))
+    plan.save()
+    audit(
+        "plan_update_rules",
+        actor=actor,
+        obj=plan,
+        patient=plan.patient,
+        before=before.__dict__,
+        after=rules.__dict__,
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_set_stage(*, plan: Plan, actor: User, stage: int, signed_off: bool = False) -> Plan:
+    """Raise or lower the patient's allowed stage. Stage 4 needs an explicit clinician sign-off."""
+    plan = _lock_plan(plan)
+    require_assigned_clinician(plan.patient, actor)
+    if plan.status == PlanStatus.COMPLETED:
+        raise DomainError("This plan has ended; its stage can no longer change.")
+    if not 1 <= stage <= 4:
+        raise DomainError("The stage must be between 1 and 4.", field="stage")
+    if stage == 4 and not signed_off:
+        raise DomainError(
+            "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off.",
+            field="signed_off",
+        )
+    before = plan.stage
+    plan.stage = stage
+    allowed = set(activities_for_stage(stage))
+    # Lowering the stage removes activities above it; raising it adds none by itself.
+    plan.allowed_activities = [a for a in plan.allowed_activities if a in allowed]
+    if not plan.allowed_activities:
+        plan.allowed_activities = [Activity.WALKING.value]
+    plan.save(update_fields=["stage", "allowed_activities"])
+    audit("plan_set_stage", actor=actor, obj=plan, patient=plan.patient, before=before, after=stage)
+    return plan
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
+    alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
+    require_assigned_clinician(alert.patient, actor)
+    if alert.acknowledged_at is not None:
+        raise DomainError("This alert was already acknowledged.")
+    alert.acknowledged_by = actor
+    alert.acknowledged_at = timezone.now()
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    audit("alert_acknowledge", actor=actor, obj=alert, patient=alert.patient)
+    return alert

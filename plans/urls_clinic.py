@@ -1,0 +1,14 @@
+from django.urls import path
+
+from plans import views_clinic as views
+
+app_name = "clinic"
+
+urlpatterns = [
+    path("", views.triage, name="triage"),
+    path("patients/new/", views.enrol, name="enrol"),
+    path("patients/<int:patient_id>/", views.patient, name="patient"),
+    path("patients/<int:patient_id>/clearance/", views.clearance, name="clearance"),
+    path("patients/<int:patient_id>/plan/", views.plan_action, name="plan_action"),
+    path("alerts/<int:alert_id>/acknowledge/", views.alert_ack, name="alert_ack"),
+]

@@ -1,0 +1,41 @@
+"""The default treatment types of DESIGN.md §1 (staff edit them in admin afterwards).
+
+Where sources disagree the more cautious value is used. Swimming is not offered by default after
+surgery or a minimally invasive procedure until the clinician says the wound has healed.
+Used by a data migration, `seed_demo` and the tests (transactional tests flush migration data).
+"""
+
+# name, category, min days, start, min step, max step, target, sessions/week, max stage
+DEFAULT_TREATMENT_TYPES = [
+    ("Physical therapy / conservative care", "conservative", 0, 15, 5, 10, 45, 5, 2),
+    ("Epidural steroid injection", "injection", 2, 15, 5, 10, 45, 5, 2),
+    ("Radiofrequency ablation", "injection", 2, 15, 5, 10, 45, 5, 2),
+    ("Microdiscectomy / endoscopic discectomy", "minimally_invasive", 14, 10, 5, 10, 40, 5, 1),
+    ("Laminectomy", "surgical", 14, 10, 5, 10, 40, 5, 1),
+    ("Lumbar fusion", "surgical", 14, 10, 5, 5, 30, 5, 1),
+    ("Cervical fusion (ACDF)", "surgical", 14, 10, 5, 5, 30, 5, 1),
+    ("Disc replacement", "surgical", 14, 10, 5, 5, 30, 5, 1),
+]
+
+
+def load_treatment_types(model) -> None:
+    """Create the defaults that do not exist yet; never overwrite a staff member's edits."""
+    for name, category, days, start, step_min, step_max, target, sessions, stage in (
+        DEFAULT_TREATMENT_TYPES
+    ):
+        model.objects.get_or_create(
+            name=name,
+            defaults={
+                "category": category,
+                "min_days_to_clearance": days,
+                "default_start_minutes": start,
+                "default_min_increment": step_min,
+                "default_max_increment": step_max,
+                "default_target_minutes": target,
+                "default_sessions_per_week": sessions,
+                "default_max_stage": stage,
+                "contraindicated_activities": (
+                    [] if category in {"conservative", "injection"} else ["water"]
+                ),
+            },
+        )

@@ -1,0 +1,39 @@
+"""One small function per e-mail. Contexts are plain data; no diagnosis, symptom or pain leaves.
+
+Each e-mail is three templates: emails/<name>.subject.txt, emails/<name>.txt, emails/<name>.html.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def build_email(
+    name: str, context: dict, to: list[str], headers: dict | None = None
+) -> EmailMultiAlternatives:
+    context = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        **context,
+    }
+    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{name}.txt", context),
+        to=to,
+        headers=headers or {},
+    )
+    message.attach_alternative(render_to_string(f"emails/{name}.html", context), "text/html")
+    return message
+
+
+def enrolment_email(
+    *, first_name: str, username: str, email: str, link: str
+) -> EmailMultiAlternatives:
+    return build_email(
+        "enrolment",
+        {"first_name": first_name, "username": username, "link": link},
+        to=[email],
+    )

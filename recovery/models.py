@@ -1,0 +1,441 @@
+"""People and clinical status: who someone is, what treatment they had, whether they may exercise.
+
+`recovery` never imports the `plans` app. The one exception is `plans.engine`, a pure module with
+no project imports, whose bounds for a plan's rules are the single source of those numbers.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from plans import engine
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CLINICIAN = "clinician", "Clinician"
+    STAFF = "staff", "Staff"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            # One account per address (case-insensitive); blank addresses are allowed for staff.
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
+            ),
+        ]
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == Role.PATIENT
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == Role.CLINICIAN
+
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ClinicianProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinician_profile"
+    )
+    title = models.CharField(max_length=60, blank=True, help_text="e.g. Physiotherapist, MD")
+
+    def __str__(self) -> str:
+        return self.user.display_name()
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class PatientProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_profile"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="patients",
+        limit_choices_to={"role": Role.CLINICIAN},
+    )
+    timezone = models.CharField(max_length=64, default="America/New_York")
+    reminder_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    reminder_hour = models.PositiveSmallIntegerField(default=9)
+    reminders_enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_weekday__gte=0, reminder_weekday__lte=6),
+                name="patient_reminder_weekday_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_hour__gte=0, reminder_hour__lte=23),
+                name="patient_reminder_hour_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.display_name()
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def local_date(self, moment) -> date:
+        """The patient's calendar date at an aware moment: weeks follow the patient's clock."""
+        return moment.astimezone(self.tz).date()
+
+
+class Category(models.TextChoices):
+    CONSERVATIVE = "conservative", "Conservative care"
+    INJECTION = "injection", "Injection"
+    MINIMALLY_INVASIVE = "minimally_invasive", "Minimally invasive"
+    SURGICAL = "surgical", "Surgical"
+
+
+class Activity(models.TextChoices):
+    """Cardio activities a session can be logged for, each with the lowest stage it belongs to."""
+
+    WALKING = "walking", "Walking"
+    WATER = "water", "Swimming or water exercise"
+    RECUMBENT_BIKE = "recumbent_bike", "Recumbent cycling"
+    STATIONARY_BIKE = "stationary_bike", "Stationary cycling"
+    ELLIPTICAL = "elliptical", "Elliptical trainer"
+    RUNNING = "running", "Running"
+
+
+ACTIVITY_MIN_STAGE = {
+    Activity.WALKING: 1,
+    Activity.WATER: 2,
+    Activity.RECUMBENT_BIKE: 2,
+    Activity.STATIONARY_BIKE: 2,
+    Activity.ELLIPTICAL: 3,
+    Activity.RUNNING: 4,
+}
+
+
+def activities_for_stage(stage: int) -> list[str]:
+    return [str(a) for a, lowest in ACTIVITY_MIN_STAGE.items() if lowest <= stage]
+
+
+def rules_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The engine's bounds for a plan's rules, enforced by the database as well."""
+    e = engine
+    return [
+        models.CheckConstraint(
+            condition=Q(
+                start_minutes__gte=e.START_MINUTES_MIN, start_minutes__lte=e.START_MINUTES_MAX
+            ),
+            name=f"{prefix}_start_minutes_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(
+                min_increment__gte=e.INCREMENT_MIN,
+                min_increment__lte=models.F("max_increment"),
+                max_increment__lte=e.INCREMENT_MAX,
+            ),
+            name=f"{prefix}_increment_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(
+                target_minutes__gte=models.F("start_minutes"),
+                target_minutes__lte=e.TARGET_MINUTES_MAX,
+            ),
+            name=f"{prefix}_target_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(
+                sessions_per_week__gte=e.SESSIONS_MIN, sessions_per_week__lte=e.SESSIONS_MAX
+            ),
+            name=f"{prefix}_sessions_range",
+        ),
+    ]
+
+
+class RulesFields(models.Model):
+    """The five numbers the plan engine needs. Subclasses add `rules_constraints(...)`."""
+
+    start_minutes = models.PositiveSmallIntegerField()
+    min_increment = models.PositiveSmallIntegerField()
+    max_increment = models.PositiveSmallIntegerField()
+    target_minutes = models.PositiveSmallIntegerField()
+    sessions_per_week = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def rules(self) -> engine.Rules:
+        return engine.Rules(
+            start_minutes=self.start_minutes,
+            min_increment=self.min_increment,
+            max_increment=self.max_increment,
+            target_minutes=self.target_minutes,
+            sessions_per_week=self.sessions_per_week,
+        )
+
+
+class TreatmentType(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    min_days_to_clearance = models.PositiveSmallIntegerField(
+        help_text="Days after the procedure before exercise clearance may be approved."
+    )
+    default_start_minutes = models.PositiveSmallIntegerField(default=15)
+    default_min_increment = models.PositiveSmallIntegerField(default=5)
+    default_max_increment = models.PositiveSmallIntegerField(default=10)
+    default_target_minutes = models.PositiveSmallIntegerField(default=45)
+    default_sessions_per_week = models.PositiveSmallIntegerField(default=5)
+    default_max_stage = models.PositiveSmallIntegerField(default=1)
+    contraindicated_activities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Activities not offered until a clinician allows them (e.g. swimming before a "
+        "surgical wound has healed).",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="treatment_type_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    default_start_minutes__gte=engine.START_MINUTES_MIN,
+                    default_start_minutes__lte=engine.START_MINUTES_MAX,
+                ),
+                name="treatment_type_start_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    default_min_increment__gte=engine.INCREMENT_MIN,
+                    default_min_increment__lte=models.F("default_max_increment"),
+                    default_max_increment__lte=engine.INCREMENT_MAX,
+                ),
+                name="treatment_type_increment_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    default_target_minutes__gte=models.F("default_start_minutes"),
+                    default_target_minutes__lte=engine.TARGET_MINUTES_MAX,
+                ),
+                name="treatment_type_target_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    default_sessions_per_week__gte=engine.SESSIONS_MIN,
+                    default_sessions_per_week__lte=engine.SESSIONS_MAX,
+                ),
+                name="treatment_type_sessions_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_max_stage__gte=1, default_max_stage__lte=4),
+                name="treatment_type_stage_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def default_rules(self) -> engine.Rules:
+        return engine.Rules(
+            start_minutes=self.default_start_minutes,
+            min_increment=self.default_min_increment,
+            max_increment=self.default_max_increment,
+            target_minutes=self.default_target_minutes,
+            sessions_per_week=self.default_sessions_per_week,
+        )
+
+    def default_activities(self) -> list[str]:
+        blocked = set(self.contraindicated_activities or [])
+        return [a for a in activities_for_stage(self.default_max_stage) if a not in blocked]
+
+
+class Treatment(models.Model):
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="treatments")
+    treatment_type = models.ForeignKey(TreatmentType, on_delete=models.PROTECT, related_name="+")
+    procedure_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-procedure_date"]
+
+    def __str__(self) -> str:
+        return f"{self.treatment_type} on {self.procedure_date:%Y-%m-%d}"
+
+    @property
+    def earliest_clearance(self) -> date:
+        return self.procedure_date + timedelta(days=self.treatment_type.min_days_to_clearance)
+
+
+class ClearanceStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    REVOKED = "revoked", "Revoked"
+
+
+class Clearance(RulesFields):
+    """A clinician's decision that a patient may exercise, and within which limits.
+
+    An approved clearance is never edited in place: changes to the running plan are made on the
+    plan (and audited); a new decision about clearance is a new Clearance with its own events.
+    """
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="clearances")
+    treatment = models.ForeignKey(Treatment, on_delete=models.PROTECT, related_name="clearances")
+    status = models.CharField(
+        max_length=16, choices=ClearanceStatus.choices, default=ClearanceStatus.PENDING
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True)
+    allowed_activities = models.JSONField(default=list, blank=True)
+    max_stage = models.PositiveSmallIntegerField(default=1)
+    restrictions = models.TextField(blank=True, help_text="Shown to the patient.")
+    start_date = models.DateField(null=True, blank=True)
+    # Rules are empty until approval.
+    start_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_increment = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_increment = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    sessions_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            *rules_constraints("clearance"),
+            models.CheckConstraint(
+                condition=Q(status__in=ClearanceStatus.values), name="clearance_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_stage__gte=1, max_stage__lte=4), name="clearance_stage_range"
+            ),
+            # An approved clearance carries its rules, a decider and a start date.
+            models.CheckConstraint(
+                condition=~Q(status=ClearanceStatus.APPROVED)
+                | Q(
+                    start_minutes__isnull=False,
+                    min_increment__isnull=False,
+                    max_increment__isnull=False,
+                    target_minutes__isnull=False,
+                    sessions_per_week__isnull=False,
+                    decided_by__isnull=False,
+                    start_date__isnull=False,
+                ),
+                name="clearance_approved_complete",
+            ),
+            # At most one open (pending or approved) clearance per patient.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED]),
+                name="clearance_one_open_per_patient",
+            ),
+        ]
+        indexes = [
+            # Triage lists pending clearances of a clinician's patients.
+            models.Index(
+                fields=["status", "requested_at"],
+                name="clearance_pending_idx",
+                condition=Q(status=ClearanceStatus.PENDING),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Clearance for {self.patient} ({self.get_status_display()})"
+
+
+class ClearanceEvent(models.Model):
+    """Append-only audit trail of a clearance: written by services, never updated or deleted."""
+
+    clearance = models.ForeignKey(Clearance, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Clearance events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Clearance events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did or saw what, from where. Never holds free-text health notes."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient = models.ForeignKey(
+        PatientProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=16, default="ok")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient", "-at"], name="audit_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -1,0 +1,197 @@
+"""Writes on the people side: enrolling a patient and the clearance decisions that need no plan.
+
+Approval and revocation change a plan as well, so they live in `plans.services` (the layer above);
+both sides record transitions through `clearance_record_event` here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recovery.audit import audit
+from recovery.errors import DomainError
+from recovery.models import (
+    Category,
+    Clearance,
+    ClearanceEvent,
+    ClearanceStatus,
+    PatientProfile,
+    Role,
+    Treatment,
+    TreatmentType,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+REASON_MIN_LENGTH = 10
+
+
+def clearance_record_event(
+    *, clearance: Clearance, actor: User | None, from_status: str, reason: str = ""
+) -> ClearanceEvent:
+    event = ClearanceEvent.objects.create(
+        clearance=clearance,
+        actor=actor,
+        from_status=from_status,
+        to_status=clearance.status,
+        reason=reason,
+    )
+    audit(
+        f"clearance_{clearance.status}",
+        actor=actor,
+        obj=clearance,
+        patient=clearance.patient,
+        from_status=from_status,
+    )
+    return event
+
+
+def require_assigned_clinician(patient: PatientProfile, actor: User) -> None:
+    if actor.role != Role.CLINICIAN or patient.clinician_id != actor.pk:
+        raise DomainError("Only the patient's assigned clinician can decide on clearance.")
+
+
+def require_reason(reason: str, *, field: str = "reason", what: str = "a reason") -> str:
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN_LENGTH:
+        raise DomainError(
+            f"Please write {what} of at least {REASON_MIN_LENGTH} characters.", field=field
+        )
+    return reason
+
+
+@transaction.atomic
+def clearance_request(
+    *, patient: PatientProfile, treatment: Treatment, actor: User | None
+) -> Clearance:
+    """Open a pending clearance. A patient has at most one open clearance at a time."""
+    if treatment.patient_id != patient.pk:
+        raise DomainError("That treatment belongs to another patient.")
+    if Clearance.objects.filter(
+        patient=patient, status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED]
+    ).exists():
+        raise DomainError("This patient already has an open clearance.")
+    try:
+        with transaction.atomic():
+            clearance = Clearance.objects.create(patient=patient, treatment=treatment)
+    except IntegrityError:
+        raise DomainError("This patient already has an open clearance.") from None
+    clearance_record_event(clearance=clearance, actor=actor, from_status="", reason="")
+    return clearance
+
+
+@transaction.atomic
+def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
+    clearance = Clearance.objects.select_for_update().select_related("patient").get(pk=clearance.pk)
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.PENDING:
+        status = clearance.get_status_display().lower()
+        raise DomainError(f"Only a pending clearance can be declined; this one is {status}.")
+    reason = require_reason(reason)
+    clearance.status = ClearanceStatus.DECLINED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.decision_reason = reason
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    clearance_record_event(
+        clearance=clearance, actor=actor, from_status=ClearanceStatus.PENDING, reason=reason
+    )
+    return clearance
+
+
+def _username_from_email(email: str) -> str:
+    base = re.sub(r"[^a-z0-9.@+_-]", "", email.lower())[:140] or "patient"
+    candidate, n = base, 1
+    while User.objects.filter(username=candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+@transaction.atomic
+def patient_enrol(
+    *,
+    clinician: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    treatment_type: TreatmentType,
+    procedure_date: date,
+    planned: bool = False,
+    timezone_name: str = "America/New_York",
+    today: date,
+) -> PatientProfile:
+    """Create a patient account without a usable password, with a treatment and a pending clearance.
+
+    The patient chooses a password through a one-time link e-mailed after the transaction commits.
+    """
+    if clinician.role != Role.CLINICIAN:
+        raise DomainError("Only a clinician can enrol a patient.")
+    email = email.strip()
+    if not email:
+        raise DomainError("Please give the patient's e-mail address.", field="email")
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError("An account with this e-mail address already exists.", field="email")
+    if not planned and procedure_date > today:
+        raise DomainError(
+            "A procedure that has already happened cannot be in the future. "
+            "Tick 'planned procedure' for one that is still to come.",
+            field="procedure_date",
+        )
+    if not treatment_type.active:
+        raise DomainError("That treatment type is no longer offered.", field="treatment_type")
+    try:
+        with transaction.atomic():
+            user = User(
+                username=_username_from_email(email),
+                email=email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=Role.PATIENT,
+            )
+            user.set_unusable_password()
+            user.save()
+    except IntegrityError:
+        raise DomainError(
+            "An account with this e-mail address already exists.", field="email"
+        ) from None
+    patient = PatientProfile.objects.create(user=user, clinician=clinician, timezone=timezone_name)
+    treatment = Treatment.objects.create(
+        patient=patient, treatment_type=treatment_type, procedure_date=procedure_date
+    )
+    clearance_request(patient=patient, treatment=treatment, actor=clinician)
+    audit("patient_enrol", actor=clinician, obj=patient, patient=patient)
+
+    from recovery.tasks import send_enrolment_email
+
+    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))
+    return patient
+
+
+def enrolment_link(user: User, site_url: str) -> str:
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return site_url + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+__all__ = [
+    "Category",
+    "clearance_decline",
+    "clearance_record_event",
+    "clearance_request",
+    "enrolment_link",
+    "patient_enrol",
+    "require_assigned_clinician",
+    "require_reason",
+]

@@ -1,0 +1,202 @@
+"""Personas and real services for the suite.
+
+Ana and Ben are patients; Dr Cho is Ana's clinician, Dr Dev is Ben's; Dee is staff; Root is a
+superuser. Tests that need Redis, a Celery worker, Chromium, an SMTP sink or PostgreSQL skip with a
+reason when the thing is missing, and fail instead when REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+
+from plans import services as plan_services
+from recovery import services as recovery_services
+from recovery.defaults import load_treatment_types
+from recovery.models import PatientProfile, Role, TreatmentType, User
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PASSWORD = "correct-horse-battery"
+
+
+def unavailable(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+# --- people ------------------------------------------------------------------------------------
+
+
+def make_user(username: str, role: str, first: str, last: str, **extra) -> User:
+    user = User(
+        username=username,
+        role=role,
+        first_name=first,
+        last_name=last,
+        email=f"{username}@example.org",
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _treatment_types(request):
+    """Transactional (live-server) tests flush the data migration's rows: put them back."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        load_treatment_types(TreatmentType)
+
+
+def make_patient(
+    username: str,
+    first: str,
+    clinician: User,
+    *,
+    treatment: str,
+    procedure_date: date,
+    timezone_name: str = "America/New_York",
+) -> PatientProfile:
+    patient = recovery_services.patient_enrol(
+        clinician=clinician,
+        first_name=first,
+        last_name="Tester",
+        email=f"{username}@example.org",
+        treatment_type=TreatmentType.objects.get(name=treatment),
+        procedure_date=procedure_date,
+        timezone_name=timezone_name,
+        today=procedure_date if procedure_date > date.today() else date.today(),
+        planned=procedure_date > date.today(),
+    )
+    user = patient.user
+    user.username = username
+    user.set_password(PASSWORD)
+    user.save()
+    return patient
+
+
+def approve(
+    patient: PatientProfile,
+    *,
+    start: date,
+    today: date | None = None,
+    sessions_per_week: int = 3,
+    target: int = 40,
+    stage: int = 2,
+    activities=("walking", "recumbent_bike"),
+):
+    clearance = patient.clearances.get(status="pending")
+    treatment_type = clearance.treatment.treatment_type
+    return plan_services.clearance_approve(
+        clearance=clearance,
+        actor=patient.clinician,
+        rules={
+            "start_minutes": treatment_type.default_start_minutes,
+            "min_increment": treatment_type.default_min_increment,
+            "max_increment": treatment_type.default_max_increment,
+            "target_minutes": target,
+            "sessions_per_week": sessions_per_week,
+        },
+        max_stage=stage,
+        allowed_activities=list(activities),
+        restrictions="No lifting over 5 kg.",
+        start_date=start,
+        today=today or start,
+        override_reason="Reviewed in clinic; healing well ahead of schedule.",
+    )
+
+
+@pytest.fixture
+def dr_cho(db) -> User:
+    return make_user("drcho", Role.CLINICIAN, "Mei", "Cho")
+
+
+@pytest.fixture
+def dr_dev(db) -> User:
+    return make_user("drdev", Role.CLINICIAN, "Arun", "Dev")
+
+
+@pytest.fixture
+def ana(dr_cho) -> PatientProfile:
+    return make_patient(
+        "ana",
+        "Ana",
+        dr_cho,
+        treatment="Epidural steroid injection",
+        procedure_date=date.today() - timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def ben(dr_dev) -> PatientProfile:
+    return make_patient(
+        "ben",
+        "Ben",
+        dr_dev,
+        treatment="Lumbar fusion",
+        procedure_date=date.today() - timedelta(days=60),
+    )
+
+
+@pytest.fixture
+def ana_plan(ana):
+    """Ana's plan, started 20 days ago (she is in week 3)."""
+    return approve(ana, start=date.today() - timedelta(days=20))
+
+
+@pytest.fixture
+def ben_plan(ben):
+    return approve(ben, start=date.today() - timedelta(days=6), stage=1, activities=("walking",))
+
+
+@pytest.fixture
+def dee(db) -> User:
+    user = make_user("dee", Role.STAFF, "Dee", "Staff", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["plans", "recovery"],
+            content_type__model__in=["exercise", "treatmenttype"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def root(db) -> User:
+    return make_user("root", Role.STAFF, "Root", "Admin", is_staff=True, is_superuser=True)
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as error:
+        unavailable(f"Redis is not reachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture
+def postgres(db):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        unavailable("this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
