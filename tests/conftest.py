@@ -51,7 +51,11 @@ def make_user(username: str, role: str, first: str, last: str, **extra) -> User:
 @pytest.fixture(autouse=True)
 def _treatment_types(request):
     """Transactional (live-server) tests flush the data migration's rows: put them back."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (
+        marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])
+    )
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
         load_treatment_types(TreatmentType)
 

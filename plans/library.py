@@ -1,0 +1,172 @@
+"""The starter exercise library (written for StepWise; staff maintain it in the admin afterwards).
+
+Stages: 1 walking, gentle core, gentle stretches; 2 water exercise, cycling, core stability;
+3 challenging core, light resistance; 4 running, heavy lifting, contact sport (sign-off only).
+"""
+
+# name, category, stage, instructions, cautions
+STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
+    (
+        "Walking",
+        "cardio",
+        1,
+        "Walk on level ground at a pace where you can still talk in full sentences. Stand tall, "
+        "let your arms swing, and take comfortable steps.",
+        "Choose even paths at first. Stop if pain spreads into a leg or you feel unsteady.",
+    ),
+    (
+        "Water walking",
+        "cardio",
+        2,
+        "Walk forwards and backwards in chest-deep water, keeping your back upright. The water "
+        "supports your weight while your legs work.",
+        "Only once your care team says any wound has fully healed. Hold the pool rail for balance.",
+    ),
+    (
+        "Swimming",
+        "cardio",
+        2,
+        "Swim gentle lengths with a stroke that keeps your neck and back relaxed, such as "
+        "backstroke or front crawl with a snorkel. Rest at each end as needed.",
+        "Avoid breaststroke with your head held up, and butterfly. Not before wounds have healed.",
+    ),
+    (
+        "Recumbent cycling",
+        "cardio",
+        2,
+        "Sit back in a recumbent bike with the backrest supporting you. Pedal at an easy, steady "
+        "rhythm with light resistance.",
+        "Set the seat so your knee stays slightly bent at the furthest point.",
+    ),
+    (
+        "Stationary cycling",
+        "cardio",
+        2,
+        "Ride an upright stationary bike with the handlebars high enough that you sit tall. Keep "
+        "resistance light and cadence smooth.",
+        "Stop if sitting upright brings on back or leg pain; a recumbent bike may suit you better.",
+    ),
+    (
+        "Pelvic tilts",
+        "core",
+        1,
+        "Lie on your back with knees bent and feet flat. Gently flatten the small of your back "
+        "into the floor by tightening your stomach, hold for 5 seconds, then relax. "
+        "Repeat 10 times.",
+        "Keep breathing throughout. The movement is small; it should not hurt.",
+    ),
+    (
+        "Gentle bridges",
+        "core",
+        1,
+        "Lie on your back with knees bent. Tighten your stomach, then lift your hips until your "
+        "body makes a straight line from shoulders to knees. Hold 3 seconds and lower slowly. "
+        "Repeat 8 to 10 times.",
+        "Lift only as high as feels comfortable. Do not arch your lower back.",
+    ),
+    (
+        "Abdominal bracing",
+        "core",
+        1,
+        "Sitting or lying, gently draw your belly button towards your spine as if bracing for a "
+        "light poke, without holding your breath. Hold 10 seconds, relax, repeat 10 times.",
+        "This is a gentle tension, about a quarter of your full effort.",
+    ),
+    (
+        "Modified plank",
+        "core",
+        2,
+        "Rest on your forearms and knees with your back flat. Tighten your stomach and hold for "
+        "10 to 20 seconds, breathing normally. Rest and repeat 3 to 5 times.",
+        "Stop if your back sags or aches. Build the hold time slowly over weeks.",
+    ),
+    (
+        "Bird-dog",
+        "core",
+        2,
+        "On hands and knees, keep your back flat and slowly reach one arm forward and the "
+        "opposite leg back. Hold 5 seconds, return, and switch sides. Repeat 8 times each side.",
+        "Move slowly and keep your hips level. Start with arm only or leg only if you wobble.",
+    ),
+    (
+        "Dead bug",
+        "core",
+        2,
+        "Lie on your back with knees bent above your hips and arms pointing to the ceiling. Keep "
+        "your back gently pressed down as you lower one heel to tap the floor, then switch.",
+        "If your back lifts off the floor, make the movement smaller.",
+    ),
+    (
+        "Side plank from knees",
+        "core",
+        3,
+        "Lie on your side propped on your forearm with knees bent. Lift your hips so your body "
+        "is straight from head to knees. Hold 10 to 20 seconds each side.",
+        "Stage 3 only, once your clinician moves you there. Keep your neck in line with your back.",
+    ),
+    (
+        "Full plank",
+        "core",
+        3,
+        "On forearms and toes, hold your body in a straight line with your stomach tight for 10 "
+        "to 30 seconds. Rest and repeat 3 times.",
+        "Stage 3 only. Stop if you feel pain in your back rather than effort in your stomach.",
+    ),
+    (
+        "Light resistance band rows",
+        "core",
+        3,
+        "Sit tall with a light resistance band looped around your feet. Pull the ends towards your "
+        "ribs, squeezing your shoulder blades together, then release slowly. 2 sets of 10.",
+        "Keep your back upright; do not lean back to pull.",
+    ),
+    (
+        "Hip flexor stretch",
+        "flexibility",
+        1,
+        "Kneel on one knee on a cushion with the other foot forward. Tuck your tailbone under and "
+        "shift gently forward until you feel a stretch at the front of the hip. Hold 30 seconds, "
+        "twice each side.",
+        "Gentle and sustained, never bouncing or forced. Hold on to a chair for balance.",
+    ),
+    (
+        "Hamstring stretch",
+        "flexibility",
+        1,
+        "Lie on your back and loop a towel around one foot. Keeping the knee slightly bent, raise "
+        "the leg until you feel a mild stretch behind the thigh. Hold 30 seconds, twice each side.",
+        "Stop if you feel tingling or pain down the leg: that is a nerve, not a muscle.",
+    ),
+    (
+        "Upper-back stretch",
+        "flexibility",
+        1,
+        "Sit tall, clasp your hands in front of you and round your upper back as you push your "
+        "hands forward, until you feel a stretch between your shoulder blades. Hold 20 seconds.",
+        "Keep the movement in your upper back; do not force your neck forward.",
+    ),
+    (
+        "Cat-camel",
+        "flexibility",
+        2,
+        "On hands and knees, slowly round your back up towards the ceiling, then let it gently "
+        "sag, moving only as far as is comfortable. 10 slow repetitions.",
+        "A gentle mobility exercise: small, smooth movements, no end-range pushing.",
+    ),
+    (
+        "Knee-to-chest stretch",
+        "flexibility",
+        2,
+        "Lie on your back and gently draw one knee towards your chest with both hands until you "
+        "feel a mild stretch in the lower back. Hold 20 seconds, then switch.",
+        "Not in the first weeks after fusion surgery unless your clinician allows it.",
+    ),
+    (
+        "Easy jogging",
+        "cardio",
+        4,
+        "Alternate one minute of easy jogging with two minutes of walking on a soft, level "
+        "surface. Build the jogging time only as your plan allows.",
+        "Stage 4 only, with your clinician's explicit sign-off.",
+    ),
+]

@@ -1,0 +1,57 @@
+"""Docker does not run here: check the compose file parses and its commands point at real things."""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def command_words(service: dict) -> list[str]:
+    command = service.get("command", [])
+    return command if isinstance(command, list) else shlex.split(command)
+
+
+def test_the_topology_is_complete():
+    assert set(COMPOSE["services"]) == {"db", "redis", "web", "worker", "beat", "mail"}
+    for name in ("web", "worker", "beat"):
+        environment = COMPOSE["services"][name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert environment["CELERY_BROKER_URL"].startswith("redis://")
+        assert environment["EMAIL_HOST"] == "mail"
+
+
+def test_exactly_one_beat():
+    beat = COMPOSE["services"]["beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    beats = [n for n, s in COMPOSE["services"].items() if "beat" in command_words(s)]
+    assert beats == ["beat"]
+
+
+def test_commands_refer_to_modules_that_exist():
+    web = " ".join(command_words(COMPOSE["services"]["web"]))
+    assert "manage.py migrate" in web and "gunicorn recovery.wsgi" in web
+    importlib.import_module("recovery.wsgi")
+    for name in ("worker", "beat"):
+        words = command_words(COMPOSE["services"][name])
+        assert words[:3] == ["celery", "-A", "recovery"]
+        assert importlib.import_module("recovery.celery").app.main == "stepwise"
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "gunicorn" in dockerfile and "recovery.wsgi" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert (ROOT / "package-lock.json").exists()
+
+
+def test_beat_schedule_points_at_registered_tasks():
+    from django.conf import settings
+
+    from recovery.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
