@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from recovery import views
 from recovery.forms import LoginForm, PasswordResetRequestForm
+from recovery.two_factor import two_factor
 
 handler500 = "recovery.views.server_error"
 
@@ -22,6 +23,7 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
         name="password_reset",
     ),
+    path("accounts/two-factor/", two_factor, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", include("plans.urls_patient")),
     path("clinic/", include("plans.urls_clinic")),
