@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services
 from plans.library import STARTER_EXERCISES
@@ -136,6 +137,11 @@ def seed(today: date | None = None) -> list[str]:
         ClinicianProfile.objects.create(user=clinician, title="Physiotherapist")
     staff, _ = _user("staff", Role.STAFF, "Sam", "Lee", is_staff=True)
     staff.groups.add(library_group())
+    # The admin needs a second factor; the demo staff gets a device whose codes
+    # `python manage.py demo_code` prints (DEBUG only), so no phone is needed to try it.
+    TOTPDevice.objects.get_or_create(
+        user=staff, name="Demo authenticator", defaults={"confirmed": True}
+    )
 
     # Ana ("patient"): six closed weeks showing progress, a hold and a reduce; now in week 7.
     ana = _demo_patient(
