@@ -20,9 +20,17 @@ DEFAULT_TREATMENT_TYPES = [
 
 def load_treatment_types(model) -> None:
     """Create the defaults that do not exist yet; never overwrite a staff member's edits."""
-    for name, category, days, start, step_min, step_max, target, sessions, stage in (
-        DEFAULT_TREATMENT_TYPES
-    ):
+    for (
+        name,
+        category,
+        days,
+        start,
+        step_min,
+        step_max,
+        target,
+        sessions,
+        stage,
+    ) in DEFAULT_TREATMENT_TYPES:
         model.objects.get_or_create(
             name=name,
             defaults={

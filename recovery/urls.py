@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from recovery import views
 from recovery.forms import LoginForm, PasswordResetRequestForm
+from recovery.ratelimit import rate_limit
 from recovery.two_factor import two_factor
 
 handler500 = "recovery.views.server_error"
@@ -20,7 +21,11 @@ urlpatterns = [
     ),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+        # 5 requests per address per 15 minutes; the page answers the same for known and
+        # unknown addresses (Django's view), so it reveals nothing either way.
+        rate_limit("password_reset", limit=5, window=15 * 60)(
+            auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm)
+        ),
         name="password_reset",
     ),
     path("accounts/two-factor/", two_factor, name="two_factor"),

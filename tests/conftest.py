@@ -49,6 +49,14 @@ def make_user(username: str, role: str, first: str, last: str, **extra) -> User:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _treatment_types(request):
     """Transactional (live-server) tests flush the data migration's rows: put them back."""
     marker = request.node.get_closest_marker("django_db")

@@ -121,3 +121,17 @@ def test_lockout_after_five_failures_keyed_on_user_and_address(client, ana, ben)
     # The same account from another address, and another account from this one, still get in.
     assert sign_in(Client(), "ana", PASSWORD, ip="10.0.0.10").status_code == 302
     assert sign_in(Client(), "ben", PASSWORD, ip="10.0.0.9").status_code == 302
+
+
+def test_password_reset_is_rate_limited_and_says_the_same_for_anyone(client, ana, mailoutbox):
+    known = client.post("/accounts/password_reset/", {"email": ana.user.email})
+    unknown = client.post("/accounts/password_reset/", {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url
+    assert len(mailoutbox) == 1
+    for _ in range(3):
+        client.post("/accounts/password_reset/", {"email": "nobody@example.org"})
+    limited = client.post("/accounts/password_reset/", {"email": ana.user.email})
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == str(15 * 60)
+    assert len(mailoutbox) == 1

@@ -1,0 +1,67 @@
+"""Fixed-window rate limits kept in the shared cache (Redis in production), so every web process
+counts together. Limits are documented in SECURITY.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from recovery.audit import client_ip
+
+
+def by_ip(request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
+
+
+def by_user(request: HttpRequest) -> str:
+    return f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{by_ip(request)}"
+
+
+def hit(scope: str, key: str, *, limit: int, window: int) -> bool:
+    """Count one request; True while the caller is within `limit` per `window` seconds."""
+    bucket = int(time.time() // window)
+    digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
+    name = f"rl:{scope}:{digest}:{bucket}"
+    cache.add(name, 0, timeout=window + 5)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # evicted between add and incr
+        cache.set(name, 1, timeout=window + 5)
+        count = 1
+    return count <= limit
+
+
+def rate_limit(
+    scope: str,
+    *,
+    limit: int,
+    window: int,
+    key: Callable[[HttpRequest], str] = by_ip,
+    methods=("POST",),
+):
+    """Answer 429 (with a calm page) once a key exceeds `limit` requests per `window` seconds."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.method in methods and not hit(
+                scope, key(request), limit=limit, window=window
+            ):
+                body = render_to_string(
+                    "429.html", {"window_minutes": max(1, window // 60)}, request
+                )
+                response = HttpResponse(body, status=429)
+                response["Retry-After"] = str(window)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
