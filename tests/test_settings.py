@@ -26,7 +26,15 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests' event loop only
+        }
         and not k.startswith(("EMAIL_", "PYTEST"))
     }
     clean.update(env)
