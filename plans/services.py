@@ -433,7 +433,12 @@ def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
     # after the current one now, instead of waiting for the week to close.
     prescribed = dict(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes"))
     current = max(prescribed)
-    history = _history(prescribed, _summaries_by_week(plan, current, current), through=current)
+    sessions = _summaries_by_week(plan, current, current)
+    if log.week != current:
+        # A sign reported late, for a week that has already closed (Sunday's numbness logged on
+        # Monday), still stops the coming week: the engine must see it in the week it decides from.
+        sessions[current].append(log.summary())
+    history = _history(prescribed, sessions, through=current)
     _week_create(plan, engine.next_week(plan.rules(), history))
     _pause(plan, reason=f"Warning sign reported on {log.date:%-d %B %Y}.", actor=None)
     audit("alert_created", obj=alert, patient=plan.patient, tier=tier)
@@ -470,7 +475,7 @@ def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
 @transaction.atomic
 def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor)
+    require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status != PlanStatus.ACTIVE:
         raise DomainError("Only an active plan can be paused.")
     _pause(plan, reason=require_reason(reason), actor=actor)
@@ -481,7 +486,7 @@ def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
 def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> Plan:
     """Resume a paused plan as a new history from week 1 at the clinician's restart minutes."""
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor)
+    require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status != PlanStatus.PAUSED:
         raise DomainError("Only a paused plan can be resumed.")
     clearance = Clearance.objects.select_for_update().get(pk=plan.clearance_id)
@@ -522,7 +527,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
 def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) -> Plan:
     """Change the limits of a running plan. Weeks already prescribed keep their numbers."""
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor)
+    require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status == PlanStatus.COMPLETED:
         raise DomainError("This plan has ended; its rules can no longer change.")
     rules = _rules_or_error(rules)
@@ -551,7 +556,7 @@ def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) ->
 def plan_set_stage(*, plan: Plan, actor: User, stage: int, signed_off: bool = False) -> Plan:
     """Raise or lower the patient's allowed stage. Stage 4 needs an explicit clinician sign-off."""
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor)
+    require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status == PlanStatus.COMPLETED:
         raise DomainError("This plan has ended; its stage can no longer change.")
     if not 1 <= stage <= 4:
@@ -576,7 +581,7 @@ def plan_set_stage(*, plan: Plan, actor: User, stage: int, signed_off: bool = Fa
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
     alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
-    require_assigned_clinician(alert.patient, actor)
+    require_assigned_clinician(alert.patient, actor, action="acknowledge this alert")
     if alert.acknowledged_at is not None:
         raise DomainError("This alert was already acknowledged.")
     alert.acknowledged_by = actor

@@ -53,9 +53,11 @@ def clearance_record_event(
     return event
 
 
-def require_assigned_clinician(patient: PatientProfile, actor: User) -> None:
+def require_assigned_clinician(
+    patient: PatientProfile, actor: User, *, action: str = "decide on clearance"
+) -> None:
     if actor.role != Role.CLINICIAN or patient.clinician_id != actor.pk:
-        raise DomainError("Only the patient's assigned clinician can decide on clearance.")
+        raise DomainError(f"Only the patient's assigned clinician can {action}.")
 
 
 def require_reason(reason: str, *, field: str = "reason", what: str = "a reason") -> str:
@@ -195,3 +197,40 @@ __all__ = [
     "require_assigned_clinician",
     "require_reason",
 ]
+
+
+@transaction.atomic
+def patient_update_reminders(
+    *, patient: PatientProfile, weekday: int, hour: int, timezone_name: str, enabled: bool
+) -> PatientProfile:
+    """Save when the patient wants the weekly reminder, on their own clock, or that they want none.
+
+    The time zone also decides the patient's calendar day, so it moves their weeks too.
+    """
+    import zoneinfo
+
+    if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        raise DomainError("Pick a day of the week.", field="weekday")
+    if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
+        raise DomainError("Pick an hour of the day.", field="hour")
+    if timezone_name not in zoneinfo.available_timezones():
+        raise DomainError("Pick a time zone from the list.", field="timezone")
+    patient.reminder_weekday = weekday
+    patient.reminder_hour = hour
+    patient.timezone = timezone_name
+    patient.reminders_enabled = bool(enabled)
+    patient.save(
+        update_fields=["reminder_weekday", "reminder_hour", "timezone", "reminders_enabled"]
+    )
+    # The selector `plans.selectors.reminders_ever_saved` reads this action name.
+    audit(
+        "patient_update_reminders",
+        actor=patient.user,
+        obj=patient,
+        patient=patient,
+        weekday=weekday,
+        hour=hour,
+        timezone=timezone_name,
+        enabled=bool(enabled),
+    )
+    return patient
