@@ -49,8 +49,18 @@ def patient_today(patient: PatientProfile, now: datetime | None = None) -> date:
 def _rules_or_error(rules: engine.Rules | dict) -> engine.Rules:
     if isinstance(rules, engine.Rules):
         return rules
+    expected = {
+        "start_minutes",
+        "min_increment",
+        "max_increment",
+        "target_minutes",
+        "sessions_per_week",
+    }
+    missing = expected - set(rules)
+    if missing:
+        raise DomainError(f"Please give {', '.join(sorted(missing))}.", field=min(missing))
     try:
-        return engine.Rules(**rules)
+        return engine.Rules(**{name: rules[name] for name in expected})
     except ValueError as error:
         field = next((name for name in rules if str(error).startswith(name)), None)
         raise DomainError(str(error), field=field) from None
@@ -505,9 +515,12 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
     plan.status = PlanStatus.COMPLETED
     plan.ended_at = timezone.now()
     plan.save(update_fields=["status", "ended_at"])
-    Alert.objects.filter(plan=plan, acknowledged_at__isnull=True).update(
-        acknowledged_by=actor, acknowledged_at=timezone.now()
-    )
+    # Resuming is the clinician's answer to any open alert of the old plan: record it as such.
+    for alert in Alert.objects.filter(plan=plan, acknowledged_at__isnull=True):
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit("alert_acknowledge", actor=actor, obj=alert, patient=plan.patient, via="resume")
     new_plan = _plan_start(
         patient=plan.patient,
         clearance=clearance,

@@ -381,6 +381,16 @@ class Clearance(RulesFields):
         return f"Clearance for {self.patient} ({self.get_status_display()})"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk writes that would rewrite history are refused (PostgreSQL triggers back this up)."""
+
+    def update(self, **kwargs):
+        raise ValueError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise ValueError(f"{self.model.__name__} rows are append-only.")
+
+
 class ClearanceEvent(models.Model):
     """Append-only audit trail of a clearance: written by services, never updated or deleted."""
 
@@ -392,6 +402,8 @@ class ClearanceEvent(models.Model):
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
     reason = models.TextField(blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
@@ -424,6 +436,8 @@ class AuditEvent(models.Model):
     outcome = models.CharField(max_length=16, default="ok")
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -351,14 +351,37 @@ def test_audit_events_refuse_update_and_delete(ana):
     assert AuditEvent.objects.filter(action="patient_enrol").count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Needs a model change (reported): bulk QuerySet.update()/delete() skip the "
-    "append-only save()/delete() guards of ClearanceEvent and AuditEvent.",
-)
 @pytest.mark.parametrize("model", [ClearanceEvent, AuditEvent])
 def test_append_only_trails_refuse_bulk_update_and_delete(ana, model):
     with pytest.raises((ValueError, IntegrityError)), transaction.atomic():
         model.objects.all().update(at=timezone.now())
     with pytest.raises((ValueError, IntegrityError)), transaction.atomic():
         model.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    ("table", "statement"),
+    [
+        ("recovery_clearanceevent", "UPDATE {t} SET reason = 'rewritten'"),
+        ("recovery_clearanceevent", "DELETE FROM {t}"),
+        ("recovery_auditevent", "UPDATE {t} SET action = 'rewritten'"),
+        ("recovery_auditevent", "DELETE FROM {t}"),
+    ],
+)
+def test_postgres_refuses_raw_rewrites_of_the_trails(postgres, ana, table, statement):
+    from django.db import connection
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement.format(t=table))
+
+
+def test_postgres_still_lets_a_deleted_actor_become_null(postgres, ana):
+    """Deleting a staff account keeps its audit rows (actor SET NULL), nothing else changes."""
+    from recovery.audit import audit
+    from tests.conftest import make_user
+
+    temp = make_user("temp", "staff", "Tem", "P", is_staff=True)
+    event = audit("probe", actor=temp)
+    temp.delete()
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert event.actor_id is None and event.action == "probe"
