@@ -1,0 +1,411 @@
+"""The admin of the "what and how much" app: the exercise library (staff) and, for superusers
+only and read-only, plans, weeks, session logs, alerts and reminders. The rules shared by every
+admin page (superuser-only clinical data, audit of admin edits, deactivate-not-delete) live in
+`recovery/admin.py`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm, ImportForm
+
+from plans import tasks
+from plans.models import (
+    Alert,
+    Exercise,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    Reminder,
+    SessionLog,
+)
+from plans.resources import STAGE_MAX, STAGE_MIN, ExerciseResource
+from recovery.admin import (
+    AuditedAdminMixin,
+    ClinicalReadOnlyAdmin,
+    ClinicalReadOnlyInline,
+    KeepUsedRowsMixin,
+)
+from recovery.audit import audit
+
+# DESIGN.md §1 rule 7, as a staff member choosing a stage needs to read it.
+STAGE_CHOICES = [
+    (1, "1 · walking, gentle core, gentle stretches"),
+    (2, "2 · adds water exercise, cycling, core stability"),
+    (3, "3 · challenging core, light resistance"),
+    (4, "4 · running, heavy lifting, contact sport (clinician sign-off)"),
+]
+OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+IMPORT_MAX_BYTES = 1024 * 1024
+
+
+# --- the exercise library (staff) ----------------------------------------------------------------
+
+
+def plan_reach() -> tuple[dict[int, int], int]:
+    """How far plans reach into the stages, in one grouped query.
+
+    Returns the number of open (active or paused) plans at each stage or higher, and the highest
+    stage any plan, open or ended, has been at (0 when there is no plan). The patient dashboard
+    shows a plan every active exercise up to the plan's stage, so these two numbers say how many
+    patients an exercise is offered to now, and whether any patient may have been shown it.
+    """
+    open_at: dict[int, int] = {}
+    highest = 0
+    for row in (
+        Plan.objects.order_by()
+        .values("stage")
+        .annotate(open=Count("pk", filter=Q(status__in=OPEN_PLAN_STATUSES)))
+    ):
+        open_at[row["stage"]] = row["open"]
+        highest = max(highest, row["stage"])
+    at_or_above = {
+        stage: sum(n for s, n in open_at.items() if s >= stage)
+        for stage in range(STAGE_MIN, STAGE_MAX + 1)
+    }
+    return at_or_above, highest
+
+
+class StageFilter(admin.SimpleListFilter):
+    title = "stage"
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), label) for value, label in STAGE_CHOICES]
+
+    def queryset(self, request, queryset):
+        if self.value() in {str(value) for value, _ in STAGE_CHOICES}:
+            return queryset.filter(stage=int(self.value()))
+        return queryset
+
+
+class ExerciseForm(forms.ModelForm):
+    stage = forms.TypedChoiceField(
+        label="Stage",
+        choices=STAGE_CHOICES,
+        coerce=int,
+        help_text="The lowest stage that shows this exercise; patients at this stage or higher "
+        "see it.",
+    )
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "name",
+            "category",
+            "stage",
+            "active",
+            "instructions",
+            "cautions",
+            "contraindicated_for",
+        ]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Exercise.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if clash is not None:
+            raise forms.ValidationError(f"The library already has “{clash.name}”.")
+        return name
+
+
+class LimitedImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 1 MB; split it into parts.")
+        return upload
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(KeepUsedRowsMixin, AuditedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+    """The exercise library.
+
+    "Used" is defined by plans, because session logs record the cardio activity, not an
+    exercise: the dashboard shows a patient the active core and stretching exercises up to their
+    plan's stage, so an exercise is *in use* once any plan (open or ended) has been at its stage
+    or higher. Such an exercise may have been shown to a patient; it can be deactivated but not
+    deleted. The "open plans" column counts open plans at its stage or higher: an upper bound of
+    who sees it now (an inactive or cardio exercise, or one contraindicated for a patient's
+    treatment, is not shown to them).
+    """
+
+    form = ExerciseForm
+    resource_classes = [ExerciseResource]
+    formats = [base_formats.CSV]
+    import_form_class = LimitedImportForm
+    import_template_name = "admin/plans/exercise/import.html"
+    export_form_class = ExportForm
+    list_display = ("name", "category", "stage", "active", "open_plan_count")
+    list_filter = ("category", StageFilter, "active")
+    search_fields = ("name", "instructions")
+    ordering = ("stage", "category", "name")
+    list_per_page = 100
+    actions = ("activate", "deactivate", "delete_selected")
+    filter_horizontal = ("contraindicated_for",)
+    readonly_fields = ("patient_preview", "usage", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "category", "stage", "active")}),
+        ("What the patient reads", {"fields": ("instructions", "cautions")}),
+        (
+            "Preview",
+            {
+                "fields": ("patient_preview",),
+                "description": "How the patient's dashboard shows the saved exercise. Save and "
+                "continue editing to see a change.",
+            },
+        ),
+        ("Not for patients after", {"fields": ("contraindicated_for",)}),
+        ("Use", {"fields": ("usage", "updated_at")}),
+    )
+    used_reason = "plans have reached their stage, so patients may have seen them"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "contraindicated_for":
+            kwargs["widget"] = FilteredSelectMultiple("treatment types", is_stacked=False)
+            kwargs["label"] = "Treatment types"
+            kwargs["help_text"] = "Patients after these treatments are not shown this exercise."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        at_or_above, highest = plan_reach()
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_plans=Case(
+                    *(When(stage=s, then=Value(n)) for s, n in at_or_above.items()),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                ),
+                ever_used=ExpressionWrapper(Q(stage__lte=highest), output_field=BooleanField()),
+            )
+        )
+
+    @admin.display(description="Open plans ≥ its stage", ordering="open_plans")
+    def open_plan_count(self, obj: Exercise) -> int:
+        return obj.open_plans
+
+    @admin.display(description="What the patient sees")
+    def patient_preview(self, obj: Exercise | None) -> str:
+        if obj is None or obj.pk is None:
+            return "Save the exercise to see how the patient will read it."
+        # The template escapes every value; its output is safe HTML, user text never is.
+        return render_to_string("admin/plans/exercise/patient_preview.html", {"exercise": obj})
+
+    @admin.display(description="In use")
+    def usage(self, obj: Exercise | None) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        open_plans = getattr(obj, "open_plans", None)
+        if open_plans is None:
+            open_plans = Plan.objects.filter(
+                stage__gte=obj.stage, status__in=OPEN_PLAN_STATUSES
+            ).count()
+        if self.is_used(obj):
+            return (
+                f"{open_plans} open plan(s) are at stage {obj.stage} or higher. Plans have "
+                "reached this stage, so it cannot be deleted: deactivate it to stop showing it."
+            )
+        return "No plan has reached its stage yet, so it can still be deleted."
+
+    def is_used(self, obj: Exercise) -> bool:
+        used = getattr(obj, "ever_used", None)
+        if used is None:
+            used = Plan.objects.filter(stage__gte=obj.stage).exists()
+        return bool(used)
+
+    def used_rows(self, queryset):
+        _, highest = plan_reach()
+        return queryset.filter(stage__lte=highest).order_by("name")
+
+    def active_update(self, active: bool):
+        return {"active": active, "updated_at": timezone.now()}
+
+    # --- import and export ------------------------------------------------------------------
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs):
+        """The confirmed import is all or nothing too.
+
+        The dry run offers "confirm" only for a file without errors, but the library may change
+        between preview and confirmation (or a confirmation may be forged): roll back then.
+        """
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            problems = [
+                f"row {row.number}: {field} – {' '.join(errors)}"
+                for row in result.invalid_rows
+                for field, errors in row.error_dict.items()
+            ]
+            problems += [str(error.error) for error in result.base_errors]
+            problems += [
+                f"row {number}: {error.error}"
+                for number, errs in result.row_errors()
+                for error in errs
+            ]
+            self.message_user(
+                request,
+                "Nothing was imported, because the file no longer passes the checks: "
+                + "; ".join(problems[:10]),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:plans_exercise_import"))
+        totals = result.totals
+        audit(
+            "admin_import",
+            request=request,
+            model=Exercise._meta.label,
+            new=totals["new"],
+            updated=totals["update"],
+            skipped=totals["skip"],
+        )
+        return super().process_result(result, request)
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"stepwise-exercises-{timezone.now():%Y%m%d}.{file_format.get_extension()}"
+
+
+# --- clinical records (superusers, read-only) ----------------------------------------------------
+
+
+class PlanWeekInline(ClinicalReadOnlyInline):
+    model = PlanWeek
+    fields = ("week", "minutes", "sessions_per_week", "decision", "reason", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Plan)
+class PlanAdmin(ClinicalReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "status",
+        "stage",
+        "start_date",
+        "start_minutes",
+        "target_minutes",
+        "sessions_per_week",
+        "paused_at",
+        "ended_at",
+    )
+    list_select_related = ("patient__user",)
+    list_filter = ("status", "stage")
+    search_fields = ("patient__user__username", "patient__user__last_name")
+    date_hierarchy = "start_date"
+    inlines = (PlanWeekInline,)
+
+
+@admin.register(PlanWeek)
+class PlanWeekAdmin(ClinicalReadOnlyAdmin):
+    list_display = ("plan", "week", "minutes", "sessions_per_week", "decision", "created_at")
+    list_select_related = ("plan__patient__user",)
+    list_filter = ("decision",)
+    search_fields = ("plan__patient__user__username",)
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(ClinicalReadOnlyAdmin):
+    list_display = (
+        "date",
+        "patient",
+        "activity",
+        "minutes",
+        "pain",
+        "pain_lasted_hours",
+        "sharp_pain",
+        "red_flag_list",
+    )
+    list_select_related = ("plan__patient__user",)
+    list_filter = ("activity", "sharp_pain", "date")
+    search_fields = ("plan__patient__user__username", "plan__patient__user__last_name")
+    date_hierarchy = "date"
+
+    @admin.display(description="Patient", ordering="plan__patient")
+    def patient(self, obj: SessionLog):
+        return obj.plan.patient
+
+    @admin.display(description="Red flags")
+    def red_flag_list(self, obj: SessionLog) -> str:
+        return ", ".join(obj.red_flag_labels()) or "—"
+
+
+@admin.register(Alert)
+class AlertAdmin(ClinicalReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "patient",
+        "tier",
+        "acknowledged_at",
+        "acknowledged_by",
+        "email_sent_at",
+        "email_attempts",
+        "email_last_error",
+    )
+    list_select_related = ("patient__user", "acknowledged_by")
+    list_filter = (
+        "tier",
+        ("acknowledged_at", admin.EmptyFieldListFilter),
+        ("email_sent_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("patient__user__username", "patient__user__last_name")
+    date_hierarchy = "created_at"
+    actions = ("send_email_now",)
+
+    def has_deliver_permission(self, request: HttpRequest) -> bool:
+        return self._superuser(request)
+
+    @admin.action(permissions=["deliver"], description="Send the clinician e-mail now (unsent)")
+    def send_email_now(self, request, queryset):
+        """Queue the same delivery task the outbox pass uses; it skips alerts already sent."""
+        ids = list(queryset.filter(email_sent_at__isnull=True).values_list("pk", flat=True))
+        for alert_id in ids:
+            transaction.on_commit(lambda alert_id=alert_id: tasks.deliver_alert.delay(alert_id))
+        audit("admin_alert_send", request=request, ids=ids)
+        self.message_user(request, f"{len(ids)} alert e-mail(s) queued.", messages.SUCCESS)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ClinicalReadOnlyAdmin):
+    """Weekly reminder outbox rows; filter on status to find the failed ones."""
+
+    list_display = (
+        "created_at",
+        "plan",
+        "week",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    list_select_related = ("plan__patient__user",)
+    list_filter = ("status",)
+    search_fields = ("plan__patient__user__username",)
+    date_hierarchy = "created_at"

@@ -58,13 +58,22 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _treatment_types(request):
-    """Transactional (live-server) tests flush the data migration's rows: put them back."""
+    """The data migration's treatment types, present in every database test.
+
+    Transactional (live-server) tests flush every table afterwards, which also empties a reused
+    test database for the tests that come after: put the rows back whenever they are missing.
+    """
     marker = request.node.get_closest_marker("django_db")
     transactional = marker is not None and (
         marker.kwargs.get("transaction") or (len(marker.args) > 0 and marker.args[0])
     )
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
         request.getfixturevalue("transactional_db")
+    elif marker is None and "db" not in request.fixturenames:
+        return
+    else:
+        request.getfixturevalue("db")
+    if not TreatmentType.objects.exists():
         load_treatment_types(TreatmentType)
 
 

@@ -1,0 +1,216 @@
+"""CSV import and export of the exercise library (django-import-export).
+
+The file a member of staff edits in a spreadsheet has one row per exercise, keyed by `name`:
+
+    name, category, stage, active, instructions, cautions, contraindicated_for
+
+An import is all or nothing. The admin first runs the whole file as a dry run inside a
+transaction that is rolled back; if any row is invalid it lists every bad row with the field and
+the reason and offers no "confirm" button. The confirmed import runs in one transaction again and
+is rolled back if any row fails after all (`ExerciseAdmin.get_import_data_kwargs`).
+
+Every value is checked here with a message a person can act on, instead of letting the library
+turn "yes" into False or "abc" into a decimal error: an unknown category, a stage outside 1–4, a
+yes/no that is neither, a treatment type that does not exist, or a name used twice in the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from plans.models import Exercise, ExerciseCategory
+from recovery.models import TreatmentType
+
+STAGE_MIN = 1
+STAGE_MAX = 4
+# Separates treatment type names in one cell (the names themselves contain "/" and ",").
+NAME_SEPARATOR = ";"
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SpreadsheetSafeText(widgets.CharWidget):
+    """Text that a spreadsheet will not run as a formula, and that round-trips.
+
+    On export a cell starting with a formula character gets a leading apostrophe (spreadsheets
+    show it as plain text); on import that one apostrophe is removed again.
+    """
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        text = (text or "").strip()
+        if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+            text = text[1:]
+        return text
+
+    def render(self, value, obj=None, **kwargs):
+        text = "" if value is None else str(value)
+        return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class CategoryWidget(widgets.Widget):
+    """A category by its code ("core") or its label ("Core"), in any case."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip().casefold()
+        for code, label in ExerciseCategory.choices:
+            if text in (code, label.casefold()):
+                return code
+        allowed = ", ".join(ExerciseCategory.values)
+        if not text:
+            raise ValueError(f"A category is required: one of {allowed}.")
+        raise ValueError(f"“{value}” is not a category: use one of {allowed}.")
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class StageWidget(widgets.Widget):
+    """A whole number from 1 to 4."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if text.endswith(".0"):  # spreadsheets like to write 1 as 1.0
+            text = text[:-2]
+        if not text.isdigit() or not STAGE_MIN <= int(text) <= STAGE_MAX:
+            raise ValueError(
+                f"The stage must be a whole number from {STAGE_MIN} to {STAGE_MAX}"
+                f"{f', not “{value}”' if text else ''}."
+            )
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class YesNoWidget(widgets.Widget):
+    """yes/no, true/false or 1/0; an empty cell means yes (a new exercise is offered)."""
+
+    TRUE = {"yes", "y", "true", "1"}
+    FALSE = {"no", "n", "false", "0"}
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().casefold()
+        if text == "" or text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(f"Write yes or no, not “{value}”.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "yes" if value else "no"
+
+
+class TreatmentTypeNamesWidget(widgets.ManyToManyWidget):
+    """Treatment types by their exact names, separated by ";". An unknown name is an error."""
+
+    def __init__(self):
+        super().__init__(TreatmentType, separator=NAME_SEPARATOR, field="name")
+
+    def clean(self, value, row=None, **kwargs):
+        names = [n.strip() for n in str(value or "").split(NAME_SEPARATOR) if n.strip()]
+        if not names:
+            return TreatmentType.objects.none()
+        found = TreatmentType.objects.filter(name__in=names)
+        missing = sorted(set(names) - {t.name for t in found})
+        if missing:
+            raise ValueError(
+                "No treatment type is called "
+                + ", ".join(f"“{n}”" for n in missing)
+                + f". Use the names from the treatment type list, separated by “{NAME_SEPARATOR}”."
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return f"{NAME_SEPARATOR} ".join(t.name for t in value.all())
+
+
+class ExerciseResource(resources.ModelResource):
+    name = fields.Field(attribute="name", column_name="name", widget=SpreadsheetSafeText())
+    category = fields.Field(attribute="category", column_name="category", widget=CategoryWidget())
+    stage = fields.Field(attribute="stage", column_name="stage", widget=StageWidget())
+    active = fields.Field(attribute="active", column_name="active", widget=YesNoWidget())
+    instructions = fields.Field(
+        attribute="instructions", column_name="instructions", widget=SpreadsheetSafeText()
+    )
+    cautions = fields.Field(
+        attribute="cautions", column_name="cautions", widget=SpreadsheetSafeText()
+    )
+    contraindicated_for = fields.Field(
+        attribute="contraindicated_for",
+        column_name="contraindicated_for",
+        widget=TreatmentTypeNamesWidget(),
+    )
+
+    class Meta:
+        model = Exercise
+        fields = (
+            "name",
+            "category",
+            "stage",
+            "active",
+            "instructions",
+            "cautions",
+            "contraindicated_for",
+        )
+        import_id_fields = ("name",)
+        # The model's full_clean() (required fields, lengths, choices) runs on every row, so
+        # its errors are reported per field as well.
+        clean_model_instances = True
+        # All or nothing, whatever IMPORT_EXPORT_USE_TRANSACTIONS says.
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._rows_by_name: dict[str, int] = {}
+
+    def before_import(self, dataset, **kwargs):
+        self._rows_by_name = {}
+
+    def before_import_row(self, row, **kwargs):
+        """A name may appear once per file (a second row would silently overwrite the first), and
+        differs from an existing exercise by more than upper and lower case."""
+        name = SpreadsheetSafeText().clean(row.get("name")).casefold()
+        if not name:
+            raise ValidationError({"name": "A name is required."})
+        number = kwargs.get("row_number", 0)
+        first = self._rows_by_name.setdefault(name, number)
+        if first != number:
+            raise ValidationError({"name": f"This name is already used by row {first}."})
+        existing = (
+            Exercise.objects.filter(name__iexact=name)
+            .exclude(name=SpreadsheetSafeText().clean(row.get("name")))
+            .values_list("name", flat=True)
+            .first()
+        )
+        if existing is not None:
+            raise ValidationError(
+                {"name": f"The library already has “{existing}”: spell it the same to update it."}
+            )
+
+    def import_instance(self, instance, row, **kwargs):
+        """Check the treatment type names too, so that a bad one is a field error of its row."""
+        errors: dict[str, Any] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        field = self.fields["contraindicated_for"]
+        if field.column_name in row:
+            try:
+                field.clean(row)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(str(error), code="invalid")
+        if errors:
+            raise ValidationError(errors)
+
+    def filter_export(self, queryset, **kwargs):
+        """One query for all the treatment type names, not one per exercise."""
+        return queryset.prefetch_related("contraindicated_for")
