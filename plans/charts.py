@@ -1,0 +1,219 @@
+"""The progress chart: planned vs logged minutes per week, and the highest pain after exercise.
+
+Drawn on the server as a small SVG from a template, so it shows without JavaScript and under the
+strict Content-Security-Policy (`style-src 'self'`): only presentation attributes (fill=,
+stroke=, font-size=), no `style=` attribute, no <style> or <script> element. A charting library
+was tried and set aside: pygal 3.1 (js=[]) still emits an inline <style> block, a <script>
+element and `style=` attributes, which that policy blocks, leaving unstyled black shapes.
+The same numbers come back as `rows` for a text table, which is what a screen reader (and
+anyone who prefers numbers) reads.
+
+Used by the patient's dashboard and the clinician's patient page:
+
+    chart = progress_chart(plan)            # or progress_chart(plan.pk, last=None)
+    chart.svg                               # safe markup
+    chart.rows                              # ChartRow(week, prescribed_minutes, ...)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from plans import engine
+from plans.models import Plan
+from plans.selectors import WeekSummary, week_summaries
+
+# Geometry of the drawing, in SVG user units. Narrow on purpose: on a phone the drawing is scaled
+# down to the screen, and a narrow drawing keeps its 13-unit text readable there.
+WIDTH = 420
+HEIGHT = 270
+LEFT, RIGHT, TOP, BOTTOM = 44, 36, 46, 38
+MAX_WEEK_LABELS = 8
+
+# Colours with at least 3:1 contrast against white (WCAG non-text contrast).
+LOGGED_FILL = "#0b5e6b"
+PLANNED_FILL = "#d3e7ea"
+PLANNED_STROKE = "#0b5e6b"
+PAIN_COLOUR = "#b45309"
+AXIS_TEXT = "#495057"
+GRID = "#dee2e6"
+
+_NICE_STEPS = (10, 15, 20, 30, 60, 90, 120, 150, 180, 240, 300, 600, 900, 1200)
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One week of the plan, as the chart draws it and the text table lists it."""
+
+    week: int
+    prescribed_minutes: int  # per session
+    sessions_planned: int
+    logged_minutes: int  # all sessions of the week together
+    sessions_done: int  # completed: at least 80 % of the prescribed minutes
+    sessions_logged: int
+    max_pain: int | None
+    decision: str
+
+    @property
+    def planned_total(self) -> int:
+        return self.prescribed_minutes * self.sessions_planned
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    svg: SafeString
+    rows: tuple[ChartRow, ...]
+    title: str
+    summary: str
+    element_id: str
+
+
+def progress_chart(
+    plan: Plan | int,
+    *,
+    last: int | None = 12,
+    weeks: Sequence[WeekSummary] | None = None,
+    element_id: str = "progress-chart",
+) -> ProgressChart:
+    """Chart of a plan's weeks: `last` most recent (None = all). One query, none with `weeks`.
+
+    Pass `weeks` (from `plans.selectors.week_summaries`) when the page has loaded them already.
+    Weeks whose prescription is STOP (the plan paused) are not exercise weeks and are left out.
+    """
+    if weeks is None:
+        weeks = week_summaries(plan, last=last)
+    elif last is not None:
+        weeks = list(weeks)[-last:]
+    rows = tuple(
+        ChartRow(
+            week=w.week,
+            prescribed_minutes=w.minutes,
+            sessions_planned=w.sessions_per_week,
+            logged_minutes=w.logged_minutes,
+            sessions_done=w.sessions_done,
+            sessions_logged=w.sessions_logged,
+            max_pain=w.max_pain,
+            decision=w.decision,
+        )
+        for w in weeks
+        if w.decision != engine.Decision.STOP
+    )
+    title = "Minutes per week and pain after exercise"
+    summary = _summary(rows)
+    svg = render_to_string(
+        "plans/patient/_chart_svg.html",
+        {"id": element_id, "title": title, "summary": summary, **_geometry(rows)},
+    )
+    # The template autoescapes every value it prints; the markup around them is ours.
+    return ProgressChart(
+        svg=mark_safe(svg.strip()),  # noqa: S308
+        rows=rows,
+        title=title,
+        summary=summary,
+        element_id=element_id,
+    )
+
+
+def _summary(rows: Sequence[ChartRow]) -> str:
+    if not rows:
+        return "No weeks to show yet."
+    latest = rows[-1]
+    span = f"Week {rows[0].week}" if len(rows) == 1 else f"Weeks {rows[0].week} to {latest.week}"
+    pain = (
+        f" Highest pain after exercise that week: {latest.max_pain} out of 10."
+        if latest.max_pain is not None
+        else ""
+    )
+    return (
+        f"{span}. In week {latest.week}, {latest.planned_total} minutes were planned and "
+        f"{latest.logged_minutes} logged.{pain} The table below lists every week."
+    )
+
+
+def _nice_top(value: int) -> tuple[int, int]:
+    """Top of the minutes axis and its step: at most four steps, on round numbers."""
+    for step in _NICE_STEPS:
+        if value <= 4 * step:
+            return max(step, math.ceil(value / step) * step), step
+    step = math.ceil(value / 4 / 100) * 100
+    return math.ceil(value / step) * step, step
+
+
+def _fmt(number: float) -> str:
+    return f"{number:.1f}".rstrip("0").rstrip(".")
+
+
+def _geometry(rows: Sequence[ChartRow]) -> dict:
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    base = TOP + plot_h
+    biggest = max((max(r.planned_total, r.logged_minutes) for r in rows), default=0)
+    top, step = _nice_top(max(biggest, 1))
+
+    def y_minutes(value: int) -> str:
+        return _fmt(base - plot_h * value / top)
+
+    def y_pain(value: int) -> str:
+        return _fmt(base - plot_h * value / engine.PAIN_MAX)
+
+    grid = [{"y": y_minutes(value), "label": value} for value in range(0, top + 1, step)]
+    pain_ticks = [{"y": y_pain(value), "label": value} for value in (0, 5, 10)]
+
+    count = len(rows)
+    slot = plot_w / count if count else plot_w
+    bar = slot * 0.36
+    label_every = max(1, math.ceil(count / MAX_WEEK_LABELS))
+    bars, labels, points = [], [], []
+    for index, row in enumerate(rows):
+        centre = LEFT + slot * (index + 0.5)
+        planned_h = plot_h * row.planned_total / top
+        logged_h = plot_h * row.logged_minutes / top
+        bars.append(
+            {
+                "planned_x": _fmt(centre - bar),
+                "planned_y": _fmt(base - planned_h),
+                "planned_h": _fmt(planned_h),
+                "logged_x": _fmt(centre),
+                "logged_y": _fmt(base - logged_h),
+                "logged_h": _fmt(logged_h),
+                "width": _fmt(bar),
+            }
+        )
+        # The newest week is always labelled; the others thin out on long histories.
+        if (count - 1 - index) % label_every == 0:
+            labels.append({"x": _fmt(centre), "text": row.week})
+        if row.max_pain is not None:
+            points.append({"x": _fmt(centre), "y": y_pain(row.max_pain)})
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right_edge": WIDTH - RIGHT,
+        "top": TOP,
+        "base": _fmt(base),
+        "label_y": _fmt(base + 16),
+        "grid": grid,
+        "pain_ticks": pain_ticks,
+        "bars": bars,
+        "labels": labels,
+        "points": points,
+        "pain_line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "dot_radius": _fmt(min(4.0, max(1.5, slot / 4))),
+        "empty": not rows,
+        "colours": {
+            "logged": LOGGED_FILL,
+            "planned": PLANNED_FILL,
+            "planned_stroke": PLANNED_STROKE,
+            "pain": PAIN_COLOUR,
+            "text": AXIS_TEXT,
+            "grid": GRID,
+        },
+        "mid_x": _fmt(LEFT + plot_w / 2),
+        "mid_y": _fmt(TOP + plot_h / 2),
+        "axis_label_y": HEIGHT - 4,
+    }

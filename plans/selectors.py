@@ -1,0 +1,316 @@
+"""Read queries the patient pages share, each with its query budget.
+
+Budgets count SQL statements issued here, not the two every signed-in request costs (session and
+user). Nothing in this module writes; closing weeks is `plans.services.plan_close_weeks`' job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from plans import engine
+from plans.models import (
+    Alert,
+    Exercise,
+    ExerciseCategory,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    SessionLog,
+)
+from recovery.models import Activity, AuditEvent, Clearance, PatientProfile
+
+# Written by recovery.services.patient_update_reminders; its presence means "the patient chose".
+REMINDERS_SAVED_ACTION = "patient_update_reminders"
+
+HISTORY_WEEKS_PER_PAGE = 12
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    """One prescribed week of a plan and what the patient logged in it."""
+
+    plan_id: int
+    week: int
+    minutes: int
+    sessions_per_week: int
+    decision: str
+    reason: str
+    logged_minutes: int
+    sessions_logged: int
+    sessions_done: int
+    max_pain: int | None
+
+    @property
+    def planned_total(self) -> int:
+        return self.minutes * self.sessions_per_week
+
+    @property
+    def sessions_needed(self) -> int:
+        """Completed sessions that keep the week from being held (engine rule 3)."""
+        return engine.completed_needed(self.sessions_per_week)
+
+    @property
+    def done_at_minutes(self) -> int:
+        """The fewest minutes that count as a completed session (80 %, rounded up)."""
+        return -(-4 * self.minutes // 5)
+
+    @property
+    def is_stop(self) -> bool:
+        return self.decision == engine.Decision.STOP
+
+
+def _week_logs():
+    # Correlated to the outer PlanWeek row; grouped by plan so each subquery yields one value.
+    return (
+        SessionLog.objects.filter(plan=OuterRef("plan"), week=OuterRef("week"))
+        .order_by()
+        .values("plan")
+    )
+
+
+def _scalar(aggregate) -> Subquery:
+    return Subquery(_week_logs().annotate(value=aggregate).values("value"))
+
+
+def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSummary]:
+    """Every prescribed week of a plan with its logged totals, oldest first. One query.
+
+    A session counts as done when the engine calls it completed: 5 × minutes >= 4 × that week's
+    prescribed minutes (engine.is_completed, in integers here too). `last` keeps only the most
+    recent weeks.
+    """
+    plan_id = plan.pk if isinstance(plan, Plan) else plan
+    zero = Value(0, output_field=IntegerField())
+    completed = (
+        SessionLog.objects.filter(plan=OuterRef("plan"), week=OuterRef("week"))
+        .alias(five_times=F("minutes") * 5)
+        .filter(five_times__gte=OuterRef("minutes") * 4)
+        .order_by()
+        .values("plan")
+        .annotate(value=Count("pk"))
+        .values("value")
+    )
+    rows = (
+        PlanWeek.objects.filter(plan_id=plan_id)
+        .annotate(
+            logged_minutes=Coalesce(_scalar(Sum("minutes")), zero),
+            sessions_logged=Coalesce(_scalar(Count("pk")), zero),
+            sessions_done=Coalesce(Subquery(completed), zero),
+            max_pain=_scalar(Max("pain")),
+        )
+        .order_by("-week")
+        .values_list(
+            "plan_id",
+            "week",
+            "minutes",
+            "sessions_per_week",
+            "decision",
+            "reason",
+            "logged_minutes",
+            "sessions_logged",
+            "sessions_done",
+            "max_pain",
+        )
+    )
+    if last is not None:
+        rows = rows[:last]
+    return [WeekSummary(*row) for row in reversed(list(rows))]
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def own_open_plan(user) -> Plan | None:
+    """The signed-in patient's open plan with their profile, in one query (None without one).
+
+    Starts from `request.user` like `recovery.access.own_patient_profile`, which the views fall
+    back to when there is no plan; joining the profile here saves a query on every page and on
+    every logged session.
+    """
+    return (
+        Plan.objects.filter(patient__user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        .select_related("patient__user", "clearance__treatment")
+        .first()
+    )
+
+
+def latest_clearance(patient: PatientProfile) -> Clearance | None:
+    """The most recent clearance request and who decides it. 1 query."""
+    return (
+        Clearance.objects.filter(patient=patient)
+        .select_related("treatment__treatment_type", "patient__clinician")
+        .first()
+    )
+
+
+def exercises_for_plan(plan: Plan) -> list[Exercise]:
+    """Active core and stretching exercises up to the plan's stage, minus those contraindicated
+    for the patient's treatment type. 1 query (needs `clearance__treatment` loaded)."""
+    return list(
+        Exercise.objects.filter(
+            active=True,
+            stage__lte=plan.stage,
+            category__in=[ExerciseCategory.CORE, ExerciseCategory.FLEXIBILITY],
+        )
+        .exclude(contraindicated_for=plan.clearance.treatment.treatment_type_id)
+        .order_by("category", "stage", "name")
+    )
+
+
+def pause_alert(plan: Plan) -> Alert | None:
+    """The alert that paused the plan, if a warning sign did. 1 query.
+
+    Any alert pauses its plan and only a resume (a new plan) ends the pause, so the newest alert
+    of a paused plan is the reason it is paused.
+    """
+    return Alert.objects.filter(plan=plan).order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    plan: Plan
+    today: date
+    weeks: list[WeekSummary]
+    this_week: WeekSummary | None
+    upcoming: bool
+    exercises: list[Exercise]
+    alert: Alert | None
+
+    @property
+    def activities(self) -> list[str]:
+        return [Activity(a).label for a in self.plan.allowed_activities if a in Activity.values]
+
+    @property
+    def week_first_day(self) -> date | None:
+        return self.plan.week_bounds(self.this_week.week)[0] if self.this_week else None
+
+    @property
+    def week_last_day(self) -> date | None:
+        if not self.this_week:
+            return None
+        return self.plan.week_bounds(self.this_week.week)[1] - _ONE_DAY
+
+    @property
+    def sessions_left(self) -> int:
+        if not self.this_week:
+            return 0
+        return max(0, self.this_week.sessions_per_week - self.this_week.sessions_done)
+
+
+CHART_WEEKS = 12
+
+
+def dashboard(plan: Plan, *, today: date) -> Dashboard:
+    """Everything /me/ shows for an open plan. 2 queries: weeks, then exercises (active) or the
+    alert that paused it (paused).
+
+    Call `plan_close_weeks` first so the current week's prescription exists.
+    """
+    weeks = week_summaries(plan, last=CHART_WEEKS)
+    current = plan.week_of(today)
+    upcoming = current < 1
+    prescribed = [w for w in weeks if not w.is_stop]
+    by_week = {w.week: w for w in prescribed}
+    this_week = by_week.get(max(current, 1)) or (prescribed[-1] if prescribed else None)
+    paused = plan.status == PlanStatus.PAUSED
+    return Dashboard(
+        plan=plan,
+        today=today,
+        weeks=weeks,
+        this_week=this_week,
+        upcoming=upcoming,
+        # A paused plan shows what to do now instead of exercises.
+        exercises=[] if paused else exercises_for_plan(plan),
+        alert=pause_alert(plan) if paused else None,
+    )
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryWeek:
+    prescription: PlanWeek
+    first_day: date
+    last_day: date
+    sessions: list[SessionLog]
+
+    @property
+    def has_notes(self) -> bool:
+        """Whether any session has notes or warning signs to show (a column only then)."""
+        return any(s.notes or s.red_flags for s in self.sessions)
+
+    @property
+    def sessions_done(self) -> int:
+        return sum(engine.is_completed(s.minutes, self.prescription.minutes) for s in self.sessions)
+
+
+def history_page(patient: PatientProfile, page_number) -> tuple[Page, list[HistoryWeek]]:
+    """The patient's weeks, newest first, each with its sessions. 3 queries whatever the history's
+    length: count, the page's weeks, the page's sessions."""
+    weeks = (
+        PlanWeek.objects.filter(plan__patient=patient)
+        .select_related("plan")
+        .order_by("-plan_id", "-week")
+    )
+    page = Paginator(weeks, HISTORY_WEEKS_PER_PAGE).get_page(page_number)
+    rows = list(page.object_list)
+    spans: dict[int, tuple[int, int]] = {}
+    for row in rows:
+        low, high = spans.get(row.plan_id, (row.week, row.week))
+        spans[row.plan_id] = (min(low, row.week), max(high, row.week))
+    by_week: dict[tuple[int, int], list[SessionLog]] = {}
+    if spans:
+        condition = Q()
+        for plan_id, (low, high) in spans.items():
+            condition |= Q(plan_id=plan_id, week__gte=low, week__lte=high)
+        for log in SessionLog.objects.filter(condition).order_by("-date", "-id"):
+            by_week.setdefault((log.plan_id, log.week), []).append(log)
+    history = []
+    for row in rows:
+        first, after = row.plan.week_bounds(row.week)
+        history.append(
+            HistoryWeek(
+                prescription=row,
+                first_day=first,
+                last_day=after - _ONE_DAY,
+                sessions=by_week.get((row.plan_id, row.week), []),
+            )
+        )
+    return page, history
+
+
+# --- one saved session --------------------------------------------------------------------------
+
+
+def own_session_log(patient: PatientProfile, log_id: int) -> SessionLog | None:
+    """One of the patient's own session logs with its plan and alert. 1 query."""
+    return (
+        SessionLog.objects.filter(pk=log_id, plan__patient=patient)
+        .select_related("plan", "alert")
+        .first()
+    )
+
+
+def week_sessions(plan: Plan, week: int) -> list[engine.SessionSummary]:
+    """The sessions logged so far in one week of a plan, as the engine reads them. 1 query."""
+    return [log.summary() for log in SessionLog.objects.filter(plan=plan, week=week)]
+
+
+def week_prescription(plan: Plan, week: int) -> PlanWeek | None:
+    return PlanWeek.objects.filter(plan=plan, week=week).first()
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def reminders_ever_saved(patient: PatientProfile) -> bool:
+    """Whether the patient has chosen their reminder settings themselves. 1 query."""
+    return AuditEvent.objects.filter(patient=patient, action=REMINDERS_SAVED_ACTION).exists()
