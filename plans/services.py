@@ -282,7 +282,11 @@ def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
     The plan row is locked, so two callers at once (the dashboard and the reminder job) produce
     one PlanWeek per week; the unique (plan, week) constraint backs that up. A STOP pauses the plan.
     """
-    plan = _lock_plan(plan)
+    return _close_weeks(_lock_plan(plan), today)
+
+
+def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
+    """plan_close_weeks for a plan row the caller has already locked in its transaction."""
     if plan.status != PlanStatus.ACTIVE:
         return []
     closed = closed_week_count(plan, today)
@@ -406,11 +410,11 @@ def session_log_create(
             exertion=exertion,
             flags=flags,
         )
-        plan_close_weeks(plan=plan, today=today)
-        plan.refresh_from_db(fields=["status"])
-        if plan.status != PlanStatus.ACTIVE:
+        # The plan is locked already: close its finished weeks without a second lock.
+        _close_weeks(plan, today)
+        if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
             raise DomainError(
-                "Your plan was paused by your care team, so sessions cannot be logged."
+                "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
             )
         log = SessionLog.objects.create(
             plan=plan,
