@@ -1,35 +1,375 @@
-"""Clinician pages (/clinic/...). Every patient lookup goes through recovery.access."""
+"""Clinician pages (/clinic/...). Every patient lookup goes through recovery.access.
 
-from django.http import Http404
+Each view: find the patient through the access helper (404 for anyone else's), bind a form, call
+one service, redirect. A refused form re-renders the page with the errors beside the fields and
+status 400. Each rendering of a patient's record is written to the audit log.
+"""
 
-from recovery.access import clinician_required
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods
+
+from plans import services as plan_services
+from plans.charts import progress_chart
+from plans.forms_clinic import (
+    RULE_FIELDS,
+    ApproveForm,
+    DecisionReasonForm,
+    EnrolForm,
+    PauseForm,
+    ResumeForm,
+    RulesForm,
+    StageForm,
+)
+from plans.models import Alert, PlanStatus
+from plans.triage import (
+    RECENT_LOGS,
+    clinician_triage,
+    current_clearance,
+    current_plan,
+    patient_detail,
+    patient_plans,
+)
+from recovery import services as recovery_services
+from recovery.access import clinician_patients, clinician_required, patient_for_clinician
+from recovery.audit import audit
+from recovery.errors import DomainError
+from recovery.models import ClearanceStatus, PatientProfile
+
+
+def _refuse(form, error: DomainError) -> None:
+    """Put a service's refusal beside the field it names, or above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
+    """A refusal about the record's state, not about a field (the plan was paused meanwhile,
+    the clearance already decided in another tab): say so above a fresh page, showing what is
+    true now. Returns False when the error belongs beside a field of `form`."""
+    if error.field in form.fields:
+        return False
+    messages.error(request, f"Nothing was changed: {error.message}")
+    return True
+
+
+# --- triage --------------------------------------------------------------------------------------
 
 
 @clinician_required
-def triage(request):
-    raise Http404
+@require_GET
+def triage(request: HttpRequest) -> HttpResponse:
+    return render(request, "plans/clinic/triage.html", {"triage": clinician_triage(request.user)})
 
 
 @clinician_required
-def enrol(request):
-    raise Http404
+def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
+    # Looked up before the method check, so someone else's alert is 404 whatever the method.
+    alert = (
+        Alert.objects.filter(patient__in=clinician_patients(request.user), pk=alert_id)
+        .select_related("patient__user")
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert.")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        plan_services.alert_acknowledge(alert=alert, actor=request.user)
+    except DomainError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Alert for {alert.patient.user.display_name()} acknowledged. "
+            "The plan stays paused until you resume it.",
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("clinic:triage")
+    return redirect(target)
+
+
+# --- enrolment -----------------------------------------------------------------------------------
 
 
 @clinician_required
-def patient(request, patient_id):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            patient = recovery_services.patient_enrol(
+                clinician=request.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                treatment_type=data["treatment_type"],
+                procedure_date=data["procedure_date"],
+                planned=data["planned"],
+                timezone_name=data["timezone"],
+                today=timezone.now().astimezone(form.tz).date(),
+            )
+        except DomainError as error:
+            _refuse(form, error)
+        else:
+            messages.success(
+                request,
+                f"{patient.user.display_name()} is enrolled. We e-mailed them a link to choose "
+                "a password; their clearance is waiting for your decision.",
+            )
+            return redirect("clinic:patient", patient_id=patient.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "plans/clinic/enrol.html", {"form": form}, status=status)
+
+
+# --- one patient ---------------------------------------------------------------------------------
+
+
+def _plan_forms(plan, bound: dict | None = None) -> dict:
+    """The four plan-control forms, prefilled from the plan; `bound` replaces one of them."""
+    forms = {}
+    if plan is not None and plan.status != PlanStatus.COMPLETED:
+        forms = {
+            "pause": PauseForm(prefix="pause"),
+            "resume": ResumeForm(prefix="resume", initial={"start_minutes": plan.start_minutes}),
+            "rules": RulesForm(prefix="rules", initial=RulesForm.initial_from(plan.rules())),
+            "stage": StageForm(prefix="stage", initial={"stage": plan.stage}),
+        }
+    forms.update(bound or {})
+    return forms
+
+
+def _render_patient(
+    request: HttpRequest, patient: PatientProfile, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
+    today = plan_services.patient_today(patient)
+    plans = patient_plans(patient)
+    plan = current_plan(plans)
+    if (
+        plan is not None
+        and plan.status == PlanStatus.ACTIVE
+        and (
+            plan.last_week is None or plan_services.closed_week_count(plan, today) >= plan.last_week
+        )
+    ):
+        # A week has ended since the reminder job last ran: decide it now, so the clinician
+        # sees the same week as the patient. (The service is idempotent and row-locked.)
+        created = plan_services.plan_close_weeks(plan=plan, today=today)
+        if any(week.decision == "stop" for week in created):
+            plans = patient_plans(patient)  # a STOP paused the plan
+    detail = patient_detail(patient, today=today, plans=plans)
+    context = {
+        "d": detail,
+        "patient": patient,
+        "forms": _plan_forms(detail.plan, bound),
+        # The patient's own chart, drawn from the weeks already loaded (no extra query).
+        "chart": progress_chart(detail.plan, weeks=detail.summaries) if detail.plan else None,
+        "recent_count": RECENT_LOGS,
+    }
+    return render(request, "plans/clinic/patient.html", context, status=status)
 
 
 @clinician_required
-def clearance(request, patient_id):
-    raise Http404
+@require_GET
+def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return _render_patient(request, patient_for_clinician(request.user, patient_id))
+
+
+PLAN_ACTIONS = {
+    "pause": PauseForm,
+    "resume": ResumeForm,
+    "rules": RulesForm,
+    "stage": StageForm,
+}
 
 
 @clinician_required
-def plan_action(request, patient_id):
-    raise Http404
+def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_clinician(request.user, patient_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    action = request.POST.get("action")
+    if action not in PLAN_ACTIONS:
+        return HttpResponseBadRequest("Unknown action.")
+    form = PLAN_ACTIONS[action](request.POST, prefix=action)
+    plan = current_plan(patient_plans(patient))
+    if plan is None or plan.status == PlanStatus.COMPLETED:
+        messages.error(request, "Nothing was changed: this patient has no running plan.")
+        return redirect("clinic:patient", patient_id=patient.pk)
+    needs = {"pause": PlanStatus.ACTIVE, "resume": PlanStatus.PAUSED}.get(action)
+    if needs and plan.status != needs:
+        # A stale page (another tab, a red flag meanwhile): show what is true now.
+        messages.error(
+            request, f"Nothing was changed: the plan is {plan.get_status_display().lower()} now."
+        )
+        return redirect("clinic:patient", patient_id=patient.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "pause":
+                plan_services.plan_pause(plan=plan, actor=request.user, reason=data["reason"])
+                done = "Plan paused. No reminders go out until you resume it."
+            elif action == "resume":
+                plan_services.plan_resume(
+                    plan=plan,
+                    actor=request.user,
+                    start_minutes=data["start_minutes"],
+                    today=plan_services.patient_today(patient),
+                )
+                done = f"Plan resumed at week 1, {data['start_minutes']} minutes per session."
+            elif action == "rules":
+                plan_services.plan_update_rules(
+                    plan=plan, actor=request.user, rules={n: data[n] for n in RULE_FIELDS}
+                )
+                done = "Rules updated. Weeks already prescribed keep their minutes."
+            else:
+                plan_services.plan_set_stage(
+                    plan=plan,
+                    actor=request.user,
+                    stage=data["stage"],
+                    signed_off=data["signed_off"],
+                )
+                done = f"Allowed stage is now {data['stage']}."
+        except DomainError as error:
+            if _refused_by_state(request, form, error):
+                return redirect("clinic:patient", patient_id=patient.pk)
+            _refuse(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("clinic:patient", patient_id=patient.pk)
+    return _render_patient(request, patient, bound={action: form}, status=400)
+
+
+# --- clearance -----------------------------------------------------------------------------------
+
+
+def _clearance_forms(clearance, today, bound: dict | None = None) -> dict:
+    forms = {}
+    if clearance is not None and clearance.status == ClearanceStatus.PENDING:
+        forms["approve"] = ApproveForm(prefix="approve", clearance=clearance, today=today)
+        forms["decline"] = DecisionReasonForm(prefix="decline")
+    elif clearance is not None and clearance.status == ClearanceStatus.APPROVED:
+        forms["revoke"] = DecisionReasonForm(prefix="revoke")
+    forms.update(bound or {})
+    return forms
+
+
+def _render_clearance(
+    request: HttpRequest, patient: PatientProfile, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    audit(
+        "patient_view",
+        actor=request.user,
+        request=request,
+        obj=patient,
+        patient=patient,
+        page="clearance",
+    )
+    today = plan_services.patient_today(patient)
+    detail = patient_detail(patient, today=today)
+    context = {
+        "d": detail,
+        "patient": patient,
+        "forms": _clearance_forms(detail.clearance, today, bound),
+    }
+    return render(request, "plans/clinic/clearance.html", context, status=status)
 
 
 @clinician_required
-def alert_ack(request, alert_id):
-    raise Http404
+@require_http_methods(["GET", "POST"])
+def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_clinician(request.user, patient_id)
+    if request.method == "GET":
+        return _render_clearance(request, patient)
+
+    action = request.POST.get("action")
+    today = plan_services.patient_today(patient)
+    current = current_clearance(patient)
+    if action == "request":
+        # A new decision after a decline or a revocation opens a new clearance.
+        if current is None:
+            raise Http404("No treatment on record.")
+        try:
+            recovery_services.clearance_request(
+                patient=patient, treatment=current.treatment, actor=request.user
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "A new clearance request is open for your decision.")
+        return redirect("clinic:clearance", patient_id=patient.pk)
+
+    forms_for_action = {
+        "approve": lambda: ApproveForm(
+            request.POST, prefix="approve", clearance=current, today=today
+        ),
+        "decline": lambda: DecisionReasonForm(request.POST, prefix="decline"),
+        "revoke": lambda: DecisionReasonForm(request.POST, prefix="revoke"),
+    }
+    if action not in forms_for_action:
+        return HttpResponseBadRequest("Unknown action.")
+    if current is None:
+        raise Http404("No clearance on record.")
+    needs = ClearanceStatus.APPROVED if action == "revoke" else ClearanceStatus.PENDING
+    if current.status != needs:
+        # Decided meanwhile (another tab, another visit): show what is true now.
+        messages.error(
+            request,
+            f"Nothing was changed: this clearance is {current.get_status_display().lower()}.",
+        )
+        return redirect("clinic:clearance", patient_id=patient.pk)
+    form = forms_for_action[action]()
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "approve":
+                plan = plan_services.clearance_approve(
+                    clearance=current,
+                    actor=request.user,
+                    rules={n: data[n] for n in RULE_FIELDS},
+                    max_stage=data["max_stage"],
+                    allowed_activities=data["allowed_activities"],
+                    restrictions=data["restrictions"],
+                    start_date=data["start_date"],
+                    today=today,
+                    override_reason=data.get("override_reason", ""),
+                )
+                done = (
+                    f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "
+                    f"{plan.start_minutes} minutes per session."
+                )
+            elif action == "decline":
+                recovery_services.clearance_decline(
+                    clearance=current, actor=request.user, reason=data["reason"]
+                )
+                done = "Clearance declined."
+            else:
+                plan_services.clearance_revoke(
+                    clearance=current, actor=request.user, reason=data["reason"]
+                )
+                done = "Clearance revoked. The plan is paused and no reminders go out."
+        except DomainError as error:
+            if _refused_by_state(request, form, error):
+                return redirect("clinic:clearance", patient_id=patient.pk)
+            _refuse(form, error)
+        else:
+            messages.success(request, done)
+            target = "clinic:patient" if action == "approve" else "clinic:clearance"
+            return redirect(target, patient_id=patient.pk)
+    return _render_clearance(request, patient, bound={action: form}, status=400)

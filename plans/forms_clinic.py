@@ -1,0 +1,326 @@
+"""Forms of the clinician's pages. They validate and normalise; services decide and save.
+
+Every bound below comes from `plans.engine`, so a form cannot accept what the engine refuses.
+The pages show several forms at once, so each has a prefix and its ids are unique on the page.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
+from django import forms
+from django.contrib.auth.base_user import BaseUserManager
+
+from plans import engine
+from recovery.models import (
+    ACTIVITY_MIN_STAGE,
+    Activity,
+    Clearance,
+    TreatmentType,
+    timezone_choices,
+)
+
+RULE_FIELDS = (
+    "start_minutes",
+    "min_increment",
+    "max_increment",
+    "target_minutes",
+    "sessions_per_week",
+)
+
+STAGE_CHOICES = [(1, "Stage 1"), (2, "Stage 2"), (3, "Stage 3"), (4, "Stage 4 (sign-off)")]
+STAGES_HELP = (
+    "1: walking, gentle core, gentle stretches. 2: adds water exercise, recumbent or stationary "
+    "cycling, core stability. 3: adds challenging core, light resistance. 4: running, heavy "
+    "lifting, contact sport."
+)
+
+
+def _helper() -> FormHelper:
+    # The templates write the <form> tag, the CSRF token, the `action` field and the button.
+    helper = FormHelper()
+    helper.form_tag = False
+    return helper
+
+
+def _rules_rows() -> list:
+    """The five rules on two rows: where the plan starts and ends, then how fast it grows."""
+    return [
+        Row(
+            Column("start_minutes", css_class="col-sm-4"),
+            Column("target_minutes", css_class="col-sm-4"),
+            Column("sessions_per_week", css_class="col-sm-4"),
+        ),
+        Row(
+            Column("min_increment", css_class="col-sm-6"),
+            Column("max_increment", css_class="col-sm-6"),
+        ),
+    ]
+
+
+def _date_widget(**attrs) -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
+def _reason_field(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text or "At least 10 characters. Kept in the audit trail.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EnrolForm(forms.Form):
+    first_name = forms.CharField(max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
+    last_name = forms.CharField(max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        help_text="The patient receives a link here to choose their password.",
+        widget=forms.EmailInput({"autocomplete": "off"}),
+    )
+    treatment_type = forms.ModelChoiceField(
+        queryset=TreatmentType.objects.none(), empty_label="Choose a treatment"
+    )
+    procedure_date = forms.DateField(widget=_date_widget())
+    planned = forms.BooleanField(
+        label="Planned procedure (still to come)",
+        required=False,
+        help_text="Tick this when the date above is in the future.",
+    )
+    timezone = forms.ChoiceField(
+        label="Patient's time zone",
+        initial="America/New_York",
+        help_text="Weeks and reminders follow the patient's own clock.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["treatment_type"].queryset = TreatmentType.objects.filter(active=True)
+        self.fields["timezone"].choices = timezone_choices()
+        self.helper = _helper()
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_email(self) -> str:
+        return BaseUserManager.normalize_email(self.cleaned_data["email"].strip())
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.cleaned_data["timezone"])
+
+
+class RulesForm(forms.Form):
+    """The engine's five numbers, each inside the engine's bounds."""
+
+    start_minutes = forms.IntegerField(
+        label="Start (minutes per session)",
+        min_value=engine.START_MINUTES_MIN,
+        max_value=engine.START_MINUTES_MAX,
+        help_text=f"{engine.START_MINUTES_MIN}–{engine.START_MINUTES_MAX} minutes.",
+    )
+    min_increment = forms.IntegerField(
+        label="Smallest weekly step (minutes)",
+        min_value=engine.INCREMENT_MIN,
+        max_value=engine.INCREMENT_MAX,
+        help_text=f"{engine.INCREMENT_MIN}–{engine.INCREMENT_MAX}; also the size of a reduction.",
+    )
+    max_increment = forms.IntegerField(
+        label="Largest weekly step (minutes)",
+        min_value=engine.INCREMENT_MIN,
+        max_value=engine.INCREMENT_MAX,
+        help_text="Given after a full week with little pain.",
+    )
+    target_minutes = forms.IntegerField(
+        label="Target (minutes per session)",
+        min_value=engine.START_MINUTES_MIN,
+        max_value=engine.TARGET_MINUTES_MAX,
+        help_text=f"From the start minutes up to {engine.TARGET_MINUTES_MAX}.",
+    )
+    sessions_per_week = forms.IntegerField(
+        label="Sessions per week",
+        min_value=engine.SESSIONS_MIN,
+        max_value=engine.SESSIONS_MAX,
+        help_text=f"{engine.SESSIONS_MIN}–{engine.SESSIONS_MAX}.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+        self.helper.layout = Layout(*_rules_rows())
+
+    def clean(self):
+        data = super().clean()
+        values = {name: data.get(name) for name in RULE_FIELDS}
+        if any(value is None for value in values.values()):
+            return data  # a field already carries its own error
+        if values["max_increment"] < values["min_increment"]:
+            self.add_error(
+                "max_increment",
+                f"Must be at least the smallest step ({values['min_increment']} minutes).",
+            )
+        elif values["target_minutes"] < values["start_minutes"]:
+            self.add_error(
+                "target_minutes",
+                f"Must be at least the start ({values['start_minutes']} minutes).",
+            )
+        else:
+            try:
+                self.rules = engine.Rules(**values)
+            except ValueError as error:  # the engine is the last word on bounds
+                name = next((n for n in RULE_FIELDS if str(error).startswith(n)), None)
+                self.add_error(name, str(error))
+        return data
+
+    @classmethod
+    def initial_from(cls, rules: engine.Rules) -> dict:
+        return {name: getattr(rules, name) for name in RULE_FIELDS}
+
+
+ACTIVITY_CHOICES = [
+    (str(activity), f"{activity.label} (stage {ACTIVITY_MIN_STAGE[activity]})")
+    for activity in Activity
+]
+
+
+class ApproveForm(RulesForm):
+    """Approve a pending clearance: the plan's rules, stage, activities and first day.
+
+    The override reason field is there only while the treatment type's minimum wait is not over
+    (the service requires it then and has no use for it after).
+    """
+
+    start_date = forms.DateField(label="First day of the plan", widget=_date_widget())
+    max_stage = forms.TypedChoiceField(
+        label="Highest stage allowed",
+        coerce=int,
+        choices=STAGE_CHOICES[:3],
+        help_text=f"{STAGES_HELP} Stage 4 needs its own sign-off on the patient page later.",
+    )
+    override_reason = forms.CharField(
+        label="Override reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    allowed_activities = forms.MultipleChoiceField(
+        label="Activities allowed",
+        choices=ACTIVITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only activities of the highest stage or below. Leave swimming unticked until "
+        "any wound has healed.",
+    )
+    restrictions = forms.CharField(
+        label="Restrictions (shown to the patient)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Plain words, e.g. “No lifting over 5 kg until your next visit.”",
+    )
+
+    def __init__(self, *args, clearance: Clearance, today: date, **kwargs):
+        kind = clearance.treatment.treatment_type
+        initial = {
+            **self.initial_from(kind.default_rules()),
+            "max_stage": min(kind.default_max_stage, 3),
+            "allowed_activities": kind.default_activities(),
+            "start_date": today,
+        }
+        kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["start_date"].widget.attrs["min"] = today.isoformat()
+        self.fields[
+            "start_date"
+        ].help_text = f"Today ({today:%-d %B %Y}) or later, on the patient's own calendar."
+        earliest = clearance.treatment.earliest_clearance
+        self.needs_override = today < earliest
+        if self.needs_override:
+            self.fields["override_reason"].error_messages["required"] = (
+                f"Please write an override reason: the usual minimum for {kind.name} is "
+                f"reached on {earliest:%-d %B %Y}."
+            )
+            self.fields["override_reason"].help_text = (
+                f"Required before {earliest:%-d %B %Y}: the usual minimum for {kind.name} is "
+                f"{kind.min_days_to_clearance} days after the procedure. Say why it is safe to "
+                "start earlier (at least 10 characters)."
+            )
+        else:
+            del self.fields["override_reason"]
+        self.helper.layout = Layout(
+            *(["override_reason"] if self.needs_override else []),
+            Row(
+                Column("start_date", css_class="col-sm-6"),
+                Column("max_stage", css_class="col-sm-6"),
+            ),
+            "allowed_activities",
+            Fieldset("Progression rules", *_rules_rows(), css_class="clinic-fieldset"),
+            "restrictions",
+        )
+
+    def clean_start_date(self) -> date:
+        start = self.cleaned_data["start_date"]
+        if start < self.today:
+            raise forms.ValidationError("The plan cannot start in the past.")
+        return start
+
+    def clean_restrictions(self) -> str:
+        return self.cleaned_data["restrictions"].strip()
+
+    def clean_override_reason(self) -> str:
+        return self.cleaned_data["override_reason"].strip()
+
+
+class DecisionReasonForm(forms.Form):
+    """Decline or revoke a clearance: a reason the audit trail keeps."""
+
+    reason = _reason_field("Reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+    def clean_reason(self) -> str:
+        return self.cleaned_data["reason"].strip()
+
+
+class PauseForm(DecisionReasonForm):
+    reason = _reason_field("Why pause the plan?")
+
+
+class ResumeForm(forms.Form):
+    start_minutes = forms.IntegerField(
+        label="Restart at (minutes per session)",
+        min_value=engine.START_MINUTES_MIN,
+        max_value=engine.START_MINUTES_MAX,
+        help_text=(
+            f"{engine.START_MINUTES_MIN}–{engine.START_MINUTES_MAX} minutes. "
+            "The plan restarts at week 1 today."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class StageForm(forms.Form):
+    stage = forms.TypedChoiceField(
+        label="Allowed stage", coerce=int, choices=STAGE_CHOICES, help_text=STAGES_HELP
+    )
+    signed_off = forms.BooleanField(
+        label="I sign off stage 4 (running, heavy lifting, contact sport) for this patient.",
+        required=False,
+        help_text="Needed only for stage 4.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()

@@ -1,0 +1,509 @@
+"""Read queries of the clinician's pages, each with a pinned query budget.
+
+`clinician_triage` answers "who needs me now?" for one clinician in a fixed number of queries,
+whether they have ten patients or five hundred: every per-patient fact (last session, last two
+week decisions, open alerts, pending clearances) comes from one set-based query with subquery
+annotations, and the ordering is done in Python over those rows.
+
+Triage only reads. In particular it does not call `plan_close_weeks` for each patient (that would
+be N locked queries per page view): weeks are closed by the reminder job, the patient's own
+dashboard and the clinician's patient page, so a decision shown here can lag by one reminder pass.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import IntEnum
+
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.utils import timezone
+
+from plans import engine
+from plans.models import (
+    Alert,
+    AlertTier,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    RedFlag,
+    SessionLog,
+)
+from plans.selectors import WeekSummary, week_summaries
+from recovery.access import clinician_patients
+from recovery.models import (
+    Activity,
+    Clearance,
+    ClearanceEvent,
+    ClearanceStatus,
+    PatientProfile,
+    User,
+)
+
+# Pinned by tests/test_triage.py and tests/test_views_clinic.py (including the request's own
+# session and user queries).
+TRIAGE_QUERY_BUDGET = 15
+PATIENT_DETAIL_QUERY_BUDGET = 15
+
+# Engagement: an active plan with no session for this many days is worth a call...
+IDLE_DAYS = 3
+# ...and after this many days the patient has probably stopped altogether.
+LONG_IDLE_DAYS = 14
+# The patient page lists this many of the most recent sessions (the week table covers them all).
+RECENT_LOGS = 50
+
+
+class Tier(IntEnum):
+    """Why a patient is on the triage list; a lower number is more urgent."""
+
+    RED_FLAG = 1
+    EASED_BACK = 2
+    ENGAGEMENT = 3
+    CLEARANCE = 4
+
+    @property
+    def label(self) -> str:
+        return {
+            Tier.RED_FLAG: "Red flag",
+            Tier.EASED_BACK: "Plan reduced or stopped",
+            Tier.ENGAGEMENT: "Engagement",
+            Tier.CLEARANCE: "Clearance to decide",
+        }[self]
+
+    @property
+    def badge(self) -> str:
+        """Bootstrap colour classes (text contrast checked by axe in the browser tests)."""
+        return {
+            Tier.RED_FLAG: "text-bg-danger",
+            Tier.EASED_BACK: "text-bg-warning",
+            Tier.ENGAGEMENT: "text-bg-info",
+            Tier.CLEARANCE: "text-bg-secondary",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Reason:
+    tier: Tier
+    rank: tuple  # order inside the tier
+    why: str  # a few words
+    detail: str = ""
+
+
+@dataclass
+class TriageRow:
+    patient: PatientProfile
+    reason: Reason
+    also: list[Reason] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def tier(self) -> Tier:
+        return self.reason.tier
+
+
+@dataclass
+class OtherRow:
+    """A patient who needs nothing right now, with one line of status."""
+
+    patient: PatientProfile
+    status: str
+
+
+@dataclass
+class Triage:
+    rows: list[TriageRow]
+    others: list[OtherRow]
+
+    def count(self, tier: Tier) -> int:
+        return sum(1 for row in self.rows if row.tier == tier)
+
+    @property
+    def counts(self) -> list[tuple[Tier, int]]:
+        return [(tier, self.count(tier)) for tier in Tier]
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def activity_labels(codes) -> list[str]:
+    return [Activity(code).label if code in Activity.values else code for code in codes or ()]
+
+
+def flag_labels(codes) -> list[str]:
+    return [RedFlag(code).label if code in RedFlag.values else code for code in codes or ()]
+
+
+def _alert_reason(alerts: list[Alert]) -> Reason:
+    """Emergency before same-day, then the oldest first."""
+    emergency = [a for a in alerts if a.tier == AlertTier.EMERGENCY]
+    worst = emergency or alerts
+    oldest = min(a.created_at for a in worst)
+    flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
+    why = "Emergency warning sign" if emergency else "Same-day warning sign"
+    if len(alerts) > 1:
+        why += f" ({len(alerts)} open alerts)"
+    return Reason(
+        Tier.RED_FLAG,
+        rank=(0 if emergency else 1, oldest),
+        why=why,
+        detail="; ".join(flags),
+    )
+
+
+def _plan_reasons(plan: Plan, today: date) -> list[Reason]:
+    reasons: list[Reason] = []
+    if plan.last_decision == engine.Decision.STOP:
+        reasons.append(
+            Reason(
+                Tier.EASED_BACK,
+                rank=(0, plan.last_week_at),
+                why="Plan stopped",
+                detail=plan.pause_reason or plan.last_reason or "",
+            )
+        )
+    elif plan.last_decision == engine.Decision.REDUCE:
+        reasons.append(
+            Reason(
+                Tier.EASED_BACK,
+                rank=(1, plan.last_week_at),
+                why=f"Week {plan.last_week} eased back",
+                detail=plan.last_reason or "",
+            )
+        )
+    if plan.status != PlanStatus.ACTIVE or plan.start_date > today:
+        return reasons
+    since = plan.last_session or plan.start_date
+    idle = (today - since).days
+    if plan.last_session is None:
+        idle_text = f"No session logged since the plan started {_days(idle)} ago"
+    else:
+        idle_text = f"Last session {plan.last_session:%-d %b} ({_days(idle)} ago)"
+    if idle >= LONG_IDLE_DAYS:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(0, -idle),
+                why=f"No session for {_days(idle)}",
+                detail=idle_text,
+            )
+        )
+    if plan.last_decision == engine.Decision.HOLD and plan.prev_decision == engine.Decision.HOLD:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(1, -idle),
+                why="Held two weeks running",
+                detail=f"Too few sessions completed in two weeks; now week {plan.last_week}.",
+            )
+        )
+    if IDLE_DAYS <= idle < LONG_IDLE_DAYS:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(2, -idle),
+                why=f"No session for {_days(idle)}",
+                detail=idle_text,
+            )
+        )
+    return reasons
+
+
+def _clearance_reason(clearance: Clearance, today: date) -> Reason:
+    treatment = clearance.treatment
+    kind = treatment.treatment_type
+    since = (today - treatment.procedure_date).days
+    earliest = treatment.earliest_clearance
+    if since < 0:
+        when = f"procedure planned in {_days(-since)}"
+    else:
+        when = f"{_days(since)} since the procedure"
+    if today >= earliest:
+        minimum = f"minimum of {_days(kind.min_days_to_clearance)} passed"
+    else:
+        minimum = (
+            f"minimum of {_days(kind.min_days_to_clearance)} not reached until {earliest:%-d %b %Y}"
+        )
+    ready = today >= earliest
+    return Reason(
+        Tier.CLEARANCE,
+        rank=(0 if ready else 1, clearance.requested_at),
+        why="Ready for a clearance decision" if ready else "Clearance waiting (too early)",
+        detail=f"{kind.name}: {when}; {minimum}.",
+    )
+
+
+def _open_plans(patients) -> list[Plan]:
+    """Each patient's open plan with its last two decisions and last session date (one query)."""
+    weeks = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week")
+    last_session = SessionLog.objects.filter(plan=OuterRef("pk")).order_by("-date").values("date")
+    return list(
+        Plan.objects.filter(
+            patient__in=patients, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+        ).annotate(
+            last_week=Subquery(weeks.values("week")[:1]),
+            last_decision=Subquery(weeks.values("decision")[:1]),
+            last_reason=Subquery(weeks.values("reason")[:1]),
+            last_week_at=Subquery(weeks.values("created_at")[:1]),
+            prev_decision=Subquery(weeks.values("decision")[1:2]),
+            last_session=Subquery(last_session[:1]),
+        )
+    )
+
+
+def _status_line(patient: PatientProfile, plan: Plan | None, today: date) -> str:
+    if plan is not None:
+        if plan.status == PlanStatus.PAUSED:
+            return "Plan paused"
+        if plan.start_date > today:
+            return f"Plan starts {plan.start_date:%-d %b}"
+        week = plan.week_of(today)
+        last = f", last session {plan.last_session:%-d %b}" if plan.last_session else ""
+        return f"On track: week {week}{last}"
+    status = patient.clearance_status
+    if status == ClearanceStatus.DECLINED:
+        return "Clearance declined"
+    if status == ClearanceStatus.REVOKED:
+        return "Clearance revoked"
+    if status is None:
+        return "No clearance request"
+    return "No open plan"
+
+
+def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
+    """The clinician's own patients in order of urgency, plus everyone else (4 queries).
+
+    Tiers: 1 open red-flag alerts (emergency before same-day, oldest first); 2 plans whose last
+    week was REDUCE or STOP; 3 engagement (no session for 14+ days, held two weeks running, no
+    session for 3+ days); 4 clearances waiting for a decision. A patient is listed once, under
+    their most urgent reason; the others are shown with it as "also".
+    """
+    now = now or timezone.now()
+    patients = clinician_patients(clinician)
+    latest_clearance = Clearance.objects.filter(patient=OuterRef("pk")).order_by(
+        "-requested_at", "-id"
+    )
+    people = {
+        p.pk: p
+        for p in patients.select_related("user")
+        .annotate(clearance_status=Subquery(latest_clearance.values("status")[:1]))
+        .order_by("user__last_name", "user__first_name", "pk")
+    }
+    today = {pk: p.local_date(now) for pk, p in people.items()}
+
+    reasons: dict[int, list[Reason]] = defaultdict(list)
+    alerts_by_patient: dict[int, list[Alert]] = defaultdict(list)
+    for alert in Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True).order_by(
+        "created_at", "pk"
+    ):
+        alert.labels = flag_labels(alert.flags)
+        alerts_by_patient[alert.patient_id].append(alert)
+    for patient_id, alerts in alerts_by_patient.items():
+        alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
+        reasons[patient_id].append(_alert_reason(alerts))
+
+    plans = {plan.patient_id: plan for plan in _open_plans(patients)}
+    for patient_id, plan in plans.items():
+        reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
+
+    pending = Clearance.objects.filter(
+        patient__in=patients, status=ClearanceStatus.PENDING
+    ).select_related("treatment__treatment_type")
+    for clearance in pending:
+        reasons[clearance.patient_id].append(
+            _clearance_reason(clearance, today[clearance.patient_id])
+        )
+
+    rows: list[TriageRow] = []
+    others: list[OtherRow] = []
+    for patient_id, patient in people.items():
+        found = sorted(reasons.get(patient_id, ()), key=lambda r: (r.tier, r.rank))
+        if found:
+            rows.append(
+                TriageRow(
+                    patient=patient,
+                    reason=found[0],
+                    also=found[1:],
+                    alerts=alerts_by_patient.get(patient_id, []),
+                )
+            )
+        else:
+            others.append(
+                OtherRow(patient, _status_line(patient, plans.get(patient_id), today[patient_id]))
+            )
+    rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient.pk))
+    return Triage(rows=rows, others=others)
+
+
+# --- one patient ---------------------------------------------------------------------------------
+
+
+@dataclass
+class WeekRow:
+    """A week of the plan (the same summary the patient's pages and the chart use) and its days."""
+
+    week: WeekSummary
+    first_day: date
+    last_day: date
+    current: bool
+
+
+@dataclass
+class PatientDetail:
+    patient: PatientProfile
+    today: date
+    clearances: list[Clearance]
+    clearance: Clearance | None  # the open one, else the latest
+    events: list[ClearanceEvent]
+    plans: list[Plan]
+    plan: Plan | None  # the open one, else the latest
+    summaries: list[WeekSummary]  # oldest first, as `progress_chart` takes them
+    weeks: list[WeekRow]
+    logs: list[SessionLog]  # the current plan's latest sessions, newest first
+    open_alerts: list[Alert]
+
+    @property
+    def treatment(self):
+        return self.clearance.treatment if self.clearance else None
+
+    @property
+    def days_since_procedure(self) -> int | None:
+        treatment = self.treatment
+        return (self.today - treatment.procedure_date).days if treatment else None
+
+    @property
+    def days_until_procedure(self) -> int:
+        return -(self.days_since_procedure or 0)
+
+    @property
+    def minimum_passed(self) -> bool:
+        treatment = self.treatment
+        return treatment is not None and self.today >= treatment.earliest_clearance
+
+    @property
+    def current_week(self) -> int | None:
+        if self.plan is None or self.plan.start_date > self.today:
+            return None
+        return self.plan.week_of(self.today)
+
+    @property
+    def plan_activities(self) -> list[str]:
+        return activity_labels(self.plan.allowed_activities) if self.plan else []
+
+    @property
+    def clearance_activities(self) -> list[str]:
+        return activity_labels(self.clearance.allowed_activities) if self.clearance else []
+
+    @property
+    def logged_count(self) -> int:
+        return sum(w.sessions_logged for w in self.summaries)
+
+    @property
+    def earlier_plans(self) -> list[Plan]:
+        return [p for p in self.plans if self.plan is None or p.pk != self.plan.pk]
+
+    @property
+    def plan_is_open(self) -> bool:
+        return self.plan is not None and self.plan.status != PlanStatus.COMPLETED
+
+
+def patient_plans(patient: PatientProfile) -> list[Plan]:
+    """All of a patient's plans, newest first, each with its last prescribed week (one query).
+
+    `last_week` lets the page call `plan_close_weeks` only when a week is waiting to be closed.
+    """
+    last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
+    return list(
+        Plan.objects.filter(patient=patient)
+        .annotate(last_week=Subquery(last_week[:1]))
+        .order_by("-start_date", "-id")
+    )
+
+
+def current_clearance(patient: PatientProfile) -> Clearance | None:
+    """The patient's open clearance (pending or approved), else the latest one. One query."""
+    open_first = Case(
+        When(status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED], then=Value(0)),
+        default=Value(1),
+    )
+    return (
+        Clearance.objects.filter(patient=patient)
+        .select_related("treatment__treatment_type")
+        .order_by(open_first, "-requested_at", "-id")
+        .first()
+    )
+
+
+def current_plan(plans: list[Plan]) -> Plan | None:
+    open_plans = [p for p in plans if p.status != PlanStatus.COMPLETED]
+    return (open_plans or plans or [None])[0]
+
+
+def patient_detail(
+    patient: PatientProfile, *, today: date, plans: list[Plan] | None = None
+) -> PatientDetail:
+    """Everything the clinician's patient page shows, in 6 queries whatever the history length.
+
+    Weeks come from `plans.selectors.week_summaries`, the same numbers the patient's pages and
+    the progress chart use; only the latest RECENT_LOGS sessions are listed.
+
+    `plans` may be passed in when the caller already loaded them (the page closes the current
+    plan's weeks first, which needs the plan).
+    """
+    clearances = list(
+        Clearance.objects.filter(patient=patient)
+        .select_related("treatment__treatment_type", "decided_by")
+        .order_by("-requested_at", "-id")
+    )
+    open_clearances = [
+        c for c in clearances if c.status in (ClearanceStatus.PENDING, ClearanceStatus.APPROVED)
+    ]
+    clearance = (open_clearances or clearances or [None])[0]
+    events = list(
+        ClearanceEvent.objects.filter(clearance__patient=patient)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    if plans is None:
+        plans = patient_plans(patient)
+    plan = current_plan(plans)
+
+    summaries: list[WeekSummary] = []
+    weeks: list[WeekRow] = []
+    logs: list[SessionLog] = []
+    if plan is not None:
+        summaries = week_summaries(plan)
+        logs = list(SessionLog.objects.filter(plan=plan).order_by("-date", "-id")[:RECENT_LOGS])
+        current_week = plan.week_of(today)
+        for summary in summaries:
+            first, after = plan.week_bounds(summary.week)
+            weeks.append(
+                WeekRow(
+                    week=summary,
+                    first_day=first,
+                    last_day=after - timedelta(days=1),
+                    current=summary.week == current_week,
+                )
+            )
+    open_alerts = list(
+        Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by(
+            "created_at", "pk"
+        )
+    )
+    open_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
+    for alert in open_alerts:
+        alert.labels = flag_labels(alert.flags)
+    return PatientDetail(
+        patient=patient,
+        today=today,
+        clearances=clearances,
+        clearance=clearance,
+        events=events,
+        plans=plans,
+        plan=plan,
+        summaries=summaries,
+        weeks=weeks,
+        logs=logs,
+        open_alerts=open_alerts,
+    )

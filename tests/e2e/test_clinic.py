@@ -1,0 +1,264 @@
+"""The clinician's side in Chromium: enrol, clearance, triage, acknowledging an alert."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from plans import services as plan_services
+from plans.models import Alert, PlanWeek, SessionLog
+from recovery.celery import app as celery_app
+from recovery.models import ClearanceStatus, PatientProfile
+from tests.conftest import approve, make_patient
+from tests.e2e.conftest import assert_accessible, login, screenshot
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+NEW_PASSWORD = "quiet-river-lantern-42"
+
+
+def new_york_today():
+    """Today on the personas' clock, which can differ from the server's (UTC) date."""
+    return timezone.localdate(timezone=ZoneInfo("America/New_York"))
+
+
+def sign_out(page) -> None:
+    page.context.clear_cookies()
+
+
+def fits_width(page) -> bool:
+    """Nothing pushes the page wider than the window (tables scroll inside their wrapper)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.fixture
+def celery_in_process(monkeypatch):
+    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
+    left in the Celery app's configuration."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
+def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, celery_in_process):
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    page.get_by_role("main").get_by_role("link", name="Add a patient").click()
+    page.wait_for_url("**/clinic/patients/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a patient")
+    assert_accessible(page)
+    screenshot(page, "clinic-enrol")
+
+    page.get_by_label("First name").fill("Carla")
+    page.get_by_label("Last name").fill("Diaz")
+    page.get_by_label("E-mail").fill("carla@example.org")
+    page.get_by_label("Treatment type").select_option(label="Epidural steroid injection")
+    page.get_by_label("Procedure date").fill((new_york_today() - timedelta(days=3)).isoformat())
+    page.get_by_label("Patient's time zone").select_option("America/Chicago")
+    page.get_by_role("button", name="Add patient").click()
+
+    page.wait_for_url(re.compile(r".*/clinic/patients/\d+/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Carla Diaz is enrolled")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Carla Diaz")
+    patient = PatientProfile.objects.get(user__email="carla@example.org")
+    assert patient.clearances.get().status == ClearanceStatus.PENDING
+    assert_accessible(page)
+
+    (message,) = mail.outbox
+    assert message.to == ["carla@example.org"]
+    link = re.search(r"https?://\S+/accounts/reset/\S+", message.body).group(0)
+    username = re.search(r"Your username is: (\S+)", message.body).group(1)
+
+    sign_out(page)
+    page.goto(urlsplit(link).path)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your password")
+    page.get_by_label(re.compile(r"New password\W*$")).fill(NEW_PASSWORD)
+    page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Save password").click()
+    page.wait_for_url("**/accounts/reset/done/")
+
+    login(page, username, NEW_PASSWORD)
+    page.wait_for_url("**/me/")
+    expect(page.get_by_role("main")).to_contain_text(re.compile("clearance", re.IGNORECASE))
+
+
+def test_approving_a_pending_clearance_gives_the_patient_week_1(page, ana):
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    row = page.locator("#triage tr", has_text="Ana Tester")
+    expect(row).to_contain_text("Ready for a clearance decision")
+    row.get_by_role("link", name="Decide").click()
+    page.wait_for_url(f"**/clinic/patients/{ana.pk}/clearance/")
+    expect(page.get_by_label("Start (minutes per session)")).to_have_value("15")
+    expect(page.get_by_role("checkbox", name="Walking")).to_be_checked()
+    assert_accessible(page)
+    screenshot(page, "clinic-clearance")
+
+    page.get_by_label("Restrictions (shown to the patient)").fill("No lifting over 5 kg.")
+    page.get_by_role("button", name="Approve clearance").click()
+    page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
+    expect(page.get_by_role("status").first).to_contain_text("Clearance approved")
+    expect(page.locator("#weeks")).to_contain_text("15 min × 5")
+    assert_accessible(page)
+    screenshot(page, "clinic-patient")
+
+    sign_out(page)
+    login(page, "ana")
+    page.wait_for_url("**/me/")
+    expect(page.get_by_role("main")).to_contain_text(re.compile(r"week 1\b", re.IGNORECASE))
+
+
+def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, ana, ana_plan):
+    today = plan_services.patient_today(ana)
+    # Others needing attention in every tier, so "top" means something, and one on track.
+    make_patient(
+        "rhea",
+        "Rhea",
+        dr_cho,
+        treatment="Laminectomy",
+        procedure_date=today - timedelta(days=20),
+    )
+    make_patient(
+        "fay",
+        "Fay",
+        dr_cho,
+        treatment="Lumbar fusion",
+        procedure_date=today - timedelta(days=4),
+    )
+    rita = make_patient(
+        "rita",
+        "Rita",
+        dr_cho,
+        treatment="Physical therapy / conservative care",
+        procedure_date=today - timedelta(days=30),
+    )
+    plan = approve(rita, start=today - timedelta(days=9), today=today - timedelta(days=9))
+    SessionLog.objects.create(
+        plan=plan, date=today - timedelta(days=5), week=1, activity="walking", minutes=15, pain=8
+    )
+    PlanWeek.objects.create(
+        plan=plan,
+        week=2,
+        minutes=10,
+        sessions_per_week=3,
+        decision="reduce",
+        reason="Your pain reached 8 out of 10 after exercise, so next week eases back to 10 "
+        "minutes.",
+    )
+    ivan = make_patient(
+        "ivan",
+        "Ivan",
+        dr_cho,
+        treatment="Radiofrequency ablation",
+        procedure_date=today - timedelta(days=40),
+    )
+    approve(ivan, start=today - timedelta(days=5), today=today - timedelta(days=5))
+    olga = make_patient(
+        "olga",
+        "Olga",
+        dr_cho,
+        treatment="Epidural steroid injection",
+        procedure_date=today - timedelta(days=40),
+    )
+    approve(olga, start=today - timedelta(days=2), today=today - timedelta(days=2))
+    plan_services.session_log_create(patient=olga, day=today, activity="walking", minutes=15)
+    plan_services.session_log_create(
+        patient=ana,
+        day=today,
+        activity="walking",
+        minutes=12,
+        pain=4,
+        red_flags=["saddle_numbness"],
+    )
+
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    first = page.locator("#triage tbody tr").first
+    expect(first).to_contain_text("Ana Tester")
+    expect(first).to_contain_text("Emergency warning sign")
+    expect(first).to_contain_text("Numbness in the groin, buttocks or inner thighs")
+    assert_accessible(page)
+    shot = screenshot(page, "clinic-triage")
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, DOCS_IMG / "clinic-triage.png")
+
+    first.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    page.wait_for_url("**/clinic/")
+    expect(page.get_by_role("status").first).to_contain_text("acknowledged")
+    alert = Alert.objects.get(patient=ana)
+    assert alert.acknowledged_by == dr_cho
+    assert alert.acknowledged_at is not None
+    # Still first (the plan is stopped until resumed), now for that reason, with no button.
+    first = page.locator("#triage tbody tr").first
+    expect(first).to_contain_text("Plan stopped")
+    expect(first.get_by_role("button")).to_have_count(0)
+
+    # The record shows the warning sign; the clinician resumes the plan at 10 minutes.
+    first.get_by_role("link", name="Ana Tester").click()
+    page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
+    expect(page.locator("#logs tbody tr").first).to_contain_text(
+        "Numbness in the groin, buttocks or inner thighs"
+    )
+    expect(page.locator("#weeks tbody tr").first).to_contain_text("stop")
+    assert_accessible(page)
+    screenshot(page, "clinic-patient-history")
+    page.get_by_label("Restart at (minutes per session)").fill("10")
+    page.get_by_role("button", name="Resume plan").click()
+    expect(page.get_by_role("status").first).to_contain_text("Plan resumed at week 1")
+    expect(page.locator("#plan-summary")).to_contain_text("Active")
+
+
+def test_approval_before_the_minimum_without_a_reason_is_refused(page, dr_cho):
+    today = new_york_today()
+    dora = make_patient(
+        "dora", "Dora", dr_cho, treatment="Lumbar fusion", procedure_date=today - timedelta(days=5)
+    )
+    earliest = f"{today + timedelta(days=9):%-d %B %Y}"
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    page.goto(f"/clinic/patients/{dora.pk}/clearance/")
+    expect(page.get_by_role("note")).to_contain_text("needs an override reason")
+
+    page.get_by_role("button", name="Approve clearance").click()
+    reason = page.get_by_label("Override reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    error = page.locator("#error_1_id_approve-override_reason")
+    expect(error).to_contain_text("Please write an override reason")
+    expect(error).to_contain_text(earliest)
+    assert dora.clearances.get().status == ClearanceStatus.PENDING
+    assert_accessible(page)
+    screenshot(page, "clinic-clearance-refused")
+
+    reason.fill("Surgeon reviewed the wound today; healing well.")
+    page.get_by_role("button", name="Approve clearance").click()
+    page.wait_for_url(f"**/clinic/patients/{dora.pk}/")
+    assert dora.clearances.get().status == ClearanceStatus.APPROVED
+
+
+def test_pages_fit_a_phone(phone_page, dr_cho, ana, ana_plan):
+    plan_services.session_log_create(
+        patient=ana,
+        day=plan_services.patient_today(ana),
+        activity="walking",
+        minutes=12,
+        pain=8,
+        sharp_pain=True,
+        notes="Sharp twinge on the stairs afterwards.",
+    )
+    login(phone_page, "drcho")
+    phone_page.wait_for_url("**/clinic/")
+    for path, name in [
+        ("/clinic/", "clinic-triage-phone"),
+        (f"/clinic/patients/{ana.pk}/", "clinic-patient-phone"),
+        (f"/clinic/patients/{ana.pk}/clearance/", "clinic-clearance-phone"),
+        ("/clinic/patients/new/", "clinic-enrol-phone"),
+    ]:
+        phone_page.goto(path)
+        assert fits_width(phone_page), path
+        screenshot(phone_page, name)

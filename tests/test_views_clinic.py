@@ -1,0 +1,772 @@
+"""The clinician's pages: access, every action through its form, audit, and the page's budget."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services as plan_services
+from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.triage import PATIENT_DETAIL_QUERY_BUDGET, RECENT_LOGS
+from recovery.celery import app as celery_app
+from recovery.defaults import load_treatment_types
+from recovery.models import (
+    AuditEvent,
+    ClearanceEvent,
+    ClearanceStatus,
+    PatientProfile,
+    TreatmentType,
+    User,
+)
+from tests.conftest import make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_treatment_types(db):
+    """A reused test database may have been flushed by a live-server test: restore the defaults."""
+    load_treatment_types(TreatmentType)
+
+
+TODAY = date.today()
+
+
+def patient_urls(patient_id: int) -> list[str]:
+    return [
+        reverse("clinic:patient", args=[patient_id]),
+        reverse("clinic:clearance", args=[patient_id]),
+        reverse("clinic:plan_action", args=[patient_id]),
+    ]
+
+
+def all_urls(patient_id: int, alert_id: int) -> list[str]:
+    return [
+        reverse("clinic:triage"),
+        reverse("clinic:enrol"),
+        *patient_urls(patient_id),
+        reverse("clinic:alert_ack", args=[alert_id]),
+    ]
+
+
+def red_flag(patient: PatientProfile, flags=("numbness",), *, day: date | None = None) -> Alert:
+    logged = plan_services.session_log_create(
+        patient=patient,
+        day=day or plan_services.patient_today(patient),
+        activity="walking",
+        minutes=10,
+        pain=3,
+        red_flags=flags,
+    )
+    return logged.alert
+
+
+def form_errors(response, name: str) -> dict:
+    return response.context["forms"][name].errors
+
+
+@pytest.fixture
+def cho(client, dr_cho):
+    client.force_login(dr_cho)
+    return client
+
+
+@pytest.fixture
+def ana_alert(ana_plan, ana) -> Alert:
+    return red_flag(ana)
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(client, ana, ana_alert):
+    for url in all_urls(ana.pk, ana_alert.pk):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response["Location"].startswith(reverse("login")), url
+
+
+@pytest.mark.parametrize("persona", ["ana", "dee"])
+def test_patients_and_staff_get_403(client, persona, request, ana, ana_alert):
+    user = request.getfixturevalue(persona)
+    client.force_login(getattr(user, "user", user))
+    for url in all_urls(ana.pk, ana_alert.pk):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url).status_code == 403, url
+
+
+def test_other_clinicians_patient_is_404_everywhere_and_post_changes_nothing(
+    client, dr_dev, ana, ana_plan, ana_alert
+):
+    client.force_login(dr_dev)
+    audit_before = AuditEvent.objects.count()
+    for url in [*patient_urls(ana.pk), reverse("clinic:alert_ack", args=[ana_alert.pk])]:
+        assert client.get(url).status_code == 404, url
+    posts = [
+        ("clinic:plan_action", {"action": "pause", "pause-reason": "Not my patient at all."}),
+        ("clinic:plan_action", {"action": "resume", "resume-start_minutes": 10}),
+        ("clinic:plan_action", {"action": "stage", "stage-stage": 1}),
+        ("clinic:clearance", {"action": "revoke", "revoke-reason": "Not my patient at all."}),
+        ("clinic:clearance", {"action": "request"}),
+    ]
+    for name, data in posts:
+        assert client.post(reverse(name, args=[ana.pk]), data).status_code == 404, name
+    assert client.post(reverse("clinic:alert_ack", args=[ana_alert.pk])).status_code == 404
+    ana_alert.refresh_from_db()
+    assert ana_alert.acknowledged_at is None
+    ana_plan.refresh_from_db()
+    assert (ana_plan.status, ana_plan.stage) == (PlanStatus.PAUSED, 2)
+    assert Plan.objects.filter(patient=ana).count() == 1
+    assert ana.clearances.get().status == ClearanceStatus.APPROVED
+    assert AuditEvent.objects.count() == audit_before  # not even a "patient_view"
+
+
+def test_other_clinicians_pending_clearance_cannot_be_approved(client, dr_dev, ana):
+    client.force_login(dr_dev)
+    response = client.post(reverse("clinic:clearance", args=[ana.pk]), approve_data(start=TODAY))
+    assert response.status_code == 404
+    assert ana.clearances.get().status == ClearanceStatus.PENDING
+    assert not Plan.objects.filter(patient=ana).exists()
+
+
+def test_triage_lists_only_own_patients(cho, ana, ben):
+    response = cho.get(reverse("clinic:triage"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("clinic:patient", args=[ana.pk]) in html
+    assert reverse("clinic:patient", args=[ben.pk]) not in html
+    assert "Add a patient" in html
+
+
+# --- enrolling ------------------------------------------------------------------------------------
+
+
+def enrol_data(**overrides) -> dict:
+    return {
+        "first_name": " Carla ",
+        "last_name": "Diaz",
+        "email": "carla@EXAMPLE.org",
+        "treatment_type": TreatmentType.objects.get(name="Laminectomy").pk,
+        "procedure_date": (TODAY - timedelta(days=3)).isoformat(),
+        "timezone": "Europe/Madrid",
+        **overrides,
+    }
+
+
+def test_enrol_form_shows_active_treatment_types_only(cho):
+    TreatmentType.objects.filter(name="Laminectomy").update(active=False)
+    response = cho.get(reverse("clinic:enrol"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Lumbar fusion" in html
+    assert "Laminectomy" not in html
+
+
+@pytest.fixture
+def celery_in_process(monkeypatch):
+    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
+    left in the Celery app's configuration."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
+def test_enrol_creates_patient_pending_clearance_and_emails_a_link(
+    cho, dr_cho, django_capture_on_commit_callbacks, celery_in_process
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = cho.post(reverse("clinic:enrol"), enrol_data())
+    patient = PatientProfile.objects.get(user__email="carla@example.org")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:patient", args=[patient.pk])
+    assert patient.clinician == dr_cho
+    assert patient.timezone == "Europe/Madrid"
+    assert patient.user.first_name == "Carla"
+    assert not patient.user.has_usable_password()
+    clearance = patient.clearances.get()
+    assert clearance.status == ClearanceStatus.PENDING
+    assert clearance.treatment.procedure_date == TODAY - timedelta(days=3)
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["carla@example.org"]
+    assert "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_enrol_refuses_an_email_in_use_beside_the_field(cho, ana):
+    response = cho.post(reverse("clinic:enrol"), enrol_data(email="ANA@example.org"))
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "email": ["An account with this e-mail address already exists."]
+    }
+    assert 'id="error_1_id_email"' in response.content.decode()
+    assert User.objects.filter(email__iexact="ana@example.org").count() == 1
+
+
+def test_enrol_refuses_a_future_date_unless_planned(cho):
+    future = (TODAY + timedelta(days=10)).isoformat()
+    response = cho.post(reverse("clinic:enrol"), enrol_data(procedure_date=future))
+    assert response.status_code == 400
+    assert "planned procedure" in response.context["form"].errors["procedure_date"][0]
+    assert not PatientProfile.objects.filter(user__email="carla@example.org").exists()
+
+    response = cho.post(reverse("clinic:enrol"), enrol_data(procedure_date=future, planned="on"))
+    assert response.status_code == 302
+    assert PatientProfile.objects.filter(user__email="carla@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "not-an-address"), ("first_name", ""), ("timezone", "Mars/Olympus")],
+)
+def test_enrol_bad_input_stores_nothing(cho, field, value):
+    response = cho.post(reverse("clinic:enrol"), enrol_data(**{field: value}))
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert PatientProfile.objects.count() == 0
+
+
+def test_enrol_refuses_an_inactive_treatment_type(cho):
+    TreatmentType.objects.filter(name="Laminectomy").update(active=False)
+    response = cho.post(reverse("clinic:enrol"), enrol_data())
+    assert response.status_code == 400
+    assert "treatment_type" in response.context["form"].errors
+
+
+# --- the patient page ----------------------------------------------------------------------------
+
+
+def test_patient_page_shows_record_and_audits_the_view(cho, dr_cho, ana, ana_plan):
+    plan_services.session_log_create(
+        patient=ana,
+        day=plan_services.patient_today(ana) - timedelta(days=1),
+        activity="walking",
+        minutes=25,
+        pain=8,
+        sharp_pain=True,
+        notes="Felt a twinge on the hill.",
+    )
+    red_flag(ana, ("saddle_numbness",))
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]), REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in (
+        "Epidural steroid injection",
+        "Numbness in the groin, buttocks or inner thighs",
+        "Felt a twinge on the hill.",
+        "Clearance history",
+        'id="weeks"',
+        "<svg",
+    ):
+        assert text in html, text
+    event = AuditEvent.objects.filter(action="patient_view").get()
+    assert (event.actor, event.patient, event.ip) == (dr_cho, ana, "10.1.2.3")
+
+
+def test_patient_page_closes_the_weeks_that_have_ended(cho, ana, ana_plan):
+    # Ana's plan started 20 days ago: weeks 2 and 3 are decided when her record is opened.
+    assert list(PlanWeek.objects.filter(plan=ana_plan).values_list("week", flat=True)) == [1]
+    cho.get(reverse("clinic:patient", args=[ana.pk]))
+    weeks = PlanWeek.objects.filter(plan=ana_plan).values_list("week", flat=True)
+    assert sorted(weeks) == [1, 2, 3]
+
+
+def test_patient_page_of_a_new_patient_without_plan(cho, ana):
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    assert response.status_code == 200
+    assert "Decide on clearance" in response.content.decode()
+    assert response.context["forms"] == {}
+
+
+def test_pause_and_resume_through_forms(cho, dr_cho, ana, ana_plan):
+    url = reverse("clinic:plan_action", args=[ana.pk])
+    response = cho.post(url, {"action": "pause", "pause-reason": "Flare-up reported by phone."})
+    assert response.status_code == 302
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.PAUSED
+    assert ana_plan.pause_reason == "Flare-up reported by phone."
+    assert AuditEvent.objects.filter(action="plan_pause", actor=dr_cho, patient=ana).exists()
+
+    response = cho.post(url, {"action": "resume", "resume-start_minutes": "12"})
+    assert response.status_code == 302
+    new_plan = Plan.objects.get(patient=ana, status=PlanStatus.ACTIVE)
+    assert new_plan.restarted_from == ana_plan
+    assert new_plan.start_minutes == 12
+    assert new_plan.weeks.get().minutes == 12
+    assert AuditEvent.objects.filter(action="plan_resume", actor=dr_cho).exists()
+
+
+def test_pause_without_a_real_reason_is_refused_beside_the_field(cho, ana, ana_plan):
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]), {"action": "pause", "pause-reason": "tired"}
+    )
+    assert response.status_code == 400
+    assert "at least 10 characters" in form_errors(response, "pause")["reason"][0]
+    assert 'id="error_1_id_pause-reason"' in response.content.decode()
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+
+@pytest.mark.parametrize("minutes", ["9", "16", "", "ten"])
+def test_resume_minutes_outside_10_to_15_are_refused(cho, ana, ana_plan, minutes):
+    plan_services.plan_pause(plan=ana_plan, actor=ana.clinician, reason="Flare-up reported.")
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]),
+        {"action": "resume", "resume-start_minutes": minutes},
+    )
+    assert response.status_code == 400
+    assert "start_minutes" in form_errors(response, "resume")
+    assert Plan.objects.filter(patient=ana).count() == 1
+
+
+def test_resume_after_a_revoked_clearance_is_refused_with_the_reason(cho, ana, ana_plan):
+    plan_services.clearance_revoke(
+        clearance=ana_plan.clearance, actor=ana.clinician, reason="New MRI findings to review."
+    )
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]),
+        {"action": "resume", "resume-start_minutes": "10"},
+        follow=True,
+    )
+    assert response.redirect_chain == [(reverse("clinic:patient", args=[ana.pk]), 302)]
+    assert "Nothing was changed: Clearance was withdrawn" in response.content.decode()
+    assert Plan.objects.filter(patient=ana).count() == 1
+
+
+def rules_data(**overrides) -> dict:
+    data = {
+        "start_minutes": 15,
+        "min_increment": 5,
+        "max_increment": 10,
+        "target_minutes": 60,
+        "sessions_per_week": 4,
+        **overrides,
+    }
+    return {"action": "rules", **{f"rules-{k}": v for k, v in data.items()}}
+
+
+def test_rules_change_within_bounds(cho, dr_cho, ana, ana_plan):
+    response = cho.post(reverse("clinic:plan_action", args=[ana.pk]), rules_data())
+    assert response.status_code == 302
+    ana_plan.refresh_from_db()
+    assert (ana_plan.target_minutes, ana_plan.sessions_per_week) == (60, 4)
+    audit = AuditEvent.objects.get(action="plan_update_rules")
+    assert audit.actor == dr_cho
+    assert audit.detail["after"]["target_minutes"] == 60
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"start_minutes": 20}, "start_minutes"),
+        ({"min_increment": 4}, "min_increment"),
+        ({"max_increment": 11}, "max_increment"),
+        ({"min_increment": 8, "max_increment": 6}, "max_increment"),
+        ({"target_minutes": 12}, "target_minutes"),
+        ({"target_minutes": 121}, "target_minutes"),
+        ({"sessions_per_week": 0}, "sessions_per_week"),
+        ({"sessions_per_week": 8}, "sessions_per_week"),
+    ],
+)
+def test_rules_outside_the_engine_bounds_are_refused(cho, ana, ana_plan, overrides, field):
+    response = cho.post(reverse("clinic:plan_action", args=[ana.pk]), rules_data(**overrides))
+    assert response.status_code == 400
+    assert list(form_errors(response, "rules")) == [field]
+    assert f'id="error_1_id_rules-{field}"' in response.content.decode()
+    ana_plan.refresh_from_db()
+    assert ana_plan.target_minutes == 40
+
+
+def test_stage_4_needs_the_sign_off(cho, dr_cho, ana, ana_plan):
+    url = reverse("clinic:plan_action", args=[ana.pk])
+    response = cho.post(url, {"action": "stage", "stage-stage": "4"})
+    assert response.status_code == 400
+    assert "sign-off" in form_errors(response, "stage")["signed_off"][0]
+    ana_plan.refresh_from_db()
+    assert ana_plan.stage == 2
+
+    response = cho.post(url, {"action": "stage", "stage-stage": "4", "stage-signed_off": "on"})
+    assert response.status_code == 302
+    ana_plan.refresh_from_db()
+    assert ana_plan.stage == 4
+    assert AuditEvent.objects.get(action="plan_set_stage").detail == {"before": 2, "after": 4}
+
+
+def test_lowering_the_stage_drops_activities_above_it(cho, ana, ana_plan):
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]), {"action": "stage", "stage-stage": "1"}
+    )
+    assert response.status_code == 302
+    ana_plan.refresh_from_db()
+    assert (ana_plan.stage, ana_plan.allowed_activities) == (1, ["walking"])
+
+
+@pytest.mark.parametrize("stage", ["0", "5", "x"])
+def test_stage_out_of_range_is_refused(cho, ana, ana_plan, stage):
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]), {"action": "stage", "stage-stage": stage}
+    )
+    assert response.status_code == 400
+    assert "stage" in form_errors(response, "stage")
+
+
+def test_a_stale_pause_or_resume_changes_nothing_and_says_why(cho, ana, ana_plan):
+    url = reverse("clinic:plan_action", args=[ana.pk])
+    response = cho.post(url, {"action": "resume", "resume-start_minutes": "10"}, follow=True)
+    assert "Nothing was changed: the plan is active now." in response.content.decode()
+    red_flag(ana)  # pauses the plan while the clinician's page still offers "Pause"
+    response = cho.post(url, {"action": "pause", "pause-reason": "x"}, follow=True)
+    assert "Nothing was changed: the plan is paused now." in response.content.decode()
+    assert Plan.objects.filter(patient=ana).count() == 1
+
+
+def test_unknown_action_and_get_are_refused(cho, ana, ana_plan):
+    url = reverse("clinic:plan_action", args=[ana.pk])
+    assert cho.post(url, {"action": "delete"}).status_code == 400
+    assert cho.get(url).status_code == 405
+
+
+def test_plan_action_without_a_plan_changes_nothing(cho, ana):
+    response = cho.post(
+        reverse("clinic:plan_action", args=[ana.pk]),
+        {"action": "pause", "pause-reason": "Nothing to pause here."},
+    )
+    assert response.status_code == 302
+    assert not Plan.objects.filter(patient=ana).exists()
+
+
+# --- clearance ------------------------------------------------------------------------------------
+
+
+def approve_data(*, start: date, **overrides) -> dict:
+    data = {
+        "start_date": start.isoformat(),
+        "max_stage": "1",
+        "allowed_activities": ["walking"],
+        "start_minutes": "10",
+        "min_increment": "5",
+        "max_increment": "5",
+        "target_minutes": "30",
+        "sessions_per_week": "5",
+        "restrictions": "  No lifting over 5 kg.  ",
+        "override_reason": "",
+        **overrides,
+    }
+    return {"action": "approve", **{f"approve-{k}": v for k, v in data.items()}}
+
+
+@pytest.fixture
+def dora(dr_cho) -> PatientProfile:
+    """Dr Cho's patient, five days after a lumbar fusion (minimum 14 days)."""
+    return make_patient(
+        "dora", "Dora", dr_cho, treatment="Lumbar fusion", procedure_date=TODAY - timedelta(days=5)
+    )
+
+
+def test_clearance_page_prefills_the_treatment_defaults(client, ben, dr_dev):
+    client.force_login(dr_dev)
+    response = client.get(reverse("clinic:clearance", args=[ben.pk]))
+    assert response.status_code == 200
+    form = response.context["forms"]["approve"]
+    assert form["start_minutes"].value() == 10
+    assert form["max_increment"].value() == 5
+    assert form["target_minutes"].value() == 30
+    assert form["max_stage"].value() == 1
+    assert form["allowed_activities"].value() == ["walking"]
+    assert form["start_date"].value() == plan_services.patient_today(ben)
+    assert "decline" in response.context["forms"]
+    assert "override_reason" not in form.fields  # 60 days after the procedure: not needed
+    assert AuditEvent.objects.filter(action="patient_view", patient=ben).exists()
+
+
+def test_approve_starts_the_plan(cho, dr_cho, ana):
+    today = plan_services.patient_today(ana)
+    response = cho.post(reverse("clinic:clearance", args=[ana.pk]), approve_data(start=today))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:patient", args=[ana.pk])
+    clearance = ana.clearances.get()
+    assert clearance.status == ClearanceStatus.APPROVED
+    assert clearance.restrictions == "No lifting over 5 kg."
+    assert clearance.decided_by == dr_cho
+    plan = Plan.objects.get(patient=ana)
+    assert (plan.start_date, plan.stage, plan.allowed_activities) == (today, 1, ["walking"])
+    assert plan.weeks.get().minutes == 10
+    assert list(clearance.events.values_list("from_status", "to_status")) == [
+        ("", "pending"),
+        ("pending", "approved"),
+    ]
+
+
+def test_approval_before_the_minimum_needs_an_override_reason(cho, dora):
+    url = reverse("clinic:clearance", args=[dora.pk])
+    page = cho.get(url).content.decode()
+    assert "Approving today needs an override reason" in page
+    earliest = TODAY - timedelta(days=5) + timedelta(days=14)
+    assert f"{earliest:%-d %B %Y}" in page
+
+    today = plan_services.patient_today(dora)
+    response = cho.post(url, approve_data(start=today))
+    assert response.status_code == 400
+    error = form_errors(response, "approve")["override_reason"][0]
+    assert "override reason" in error and f"{earliest:%-d %B %Y}" in error
+    assert 'id="error_1_id_approve-override_reason"' in response.content.decode()
+    assert dora.clearances.get().status == ClearanceStatus.PENDING
+    assert not Plan.objects.filter(patient=dora).exists()
+
+    response = cho.post(url, approve_data(start=today, override_reason="  too soon "))
+    assert response.status_code == 400
+    error = form_errors(response, "approve")["override_reason"][0]
+    assert "at least 10 characters" in error
+    assert dora.clearances.get().status == ClearanceStatus.PENDING
+
+    response = cho.post(
+        url, approve_data(start=today, override_reason="Surgeon confirmed healing at review.")
+    )
+    assert response.status_code == 302
+    clearance = dora.clearances.get()
+    assert clearance.override_reason == "Surgeon confirmed healing at review."
+    assert clearance.events.last().reason == "Override: Surgeon confirmed healing at review."
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"start_date": (TODAY - timedelta(days=2)).isoformat()}, "start_date"),
+        ({"max_stage": "1", "allowed_activities": ["walking", "water"]}, "allowed_activities"),
+        ({"allowed_activities": []}, "allowed_activities"),
+        ({"allowed_activities": ["flying"]}, "allowed_activities"),
+        ({"max_stage": "4"}, "max_stage"),
+        ({"start_minutes": "9"}, "start_minutes"),
+        ({"min_increment": "10", "max_increment": "5"}, "max_increment"),
+    ],
+)
+def test_approve_bad_input_is_refused_beside_the_field(cho, ana, overrides, field):
+    response = cho.post(
+        reverse("clinic:clearance", args=[ana.pk]), approve_data(start=TODAY, **overrides)
+    )
+    assert response.status_code == 400
+    assert field in form_errors(response, "approve"), form_errors(response, "approve")
+    assert ana.clearances.get().status == ClearanceStatus.PENDING
+    assert not Plan.objects.filter(patient=ana).exists()
+
+
+def test_decline_needs_a_reason_and_is_recorded(cho, dr_cho, ana):
+    url = reverse("clinic:clearance", args=[ana.pk])
+    response = cho.post(url, {"action": "decline", "decline-reason": "no"})
+    assert response.status_code == 400
+    assert "reason" in form_errors(response, "decline")
+    assert ana.clearances.get().status == ClearanceStatus.PENDING
+
+    response = cho.post(url, {"action": "decline", "decline-reason": "Wound not yet healed."})
+    assert response.status_code == 302
+    clearance = ana.clearances.get()
+    assert clearance.status == ClearanceStatus.DECLINED
+    event = clearance.events.last()
+    assert (event.actor, event.reason) == (dr_cho, "Wound not yet healed.")
+    page = cho.get(url).content.decode()
+    assert "Wound not yet healed." in page
+    assert "Open a new clearance request" in page
+
+
+def test_revoke_pauses_the_plan_and_a_new_request_can_be_opened(cho, ana, ana_plan):
+    url = reverse("clinic:clearance", args=[ana.pk])
+    assert "revoke" in cho.get(url).context["forms"]
+    response = cho.post(url, {"action": "revoke", "revoke-reason": "short"})
+    assert response.status_code == 400
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+    response = cho.post(url, {"action": "revoke", "revoke-reason": "New MRI findings to review."})
+    assert response.status_code == 302
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.PAUSED
+    assert ana.clearances.get().status == ClearanceStatus.REVOKED
+
+    response = cho.post(url, {"action": "request"})
+    assert response.status_code == 302
+    assert ana.clearances.filter(status=ClearanceStatus.PENDING).count() == 1
+    assert cho.get(url).context["forms"].keys() == {"approve", "decline"}
+
+
+def test_decisions_on_a_closed_clearance_are_refused(cho, ana):
+    url = reverse("clinic:clearance", args=[ana.pk])
+    cho.post(url, {"action": "decline", "decline-reason": "Wound not yet healed."})
+    response = cho.post(url, approve_data(start=TODAY), follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "Nothing was changed: this clearance is declined." in response.content.decode()
+    assert "Open a new clearance request" in response.content.decode()
+    assert not Plan.objects.filter(patient=ana).exists()
+    response = cho.post(url, {"action": "revoke", "revoke-reason": "Changed my mind today."})
+    assert response.status_code == 302
+    assert ana.clearances.get().status == ClearanceStatus.DECLINED
+    assert cho.post(url, {"action": "nonsense"}).status_code == 400
+
+
+def test_clearance_history_is_read_only_on_the_page(cho, ana, ana_plan):
+    html = cho.get(reverse("clinic:clearance", args=[ana.pk])).content.decode()
+    assert 'id="clearance-history"' in html
+    assert "Pending → Approved" in html
+    # No way to change an event: the only forms are the decision forms.
+    assert (
+        "event"
+        not in "".join(line for line in html.splitlines() if 'name="action"' in line).lower()
+    )
+    assert ClearanceEvent.objects.filter(clearance__patient=ana).count() == 2
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+
+def test_acknowledge_records_who_and_when(cho, dr_cho, ana, ana_alert):
+    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:triage")
+    ana_alert.refresh_from_db()
+    assert ana_alert.acknowledged_by == dr_cho
+    assert timezone.now() - ana_alert.acknowledged_at < timedelta(minutes=1)
+    assert AuditEvent.objects.filter(action="alert_acknowledge", actor=dr_cho).exists()
+    # A second click says so and changes nothing.
+    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]), follow=True)
+    assert "already acknowledged" in response.content.decode()
+
+
+def test_acknowledge_returns_to_a_local_page_only(cho, ana, ana_alert):
+    patient_url = reverse("clinic:patient", args=[ana.pk])
+    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]), {"next": patient_url})
+    assert response["Location"] == patient_url
+    alert = red_flag_again(ana)
+    response = cho.post(
+        reverse("clinic:alert_ack", args=[alert.pk]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("clinic:triage")
+
+
+def red_flag_again(patient: PatientProfile) -> Alert:
+    plan = Plan.objects.get(patient=patient, status=PlanStatus.PAUSED)
+    plan_services.plan_resume(
+        plan=plan,
+        actor=patient.clinician,
+        start_minutes=10,
+        today=plan_services.patient_today(patient),
+    )
+    return red_flag(patient, ("fever",))
+
+
+def test_acknowledge_needs_post(cho, ana_alert):
+    assert cho.get(reverse("clinic:alert_ack", args=[ana_alert.pk])).status_code == 405
+
+
+# --- budget ---------------------------------------------------------------------------------------
+
+
+def seed_long_history(
+    patient: PatientProfile, weeks: int, *, prescribed: int | None = None
+) -> Plan:
+    """A plan in its week `weeks`, weeks 1..`prescribed` (default: all) already prescribed and
+    five sessions logged in each finished week."""
+    prescribed = weeks if prescribed is None else prescribed
+    today = plan_services.patient_today(patient)
+    start = today - timedelta(days=7 * weeks - 3)
+    plan = plan_services.clearance_approve(
+        clearance=patient.clearances.get(status="pending"),
+        actor=patient.clinician,
+        rules={
+            "start_minutes": 15,
+            "min_increment": 5,
+            "max_increment": 10,
+            "target_minutes": 60,
+            "sessions_per_week": 5,
+        },
+        max_stage=2,
+        allowed_activities=["walking"],
+        start_date=today,
+        today=today,
+    )
+    Plan.objects.filter(pk=plan.pk).update(start_date=start)
+    PlanWeek.objects.bulk_create(
+        PlanWeek(
+            plan=plan,
+            week=k,
+            minutes=60,
+            sessions_per_week=5,
+            decision="maintain",
+            reason="You have reached your target of 60 minutes, so next week stays there.",
+        )
+        for k in range(2, prescribed + 1)
+    )
+    SessionLog.objects.bulk_create(
+        SessionLog(
+            plan=plan,
+            date=start + timedelta(days=7 * (k - 1) + i),
+            week=k,
+            activity="walking",
+            minutes=60,
+            pain=2,
+            submission_token=uuid.uuid4(),
+        )
+        for k in range(1, weeks)
+        for i in range(5)
+    )
+    plan.refresh_from_db()
+    return plan
+
+
+def test_patient_page_budget_with_a_long_history(cho, ana, django_assert_max_num_queries):
+    plan = seed_long_history(ana, weeks=150)
+    url = reverse("clinic:patient", args=[ana.pk])
+    cho.get(url)  # the first request stores the session's login time
+    with django_assert_max_num_queries(PATIENT_DETAIL_QUERY_BUDGET):
+        response = cho.get(url)
+    assert response.status_code == 200
+    assert len(response.context["d"].weeks) == 150
+    assert len(response.context["d"].logs) == RECENT_LOGS
+    assert response.context["d"].logged_count == 149 * 5
+    assert PlanWeek.objects.filter(plan=plan).count() == 150  # nothing left to close
+
+
+def test_patient_page_budget_does_not_grow_with_history(cho, ana, dr_cho):
+    eve = make_patient(
+        "eve",
+        "Eve",
+        dr_cho,
+        treatment="Epidural steroid injection",
+        procedure_date=TODAY - timedelta(days=30),
+    )
+    seed_long_history(ana, weeks=3)
+    seed_long_history(eve, weeks=60)
+    counts = []
+    for patient in (ana, eve):
+        url = reverse("clinic:patient", args=[patient.pk])
+        cho.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert cho.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_closing_a_week_on_view_costs_the_same_whatever_the_history(cho, ana, dr_cho):
+    """When a week ended since the reminder job ran, the page decides it: a fixed extra cost."""
+    eve = make_patient(
+        "eve",
+        "Eve",
+        dr_cho,
+        treatment="Epidural steroid injection",
+        procedure_date=TODAY - timedelta(days=30),
+    )
+    plans = [seed_long_history(ana, 3, prescribed=2), seed_long_history(eve, 100, prescribed=99)]
+    counts = []
+    cho.get(reverse("clinic:triage"))
+    for patient, plan in zip((ana, eve), plans, strict=True):
+        with CaptureQueriesContext(connection) as queries:
+            response = cho.get(reverse("clinic:patient", args=[patient.pk]))
+        counts.append(len(queries))
+        last = PlanWeek.objects.filter(plan=plan).order_by("week").last()
+        assert (last.week, last.decision) == (response.context["d"].current_week, "maintain")
+    assert counts[0] == counts[1]
+    # Steady state plus: two savepoint statements (tests run inside a transaction), the plan's
+    # row lock, its prescribed weeks, the closed week's sessions and one insert.
+    assert counts[0] <= PATIENT_DETAIL_QUERY_BUDGET + 6
