@@ -1,13 +1,19 @@
 from django.urls import path
 
 from plans import views_patient as views
+from recovery.ratelimit import by_user, rate_limit
 
 app_name = "me"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("sessions/", views.history, name="history"),
-    path("sessions/new/", views.session_new, name="session_new"),
+    path(
+        "sessions/new/",
+        # 30 logs per patient per 10 minutes: far above any real use, low enough to stop a script.
+        rate_limit("session_log", limit=30, window=10 * 60, key=by_user)(views.session_new),
+        name="session_new",
+    ),
     path("sessions/<int:log_id>/saved/", views.session_saved, name="session_saved"),
     path("settings/", views.reminder_settings, name="settings"),
 ]

@@ -672,3 +672,17 @@ def test_every_post_needs_the_csrf_token(ana_plan, name):
     client.get(url(name))  # sets the CSRF cookie, as a browser would
     data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
     assert client.post(url(name), data).status_code == 302
+
+
+def test_logging_is_rate_limited_per_patient(client, ana_plan, ben_plan):
+    from recovery.ratelimit import hit
+
+    client.force_login(ana_plan.patient.user)
+    for _ in range(30):
+        assert hit("session_log", f"user:{ana_plan.patient.user.pk}", limit=30, window=600)
+    response = client.post("/me/sessions/new/", {})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "600"
+    # Another patient is not affected.
+    client.force_login(ben_plan.patient.user)
+    assert client.post("/me/sessions/new/", {}).status_code == 200
