@@ -48,6 +48,22 @@ def make_user(username: str, role: str, first: str, last: str, **extra) -> User:
     return user
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _celery_in_process():
+    """Tasks run in process unless a test points the app at Redis and a worker itself.
+
+    CI sets REDIS_URL (so settings name a broker); without this, every red-flag log in a test
+    would leave a message in Redis that no worker ever reads.
+    """
+    from recovery.celery import app
+
+    # Reading the configuration first makes Celery load Django's settings now; a change made
+    # before that would be overwritten by CELERY_TASK_ALWAYS_EAGER when they load later.
+    assert app.conf.broker_url is not None
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = False
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from kombu import pools
 
 from plans import services
 from plans.models import Alert
@@ -33,9 +34,10 @@ def broker(redis_url, monkeypatch):
 
 def _reset_connections() -> None:
     """Drop pooled broker connections so the next send uses the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # kombu keeps connection and producer pools in a process-wide registry keyed by broker URL:
+    # closing one pool in place would leave a closed pool there for the next test to find.
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
