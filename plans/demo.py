@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -126,7 +127,10 @@ def _approve(patient: PatientProfile, *, start: date, stage: int, activities, se
 @transaction.atomic
 def seed(today: date | None = None) -> list[str]:
     """Create the demo clinic. Safe to run again: existing rows are left as they are."""
-    today = today or timezone.localdate()
+    # The demo patients live in New York (the profile default): their "today" decides the weeks.
+    today = today or timezone.localdate(
+        timezone=ZoneInfo(PatientProfile._meta.get_field("timezone").default)
+    )
     notes: list[str] = []
     load_treatment_types(TreatmentType)
     made = load_library()
