@@ -109,7 +109,7 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+
+
+def _plain_text(template_name: str, context: dict) -> str:
+    """Subject and text part are not HTML: no entities (O'Brien, not O&#x27;Brien; links keep
+    their "&"). The HTML part is rendered with autoescaping as usual."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
 def build_email(
@@ -18,10 +25,10 @@ def build_email(
         "clinic_phone": settings.CLINIC_PHONE,
         **context,
     }
-    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+    subject = " ".join(_plain_text(f"emails/{name}.subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"emails/{name}.txt", context),
+        body=_plain_text(f"emails/{name}.txt", context),
         to=to,
         headers=headers or {},
     )

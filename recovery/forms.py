@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -17,7 +18,12 @@ class LoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        username = self.fields["username"]
+        # Django sets max_length after building the field, so nothing enforced it: a longer name
+        # reached authenticate() and django-axes' 255-character column (a 500 on PostgreSQL). No
+        # account has a longer name, so it is refused as a field error before any lookup.
+        username.validators.append(MaxLengthValidator(username.max_length))
+        username.widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -39,6 +39,9 @@ class StepWiseAdminSite(OTPAdminSite):
         next_url = request.GET.get("next") or reverse("admin:index")
         if request.user.is_authenticated and needs_second_factor(request.user):
             return redirect(f"{reverse('two_factor')}?next={next_url}")
+        if request.user.is_authenticated:
+            # A patient or clinician: the sign-in page would send them straight back (a loop).
+            raise PermissionDenied
         return redirect(f"{resolve_url('login')}?next={next_url}")
 
 
@@ -77,7 +80,7 @@ def two_factor(request):
         if device is None:
             device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
 
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         verified, _ = device.verify_is_allowed()
         if verified and device.verify_token(form.cleaned_data["token"].strip()):

@@ -1,0 +1,567 @@
+"""Deny by default (SECURITY-CHECKS.md 9 and 10): every routed URL × every persona × GET and POST.
+
+The URLs come from the resolver itself, so a new page cannot be forgotten: a pattern without a row
+in the table below fails `test_every_routed_url_has_an_expectation`, and the matrix requests every
+collected URL, never only the ones the table knows.
+
+Expected answers, as the product promises them:
+
+- anonymous: the sign-in page (the admin first sends to its own sign-in hop), except the public
+  pages (sign-in, password reset, health check, the signed reminder opt-out);
+- the wrong role: 403 (a signed-in patient or clinician on the admin is sent to the admin's
+  sign-in hop, which answers 403);
+- someone else's patient, session log or alert: 404, never 403 (that would confirm it exists);
+- never a 500; and a refused request changes nothing (`state()` is compared before and after).
+
+Each request runs inside a savepoint that is rolled back, so every persona meets the same world:
+Ana (Dr Cho's patient) whose red flag paused her plan and left an alert open for Dr Cho; Ben
+(Dr Dev's patient) with a running plan; Dee (staff, library permissions) and Root (superuser),
+both with a verified second factor.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from plans import reminders
+from plans import services as plan_services
+from plans.models import Alert, Exercise, Plan, PlanStatus, PlanWeek, Reminder, SessionLog
+from recovery.audit import audit
+from recovery.models import (
+    AuditEvent,
+    Category,
+    Clearance,
+    ClearanceEvent,
+    ClinicianProfile,
+    PatientProfile,
+    Treatment,
+    TreatmentType,
+    User,
+)
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "ana", "ben", "dr_cho", "dr_dev", "dee", "root")
+GET, POST = "GET", "POST"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+# Answers are a status code, or "→/path" for a redirect to that path (query string ignored).
+# "→/path*" matches any redirect whose path starts with /path; {name} is filled from the URL's
+# own arguments.
+LOGIN = "→/accounts/login/"
+ADMIN_LOGIN = "→/admin/login/"  # the admin's sign-in hop: LOGIN for anonymous, 403 if signed in
+TWO_FACTOR = "→/accounts/two-factor/"
+REFUSED = {LOGIN, ADMIN_LOGIN, 400, 403, 404, 405, 409}
+
+
+def row(anonymous, ana, ben, dr_cho, dr_dev, dee, root) -> dict[str, object]:
+    return dict(zip(PERSONAS, (anonymous, ana, ben, dr_cho, dr_dev, dee, root), strict=True))
+
+
+def same(answer) -> dict[str, object]:
+    return row(*[answer] * len(PERSONAS))
+
+
+def both(answers: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {GET: answers, POST: answers}
+
+
+# --- the site's own pages, by URL name ------------------------------------------------------------
+
+SIGNED_IN_OK = row(LOGIN, 200, 200, 200, 200, 200, 200)
+SIGNED_IN_405 = row(LOGIN, 405, 405, 405, 405, 405, 405)
+
+
+def patient_page(ana, ben) -> dict[str, object]:
+    return row(LOGIN, ana, ben, 403, 403, 403, 403)
+
+
+def clinic_page(dr_cho, dr_dev) -> dict[str, object]:
+    return row(LOGIN, 403, 403, dr_cho, dr_dev, 403, 403)
+
+
+HOMES = row(LOGIN, "→/me/", "→/me/", "→/clinic/", "→/clinic/", "→/admin/", "→/admin/")
+RESET_FORM = "→/accounts/reset/{uidb64}/set-password/"
+
+SITE: dict[str, dict[str, dict[str, object]]] = {
+    "home": both(HOMES),
+    "healthz": {GET: same(200), POST: same(405)},
+    "login": {GET: row(200, *["→/"] * 6), POST: row(200, *["→/"] * 6)},
+    "logout": {GET: same(405), POST: same(LOGIN)},
+    "password_change": both(SIGNED_IN_OK),
+    "password_change_done": {GET: SIGNED_IN_OK, POST: SIGNED_IN_405},
+    "password_reset": {GET: same(200), POST: same("→/accounts/password_reset/done/")},
+    "password_reset_done": {GET: same(200), POST: same(405)},
+    "password_reset_confirm": both(same(RESET_FORM)),
+    "password_reset_complete": {GET: same(200), POST: same(405)},
+    "two_factor": both(row(LOGIN, 403, 403, 403, 403, "→/admin/", "→/admin/")),
+    # Patients: Ben is a patient too, with his own pages; Ana's session log is not his (404).
+    # Ana's plan is paused by her red flag, so logging a session answers 409 and stores nothing.
+    "me:dashboard": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
+    "me:history": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
+    "me:session_new": {GET: patient_page(200, 200), POST: patient_page(409, "→/me/sessions/*")},
+    "me:session_saved": {GET: patient_page(200, 404), POST: patient_page(405, 405)},
+    "me:settings": {
+        GET: patient_page(200, 200),
+        POST: patient_page("→/me/settings/", "→/me/settings/"),
+    },
+    # Clinicians: the URLs name Ana (Dr Cho's patient), so Dr Dev gets 404 where the object is
+    # looked up (a method check that comes first answers 405 to both).
+    "clinic:triage": {GET: clinic_page(200, 200), POST: clinic_page(405, 405)},
+    "clinic:enrol": {
+        GET: clinic_page(200, 200),
+        POST: clinic_page("→/clinic/patients/*", "→/clinic/patients/*"),
+    },
+    "clinic:patient": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
+    "clinic:clearance": {
+        GET: clinic_page(200, 404),
+        POST: clinic_page("→/clinic/patients/{patient_id}/clearance/", 404),
+    },
+    "clinic:plan_action": {
+        GET: clinic_page(405, 404),
+        POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
+    },
+    "clinic:alert_ack": {GET: clinic_page(405, 404), POST: clinic_page("→/clinic/", 404)},
+    # The signed link is the whole authority: anyone holding it may stop Ana's reminders.
+    "reminders:stop": {GET: same(200), POST: same(200)},
+}
+
+# --- the admin, by rules -------------------------------------------------------------------------
+
+ADMIN = admin.site.name
+
+
+def admin_row(dee, root) -> dict[str, object]:
+    """Everyone but staff and superusers meets the admin's sign-in hop first."""
+    return row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, dee, root)
+
+
+def admin_both(dee, root) -> dict[str, dict[str, object]]:
+    return both(admin_row(dee, root))
+
+
+# What a model's admin allows, as (changelist, add, history, delete, change GET, change POST) for
+# one signed-in, verified admin user. An empty POST never saves or deletes anything: forms are
+# invalid and the delete page without "post=yes" only asks for confirmation.
+EDIT = (200, 200, 200, 200, 200, 200)  # full editing
+NO_ADD_OR_DELETE = (200, 403, 200, 403, 200, 200)
+VIEW_ONLY = (200, 403, 200, 403, 200, 403)
+SAVED = "saved"  # a redirect to the changelist
+VIEW_AND_DELETE = (200, 403, 200, 200, 200, SAVED)  # every field read-only: saving is a no-op
+DENIED = (403, 403, 403, 403, 403, 403)
+
+LIBRARY = {"dee": EDIT, "root": EDIT}
+ACCOUNTS = {"dee": DENIED, "root": EDIT}
+PROFILES = {"dee": DENIED, "root": NO_ADD_OR_DELETE}
+RECORDS = {"dee": DENIED, "root": VIEW_ONLY}  # written by services: read-only in the admin
+TRAILS = {"dee": DENIED, "root": VIEW_ONLY}  # append-only: read-only for everyone
+LOCKOUTS = {"dee": DENIED, "root": VIEW_AND_DELETE}  # axes: deleting an attempt unlocks
+
+ADMIN_MODELS: dict[str, dict[str, tuple]] = {
+    "plans.exercise": LIBRARY,
+    "recovery.treatmenttype": LIBRARY,
+    "recovery.user": ACCOUNTS,
+    "recovery.clinicianprofile": ACCOUNTS,
+    "auth.group": ACCOUNTS,
+    "otp_totp.totpdevice": ACCOUNTS,
+    "recovery.patientprofile": PROFILES,
+    "recovery.treatment": RECORDS,
+    "recovery.clearance": RECORDS,
+    "plans.plan": RECORDS,
+    "plans.planweek": RECORDS,
+    "plans.sessionlog": RECORDS,
+    "plans.alert": RECORDS,
+    "plans.reminder": RECORDS,
+    "recovery.clearanceevent": TRAILS,
+    "recovery.auditevent": TRAILS,
+    "axes.accessattempt": LOCKOUTS,
+    "axes.accesslog": LOCKOUTS,
+    "axes.accessfailurelog": LOCKOUTS,
+}
+
+
+def admin_model_rows(label: str, rules: dict[str, tuple]) -> dict[str, dict[str, dict]]:
+    app, model = label.split(".")
+    base = f"{ADMIN}:{app}_{model}"
+    by_view: dict[str, dict[str, dict]] = {}
+    views = ("changelist", "add", "history", "delete", "change_get", "change_post")
+    saved = f"→/admin/{app}/{model}/"
+    answers = {
+        view: {p: saved if rules[p][i] == SAVED else rules[p][i] for p in ("dee", "root")}
+        for i, view in enumerate(views)
+    }
+    for view in ("changelist", "add", "history", "delete"):
+        by_view[f"{base}_{view}"] = admin_both(**answers[view])
+    by_view[f"{base}_change"] = {
+        GET: admin_row(**answers["change_get"]),
+        POST: admin_row(**answers["change_post"]),
+    }
+    # `<object_id>/` only redirects to the change page, whose own rules then apply.
+    change = f"→/admin/{app}/{model}/{{object_id}}/change/"
+    by_view[f"admin/{app}/{model}/<path:object_id>/"] = admin_both(change, change)
+    return by_view
+
+
+ADMIN_PAGES: dict[str, dict[str, dict[str, object]]] = {
+    f"{ADMIN}:index": admin_both(200, 200),
+    # Signed in without the admin's permission: 403, not a redirect back to /admin/ (a loop).
+    f"{ADMIN}:login": both(row(LOGIN, 403, 403, 403, 403, TWO_FACTOR, TWO_FACTOR)),
+    # The admin sends anyone it does not serve from its logout URL to its index (then above).
+    f"{ADMIN}:logout": {
+        GET: row(*["→/admin/"] * 5, 405, 405),
+        POST: row(*["→/admin/"] * 5, LOGIN, LOGIN),
+    },
+    f"{ADMIN}:password_change": admin_both(200, 200),
+    f"{ADMIN}:password_change_done": {GET: admin_row(200, 200), POST: admin_row(405, 405)},
+    # Autocomplete of users for a clinician profile: staff must not search accounts.
+    f"{ADMIN}:autocomplete": {GET: admin_row(403, 200), POST: admin_row(405, 405)},
+    f"{ADMIN}:jsi18n": {GET: admin_row(200, 200), POST: admin_row(405, 405)},
+    f"{ADMIN}:app_list": admin_both(200, 200),  # app "recovery": Dee sees treatment types
+    f"{ADMIN}:view_on_site": admin_both(404, 404),  # no model has a public page
+    "admin/(?P<url>.*)$": admin_both(404, 404),
+    # Model-specific pages.
+    f"{ADMIN}:plans_exercise_import": admin_both(200, 200),
+    f"{ADMIN}:plans_exercise_process_import": {GET: admin_row(405, 405), POST: admin_row(200, 200)},
+    f"{ADMIN}:plans_exercise_export": admin_both(200, 200),
+    f"{ADMIN}:recovery_auditevent_export": admin_both(403, 200),
+    f"{ADMIN}:auth_user_password_change": admin_both(403, 200),
+    f"{ADMIN}:otp_totp_totpdevice_config": admin_both(403, 200),
+    f"{ADMIN}:otp_totp_totpdevice_qrcode": admin_both(403, 200),
+}
+
+EXPECTED: dict[str, dict[str, dict[str, object]]] = {**SITE, **ADMIN_PAGES}
+for _label, _rules in ADMIN_MODELS.items():
+    EXPECTED.update(admin_model_rows(_label, _rules))
+
+# Allowed POSTs that must change something: proof that the refused ones would have.
+EFFECTIVE_POSTS = {
+    "me:session_new": {"ben"},
+    "me:settings": {"ana", "ben"},
+    "clinic:enrol": {"dr_cho", "dr_dev"},
+    "clinic:clearance": {"dr_cho"},
+    "clinic:plan_action": {"dr_cho"},
+    "clinic:alert_ack": {"dr_cho"},
+    "reminders:stop": set(PERSONAS),
+}
+
+
+# --- what is routed ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # namespace:name, or the full pattern for an unnamed one
+    route: str  # the full pattern, e.g. "me/sessions/<int:log_id>/saved/"
+    params: tuple[str, ...]
+    named: bool
+
+
+def routes() -> dict[str, Route]:
+    """Every pattern the project routes, walked recursively. A name routed twice (Django's auth
+    URLs repeat login and password_reset under the same path) is kept once: the first wins."""
+    found: dict[str, Route] = {}
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern, route, inner)
+                continue
+            assert isinstance(pattern, URLPattern)
+            key = route
+            if pattern.name:
+                key = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            params = tuple(pattern.pattern.regex.groupindex)
+            found.setdefault(key, Route(key, route, params, named=bool(pattern.name)))
+
+    walk(get_resolver(), "", None)
+    return found
+
+
+# --- the world -----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    ana: PatientProfile
+    ben: PatientProfile
+    users: dict[str, User]
+    log: SessionLog
+    alert: Alert
+    admin_rows: dict[str, int]
+    device: TOTPDevice
+    cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
+    reset: dict[str, str] = field(default_factory=dict)
+
+
+def _session_key(user: User, *, verified: bool) -> str:
+    client = Client()
+    client.force_login(user, backend=MODEL_BACKEND)
+    if verified:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+@pytest.fixture
+def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
+    ana, ben = ana_plan.patient, ben_plan.patient
+    today = plan_services.patient_today(ana)
+    logged = plan_services.session_log_create(
+        patient=ana,
+        day=today - timedelta(days=3),
+        activity="walking",
+        minutes=15,
+        pain=2,
+        notes="Felt fine afterwards.",
+    )
+    # A red flag: the plan pauses and an alert waits for Dr Cho.
+    flagged = plan_services.session_log_create(
+        patient=ana,
+        day=today - timedelta(days=1),
+        activity="walking",
+        minutes=10,
+        pain=4,
+        red_flags=["numbness"],
+    )
+    plan_services.session_log_create(
+        patient=ben,
+        day=plan_services.patient_today(ben) - timedelta(days=1),
+        activity="walking",
+        minutes=10,
+        pain=1,
+    )
+    users = {"ana": ana.user, "ben": ben.user, "dr_cho": dr_cho, "dr_dev": dr_dev}
+    users |= {"dee": dee, "root": root}
+    cookies = {
+        name: _session_key(user, verified=name in {"dee", "root"}) for name, user in users.items()
+    }
+    device = TOTPDevice.objects.get(user=root)
+
+    exercise = Exercise.objects.create(  # stage 4: no plan has reached it, so it can be deleted
+        name="Wall sit", category="core", stage=4, instructions="Slide down the wall slowly."
+    )
+    unused_type = TreatmentType.objects.create(
+        name="Matrix test procedure", category=Category.values[0], min_days_to_clearance=7
+    )
+    ClinicianProfile.objects.create(user=dr_cho, title="Physiotherapist")
+    Reminder.objects.create(plan=ana_plan, week=1)
+    attempt = AccessAttempt.objects.create(
+        username="ana", ip_address="10.0.0.9", failures_since_start=1
+    )
+    access = AccessLog.objects.create(username="ana", ip_address="10.0.0.9")
+    failure = AccessFailureLog.objects.create(
+        username="ana", ip_address="10.0.0.9", locked_out=False
+    )
+    event = audit("matrix_test", outcome="ok")
+    admin_rows = {
+        "plans.exercise": exercise.pk,
+        "recovery.treatmenttype": unused_type.pk,
+        "recovery.user": ana.user.pk,
+        "recovery.clinicianprofile": ClinicianProfile.objects.get(user=dr_cho).pk,
+        "auth.group": Group.objects.create(name="Library editors").pk,
+        "otp_totp.totpdevice": device.pk,
+        "recovery.patientprofile": ana.pk,
+        "recovery.treatment": Treatment.objects.filter(patient=ana).first().pk,
+        "recovery.clearance": Clearance.objects.filter(patient=ana).first().pk,
+        "plans.plan": ana_plan.pk,
+        "plans.planweek": PlanWeek.objects.filter(plan=ana_plan).first().pk,
+        "plans.sessionlog": logged.log.pk,
+        "plans.alert": flagged.alert.pk,
+        "plans.reminder": Reminder.objects.get(plan=ana_plan).pk,
+        "recovery.clearanceevent": ClearanceEvent.objects.filter(clearance__patient=ana).first().pk,
+        "recovery.auditevent": event.pk,
+        "axes.accessattempt": attempt.pk,
+        "axes.accesslog": access.pk,
+        "axes.accessfailurelog": failure.pk,
+    }
+    assert set(admin_rows) == set(ADMIN_MODELS)
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.PAUSED and flagged.alert.acknowledged_at is None
+    # After force_login: a sign-in changes last_login, which invalidates older reset tokens.
+    ana.user.refresh_from_db()
+    reset = {
+        "uidb64": urlsafe_base64_encode(force_bytes(ana.user.pk)),
+        "token": default_token_generator.make_token(ana.user),
+    }
+    return World(ana, ben, users, logged.log, flagged.alert, admin_rows, device, cookies, reset)
+
+
+def kwargs_for(route: Route, world: World) -> dict[str, object]:
+    values: dict[str, object] = {
+        "patient_id": world.ana.pk,
+        "log_id": world.log.pk,
+        "alert_id": world.alert.pk,
+        "token": reminders.opt_out_token(world.ana.pk),
+        "pk": world.device.pk,  # the TOTP device pages
+        "id": world.ana.user.pk,  # a user's password page
+        "content_type_id": ContentType.objects.get_for_model(User).pk,
+        "app_label": "recovery",
+        "url": "no-such-page/",
+    }
+    if route.key == "password_reset_confirm":
+        values |= world.reset
+    if route.key == f"{ADMIN}:view_on_site":
+        values["object_id"] = world.ana.user.pk
+    elif "object_id" in route.params:
+        model = re.match(r"admin/(\w+)/(\w+)/", route.route)
+        values["object_id"] = world.admin_rows[f"{model[1]}.{model[2]}"]
+    return {name: values[name] for name in route.params}
+
+
+def url_for(route: Route, kwargs: dict[str, object]) -> str:
+    if route.key == "admin/(?P<url>.*)$":
+        return f"/admin/{kwargs['url']}"
+    if route.named:
+        url = reverse(route.key, kwargs=kwargs)
+    else:  # an unnamed pattern: fill in its converters
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m[1]]), route.route)
+    if route.key == f"{ADMIN}:autocomplete":
+        url += "?app_label=recovery&model_name=clinicianprofile&field_name=user&term=a"
+    return url
+
+
+def post_data(key: str, world: World) -> dict[str, object]:
+    """A POST that would change something if it were allowed."""
+    ana_today = plan_services.patient_today(world.ana)
+    data: dict[str, dict[str, object]] = {
+        "me:session_new": {
+            "date": plan_services.patient_today(world.ben).isoformat(),
+            "activity": "walking",
+            "minutes": "12",
+            "pain": "2",
+            "submission_token": str(uuid.uuid4()),
+        },
+        "me:settings": {
+            "reminders_enabled": "on",
+            "weekday": "2",
+            "hour": "18",
+            "timezone": "Europe/London",
+        },
+        "clinic:enrol": {
+            "first_name": "Cara",
+            "last_name": "Newman",
+            "email": "cara@example.org",
+            "treatment_type": TreatmentType.objects.filter(active=True).first().pk,
+            "procedure_date": (ana_today - timedelta(days=40)).isoformat(),
+            "timezone": "America/New_York",
+        },
+        "clinic:clearance": {"action": "revoke", "revoke-reason": "Revoked by the matrix test."},
+        "clinic:plan_action": {"action": "resume", "resume-start_minutes": "10"},
+        "password_reset": {"email": "nobody@example.org"},
+        "two_factor": {"token": "000000"},
+    }
+    return data.get(key, {})
+
+
+def state() -> dict[str, object]:
+    """Everything a refused request must leave as it was."""
+    return {
+        "users": list(User.objects.order_by("pk").values_list()),
+        "patients": list(PatientProfile.objects.order_by("pk").values_list()),
+        "clinicians": list(ClinicianProfile.objects.order_by("pk").values_list()),
+        "clearances": list(Clearance.objects.order_by("pk").values_list()),
+        "clearance_events": ClearanceEvent.objects.count(),
+        "treatments": list(Treatment.objects.order_by("pk").values_list()),
+        "types": list(TreatmentType.objects.order_by("pk").values_list()),
+        "plans": list(Plan.objects.order_by("pk").values_list()),
+        "weeks": PlanWeek.objects.count(),
+        "logs": list(SessionLog.objects.order_by("pk").values_list("pk", "notes")),
+        "alerts": list(Alert.objects.order_by("pk").values_list("pk", "acknowledged_at")),
+        "reminders": list(Reminder.objects.order_by("pk").values_list()),
+        "exercises": list(Exercise.objects.order_by("pk").values_list()),
+        "groups": Group.objects.count(),
+        "devices": list(TOTPDevice.objects.order_by("pk").values_list("pk", "confirmed", "key")),
+        "lockouts": AccessAttempt.objects.count(),
+        "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
+    }
+
+
+def answer(response) -> object:
+    if 300 <= response.status_code < 400:
+        return "→" + urlsplit(response["Location"]).path
+    return response.status_code
+
+
+def matches(got: object, expected: object, kwargs: dict[str, object]) -> bool:
+    if isinstance(expected, str):
+        expected = expected.format(**kwargs)
+        if expected.endswith("*"):
+            return isinstance(got, str) and got.startswith(expected[:-1])
+    return got == expected
+
+
+def request(client: Client, method: str, url: str, data: dict) -> tuple[object, str]:
+    cache.clear()  # rate-limit counters: each request is judged on its own
+    response = client.get(url) if method == GET else client.post(url, data)
+    detail = ""
+    if response.status_code >= 500 and getattr(response, "exc_info", None):
+        detail = f" ({response.exc_info[1]!r})"
+    return answer(response), detail
+
+
+# --- the tests -----------------------------------------------------------------------------------
+
+
+def test_every_routed_url_has_an_expectation():
+    routed = set(routes())
+    missing = sorted(routed - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - routed)
+    assert not missing, f"routed URLs with no row in the access matrix: {missing}"
+    assert not stale, f"rows for URLs that are no longer routed: {stale}"
+    for key, methods in EXPECTED.items():
+        for method in (GET, POST):
+            assert set(methods[method]) == set(PERSONAS), (key, method)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access_matrix(persona, world):
+    client = Client(raise_request_exception=False)
+    failures = []
+    for key, route in sorted(routes().items()):
+        kwargs = kwargs_for(route, world)
+        url = url_for(route, kwargs)
+        for method in (GET, POST):
+            expected = EXPECTED.get(key, {}).get(method, {}).get(persona, "<no expectation>")
+            client.cookies = SimpleCookie()
+            if persona in world.cookies:
+                client.cookies[settings.SESSION_COOKIE_NAME] = world.cookies[persona]
+            with transaction.atomic():
+                before = state()
+                got, detail = request(client, method, url, post_data(key, world))
+                after = state() if expected in REFUSED or method == POST else before
+                transaction.set_rollback(True)
+            changed = [name for name in before if before[name] != after[name]]
+            if not matches(got, expected, kwargs):
+                failures.append(f"{method} {url} as {persona}: got {got}{detail}, want {expected}")
+            elif expected in REFUSED and changed:
+                failures.append(f"{method} {url} as {persona} was refused but changed {changed}")
+            elif method == POST and persona in EFFECTIVE_POSTS.get(key, ()) and not changed:
+                failures.append(f"POST {url} as {persona} was allowed but changed nothing")
+    assert not failures, f"{len(failures)} access-matrix failures:\n" + "\n".join(failures)
