@@ -30,6 +30,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export import fields as ie_fields
 from import_export import resources as ie_resources
 from import_export.admin import ExportMixin
@@ -656,3 +657,25 @@ class AuditEventAdmin(ExportMixin, ClinicalReadOnlyAdmin):
 
     def get_export_filename(self, request, queryset, file_format):
         return f"stepwise-audit-{timezone.now():%Y%m%d-%H%M%S}.{file_format.get_extension()}"
+
+
+# django-otp's own device admin shows each secret key and its QR code to any superuser. Here a
+# superuser may only see who has a device and delete one (a lost phone): the owner then sets up
+# a new one at their next sign-in. The secret never leaves the set-up page.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(SuperuserOnlyMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "name")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

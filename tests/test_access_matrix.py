@@ -177,6 +177,8 @@ PROFILES = {"dee": DENIED, "root": NO_ADD_OR_DELETE}
 RECORDS = {"dee": DENIED, "root": VIEW_ONLY}  # written by services: read-only in the admin
 TRAILS = {"dee": DENIED, "root": VIEW_ONLY}  # append-only: read-only for everyone
 LOCKOUTS = {"dee": DENIED, "root": VIEW_AND_DELETE}  # axes: deleting an attempt unlocks
+# Second-factor devices: seen and deleted (a lost phone), never edited, secrets never shown.
+DEVICES = {"dee": DENIED, "root": (200, 403, 200, 200, 200, 403)}
 
 ADMIN_MODELS: dict[str, dict[str, tuple]] = {
     "plans.exercise": LIBRARY,
@@ -184,7 +186,7 @@ ADMIN_MODELS: dict[str, dict[str, tuple]] = {
     "recovery.user": ACCOUNTS,
     "recovery.clinicianprofile": ACCOUNTS,
     "auth.group": ACCOUNTS,
-    "otp_totp.totpdevice": ACCOUNTS,
+    "otp_totp.totpdevice": DEVICES,
     "recovery.patientprofile": PROFILES,
     "recovery.treatment": RECORDS,
     "recovery.clearance": RECORDS,
@@ -246,8 +248,6 @@ ADMIN_PAGES: dict[str, dict[str, dict[str, object]]] = {
     f"{ADMIN}:plans_exercise_export": admin_both(200, 200),
     f"{ADMIN}:recovery_auditevent_export": admin_both(403, 200),
     f"{ADMIN}:auth_user_password_change": admin_both(403, 200),
-    f"{ADMIN}:otp_totp_totpdevice_config": admin_both(403, 200),
-    f"{ADMIN}:otp_totp_totpdevice_qrcode": admin_both(403, 200),
 }
 
 EXPECTED: dict[str, dict[str, dict[str, object]]] = {**SITE, **ADMIN_PAGES}

@@ -712,3 +712,23 @@ def test_view_only_staff_cannot_import(client, db):
     assert dry_run(client, upload).status_code == 403
     assert client.post(EXPORT, {"format": "0", "resource": "0"}).status_code == 200
     assert not Exercise.objects.exists()
+
+
+def test_no_one_can_read_a_second_factor_secret_in_the_admin(client, root, dee):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=dee, name="phone", confirmed=True)
+    verified_root = TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
+    client.force_login(root)
+    session = client.session
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session[DEVICE_ID_SESSION_KEY] = verified_root.persistent_id
+    session.save()
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    for extra in ("config", "qrcode"):  # django-otp's own admin pages for the secret
+        response = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/{extra}/", follow=True)
+        assert device.key not in response.content.decode()
+        assert response.get("Content-Type", "").startswith("text/html")
