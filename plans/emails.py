@@ -22,3 +22,36 @@ def alert_email(
         },
         to=[clinician_email],
     )
+
+
+def reminder_email(
+    *,
+    first_name: str,
+    email: str,
+    week: int,
+    minutes: int,
+    sessions_per_week: int,
+    log_link: str,
+    opt_out_link: str,
+) -> EmailMultiAlternatives:
+    """This week's minutes × sessions and two links. No diagnosis, treatment, pain or symptom.
+
+    `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058) lets a mail app offer a one-click
+    "unsubscribe" that POSTs to the same signed link.
+    """
+    return build_email(
+        "reminder",
+        {
+            "first_name": first_name,
+            "week": week,
+            "minutes": minutes,
+            "sessions_per_week": sessions_per_week,
+            "log_link": log_link,
+            "opt_out_link": opt_out_link,
+        },
+        to=[email],
+        headers={
+            "List-Unsubscribe": f"<{opt_out_link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from plans import delivery
+from plans import delivery, reminders
+
+# Database errors worth another try (a restart, a failover); anything else is a bug to see.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -24,3 +28,37 @@ def deliver_alert(alert_id: int) -> bool:
 def deliver_pending_alerts() -> int:
     """Outbox pass (beat): alerts whose e-mail was not delivered yet, e.g. while Redis was down."""
     return delivery.alerts_deliver_pending()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_due_reminders(now: str | None = None) -> dict[str, int]:
+    """Beat, every 15 minutes: find due plans and retries, queue one task per batch of plan ids.
+
+    `now` (ISO 8601 with an offset) is for operators and tests; batches then use the same moment.
+    SMTP failures do not fail the task: they are recorded on the rows and retried by later passes.
+    """
+    result = reminders.reminders_due_pass(
+        now=reminders.parse_moment(now),
+        dispatch=lambda plan_ids: send_reminder_batch.delay(plan_ids, now),
+    )
+    return result.as_dict()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DB_ERRORS,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_reminder_batch(plan_ids: list[int], now: str | None = None) -> dict[str, int]:
+    """One batch of plan ids: re-read them, close weeks, claim due weeks, send pending rows."""
+    return reminders.reminders_process_batch(plan_ids, now=reminders.parse_moment(now)).as_dict()

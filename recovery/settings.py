@@ -12,6 +12,7 @@ import warnings
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -296,10 +297,25 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Tasks a task queues (the reminder batches) go to this queue: run workers on it.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     # Outbox pass: alert e-mails that could not be queued or sent at the time (broker or SMTP down).
     "deliver-pending-alerts": {"task": "plans.tasks.deliver_pending_alerts", "schedule": 5 * 60},
+    # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
+    "send-due-reminders": {
+        "task": "plans.tasks.send_due_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
 }
+
+# --- reminders (plans/reminders.py) -----------------------------------------------------------
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000, minimum=1)  # plans per batch task
+REMINDER_SEND_BATCH = env_int("REMINDER_SEND_BATCH", 250, minimum=1)  # messages per connection
+# A sender owns the rows it took for this long. Longer than the hard time limit, so a row is only
+# taken again once the task that held it has finished or been killed.
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
 
 # --- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -32,5 +32,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", include("plans.urls_patient")),
     path("clinic/", include("plans.urls_clinic")),
+    path("reminders/", include("plans.urls_public")),
     path("admin/", admin.site.urls),
 ]
