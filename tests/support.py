@@ -147,3 +147,51 @@ def celery_worker(env: dict[str, str], *, queue: str | None = None, concurrency:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
         reader.join(5)
+
+
+def clinical_snapshot() -> dict:
+    """Everything a clinical service could write, to prove a refusal wrote nothing."""
+    from plans.models import Alert, Plan, PlanWeek, SessionLog
+    from recovery.models import AuditEvent, Clearance, ClearanceEvent
+
+    return {
+        "clearances": sorted(
+            Clearance.objects.values_list(
+                "pk", "status", "decided_by", "decided_at", "start_minutes", "start_date"
+            )
+        ),
+        "plans": sorted(
+            Plan.objects.values_list(
+                "pk",
+                "status",
+                "pause_reason",
+                "stage",
+                "allowed_activities",
+                "start_minutes",
+                "min_increment",
+                "max_increment",
+                "target_minutes",
+                "sessions_per_week",
+            )
+        ),
+        "weeks": sorted(PlanWeek.objects.values_list("plan", "week", "minutes", "decision")),
+        "logs": SessionLog.objects.count(),
+        "alerts": sorted(Alert.objects.values_list("pk", "acknowledged_at")),
+        "events": ClearanceEvent.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def refused(call, message: str, field: str | None = None):
+    """`call()` raises one DomainError with `message` (beside `field`) and writes nothing."""
+    import pytest
+
+    from recovery.errors import DomainError
+
+    before = clinical_snapshot()
+    with pytest.raises(DomainError) as info:
+        call()
+    assert message in info.value.message
+    assert info.value.field == field
+    assert clinical_snapshot() == before
+    return info.value

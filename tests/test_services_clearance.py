@@ -9,12 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from plans.models import Plan, PlanStatus, PlanWeek
+from plans.models import Plan, PlanStatus
 from plans.services import clearance_approve, clearance_revoke
-from recovery.errors import DomainError
-from recovery.models import AuditEvent, Clearance, ClearanceEvent, ClearanceStatus
+from recovery.models import AuditEvent, Clearance, ClearanceStatus
 from recovery.services import clearance_decline, clearance_request
 from tests.conftest import approve, make_patient
+from tests.support import refused
 
 RULES = {
     "start_minutes": 15,
@@ -24,32 +24,6 @@ RULES = {
     "sessions_per_week": 3,
 }
 OVERRIDE = "Reviewed in clinic; healing well ahead of schedule."
-
-
-def snapshot() -> dict:
-    """Everything a clearance decision could write."""
-    return {
-        "clearances": sorted(
-            Clearance.objects.values_list(
-                "pk", "status", "decided_by", "decided_at", "start_minutes", "start_date"
-            )
-        ),
-        "plans": sorted(Plan.objects.values_list("pk", "status", "pause_reason")),
-        "weeks": PlanWeek.objects.count(),
-        "events": ClearanceEvent.objects.count(),
-        "audit": AuditEvent.objects.count(),
-    }
-
-
-def refused(call, message: str, field: str | None = None) -> DomainError:
-    """`call()` raises DomainError with `message` (and `field`) and writes nothing."""
-    before = snapshot()
-    with pytest.raises(DomainError) as info:
-        call()
-    assert message in info.value.message
-    assert info.value.field == field
-    assert snapshot() == before
-    return info.value
 
 
 def pending(patient) -> Clearance:

@@ -14,11 +14,11 @@ import pytest
 from django.core import mail
 
 from plans import services
-from plans.models import Alert, Plan, PlanStatus, PlanWeek, RedFlag, SessionLog
+from plans.models import Alert, Plan, PlanStatus, RedFlag, SessionLog
 from plans.services import alert_acknowledge, plan_pause, session_log_create
 from recovery.celery import app as celery_app
-from recovery.errors import DomainError
 from recovery.models import AuditEvent
+from tests.support import clinical_snapshot, refused
 
 DAY = 20  # Ana's plan started 20 days ago: day 20 is the last-but-one day of week 3.
 
@@ -34,25 +34,6 @@ def log(plan: Plan, day_offset: int = DAY, *, today_offset: int | None = None, *
     today = plan.start_date + timedelta(days=DAY if today_offset is None else today_offset)
     values = {"activity": "walking", "minutes": 15, **fields}
     return session_log_create(patient=plan.patient, day=day, now=at(plan.patient, today), **values)
-
-
-def snapshot() -> dict:
-    return {
-        "logs": SessionLog.objects.count(),
-        "alerts": Alert.objects.count(),
-        "weeks": sorted(PlanWeek.objects.values_list("plan", "week", "decision")),
-        "plans": sorted(Plan.objects.values_list("pk", "status", "pause_reason")),
-        "audit": AuditEvent.objects.count(),
-    }
-
-
-def refused(call, message: str, field: str | None = None) -> None:
-    before = snapshot()
-    with pytest.raises(DomainError) as info:
-        call()
-    assert message in info.value.message
-    assert info.value.field == field
-    assert snapshot() == before
 
 
 @pytest.fixture
@@ -397,13 +378,13 @@ def test_a_failing_step_rolls_the_whole_log_back(
 
     # Weeks 2 and 3 would be closed by the log; close them first so "nothing changed" is exact.
     services.plan_close_weeks(plan=ana_plan, today=ana_plan.start_date + timedelta(days=DAY))
-    before = snapshot()
+    before = clinical_snapshot()
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError, match="database went away"),
     ):
         log(ana_plan, red_flags=["calf_pain"])
-    assert snapshot() == before
+    assert clinical_snapshot() == before
     assert not SessionLog.objects.exists()
     assert not Alert.objects.exists()
     ana_plan.refresh_from_db()

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from plans import engine
-from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import Plan, PlanStatus, PlanWeek, SessionLog
 from plans.services import (
     clearance_revoke,
     patient_today,
@@ -28,6 +28,7 @@ from plans.services import (
 from recovery.errors import DomainError
 from recovery.models import AuditEvent
 from tests.conftest import approve, make_patient
+from tests.support import refused
 
 START = date.today() - timedelta(days=60)
 
@@ -52,38 +53,6 @@ def add(plan: Plan, week: int, *sessions: dict) -> None:
             activity="walking",
             **values,
         )
-
-
-def snapshot() -> dict:
-    return {
-        "plans": sorted(
-            Plan.objects.values_list(
-                "pk",
-                "status",
-                "pause_reason",
-                "stage",
-                "allowed_activities",
-                "start_minutes",
-                "min_increment",
-                "max_increment",
-                "target_minutes",
-                "sessions_per_week",
-            )
-        ),
-        "weeks": sorted(PlanWeek.objects.values_list("plan", "week", "minutes", "decision")),
-        "alerts": sorted(Alert.objects.values_list("pk", "acknowledged_at")),
-        "audit": AuditEvent.objects.count(),
-    }
-
-
-def refused(call, message: str, field: str | None = None) -> DomainError:
-    before = snapshot()
-    with pytest.raises(DomainError) as info:
-        call()
-    assert message in info.value.message
-    assert info.value.field == field
-    assert snapshot() == before
-    return info.value
 
 
 @pytest.fixture

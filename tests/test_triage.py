@@ -15,7 +15,6 @@ from django.utils import timezone
 from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.triage import TRIAGE_QUERY_BUDGET, Tier, clinician_triage
-from recovery.defaults import load_treatment_types
 from recovery.models import (
     Clearance,
     ClearanceStatus,
@@ -28,12 +27,6 @@ from recovery.models import (
 from tests.conftest import approve, make_patient
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _default_treatment_types(db):
-    """A reused test database may have been flushed by a live-server test: restore the defaults."""
-    load_treatment_types(TreatmentType)
 
 
 TODAY = date.today()
