@@ -46,6 +46,7 @@ from recovery.admin import (
     KeepUsedRowsMixin,
 )
 from recovery.audit import audit
+from recovery.ratelimit import RateLimitedExportMixin
 
 # DESIGN.md §1 rule 7, as a staff member choosing a stage needs to read it.
 STAGE_CHOICES = [
@@ -136,7 +137,13 @@ class LimitedImportForm(ImportForm):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(KeepUsedRowsMixin, AuditedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class ExerciseAdmin(
+    KeepUsedRowsMixin,
+    AuditedAdminMixin,
+    RateLimitedExportMixin,
+    ImportExportMixin,
+    admin.ModelAdmin,
+):
     """The exercise library.
 
     "Used" is defined by plans, because session logs record the cardio activity, not an

@@ -61,7 +61,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import get_connection
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,7 +185,7 @@ def _latest(model, field: str = "week") -> Subquery:
 
 def _schedule_rows():
     return (
-        Plan.objects.filter(status=PlanStatus.ACTIVE)
+        Plan.objects.filter(status=PlanStatus.ACTIVE, patient__user__is_active=True)
         .annotate(last_week=_latest(PlanWeek), last_reminded=_latest(Reminder))
         .values_list(
             "pk",
@@ -429,7 +429,15 @@ def _take(
         rows = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(ready, status=ReminderStatus.PENDING)
-            .annotate(minutes=_prescription("minutes"), sessions=_prescription("sessions_per_week"))
+            .annotate(
+                minutes=_prescription("minutes"),
+                sessions=_prescription("sessions_per_week"),
+                # A disabled account gets no more e-mail, whatever its reminder setting says.
+                wanted=ExpressionWrapper(
+                    Q(plan__patient__reminders_enabled=True, plan__patient__user__is_active=True),
+                    output_field=BooleanField(),
+                ),
+            )
             .order_by("pk")
             .values_list(
                 "pk",
@@ -441,7 +449,7 @@ def _take(
                 "plan__clearance__status",
                 "plan__patient_id",
                 "plan__patient__timezone",
-                "plan__patient__reminders_enabled",
+                "wanted",
                 "plan__patient__user__first_name",
                 "plan__patient__user__email",
                 "minutes",

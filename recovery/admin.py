@@ -51,6 +51,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
+from recovery.ratelimit import RateLimitedExportMixin
 
 STAGE_MIN, STAGE_MAX = 1, 4
 
@@ -639,7 +640,7 @@ class AuditEventResource(ie_resources.ModelResource):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ExportMixin, ClinicalReadOnlyAdmin):
+class AuditEventAdmin(RateLimitedExportMixin, ExportMixin, ClinicalReadOnlyAdmin):
     """Append-only: read-only for everyone; superusers filter it and export it as CSV."""
 
     resource_classes = [AuditEventResource]

@@ -65,3 +65,22 @@ def rate_limit(
         return wrapped
 
     return decorator
+
+
+class RateLimitedExportMixin:
+    """Admin exports (import-export): 10 per user per hour; bulk copies of data are rare work."""
+
+    export_limit = 10
+    export_window = 60 * 60
+
+    def export_action(self, request):
+        if request.method == "POST" and not hit(
+            "export", by_user(request), limit=self.export_limit, window=self.export_window
+        ):
+            body = render_to_string(
+                "429.html", {"window_minutes": self.export_window // 60}, request
+            )
+            response = HttpResponse(body, status=429)
+            response["Retry-After"] = str(self.export_window)
+            return response
+        return super().export_action(request)

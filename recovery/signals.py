@@ -1,5 +1,6 @@
 """Audit receivers for authentication events (login, failed login, logout)."""
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -26,3 +27,8 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         audit("logout", actor=user, request=request)
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    audit("lockout", request=request, outcome="denied", username=(username or "")[:150])

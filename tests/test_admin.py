@@ -732,3 +732,21 @@ def test_no_one_can_read_a_second_factor_secret_in_the_admin(client, root, dee):
         response = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/{extra}/", follow=True)
         assert device.key not in response.content.decode()
         assert response.get("Content-Type", "").startswith("text/html")
+
+
+def test_exports_are_rate_limited(client, root):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from recovery.ratelimit import hit
+
+    device = TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
+    client.force_login(root)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    for _ in range(10):
+        hit("export", f"user:{root.pk}", limit=10, window=3600)
+    for url in ("/admin/recovery/auditevent/export/", "/admin/plans/exercise/export/"):
+        response = client.post(url, {"format": "0"})
+        assert response.status_code == 429, url

@@ -121,6 +121,12 @@ def test_lockout_after_five_failures_keyed_on_user_and_address(client, ana, ben)
     # The same account from another address, and another account from this one, still get in.
     assert sign_in(Client(), "ana", PASSWORD, ip="10.0.0.10").status_code == 302
     assert sign_in(Client(), "ben", PASSWORD, ip="10.0.0.9").status_code == 302
+    lockout = AuditEvent.objects.filter(action="lockout").first()  # the 5th failure and the 6th try
+    assert (lockout.outcome, lockout.ip, lockout.detail) == (
+        "denied",
+        "10.0.0.9",
+        {"username": "ana"},
+    )
 
 
 def test_password_reset_is_rate_limited_and_says_the_same_for_anyone(client, ana, mailoutbox):

@@ -28,7 +28,7 @@ from plans.emails import alert_email
 from plans.models import Plan, PlanStatus, PlanWeek, RedFlag, Reminder, ReminderStatus, SessionLog
 from plans.services import plan_pause
 from plans.tasks import send_due_reminders, send_reminder_batch
-from recovery.models import AuditEvent, ClearanceStatus, PatientProfile
+from recovery.models import AuditEvent, ClearanceStatus, PatientProfile, User
 from tests.conftest import approve, make_patient, make_user
 from tests.support import free_port
 
@@ -673,3 +673,21 @@ def test_reminder_settings_have_sane_defaults():
     assert reminders.retry_delay(3) == timedelta(minutes=20)
     assert reminders.retry_delay(10) == timedelta(hours=2)
     assert timezone.is_aware(reminders.Clock().now())
+
+
+@pytest.mark.django_db
+def test_a_disabled_account_gets_no_reminder(dr_cho):
+    plan = enrol("ana", dr_cho)
+    User.objects.filter(pk=plan.patient.user_id).update(is_active=False)
+    assert counts(run(at(START, 10))) == (0, 0)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_claim_for_an_account_disabled_since_is_withdrawn(dr_cho):
+    plan = enrol("ana", dr_cho)
+    reminders.reminders_claim([(plan.pk, 1)])
+    User.objects.filter(pk=plan.patient.user_id).update(is_active=False)
+    result = reminders.reminders_send_pending(plan_ids=[plan.pk], now=at(START, 10))
+    assert (result.sent, result.withdrawn) == (0, 1)
+    assert mail.outbox == []
