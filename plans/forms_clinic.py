@@ -320,6 +320,14 @@ class StageForm(forms.Form):
         required=False,
         help_text="Needed only for stage 4.",
     )
+    allowed_activities = forms.MultipleChoiceField(
+        label="Activities allowed",
+        choices=ACTIVITY_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Only activities of the chosen stage or below, e.g. add swimming once the "
+        "wound has healed.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

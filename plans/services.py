@@ -40,6 +40,8 @@ from recovery.services import clearance_record_event, require_assigned_clinician
 
 logger = logging.getLogger(__name__)
 
+STAGE_4_SIGN_OFF = "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off."
+
 
 def patient_today(patient: PatientProfile, now: datetime | None = None) -> date:
     """Today's date on the patient's own clock: weeks and 'not in the future' follow it."""
@@ -86,6 +88,7 @@ def clearance_approve(
     start_date: date,
     today: date,
     override_reason: str = "",
+    signed_off: bool = False,
 ) -> Plan:
     """Approve exercise clearance and start the plan with week 1 prescribed.
 
@@ -105,6 +108,8 @@ def clearance_approve(
     rules = _rules_or_error(rules)
     if not 1 <= int(max_stage) <= 4:
         raise DomainError("The highest stage must be between 1 and 4.", field="max_stage")
+    if int(max_stage) == 4 and not signed_off:
+        raise DomainError(STAGE_4_SIGN_OFF, field="max_stage")
     activities = list(dict.fromkeys(allowed_activities))
     unknown = [a for a in activities if a not in Activity.values]
     if unknown:
@@ -133,9 +138,10 @@ def clearance_approve(
             ),
         )
     # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
-    Plan.objects.filter(patient=clearance.patient, status=PlanStatus.PAUSED).update(
-        status=PlanStatus.COMPLETED, ended_at=timezone.now()
-    )
+    for old in Plan.objects.select_for_update().filter(
+        patient=clearance.patient, status=PlanStatus.PAUSED
+    ):
+        _end(old, actor=actor, why="new_clearance")
     if Plan.objects.filter(patient=clearance.patient, status=PlanStatus.ACTIVE).exists():
         raise DomainError("This patient already has an active plan.")
 
@@ -275,14 +281,26 @@ def closed_week_count(plan: Plan, today: date) -> int:
     return max(0, (today - plan.start_date).days // 7)
 
 
-@transaction.atomic
 def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
     """Turn every closed week of an active plan into the next week's PlanWeek. Idempotent.
 
     The plan row is locked, so two callers at once (the dashboard and the reminder job) produce
     one PlanWeek per week; the unique (plan, week) constraint backs that up. A STOP pauses the plan.
+
+    Most calls find nothing to close (every dashboard view calls this): given a loaded plan, one
+    unlocked read of its last prescribed week answers that, without a transaction or a row lock.
+    Weeks are only ever added, so "nothing due" cannot turn false before the lock would be taken.
     """
-    return _close_weeks(_lock_plan(plan), today)
+    if isinstance(plan, Plan) and not _weeks_due(plan, today):
+        return []
+    with transaction.atomic():
+        return _close_weeks(_lock_plan(plan), today)
+
+
+def _weeks_due(plan: Plan, today: date) -> bool:
+    last = PlanWeek.objects.filter(plan=plan).order_by("-week").values_list("week", flat=True)
+    decided = last.first()
+    return decided is None or closed_week_count(plan, today) >= decided
 
 
 def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
@@ -433,9 +451,48 @@ def session_log_create(
         alert = None
         if flags:
             alert = _red_flag(plan, log, today=today)
+        else:
+            _redecide_after_late_log(plan, log, today=today)
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=True, alert=alert)
+
+
+def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> None:
+    """A session logged for last week after that week closed still counts.
+
+    Sunday's walk (or Sunday's sharp pain) logged on Monday morning arrives after the week
+    closed and this week was prescribed without it. The engine decides this week again with the
+    complete last week; if the answer differs, this week's prescription is replaced, audited.
+    Older weeks are history: a session logged two weeks late changes no prescription.
+    """
+    current = plan.week_of(today)
+    if log.week != current - 1:
+        return
+    prescribed = dict(
+        PlanWeek.objects.filter(plan=plan, week__lte=current).values_list("week", "minutes")
+    )
+    if current not in prescribed:
+        return
+    history = _history(prescribed, _summaries_by_week(plan, log.week, log.week), through=log.week)
+    decision = engine.next_week(plan.rules(), history)
+    week = PlanWeek.objects.get(plan=plan, week=current)
+    if (week.minutes, week.decision) == (decision.minutes, decision.decision.value):
+        return
+    before = (week.minutes, week.decision)
+    week.minutes = decision.minutes
+    week.sessions_per_week = decision.sessions_per_week
+    week.decision = decision.decision.value
+    week.reason = decision.reason
+    week.save(update_fields=["minutes", "sessions_per_week", "decision", "reason"])
+    audit(
+        "plan_week_redecided",
+        obj=plan,
+        patient=plan.patient,
+        week=current,
+        before=list(before),
+        after=[week.minutes, week.decision],
+    )
 
 
 def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
@@ -478,6 +535,22 @@ def _queue_alert(alert_id: int) -> None:
 # --- plan control ----------------------------------------------------------------------------
 
 
+def _end(plan: Plan, *, actor: User, why: str) -> None:
+    """End a paused plan (resumed as a new one, or replaced by a new clearance), audited.
+
+    Ending is the clinician's answer to the plan's open alerts: they are acknowledged by them.
+    """
+    plan.status = PlanStatus.COMPLETED
+    plan.ended_at = timezone.now()
+    plan.save(update_fields=["status", "ended_at"])
+    audit("plan_end", actor=actor, obj=plan, patient=plan.patient, via=why)
+    for alert in Alert.objects.filter(plan=plan, acknowledged_at__isnull=True):
+        alert.acknowledged_by = actor
+        alert.acknowledged_at = plan.ended_at
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit("alert_acknowledge", actor=actor, obj=alert, patient=plan.patient, via=why)
+
+
 def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
     plan.status = PlanStatus.PAUSED
     plan.pause_reason = reason
@@ -516,15 +589,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
         )
     except ValueError as error:
         raise DomainError(str(error), field="start_minutes") from None
-    plan.status = PlanStatus.COMPLETED
-    plan.ended_at = timezone.now()
-    plan.save(update_fields=["status", "ended_at"])
-    # Resuming is the clinician's answer to any open alert of the old plan: record it as such.
-    for alert in Alert.objects.filter(plan=plan, acknowledged_at__isnull=True):
-        alert.acknowledged_by = actor
-        alert.acknowledged_at = timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        audit("alert_acknowledge", actor=actor, obj=alert, patient=plan.patient, via="resume")
+    _end(plan, actor=actor, why="resume")
     new_plan = _plan_start(
         patient=plan.patient,
         clearance=clearance,
@@ -570,8 +635,19 @@ def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) ->
 
 
 @transaction.atomic
-def plan_set_stage(*, plan: Plan, actor: User, stage: int, signed_off: bool = False) -> Plan:
-    """Raise or lower the patient's allowed stage. Stage 4 needs an explicit clinician sign-off."""
+def plan_set_stage(
+    *,
+    plan: Plan,
+    actor: User,
+    stage: int,
+    signed_off: bool = False,
+    allowed_activities: Iterable[str] | None = None,
+) -> Plan:
+    """Raise or lower the patient's allowed stage, and with it the activities they may log.
+
+    Stage 4 needs an explicit clinician sign-off. Without `allowed_activities`, lowering the stage
+    drops the activities above it and raising it adds none (swimming waits for a healed wound).
+    """
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status == PlanStatus.COMPLETED:
@@ -579,19 +655,38 @@ def plan_set_stage(*, plan: Plan, actor: User, stage: int, signed_off: bool = Fa
     if not 1 <= stage <= 4:
         raise DomainError("The stage must be between 1 and 4.", field="stage")
     if stage == 4 and not signed_off:
-        raise DomainError(
-            "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off.",
-            field="signed_off",
-        )
-    before = plan.stage
+        raise DomainError(STAGE_4_SIGN_OFF, field="signed_off")
+    allowed = activities_for_stage(stage)
+    if allowed_activities is None:
+        activities = [a for a in plan.allowed_activities if a in allowed] or [
+            Activity.WALKING.value
+        ]
+    else:
+        activities = list(dict.fromkeys(allowed_activities))
+        beyond = [a for a in activities if a not in allowed]
+        if beyond:
+            raise DomainError(
+                f"Stage {stage} does not include: "
+                + ", ".join(Activity(a).label if a in Activity.values else a for a in beyond)
+                + ".",
+                field="allowed_activities",
+            )
+        if not activities:
+            raise DomainError("Allow at least one activity.", field="allowed_activities")
+    before = (plan.stage, list(plan.allowed_activities))
     plan.stage = stage
-    allowed = set(activities_for_stage(stage))
-    # Lowering the stage removes activities above it; raising it adds none by itself.
-    plan.allowed_activities = [a for a in plan.allowed_activities if a in allowed]
-    if not plan.allowed_activities:
-        plan.allowed_activities = [Activity.WALKING.value]
+    plan.allowed_activities = activities
     plan.save(update_fields=["stage", "allowed_activities"])
-    audit("plan_set_stage", actor=actor, obj=plan, patient=plan.patient, before=before, after=stage)
+    audit(
+        "plan_set_stage",
+        actor=actor,
+        obj=plan,
+        patient=plan.patient,
+        before=before[0],
+        after=stage,
+        activities_before=before[1],
+        activities_after=activities,
+    )
     return plan
 
 

@@ -148,7 +148,10 @@ def _plan_forms(plan, bound: dict | None = None) -> dict:
             "pause": PauseForm(prefix="pause"),
             "resume": ResumeForm(prefix="resume", initial={"start_minutes": plan.start_minutes}),
             "rules": RulesForm(prefix="rules", initial=RulesForm.initial_from(plan.rules())),
-            "stage": StageForm(prefix="stage", initial={"stage": plan.stage}),
+            "stage": StageForm(
+                prefix="stage",
+                initial={"stage": plan.stage, "allowed_activities": plan.allowed_activities},
+            ),
         }
     forms.update(bound or {})
     return forms
@@ -244,6 +247,8 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
                     actor=request.user,
                     stage=data["stage"],
                     signed_off=data["signed_off"],
+                    # None keeps today's activities (those above a lowered stage drop out).
+                    allowed_activities=data["allowed_activities"] or None,
                 )
                 done = f"Allowed stage is now {data['stage']}."
         except DomainError as error:

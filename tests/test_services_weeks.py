@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from plans import engine
+from plans import engine, services
 from plans.models import Plan, PlanStatus, PlanWeek, SessionLog
 from plans.services import (
     clearance_revoke,
@@ -471,7 +471,15 @@ def test_lowering_the_stage_removes_activities_above_it(plan, dr_cho):
     assert plan.stage == 1
     assert plan.allowed_activities == ["walking"]
     audit = AuditEvent.objects.get(action="plan_set_stage")
-    assert (audit.actor, audit.detail) == (dr_cho, {"before": 2, "after": 1})
+    assert (audit.actor, audit.detail) == (
+        dr_cho,
+        {
+            "before": 2,
+            "after": 1,
+            "activities_before": ["walking", "recumbent_bike"],
+            "activities_after": ["walking"],
+        },
+    )
     with pytest.raises(DomainError, match=r"That activity is not part of your plan yet\."):
         session_log_create(
             patient=plan.patient,
@@ -503,3 +511,96 @@ def test_set_stage_refuses_another_clinician(plan, dr_dev):
         lambda: plan_set_stage(plan=plan, actor=dr_dev, stage=1),
         "Only the patient's assigned clinician can change this plan.",
     )
+
+
+# --- review fixes: late logs, activities with the stage, stage 4 at approval -------------------
+
+
+def test_a_session_logged_late_for_last_week_redecides_this_week(ana):
+    """Sunday's sharp pain logged on Monday lowers this week instead of being ignored."""
+    start = date(2026, 11, 2)  # a Monday; week 1 is 2–8 November
+    plan = approve(ana, start=start, sessions_per_week=3, target=40)
+    for day in (2, 4):
+        session_log_create(
+            patient=ana,
+            day=date(2026, 11, day),
+            activity="walking",
+            minutes=15,
+            now=datetime(2026, 11, day, 18, tzinfo=ana.tz),
+        )
+    monday = datetime(2026, 11, 9, 9, tzinfo=ana.tz)
+    services.plan_close_weeks(plan=plan, today=monday.date())
+    week2 = PlanWeek.objects.get(plan=plan, week=2)
+    assert week2.decision == "progress"
+    session_log_create(
+        patient=ana,
+        day=date(2026, 11, 8),
+        activity="walking",
+        minutes=15,
+        pain=8,
+        sharp_pain=True,
+        now=monday,
+    )
+    week2.refresh_from_db()
+    assert (week2.decision, week2.minutes) == ("reduce", 10)
+    assert AuditEvent.objects.filter(action="plan_week_redecided").count() == 1
+
+
+def test_a_late_log_that_changes_nothing_rewrites_nothing(ana):
+    start = date(2026, 11, 2)
+    plan = approve(ana, start=start, sessions_per_week=3, target=40)
+    for day in (2, 4, 6):
+        session_log_create(
+            patient=ana,
+            day=date(2026, 11, day),
+            activity="walking",
+            minutes=15,
+            pain=1,
+            now=datetime(2026, 11, day, 18, tzinfo=ana.tz),
+        )
+    monday = datetime(2026, 11, 9, 9, tzinfo=ana.tz)
+    services.plan_close_weeks(plan=plan, today=monday.date())
+    session_log_create(
+        patient=ana, day=date(2026, 11, 8), activity="walking", minutes=15, pain=1, now=monday
+    )
+    assert PlanWeek.objects.get(plan=plan, week=2).decision == "progress"
+    assert not AuditEvent.objects.filter(action="plan_week_redecided").exists()
+
+
+def test_raising_the_stage_can_add_activities_of_that_stage(ana, dr_cho):
+    plan = approve(ana, start=date.today(), stage=1, activities=("walking",))
+    plan_set_stage(plan=plan, actor=dr_cho, stage=2, allowed_activities=["walking", "water"])
+    plan.refresh_from_db()
+    assert (plan.stage, plan.allowed_activities) == (2, ["walking", "water"])
+    refused(
+        lambda: plan_set_stage(plan=plan, actor=dr_cho, stage=2, allowed_activities=["running"]),
+        "Stage 2 does not include: Running.",
+        field="allowed_activities",
+    )
+
+
+def test_approval_at_stage_4_needs_the_sign_off(ana, dr_cho):
+    clearance = ana.clearances.get(status="pending")
+    rules = {
+        "start_minutes": 15,
+        "min_increment": 5,
+        "max_increment": 10,
+        "target_minutes": 45,
+        "sessions_per_week": 3,
+    }
+    kwargs = dict(  # noqa: C408 (keyword arguments, read as such)
+        clearance=clearance,
+        actor=dr_cho,
+        rules=rules,
+        max_stage=4,
+        allowed_activities=["walking"],
+        start_date=date.today(),
+        today=date.today(),
+    )
+    refused(
+        lambda: services.clearance_approve(**kwargs),
+        "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off.",
+        field="max_stage",
+    )
+    plan = services.clearance_approve(**kwargs, signed_off=True)
+    assert plan.stage == 4

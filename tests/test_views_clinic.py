@@ -386,7 +386,8 @@ def test_stage_4_needs_the_sign_off(cho, dr_cho, ana, ana_plan):
     assert response.status_code == 302
     ana_plan.refresh_from_db()
     assert ana_plan.stage == 4
-    assert AuditEvent.objects.get(action="plan_set_stage").detail == {"before": 2, "after": 4}
+    detail = AuditEvent.objects.get(action="plan_set_stage").detail
+    assert (detail["before"], detail["after"]) == (2, 4)
 
 
 def test_lowering_the_stage_drops_activities_above_it(cho, ana, ana_plan):
@@ -763,3 +764,17 @@ def test_closing_a_week_on_view_costs_the_same_whatever_the_history(cho, ana, dr
     # Steady state plus: two savepoint statements (tests run inside a transaction), the plan's
     # row lock, its prescribed weeks, the closed week's sessions and one insert.
     assert counts[0] <= PATIENT_DETAIL_QUERY_BUDGET + 6
+
+
+def test_raising_the_stage_adds_swimming_from_the_patient_page(client, dr_cho, ana):
+    from tests.conftest import approve
+
+    plan = approve(ana, start=date.today(), stage=1, activities=("walking",))
+    client.force_login(dr_cho)
+    response = client.post(
+        f"/clinic/patients/{ana.pk}/plan/",
+        {"action": "stage", "stage-stage": "2", "stage-allowed_activities": ["walking", "water"]},
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.stage, plan.allowed_activities) == (2, ["walking", "water"])
