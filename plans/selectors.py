@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Q
 
 from plans import engine
 from plans.models import (
@@ -66,17 +66,22 @@ class WeekSummary:
         return self.decision == engine.Decision.STOP
 
 
-def _week_logs():
-    # Correlated to the outer PlanWeek row; grouped by plan so each subquery yields one value.
-    return (
-        SessionLog.objects.filter(plan=OuterRef("plan"), week=OuterRef("week"))
-        .order_by()
-        .values("plan")
-    )
-
-
-def _scalar(aggregate) -> Subquery:
-    return Subquery(_week_logs().annotate(value=aggregate).values("value"))
+# One GROUP BY over the plan's weeks and their sessions, written out in SQL: the same query built
+# with four correlated Subquery annotations cost ~3 ms of ORM work per call against ~0.3 ms for
+# this (on the benchmark data), on every dashboard, patient page and chart. Portable SQL
+# (SQLite runs it too).
+_WEEK_SUMMARIES_SQL = """
+SELECT w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
+       COALESCE(SUM(l.minutes), 0),
+       COUNT(l.id),
+       COALESCE(SUM(CASE WHEN 5 * l.minutes >= 4 * w.minutes THEN 1 ELSE 0 END), 0),
+       MAX(l.pain)
+FROM {weeks} w
+LEFT JOIN {logs} l ON l.plan_id = w.plan_id AND l.week = w.week
+WHERE w.plan_id = %s
+GROUP BY w.id, w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason
+ORDER BY w.week DESC
+"""
 
 
 def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSummary]:
@@ -87,41 +92,15 @@ def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSum
     recent weeks.
     """
     plan_id = plan.pk if isinstance(plan, Plan) else plan
-    zero = Value(0, output_field=IntegerField())
-    completed = (
-        SessionLog.objects.filter(plan=OuterRef("plan"), week=OuterRef("week"))
-        .alias(five_times=F("minutes") * 5)
-        .filter(five_times__gte=OuterRef("minutes") * 4)
-        .order_by()
-        .values("plan")
-        .annotate(value=Count("pk"))
-        .values("value")
-    )
-    rows = (
-        PlanWeek.objects.filter(plan_id=plan_id)
-        .annotate(
-            logged_minutes=Coalesce(_scalar(Sum("minutes")), zero),
-            sessions_logged=Coalesce(_scalar(Count("pk")), zero),
-            sessions_done=Coalesce(Subquery(completed), zero),
-            max_pain=_scalar(Max("pain")),
-        )
-        .order_by("-week")
-        .values_list(
-            "plan_id",
-            "week",
-            "minutes",
-            "sessions_per_week",
-            "decision",
-            "reason",
-            "logged_minutes",
-            "sessions_logged",
-            "sessions_done",
-            "max_pain",
-        )
-    )
+    sql = _WEEK_SUMMARIES_SQL.format(weeks=PlanWeek._meta.db_table, logs=SessionLog._meta.db_table)
+    params: list[int] = [plan_id]
     if last is not None:
-        rows = rows[:last]
-    return [WeekSummary(*row) for row in reversed(list(rows))]
+        sql += " LIMIT %s"
+        params.append(last)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [WeekSummary(*row) for row in reversed(rows)]
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -134,11 +113,17 @@ def own_open_plan(user) -> Plan | None:
     back to when there is no plan; joining the profile here saves a query on every page and on
     every logged session.
     """
-    return (
+    # At most one open plan per patient (plan_one_open_per_patient): no ordering needed. The
+    # profile's user is the signed-in user the auth middleware has loaded already.
+    rows = list(
         Plan.objects.filter(patient__user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
-        .select_related("patient__user", "clearance__treatment")
-        .first()
+        .select_related("patient", "clearance__treatment")
+        .order_by()[:1]
     )
+    if not rows:
+        return None
+    rows[0].patient.user = user
+    return rows[0]
 
 
 def latest_clearance(patient: PatientProfile) -> Clearance | None:

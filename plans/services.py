@@ -289,7 +289,8 @@ def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
 
     Most calls find nothing to close (every dashboard view calls this): given a loaded plan, one
     unlocked read of its last prescribed week answers that, without a transaction or a row lock.
-    Weeks are only ever added, so "nothing due" cannot turn false before the lock would be taken.
+    Weeks are never removed (a late log may re-decide the current one in place), so "nothing
+    due" cannot turn false before the lock would be taken.
     """
     if isinstance(plan, Plan) and not _weeks_due(plan, today):
         return []

@@ -1,0 +1,32 @@
+"""The project's URLs plus a bare baseline view (benchmark settings only)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from plans.models import PlanWeek
+from recovery.urls import handler500
+from recovery.urls import urlpatterns as project_urlpatterns
+
+__all__ = ["handler500", "urlpatterns"]
+
+BASELINE_PATH = "/bench/baseline/"
+
+
+def baseline(request: HttpRequest) -> HttpResponse:
+    """The floor every page is compared with: full middleware, one indexed query, a template.
+
+    Anonymous, so no session or user query: the ratio of a page to this view is what the page
+    itself costs. The query reads the lowest primary key of the biggest-but-one table (an index
+    scan with LIMIT 1, the same on 100 patients or 20,000).
+    """
+    week = PlanWeek.objects.order_by("pk").values("week", "minutes", "decision").first()
+    return render(request, "benchmarks/baseline.html", {"week": week})
+
+
+urlpatterns = [
+    path(BASELINE_PATH.strip("/") + "/", baseline, name="bench_baseline"),
+    *project_urlpatterns,
+]
