@@ -74,6 +74,21 @@ def triage(request: HttpRequest) -> HttpResponse:
 
 
 @clinician_required
+def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Send a fresh set-your-password link (the first one expires after three days)."""
+    patient = patient_for_clinician(request.user, patient_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        recovery_services.patient_resend_invite(patient=patient, actor=request.user)
+    except DomainError as error:
+        messages.info(request, error.message)
+    else:
+        messages.success(request, f"A new sign-in link is on its way to {patient.user.email}.")
+    return redirect("clinic:patient", patient_id=patient.pk)
+
+
+@clinician_required
 def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     # Looked up before the method check, so someone else's alert is 404 whatever the method.
     alert = (

@@ -234,3 +234,27 @@ def patient_update_reminders(
         enabled=bool(enabled),
     )
     return patient
+
+
+@transaction.atomic
+def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
+    """E-mail a fresh set-your-password link to a patient who has not chosen a password yet.
+
+    The enrolment link expires after three days, and "Forgot your password?" ignores accounts
+    that never had one (Django's reset form skips unusable passwords): without this, a patient
+    who missed the first e-mail could never sign in.
+    """
+    require_assigned_clinician(patient, actor, action="send this patient a sign-in link")
+    user = patient.user
+    if not user.is_active:
+        raise DomainError("This account is disabled.")
+    if user.has_usable_password():
+        raise DomainError(
+            f"{user.display_name()} has already chosen a password; "
+            "they can use “Forgot your password?” on the sign-in page."
+        )
+    audit("patient_invite_resent", actor=actor, obj=patient, patient=patient)
+
+    from recovery.tasks import send_enrolment_email
+
+    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))

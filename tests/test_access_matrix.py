@@ -143,6 +143,11 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
     },
     "clinic:alert_ack": {GET: clinic_page(405, 404), POST: clinic_page("→/clinic/", 404)},
+    # Ana has a password already, so Dr Cho's POST is refused in words and changes nothing.
+    "clinic:invite": {
+        GET: clinic_page(405, 404),
+        POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
+    },
     # The signed link is the whole authority: anyone holding it may stop Ana's reminders.
     "reminders:stop": {GET: same(200), POST: same(200)},
 }

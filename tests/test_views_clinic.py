@@ -778,3 +778,44 @@ def test_raising_the_stage_adds_swimming_from_the_patient_page(client, dr_cho, a
     assert response.status_code == 302
     plan.refresh_from_db()
     assert (plan.stage, plan.allowed_activities) == (2, ["walking", "water"])
+
+
+def test_a_new_sign_in_link_for_a_patient_who_never_chose_a_password(
+    client, dr_cho, dr_dev, mailoutbox, django_capture_on_commit_callbacks
+):
+    from datetime import date as _date
+
+    from recovery.models import AuditEvent, TreatmentType
+    from recovery.services import patient_enrol
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cara = patient_enrol(
+            clinician=dr_cho,
+            first_name="Cara",
+            last_name="New",
+            email="cara@example.org",
+            treatment_type=TreatmentType.objects.get(name="Laminectomy"),
+            procedure_date=_date.today(),
+            today=_date.today(),
+        )
+    assert len(mailoutbox) == 1
+    client.force_login(dr_cho)
+    page = client.get(f"/clinic/patients/{cara.pk}/")
+    assert b"Send a new sign-in link" in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/clinic/patients/{cara.pk}/invite/")
+    assert response.status_code == 302
+    assert len(mailoutbox) == 2 and mailoutbox[1].to == ["cara@example.org"]
+    assert "/accounts/reset/" in mailoutbox[1].body
+    assert AuditEvent.objects.filter(action="patient_invite_resent", actor=dr_cho).count() == 1
+    # Another clinician's patient: not found, nothing sent.
+    client.force_login(dr_dev)
+    assert client.post(f"/clinic/patients/{cara.pk}/invite/").status_code == 404
+    assert len(mailoutbox) == 2
+
+
+def test_no_new_link_once_a_password_is_chosen(client, dr_cho, ana, mailoutbox):
+    client.force_login(dr_cho)
+    response = client.post(f"/clinic/patients/{ana.pk}/invite/", follow=True)
+    assert "already chosen a password" in response.content.decode()
+    assert mailoutbox == []

@@ -68,7 +68,9 @@ def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Carla Diaz")
     patient = PatientProfile.objects.get(user__email="carla@example.org")
     assert patient.clearances.get().status == ClearanceStatus.PENDING
+    expect(page.get_by_role("button", name="Send a new sign-in link")).to_be_visible()
     assert_accessible(page)
+    screenshot(page, "clinic-patient-new")
 
     (message,) = mail.outbox
     assert message.to == ["carla@example.org"]
