@@ -17,16 +17,22 @@ Used by the patient's dashboard and the clinician's patient page:
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from plans import engine
 from plans.models import Plan
 from plans.selectors import WeekSummary, week_summaries
+
+# Bump when the chart template changes, so cached charts are drawn again.
+CHART_VERSION = 1
+CHART_CACHE_SECONDS = 7 * 24 * 60 * 60
 
 # Geometry of the drawing, in SVG user units. Narrow on purpose: on a phone the drawing is scaled
 # down to the screen, and a narrow drawing keeps its 13-unit text readable there.
@@ -105,11 +111,7 @@ def progress_chart(
     )
     title = "Minutes per week and pain after exercise"
     summary = _summary(rows)
-    svg = render_to_string(
-        "plans/patient/_chart_svg.html",
-        {"id": element_id, "title": title, "summary": summary, **_geometry(rows)},
-    )
-    # render_to_string returns SafeString: the template autoescaped every value it printed.
+    svg = _render_svg(rows, element_id=element_id, title=title, summary=summary)
     return ProgressChart(
         svg=svg,
         rows=rows,
@@ -117,6 +119,31 @@ def progress_chart(
         summary=summary,
         element_id=element_id,
     )
+
+
+def _render_svg(rows: tuple[ChartRow, ...], *, element_id: str, title: str, summary: str):
+    """The chart's SVG, cached under a digest of everything it is drawn from.
+
+    A patient's chart changes only when a session is logged or a week closes, yet every page
+    view drew it again (a third of /me/'s Python time). The key is the content itself, so a
+    cached chart can never be stale, and two identical charts share an entry without revealing
+    anything: the SVG holds nothing its inputs do not.
+    """
+    digest = hashlib.sha256(
+        repr((CHART_VERSION, element_id, title, summary, rows)).encode()
+    ).hexdigest()
+    key = f"chart:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        # Reviewed: the cached value is only ever our own template's autoescaped output (below).
+        return SafeString(cached)  # nosec B703
+    svg = render_to_string(
+        "plans/patient/_chart_svg.html",
+        {"id": element_id, "title": title, "summary": summary, **_geometry(rows)},
+    )
+    cache.set(key, str(svg), timeout=CHART_CACHE_SECONDS)
+    # render_to_string returns SafeString: the template autoescaped every value it printed.
+    return svg
 
 
 def _summary(rows: Sequence[ChartRow]) -> str:

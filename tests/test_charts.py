@@ -178,3 +178,19 @@ def test_text_in_the_chart_is_escaped():
     weeks = [summary(1)]
     chart = progress_chart(1, weeks=weeks, element_id='x"><script>')
     assert "<script>" not in str(chart.svg)
+
+
+def test_the_svg_is_cached_under_its_own_content(ana_plan):
+    """A second draw of the same chart comes from the cache; changed data draws a new one."""
+    from unittest import mock
+
+    from plans import charts
+
+    first = charts.progress_chart(ana_plan)
+    with mock.patch.object(charts, "render_to_string", side_effect=AssertionError) as render:
+        again = charts.progress_chart(ana_plan)
+    assert str(again.svg) == str(first.svg) and render.call_count == 0
+    changed = charts._render_svg(
+        first.rows[:-1], element_id="progress-chart", title=first.title, summary="other"
+    )
+    assert str(changed) != str(first.svg)
