@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "next_week",
     "plan_weeks",
     "red_flag_tier",
+    "week_number",
 ]
 
 # --- Bounds (the single source of truth for the whole app) -----------------------------------
@@ -109,6 +111,15 @@ def is_completed(minutes: int, prescribed: int) -> bool:
     minutes is completed, 15 of 20 is not.
     """
     return 5 * minutes >= 4 * prescribed
+
+
+def week_number(start: date, day: date) -> int:
+    """The plan week a calendar day falls in: week k is [start + 7(k−1) days, start + 7k days).
+
+    Days before the start give 0 or less. Week k is closed once day >= start + 7k, so on `day`
+    the weeks closed are those below week_number(start, day).
+    """
+    return (day - start).days // 7 + 1
 
 
 def completed_needed(sessions_per_week: int) -> int:

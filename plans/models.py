@@ -112,7 +112,7 @@ class Plan(RulesFields):
 
     def week_of(self, day) -> int:
         """Week number of a local calendar day (week 1 starts on the plan's start date)."""
-        return (day - self.start_date).days // 7 + 1
+        return engine.week_number(self.start_date, day)
 
     def week_bounds(self, week: int) -> tuple[date, date]:
         """First day of `week` and the first day after it."""
@@ -228,17 +228,27 @@ class SessionLog(models.Model):
     def __str__(self) -> str:
         return f"{self.get_activity_display()} {self.minutes} min on {self.date:%Y-%m-%d}"
 
+    # The columns the engine reads, in the order `session_summary` takes them.
+    SUMMARY_FIELDS = ("minutes", "pain", "pain_lasted_hours", "sharp_pain", "red_flags")
+
     def summary(self) -> engine.SessionSummary:
-        return engine.SessionSummary(
-            minutes=self.minutes,
-            pain=self.pain,
-            pain_lasted_hours=float(self.pain_lasted_hours),
-            sharp_pain=self.sharp_pain,
-            red_flags=frozenset(self.red_flags or ()),
-        )
+        return session_summary(*(getattr(self, name) for name in self.SUMMARY_FIELDS))
 
     def red_flag_labels(self) -> list[str]:
         return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
+
+
+def session_summary(
+    minutes, pain, pain_lasted_hours, sharp_pain, red_flags
+) -> engine.SessionSummary:
+    """A logged session as the engine sees it (from a row or from `values_list`)."""
+    return engine.SessionSummary(
+        minutes=minutes,
+        pain=pain,
+        pain_lasted_hours=float(pain_lasted_hours),
+        sharp_pain=sharp_pain,
+        red_flags=frozenset(red_flags or ()),
+    )
 
 
 class Alert(models.Model):

@@ -65,6 +65,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Su
 from django.urls import reverse
 from django.utils import timezone
 
+from plans import engine
 from plans.emails import reminder_email
 from plans.models import Plan, PlanStatus, PlanWeek, Reminder, ReminderStatus
 from plans.services import plan_close_weeks
@@ -151,7 +152,7 @@ class PlanSchedule:
         today = self.local_today(now)
         if today < self.start_date:
             return 0
-        return (today - self.start_date).days // 7 + 1
+        return engine.week_number(self.start_date, today)
 
     def needs_close(self, now: datetime) -> bool:
         """A finished week has no successor PlanWeek yet."""
@@ -482,7 +483,7 @@ def _take(
                 or not enabled
             ):
                 withdraw.append(pk)
-            elif (today - start_date).days // 7 + 1 > week:
+            elif engine.week_number(start_date, today) > week:
                 give_up[pk] = "Week ended before the reminder could be delivered."
             elif attempts >= max_attempts():
                 give_up[pk] = f"Gave up after {attempts} attempts."

@@ -25,6 +25,7 @@ from plans.models import (
     PlanWeek,
     RedFlag,
     SessionLog,
+    session_summary,
 )
 from recovery.audit import audit
 from recovery.errors import DomainError
@@ -246,18 +247,10 @@ def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
 def _summaries_by_week(plan: Plan, first_week: int, last_week: int) -> dict[int, list]:
     rows = SessionLog.objects.filter(
         plan=plan, week__gte=first_week, week__lte=last_week
-    ).values_list("week", "minutes", "pain", "pain_lasted_hours", "sharp_pain", "red_flags")
+    ).values_list("week", *SessionLog.SUMMARY_FIELDS)
     by_week: dict[int, list] = defaultdict(list)
-    for week, minutes, pain, lasted, sharp, flags in rows:
-        by_week[week].append(
-            engine.SessionSummary(
-                minutes=minutes,
-                pain=pain,
-                pain_lasted_hours=float(lasted),
-                sharp_pain=sharp,
-                red_flags=frozenset(flags or ()),
-            )
-        )
+    for week, *fields in rows:
+        by_week[week].append(session_summary(*fields))
     return by_week
 
 
@@ -278,7 +271,7 @@ def _history(
 
 def closed_week_count(plan: Plan, today: date) -> int:
     """A week is closed once its last day has passed: week k closes when today >= start + 7k."""
-    return max(0, (today - plan.start_date).days // 7)
+    return max(0, engine.week_number(plan.start_date, today) - 1)
 
 
 def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
@@ -292,16 +285,22 @@ def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
     Weeks are never removed (a late log may re-decide the current one in place), so "nothing
     due" cannot turn false before the lock would be taken.
     """
-    if isinstance(plan, Plan) and not _weeks_due(plan, today):
+    if isinstance(plan, Plan) and not weeks_due(plan, today):
         return []
     with transaction.atomic():
         return _close_weeks(_lock_plan(plan), today)
 
 
-def _weeks_due(plan: Plan, today: date) -> bool:
-    last = PlanWeek.objects.filter(plan=plan).order_by("-week").values_list("week", flat=True)
-    decided = last.first()
-    return decided is None or closed_week_count(plan, today) >= decided
+def weeks_due(plan: Plan, today: date, *, last_week: int | object | None = ...) -> bool:
+    """Whether a finished week still lacks the next week's PlanWeek.
+
+    Pass `last_week` (the highest prescribed week, None for none) when a page has loaded it
+    already; otherwise it costs one query.
+    """
+    if last_week is ...:
+        last = PlanWeek.objects.filter(plan=plan).order_by("-week").values_list("week", flat=True)
+        last_week = last.first()
+    return last_week is None or closed_week_count(plan, today) >= last_week
 
 
 def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:

@@ -182,9 +182,7 @@ def _render_patient(
     if (
         plan is not None
         and plan.status == PlanStatus.ACTIVE
-        and (
-            plan.last_week is None or plan_services.closed_week_count(plan, today) >= plan.last_week
-        )
+        and plan_services.weeks_due(plan, today, last_week=plan.last_week)
     ):
         # A week has ended since the reminder job last ran: decide it now, so the clinician
         # sees the same week as the patient. (The service is idempotent and row-locked.)

@@ -704,3 +704,13 @@ def test_prop_full_compliance_without_pain_progresses(rules: Rules, prescribed: 
     result = next_week(rules, [week])
     assert result.decision is Decision.PROGRESS
     assert result.minutes == min(rules.target_minutes, prescribed + rules.max_increment)
+
+
+@pytest.mark.parametrize(
+    ("offset", "week"), [(-1, 0), (0, 1), (6, 1), (7, 2), (13, 2), (14, 3), (365, 53)]
+)
+def test_week_number_counts_calendar_blocks_from_the_start(offset, week):
+    from datetime import date, timedelta
+
+    start = date(2026, 11, 2)
+    assert engine.week_number(start, start + timedelta(days=offset)) == week
