@@ -50,14 +50,21 @@ def _is_uuid(value) -> bool:
 
 
 class SessionLogForm(forms.Form):
-    """One exercise session. Bound to the plan it is logged against and the patient's today."""
+    """One exercise session. Bound to the plan it is logged against and the patient's today.
+
+    Without a plan it only checks what needs none (types, ranges, a known activity, the token):
+    the view saves such a form through the service, which checks the plan's own rules under its
+    lock, and shows the form again bound to the plan only when something is refused.
+    """
 
     date = forms.DateField(
         label="Date of the session",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the date as a calendar date, for example 2026-11-24."},
     )
-    activity = forms.ChoiceField(label="What did you do?", widget=forms.RadioSelect)
+    activity = forms.ChoiceField(
+        label="What did you do?", choices=Activity.choices, widget=forms.RadioSelect
+    )
     minutes = forms.IntegerField(
         label="How many minutes did you exercise?",
         min_value=1,
@@ -132,7 +139,14 @@ class SessionLogForm(forms.Form):
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, plan: Plan, today: date, minutes: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        plan: Plan | None = None,
+        today: date | None = None,
+        minutes: int | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.today = today
@@ -141,6 +155,8 @@ class SessionLogForm(forms.Form):
         if self.token_replaced:
             self.data = self.data.copy()
             self.data["submission_token"] = str(uuid.uuid4())
+        if plan is None:
+            return  # only validated, never shown
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
             self.initial.setdefault("date", today)
@@ -192,6 +208,8 @@ class SessionLogForm(forms.Form):
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
+        if self.plan is None:
+            return day
         if day > self.today:
             raise forms.ValidationError("The date cannot be in the future.")
         if day < self.plan.start_date:

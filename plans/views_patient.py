@@ -121,6 +121,35 @@ def history(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
+    refusal = None
+    if request.method == "POST":
+        # A valid form is saved without reading the plan here: the service reads and locks it once
+        # and checks the rules that need it (dates, activities, paused). Only a form that comes
+        # back loads the page's plan and checks again with it, as before a save.
+        form = SessionLogForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                logged = session_log_create(
+                    user=request.user,
+                    day=data["date"],
+                    activity=data["activity"],
+                    minutes=data["minutes"],
+                    pain=data["pain"],
+                    pain_lasted_hours=data["pain_lasted_hours"],
+                    sharp_pain=data["sharp_pain"],
+                    red_flags=data["red_flags"],
+                    exertion=data["exertion"],
+                    notes=data["notes"],
+                    submission_token=data["submission_token"],
+                )
+            except DomainError as error:
+                refusal = error
+            else:
+                # A resubmission whose own warning sign has paused the plan since gets the paused
+                # page below, as any post to a paused plan does.
+                if logged.created or logged.log.plan.status == PlanStatus.ACTIVE:
+                    return redirect("me:session_saved", log_id=logged.log.pk)
     plan = selectors.own_open_plan(request.user)
     patient = plan.patient if plan else own_patient_profile(request.user)
     today = patient_today(patient)
@@ -136,26 +165,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
     form = None
     if request.method == "POST":
         form = SessionLogForm(request.POST, plan=plan, today=today)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                logged = session_log_create(
-                    patient=patient,
-                    day=data["date"],
-                    activity=data["activity"],
-                    minutes=data["minutes"],
-                    pain=data["pain"],
-                    pain_lasted_hours=data["pain_lasted_hours"],
-                    sharp_pain=data["sharp_pain"],
-                    red_flags=data["red_flags"],
-                    exertion=data["exertion"],
-                    notes=data["notes"],
-                    submission_token=data["submission_token"],
-                )
-            except DomainError as error:
-                form.add_error(form.service_field(error.field), error.message)
-            else:
-                return redirect("me:session_saved", log_id=logged.log.pk)
+        # The plan's own checks come first, as they did before the save; the service's refusal
+        # (one the form cannot see) is shown beside the field it names.
+        if form.is_valid() and refusal is not None:
+            form.add_error(form.service_field(refusal.field), refusal.message)
     # This week's prescription is only read to show the form: a successful save skips it.
     week = selectors.week_prescription(plan, plan.week_of(today))
     minutes = week.minutes if week else None

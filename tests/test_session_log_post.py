@@ -1,0 +1,105 @@
+"""POST /me/sessions/new/ saves a valid form without reading the plan first: the service reads and
+locks it once. These pin that every answer is still the one the page gave when it read the plan
+before the save: the refusals, their wording and where they land, and the unavailable page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+
+from plans.models import PlanStatus, SessionLog
+from plans.services import patient_today, plan_pause, session_log_create
+from tests.conftest import approve
+from tests.test_views_patient import client_for, log_form, text, url
+
+
+def post(patient, data):
+    return client_for(patient).post(url("me:session_new"), data)
+
+
+def test_an_activity_the_plan_does_not_allow_gets_the_forms_own_message(ana_plan):
+    patient = ana_plan.patient
+    response = post(patient, log_form(ana_plan, patient_today(patient), activity="running"))
+    assert response.status_code == 200
+    assert "running is not one of the available choices" in text(response)
+    assert "That activity is not part of your plan yet." not in text(response)
+    assert not SessionLog.objects.exists()
+
+
+def test_a_date_before_the_plan_started_is_refused_beside_the_date(ana_plan):
+    patient = ana_plan.patient
+    before = ana_plan.start_date - timedelta(days=1)
+    response = post(patient, log_form(ana_plan, before))
+    body = response.content.decode()
+    assert response.status_code == 200
+    message = f"Your plan started on {ana_plan.start_date:%-d %B %Y}; pick that day or later."
+    assert message in text(response)
+    assert 'id="error_1_id_date"' in body
+    # Once beside the field and once in the summary, as when the form read the plan itself.
+    assert text(response).count(message) == 2
+    assert not SessionLog.objects.exists()
+
+
+def test_a_date_in_the_future_is_refused_with_the_other_mistakes(ana_plan):
+    patient = ana_plan.patient
+    tomorrow = patient_today(patient) + timedelta(days=1)
+    response = post(patient, log_form(ana_plan, tomorrow, minutes="0"))
+    assert "The date cannot be in the future." in text(response)
+    assert "Enter at least 1 minute." in text(response)
+    assert not SessionLog.objects.exists()
+
+
+def test_a_plan_that_has_not_started_refuses_a_post(ana):
+    plan = approve(ana, start=date.today() + timedelta(days=3))
+    response = post(ana, log_form(plan, patient_today(ana)))
+    assert response.status_code == 409
+    assert "Your plan starts on" in text(response)
+    assert not SessionLog.objects.exists()
+
+
+def test_a_post_to_a_paused_plan_gets_the_paused_page(ana_plan, dr_cho):
+    plan_pause(plan=ana_plan, actor=dr_cho, reason="Review at clinic.")
+    response = post(ana_plan.patient, log_form(ana_plan, patient_today(ana_plan.patient)))
+    assert response.status_code == 409
+    assert "Your plan is paused" in text(response)
+    assert not SessionLog.objects.exists()
+
+
+def test_a_resubmitted_warning_sign_gets_the_paused_page_once_it_paused_the_plan(ana_plan):
+    """The first submission paused the plan; the same form again stores nothing more and is
+    answered like any post to a paused plan."""
+    patient = ana_plan.patient
+    data = log_form(ana_plan, patient_today(patient), red_flags_same_day=["fever"])
+    client = client_for(patient)
+    assert client.post(url("me:session_new"), data).status_code == 302
+    again = client.post(url("me:session_new"), data)
+    assert again.status_code == 409
+    assert "Your plan is paused" in text(again)
+    assert SessionLog.objects.count() == 1
+
+
+def test_the_service_finds_the_plan_from_the_signed_in_user(ana_plan):
+    patient = ana_plan.patient
+    token = uuid.uuid4()
+    fields = {
+        "day": patient_today(patient),
+        "activity": "walking",
+        "minutes": 20,
+        "submission_token": token,
+    }
+    first = session_log_create(user=patient.user, **fields)
+    again = session_log_create(patient=patient, **fields)
+    assert first.created and not again.created
+    assert first.log.pk == again.log.pk
+    assert first.log.plan == ana_plan
+    assert first.log.plan.status == PlanStatus.ACTIVE
+
+
+@pytest.mark.parametrize("who", [{}, "both"])
+def test_the_service_needs_exactly_one_of_patient_and_user(ana_plan, who):
+    patient = ana_plan.patient
+    owner = {"patient": patient, "user": patient.user} if who == "both" else {}
+    with pytest.raises(TypeError):
+        session_log_create(**owner, day=patient_today(patient), activity="walking", minutes=20)
