@@ -42,6 +42,7 @@ from plans.triage import (
     patient_detail,
     patient_plans,
 )
+from recovery import pagecache
 from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit
@@ -70,7 +71,15 @@ def _refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
 @clinician_required
 @require_GET
 def triage(request: HttpRequest) -> HttpResponse:
-    return render(request, "plans/clinic/triage.html", {"triage": clinician_triage(request.user)})
+    """Served from the page cache until any of the clinician's patients changes (or the clock
+    moves a date or an "ago" on it)."""
+    return pagecache.serve(
+        request,
+        "triage",
+        lambda: render(
+            request, "plans/clinic/triage.html", {"triage": clinician_triage(request.user)}
+        ),
+    )
 
 
 @clinician_required
@@ -175,7 +184,6 @@ def _plan_forms(plan, bound: dict | None = None) -> dict:
 def _render_patient(
     request: HttpRequest, patient: PatientProfile, *, bound: dict | None = None, status: int = 200
 ) -> HttpResponse:
-    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
     today = plan_services.patient_today(patient)
     plans = patient_plans(patient)
     plan = current_plan(plans)
@@ -204,7 +212,16 @@ def _render_patient(
 @clinician_required
 @require_GET
 def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _render_patient(request, patient_for_clinician(request.user, patient_id))
+    """Every view is audited, cached or not; the page itself follows the patient's revision."""
+    patient = patient_for_clinician(request.user, patient_id)
+    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
+    return pagecache.serve(
+        request,
+        "patient",
+        lambda: _render_patient(request, patient),
+        revision=patient.user.page_revision,
+        subject=patient.pk,
+    )
 
 
 PLAN_ACTIONS = {
@@ -271,6 +288,7 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, done)
             return redirect("clinic:patient", patient_id=patient.pk)
+    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
     return _render_patient(request, patient, bound={action: form}, status=400)
 
 

@@ -21,6 +21,7 @@ from plans.charts import progress_chart
 from plans.forms import ReminderSettingsForm, SessionLogForm
 from plans.models import AlertTier, PlanStatus, RedFlag, SessionLog
 from plans.services import patient_today, plan_close_weeks, session_log_create
+from recovery import pagecache
 from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
 from recovery.models import ClearanceStatus
@@ -48,7 +49,14 @@ def _phone_href() -> str:
 @patient_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """This week. Budget: 10 queries for any history length once its weeks are closed."""
+    """This week, from the page cache until the patient's records change or their day ends.
+
+    Drawing it costs at most 10 queries for any history length once its weeks are closed.
+    """
+    return pagecache.serve(request, "dashboard", lambda: _dashboard(request))
+
+
+def _dashboard(request: HttpRequest) -> HttpResponse:
     plan = selectors.own_open_plan(request.user)
     patient = plan.patient if plan else own_patient_profile(request.user)
     if plan is None:

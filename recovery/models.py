@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from plans import engine
+from recovery import pagecache
 
 
 class Role(models.TextChoices):
@@ -26,6 +27,10 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    # Raised by database triggers (plans migration 0003) whenever anything this user's pages show
+    # changes: a patient's own records, or any record of a clinician's patients. Cached pages are
+    # keyed by it (plans.pagecache); code never sets it, and it never goes down.
+    page_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -114,7 +119,9 @@ class PatientProfile(models.Model):
 
     def local_date(self, moment) -> date:
         """The patient's calendar date at an aware moment: weeks follow the patient's clock."""
-        return moment.astimezone(self.tz).date()
+        local = moment.astimezone(self.tz)
+        pagecache.until_next_day(local)  # a cached page showing this date ends at midnight
+        return local.date()
 
 
 class Category(models.TextChoices):

@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "recovery.context_processors.clinic",
+                # Last: while a page is drawn for the page cache, forms get a placeholder token.
+                "recovery.pagecache.csrf_placeholder",
             ],
             # Cached loader always: templates are parsed once per process, not once per request.
             # (In DEBUG, runserver restarts on code changes; template edits need a reload.)
@@ -140,13 +142,17 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "recovery.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stepwise",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole pages kept per viewer until what they show changes (recovery.pagecache). Off only to
+# measure what drawing the pages costs (benchmarks) or to rule the cache out when debugging.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 # --- auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "recovery.User"
@@ -186,6 +192,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # --- sessions ---------------------------------------------------------------------------------
+# With Redis: read from it, written through to the database, so a page view costs no session
+# query and a flush or restart signs nobody out. Without a shared cache, sessions stay in the
+# database only: a per-process cache would let another process keep a signed-out session.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 # Idle limits per role (seconds) and an absolute cap, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = {"patient": 30 * 60, "clinician": 15 * 60, "staff": 15 * 60}
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
