@@ -119,7 +119,9 @@ def serve(
         return draw()
     if revision is None:
         revision = user.page_revision
-    key = f"page:{CODE_VERSION}:{name}:{_viewer(user)}:{subject}:{revision}"
+    # The address with its query string: a page may echo it (a form's `next`).
+    where = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+    key = f"page:{CODE_VERSION}:{name}:{_viewer(user)}:{subject}:{where}:{revision}"
     now = time.time()
     try:
         entry = cache.get(key)

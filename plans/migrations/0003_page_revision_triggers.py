@@ -72,10 +72,18 @@ LIBRARY_USERS = "SELECT user_id FROM recovery_patientprofile"
 # the clinician it was moved away from.
 PROFILE_USERS = "SELECT {r}.user_id UNION SELECT {r}.clinician_id"
 
-# Names and roles show on other people's pages: a patient's on their clinician's, a clinician's
-# on their patients'. (A user's own pages follow their own number, which any update raises.)
+# Names and roles show on other people's pages: a patient's on their clinician's; a clinician's
+# on their patients' and on every record they decided or acted on (clearances, clearance events,
+# acknowledged alerts), including patients since moved to someone else. (A user's own pages
+# follow their own number, which any update of their row raises.)
 USER_DISPLAY_COLUMNS = ("username", "first_name", "last_name", "email", "is_active", "role")
-USER_ROWS = "recovery_patientprofile pp WHERE pp.user_id = {r}.id OR pp.clinician_id = {r}.id"
+USER_ROWS = (
+    "recovery_patientprofile pp WHERE pp.user_id = {r}.id OR pp.clinician_id = {r}.id "
+    "OR pp.id IN (SELECT c.patient_id FROM recovery_clearance c WHERE c.decided_by_id = {r}.id) "
+    "OR pp.id IN (SELECT c.patient_id FROM recovery_clearanceevent e "
+    "JOIN recovery_clearance c ON c.id = e.clearance_id WHERE e.actor_id = {r}.id) "
+    "OR pp.id IN (SELECT a.patient_id FROM plans_alert a WHERE a.acknowledged_by_id = {r}.id)"
+)
 
 
 def affected_users(rows_sql: str, r: str) -> str:
