@@ -1,4 +1,5 @@
-"""Django's Redis cache, with one client object per connection pool instead of one per call.
+"""Django's Redis cache, with one client object per connection pool instead of one per call,
+and a counter that costs one round trip.
 
 `django.core.cache.backends.redis.RedisCacheClient.get_client` builds a new `redis.Redis` for
 every operation, and redis-py fills a table of ~150 response callbacks in each constructor:
@@ -30,3 +31,16 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClient
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to a counter that lives `timeout` seconds from its first count; the new value.
+
+        One round trip (INCR and EXPIRE NX in a transaction), where Django's add() and incr()
+        take three (SETNX, then EXISTS and INCR).
+        """
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline()
+        pipe.incr(key)
+        pipe.expire(key, timeout, nx=True)
+        value, _ = pipe.execute()
+        return value

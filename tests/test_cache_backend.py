@@ -32,3 +32,21 @@ def test_one_client_serves_every_call(redis_cache):
     first = client.get_client("a")
     assert client.get_client("b") is first
     assert client.get_client("c", write=True) is client.get_client("d", write=True)
+
+
+def test_a_counter_counts_in_one_window(redis_cache):
+    assert [redis_cache.count("rl:x", 30) for _ in range(3)] == [1, 2, 3]
+    client = redis_cache._cache.get_client("rl:x")
+    key = redis_cache.make_and_validate_key("rl:x")
+    assert 0 < client.ttl(key) <= 30
+    client.expire(key, 100)
+    redis_cache.count("rl:x", 30)  # a later count does not push the window back
+    assert client.ttl(key) > 30
+
+
+def test_rate_limits_count_through_redis(redis_cache, monkeypatch):
+    from recovery import ratelimit
+
+    monkeypatch.setattr(ratelimit, "cache", redis_cache)
+    results = [ratelimit.hit("test", "someone", limit=2, window=60) for _ in range(3)]
+    assert results == [True, True, False]
