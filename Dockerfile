@@ -17,4 +17,4 @@ RUN DEBUG=false ALLOWED_HOSTS=build SECRET_KEY=collectstatic-only-$(head -c 48 /
  && useradd --system --uid 10001 stepwise
 USER stepwise
 EXPOSE 8000
-CMD ["gunicorn", "recovery.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "recovery.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-"]

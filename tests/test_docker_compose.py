@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
 from pathlib import Path
 
@@ -45,6 +46,21 @@ def test_commands_refer_to_modules_that_exist():
     assert "gunicorn" in dockerfile and "recovery.wsgi" in dockerfile
     assert "collectstatic" in dockerfile
     assert (ROOT / "package-lock.json").exists()
+
+
+def test_web_processes_use_the_gunicorn_config_with_its_worker_rule(monkeypatch):
+    """Compose, the image and the benchmark start gunicorn with gunicorn.conf.py, which gives
+    (2 × cores) + 1 workers unless WEB_CONCURRENCY says otherwise."""
+    web = " ".join(command_words(COMPOSE["services"]["web"]))
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "--config gunicorn.conf.py" in web
+    assert '"--config", "gunicorn.conf.py"' in dockerfile
+    source = (ROOT / "gunicorn.conf.py").read_text()
+    for concurrency, expected in (("", 2 * os.cpu_count() + 1), ("3", 3)):
+        monkeypatch.setenv("WEB_CONCURRENCY", concurrency)
+        namespace: dict = {}
+        exec(compile(source, "gunicorn.conf.py", "exec"), namespace)  # noqa: S102 (our file)
+        assert namespace["workers"] == expected
 
 
 def test_beat_schedule_points_at_registered_tasks():
