@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DATABASE = "stepwise_bench_pages"
+REDIS_URL = "redis://127.0.0.1:6379/13"
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "root", "dbname": "postgres"}
 CONNECTIONS = 16
 WRK_THREADS = 2
@@ -56,6 +57,7 @@ class Page:
     target: float | None  # minimum ratio to the baseline
     targets: list[tuple[str, str]] = field(default_factory=list)  # (path, cookie header)
     form: dict[str, str] = field(default_factory=dict)  # POST fields but the submission token
+    informational: bool = False  # reported, not judged (the pages drawn with the cache off)
 
 
 @dataclass
@@ -88,6 +90,8 @@ def production_env(static_root: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{DATABASE}",
+        # The shared cache as in production (rate limits, page cache), in a database of its own.
+        "REDIS_URL": REDIS_URL,
         "CONN_MAX_AGE": "60",
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
@@ -118,6 +122,13 @@ def recreate_database() -> None:
         cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{DATABASE}"')
     admin.close()
+
+
+def flush_cache() -> None:
+    """Start with an empty shared cache: pages of an earlier run's database must not be served."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def machine() -> dict[str, str]:
@@ -290,13 +301,28 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
 # --- queries per request (in process) ----------------------------------------------------------
 
 
-def count_queries(page: Page, csrf: str) -> int:
+def drawn(page: Page) -> Page:
+    """The same requests, answered with the page cache off: what drawing the page costs."""
+    return replace(
+        page,
+        key=f"{page.key}-drawn",
+        label=f"{page.label}, *drawn*",
+        target=None,
+        informational=True,
+    )
+
+
+def count_queries(page: Page, csrf: str, *, page_cache: bool = True) -> int:
     """SQL statements of one steady-state request (the second one: the first may close weeks)."""
     import uuid
 
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    if not page_cache:
+        with override_settings(PAGE_CACHE=False):
+            return count_queries(page, csrf)
 
     path, cookies = page.targets[0]
     client = Client(HTTP_HOST="127.0.0.1")
@@ -452,6 +478,13 @@ def run_wrk(base_url: str, page: Page, csrf: str, seconds: int, workdir: Path) -
 # --- the server --------------------------------------------------------------------------------
 
 
+def production_workers() -> int:
+    """The worker count gunicorn.conf.py gives on this machine."""
+    namespace: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)  # noqa: S102 (our own file)
+    return namespace["workers"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -461,7 +494,9 @@ def free_port() -> int:
 class Server:
     """gunicorn with the production settings on 127.0.0.1 only."""
 
-    def __init__(self, env: dict[str, str], *, worker_class: str, workers: int, threads: int):
+    def __init__(
+        self, env: dict[str, str], *, worker_class: str, workers: int | None, threads: int
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
@@ -472,17 +507,20 @@ class Server:
             "-m",
             "gunicorn",
             "recovery.wsgi:application",
+            "--config",
+            "gunicorn.conf.py",  # production's: (2 × cores) + 1 workers unless --workers
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--workers",
-            str(workers),
             "--worker-class",
             worker_class,
             "--no-control-socket",
         ]
+        if workers is not None:
+            command += ["--workers", str(workers)]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
         self.description = " ".join(command[3:]).replace(str(self.port), "<free port>")
+        self.workers = workers if workers is not None else production_workers()
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -596,6 +634,7 @@ def report(
     seeded,
     info: dict[str, str],
     server: str,
+    workers: int,
     seconds: int,
     baselines: list[Measured],
     rows: list[Measured],
@@ -615,8 +654,8 @@ def report(
         f"gunicorn {info['gunicorn']}, PostgreSQL {info['postgresql']}, {info['wrk']}. "
         "Server, database and load generator share the machine.",
         "",
-        f"Server: `gunicorn {server}`, production settings checked before the run "
-        f"({info['settings']}). Load: wrk, "
+        f"Server: `gunicorn {server}`, {workers} workers, production settings checked before "
+        f"the run ({info['settings']}). Load: wrk, "
         f"{CONNECTIONS} connections, {seconds} s per page after a {WARM_UP_SECONDS} s warm-up; "
         "signed-in sessions created directly; every log POST carries a fresh submission token.",
         "",
@@ -634,6 +673,15 @@ def report(
         ok = ok and not (b.wrong_status or b.socket_errors)
     for row in rows:
         ratio = row.rps / baseline_rps if baseline_rps else None
+        if row.page.informational:
+            result = "errors" if row.wrong_status or row.socket_errors else "—"
+            ok = ok and result == "—"
+            target = "reported only"
+            lines.append(
+                f"| {row.page.label} | {row.rps:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
+                f"{row.queries} | {ratio:.2f} | {target} | {result} |"
+            )
+            continue
         result = verdict(row, ratio)
         ok = ok and result == "meets"
         target = f"≥ {row.page.target}, p99 < 250 ms" if row.page.target else "p99 < 250 ms"
@@ -642,6 +690,10 @@ def report(
             f"{row.queries} | {ratio:.2f} | {target} | {result} |"
         )
     lines += [
+        "",
+        "The GET pages are served from the page cache (recovery.pagecache) until what they show "
+        "changes; the rows marked *drawn* are the same requests against a second server started "
+        "with `PAGE_CACHE=false`, i.e. what a page costs the first time after a change.",
         "",
         f"Baseline for the ratios: {baseline_rps:,.0f} requests/s (mean of the runs before and "
         "after the pages). Responses with another status than expected (200; 302 for the POST) "
@@ -685,7 +737,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=["small", "large"], default="large")
     parser.add_argument("--seconds", type=int, default=None, help="per page (default 10/20)")
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="default: gunicorn.conf.py's, as in production"
+    )
     parser.add_argument("--threads", type=int, default=4, help="per worker, gthread only")
     parser.add_argument("--only", help="comma-separated page keys (me,log,clinic,detail)")
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
@@ -703,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"StepWise benchmark, size {args.size}; load average {load_average()}")
     if not args.reuse:
         recreate_database()
+    flush_cache()
 
     import django
 
@@ -741,6 +796,10 @@ def main(argv: list[str] | None = None) -> int:
         pages = [p for p in pages if p.key in keep]
     queries = {p.key: count_queries(p, csrf) for p in [baseline, *pages]}
     print("  SQL queries per request: " + ", ".join(f"{k} {v}" for k, v in queries.items()))
+    drawn_queries = {
+        drawn(p).key: count_queries(p, csrf, page_cache=False) for p in pages if p.method == "GET"
+    }
+    print("  drawn (page cache off): " + ", ".join(f"{k} {v}" for k, v in drawn_queries.items()))
     info = machine()
     info["settings"] = verify_production_settings()
     info["triage"] = triage_shape(seeded.clinician_id)
@@ -766,14 +825,37 @@ def main(argv: list[str] | None = None) -> int:
                 f"p99 {result.p99_ms:6.1f} ms  unexpected {result.wrong_status} "
                 f"{result.unexpected or ''}"
             )
-        load_after = load_average()
         served = True
     finally:
         server.stop(remove_log=served)
         if not served:
             print(f"gunicorn's log is kept in {server.log.name}", file=sys.stderr)
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(static_root, ignore_errors=True)
+    drawn_pages = [drawn(p) for p in pages if p.method == "GET"]
+    if drawn_pages:
+        uncached = Server(
+            {**env, "PAGE_CACHE": "false"},
+            worker_class=args.worker_class,
+            workers=args.workers,
+            threads=args.threads,
+        )
+        served = False
+        try:
+            uncached.wait_ready()
+            for page in drawn_pages:
+                run_wrk(uncached.url, page, csrf, WARM_UP_SECONDS, workdir)
+            for page in drawn_pages:
+                result = run_wrk(uncached.url, page, csrf, seconds, workdir)
+                result.queries = drawn_queries.get(page.key)
+                rows.append(result)
+                print(f"  {page.key:<9} {result.rps:8,.0f} req/s  p99 {result.p99_ms:6.1f} ms")
+            served = True
+        finally:
+            uncached.stop(remove_log=served)
+            if not served:
+                print(f"gunicorn's log is kept in {uncached.log.name}", file=sys.stderr)
+    load_after = load_average()
+    shutil.rmtree(workdir, ignore_errors=True)
+    shutil.rmtree(static_root, ignore_errors=True)
 
     engine_result = engine_rate()
     print(f"  engine: {engine_result[0]:,.0f} decisions/s")
@@ -787,6 +869,7 @@ def main(argv: list[str] | None = None) -> int:
         seeded=seeded,
         info=info,
         server=server.description,
+        workers=server.workers,
         seconds=seconds,
         baselines=baselines,
         rows=rows,
