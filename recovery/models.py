@@ -30,7 +30,7 @@ class User(AbstractUser):
     # Raised by database triggers (plans migration 0003) whenever anything this user's pages show
     # changes: a patient's own records, or any record of a clinician's patients. Cached pages are
     # keyed by it (plans.pagecache); code never sets it, and it never goes down.
-    page_revision = models.PositiveBigIntegerField(default=0, editable=False)
+    page_revision = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         constraints = [
