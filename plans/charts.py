@@ -18,6 +18,7 @@ Used by the patient's dashboard and the clinician's patient page:
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from django.utils.safestring import SafeString
 from plans import engine
 from plans.models import Plan
 from plans.selectors import WeekSummary, week_summaries
+
+log = logging.getLogger(__name__)
 
 # Bump when the chart template changes, so cached charts are drawn again.
 CHART_VERSION = 1
@@ -133,7 +136,11 @@ def _render_svg(rows: tuple[ChartRow, ...], *, element_id: str, title: str, summ
         repr((CHART_VERSION, element_id, title, summary, rows)).encode()
     ).hexdigest()
     key = f"chart:{digest}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # an optimisation only: with the cache down, draw the chart
+        log.warning("chart cache unavailable (get)", exc_info=True)
+        cached = None
     if cached is not None:
         # Reviewed: the cached value is only ever our own template's autoescaped output (below).
         return SafeString(cached)  # nosec B703
@@ -141,7 +148,10 @@ def _render_svg(rows: tuple[ChartRow, ...], *, element_id: str, title: str, summ
         "plans/patient/_chart_svg.html",
         {"id": element_id, "title": title, "summary": summary, **_geometry(rows)},
     )
-    cache.set(key, str(svg), timeout=CHART_CACHE_SECONDS)
+    try:
+        cache.set(key, str(svg), timeout=CHART_CACHE_SECONDS)
+    except Exception:
+        log.warning("chart cache unavailable (set)", exc_info=True)
     # render_to_string returns SafeString: the template autoescaped every value it printed.
     return svg
 

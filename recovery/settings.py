@@ -193,13 +193,10 @@ AXES_VERBOSE = False
 
 # --- sessions ---------------------------------------------------------------------------------
 # With Redis: read from it, written through to the database, so a page view costs no session
-# query and a flush or restart signs nobody out. Without a shared cache, sessions stay in the
-# database only: a per-process cache would let another process keep a signed-out session.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# query and a flush, restart or outage of Redis signs nobody out (recovery.sessions). Without a
+# shared cache, sessions stay in the database only: a per-process cache would let another
+# process keep a signed-out session.
+SESSION_ENGINE = "recovery.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 # Idle limits per role (seconds) and an absolute cap, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = {"patient": 30 * 60, "clinician": 15 * 60, "staff": 15 * 60}
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60

@@ -50,3 +50,59 @@ def test_rate_limits_count_through_redis(redis_cache, monkeypatch):
     monkeypatch.setattr(ratelimit, "cache", redis_cache)
     results = [ratelimit.hit("test", "someone", limit=2, window=60) for _ in range(3)]
     assert results == [True, True, False]
+
+
+# --- Redis down ----------------------------------------------------------------------------------
+# Nothing listens on port 1: every cache call fails at once. Pages, sessions and rate limits must
+# go on without the cache; the database is the record.
+
+DEAD_REDIS = {
+    "default": {"BACKEND": "recovery.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = DEAD_REDIS
+    settings.SESSION_ENGINE = "recovery.sessions"
+
+
+@pytest.mark.django_db
+def test_with_redis_down_people_sign_in_see_their_pages_and_sign_out(
+    redis_down, ana_plan, dr_cho, client
+):
+    from django.urls import reverse
+
+    patient = ana_plan.patient
+    patient.user.set_password("a-long-pass-phrase")
+    patient.user.save()
+    response = client.post(
+        reverse("login"), {"username": patient.user.username, "password": "a-long-pass-phrase"}
+    )
+    assert response.status_code == 302
+    for _ in range(2):
+        page = client.get(reverse("me:dashboard"))
+        assert page.status_code == 200 and b"This week" in page.content
+    log = client.get(reverse("me:session_new"))
+    assert log.status_code == 200
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("me:dashboard")).status_code == 302  # signed out for real
+
+
+@pytest.mark.django_db
+def test_with_redis_down_rate_limits_let_requests_through(redis_down):
+    from recovery import ratelimit
+
+    assert all(ratelimit.hit("test", "someone", limit=1, window=60) for _ in range(3))
+
+
+@pytest.mark.django_db
+def test_with_redis_down_a_clinician_sees_triage_and_records(redis_down, ana_plan, dr_cho):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(dr_cho)
+    for path in (reverse("clinic:triage"), reverse("clinic:patient", args=[ana_plan.patient.pk])):
+        for _ in range(2):
+            assert client.get(path).status_code == 200
