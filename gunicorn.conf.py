@@ -2,11 +2,14 @@
 
 Workers: gunicorn's own rule of thumb, (2 × cores) + 1 sync workers, so that while one waits on
 PostgreSQL (a COMMIT waits for its WAL flush) or Redis, another keeps the core busy.
-WEB_CONCURRENCY overrides it, e.g. on a host shared with other services.
+WEB_CONCURRENCY overrides it, e.g. on a host shared with other services, or where a container's
+CPU quota (not visible here) is lower than its cpuset.
 """
 
-import multiprocessing
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count() + 1)
+# The CPUs this process may run on (a container's cpuset), not the host's; at most 12 workers,
+# each holding a persistent PostgreSQL connection (CONN_MAX_AGE).
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (_cpus or 1) + 1, 12))
 worker_class = "sync"

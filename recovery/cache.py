@@ -35,12 +35,12 @@ class RedisCache(django_redis.RedisCache):
     def count(self, key: str, timeout: int) -> int:
         """Add one to a counter that lives `timeout` seconds from its first count; the new value.
 
-        One round trip (INCR and EXPIRE NX in a transaction), where Django's add() and incr()
-        take three (SETNX, then EXISTS and INCR).
+        One round trip (SET NX with its expiry, then INCR, in a transaction), where Django's
+        add() and incr() take three (SETNX, then EXISTS and INCR).
         """
         key = self.make_and_validate_key(key)
         pipe = self._cache.get_client(key, write=True).pipeline()
+        pipe.set(key, 0, ex=timeout, nx=True)
         pipe.incr(key)
-        pipe.expire(key, timeout, nx=True)
-        value, _ = pipe.execute()
+        _, value = pipe.execute()
         return value

@@ -13,8 +13,9 @@ A page is stored under the viewer, the revision of the data it shows and the cod
   replaces with this request's token. A request with flash messages waiting is never cached or
   served from the cache (the messages would be kept, or lost).
 
-Only GET pages of signed-in users that answer 200 are stored. The cache is the shared cache
-(Redis in production); if it fails, pages are drawn as if nothing were cached.
+Only GET pages of signed-in users, without a query string, that answer 200 are stored. The cache
+is the shared cache (Redis in production); if it fails, pages are drawn as if nothing were
+cached.
 """
 
 from __future__ import annotations
@@ -43,14 +44,20 @@ _expiry: ContextVar[list[float] | None] = ContextVar("stepwise_page_expiry", def
 
 
 def _code_version() -> str:
-    """A digest of the templates and Python code that draw pages: a deploy starts afresh."""
+    """A digest of what draws pages besides the data: templates, Python code, the settings pages
+    show, and the static files' manifest (pages link hashed file names). A deploy starts afresh."""
     root = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
+    manifest = Path(settings.STATIC_ROOT or root / "staticfiles") / "staticfiles.json"
+    sources = [manifest] if manifest.is_file() else []
     for folder in ("templates", "plans", "recovery"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in (".html", ".py", ".svg") and path.is_file():
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+        sources += [p for p in sorted((root / folder).rglob("*")) if p.suffix in (".html", ".py")]
+    for path in sources:
+        if path.is_file():
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
+    for name in ("CLINIC_NAME", "CLINIC_PHONE", "STATIC_URL", "TIME_ZONE"):
+        digest.update(f"{name}={getattr(settings, name, '')}".encode())
     return digest.hexdigest()[:12]
 
 
@@ -113,14 +120,14 @@ def serve(
     if (
         not settings.PAGE_CACHE
         or request.method != "GET"
+        or request.GET  # any query string would be a new key: Redis must not fill with them
         or not user.is_authenticated
         or _has_messages(request)
     ):
         return draw()
     if revision is None:
         revision = user.page_revision
-    # The address with its query string: a page may echo it (a form's `next`).
-    where = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+    where = hashlib.sha256(request.path.encode()).hexdigest()[:16]
     key = f"page:{CODE_VERSION}:{name}:{_viewer(user)}:{subject}:{where}:{revision}"
     now = time.time()
     try:

@@ -406,7 +406,8 @@ def test_a_former_clinicians_new_name_is_on_the_records_they_decided(ana, dr_cho
 def test_the_triage_for_one_address_is_not_served_for_another(ana, ana_plan, dr_cho):
     red_flag(ana)
     cho = signed_in(dr_cho)
-    warm((cho, "/clinic/?from=email"))
+    for _ in range(2):
+        assert 'value="/clinic/?from=email"' in page(cho, "/clinic/?from=email")
     assert page(cho, "/clinic/") == drawn(cho, "/clinic/")
 
 
@@ -742,3 +743,24 @@ def test_pages_are_drawn_when_the_cache_fails(ana, ana_plan, dr_cho, monkeypatch
             response = get(*where)
             assert response.context is not None
             assert html(response) == expected[name]
+
+
+def test_a_query_string_is_never_stored(ana, ana_plan, dr_cho, monkeypatch):
+    """Every query string would be a new key: a signed-in user could fill Redis with them."""
+    stored = []
+    real_set = pagecache.cache.set
+    monkeypatch.setattr(
+        pagecache.cache, "set", lambda key, *a, **k: stored.append(key) or real_set(key, *a, **k)
+    )
+    cho = signed_in(dr_cho)
+    for n in range(3):
+        assert get(cho, f"/clinic/?n={n}").status_code == 200
+    assert stored == []
+    get(cho, "/clinic/")
+    assert len(stored) == 1
+
+
+def test_the_clinic_phone_shown_on_pages_is_part_of_the_code_version(settings):
+    before = pagecache._code_version()
+    settings.CLINIC_PHONE = "(555) 010-9999"
+    assert pagecache._code_version() != before

@@ -1,6 +1,6 @@
 """The database raises `User.page_revision` whenever anything a user's pages show changes.
 
-Cached pages (plans.pagecache) are keyed by that number, so a page can never outlive the data it
+Cached pages (recovery.pagecache) are keyed by that number, so a page can never outlive the data it
 was drawn from: every writer is covered (services, admin, shell, bulk paths, raw SQL), and the
 number moves in the same transaction as the data.
 
@@ -9,8 +9,11 @@ triage and patient pages list them). Exercise-library edits move every patient's
 dashboards list exercises).
 
 PostgreSQL: deferred constraint triggers, so the bumps run at COMMIT, after every other lock the
-transaction takes, and lock the user rows in id order first: two transactions cannot deadlock on
-them. SQLite (one writer at a time): plain row triggers.
+transaction takes, and lock the user rows in id order first: two transactions that only bump
+cannot deadlock on them. One that updates a user row itself (an admin renaming a patient) holds
+that row before its bumps and can deadlock with a bump of the same patient committing at that
+moment; PostgreSQL then aborts one of the two, which answers an error and stores nothing.
+SQLite (one writer at a time): plain row triggers.
 
 A code path that writes a stale `page_revision` back (a full `save()` of a user loaded earlier)
 cannot lower it: a trigger on the user table keeps it rising.
