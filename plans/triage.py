@@ -13,11 +13,14 @@ dashboard and the clinician's patient page, so a decision shown here can lag by 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import IntEnum
+from typing import NamedTuple
 
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from plans import engine
@@ -90,23 +93,65 @@ class Reason:
     detail: str = ""
 
 
+_ALERT_TIER_WORDS = {value: label.lower() for value, label in AlertTier.choices}
+
+
+@dataclass
+class OpenAlert:
+    """An unacknowledged alert, as much of it as the list shows."""
+
+    pk: int
+    tier: str
+    flags: list[str]
+    created_at: datetime
+    ack_url: str
+
+    @property
+    def tier_words(self) -> str:
+        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+
+
 @dataclass
 class TriageRow:
-    patient: PatientProfile
+    """A patient who needs the clinician, under their most urgent reason.
+
+    The page draws hundreds of rows, so a row arrives with its texts and links worked out: a
+    `{% url %}` or a filter per row costs the page more than its queries do.
+    """
+
+    patient_id: int
+    name: str
+    url: str  # the patient's page
     reason: Reason
     also: list[Reason] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: list[OpenAlert] = field(default_factory=list)
+    clearance_url: str = ""  # the clearance decision, when that is the reason
 
     @property
     def tier(self) -> Tier:
         return self.reason.tier
+
+    @property
+    def urgency(self) -> str:
+        """The row's extra CSS class: the most urgent open alert, if any."""
+        if not self.alerts:
+            return ""
+        if self.alerts[0].tier == AlertTier.EMERGENCY:
+            return " urgent-emergency"
+        return " urgent-same-day"
+
+    @property
+    def also_text(self) -> str:
+        return "; ".join(reason.why.lower() for reason in self.also)
 
 
 @dataclass
 class OtherRow:
     """A patient who needs nothing right now, with one line of status."""
 
-    patient: PatientProfile
+    patient_id: int
+    name: str
+    url: str
     status: str
 
 
@@ -123,6 +168,59 @@ class Triage:
         return [(tier, self.count(tier)) for tier in Tier]
 
 
+# Triage reads plain tuples of the columns it needs, not model instances: a 500-patient panel
+# would otherwise build a thousand models (with their JSON fields) per page.
+
+
+class _Person(NamedTuple):
+    pk: int
+    timezone: str
+    first_name: str
+    last_name: str
+    username: str
+    clearance_status: str | None  # of the latest clearance request
+
+    @property
+    def display_name(self) -> str:
+        # As `User.display_name`.
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+
+class _OpenPlan(NamedTuple):
+    patient_id: int
+    status: str
+    start_date: date
+    pause_reason: str
+    last_week: int | None
+    last_decision: str | None
+    last_reason: str | None
+    last_week_at: datetime | None
+    prev_decision: str | None
+    last_session: date | None
+
+
+class _PendingClearance(NamedTuple):
+    patient_id: int
+    requested_at: datetime
+    procedure_date: date
+    treatment_name: str
+    min_days_to_clearance: int
+
+    @property
+    def earliest_clearance(self) -> date:
+        # As `Treatment.earliest_clearance`.
+        return self.procedure_date + timedelta(days=self.min_days_to_clearance)
+
+
+_URL_MARKER = 9876543210
+
+
+def _link_maker(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for any number of pks at the cost of one `reverse`."""
+    head, tail = reverse(name, args=[_URL_MARKER]).split(str(_URL_MARKER))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
@@ -135,7 +233,7 @@ def flag_labels(codes) -> list[str]:
     return [RedFlag(code).label if code in RedFlag.values else code for code in codes or ()]
 
 
-def _alert_reason(alerts: list[Alert]) -> Reason:
+def _alert_reason(alerts: list[OpenAlert]) -> Reason:
     """Emergency before same-day, then the oldest first."""
     emergency = [a for a in alerts if a.tier == AlertTier.EMERGENCY]
     worst = emergency or alerts
@@ -152,7 +250,7 @@ def _alert_reason(alerts: list[Alert]) -> Reason:
     )
 
 
-def _plan_reasons(plan: Plan, today: date) -> list[Reason]:
+def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
     reasons: list[Reason] = []
     if plan.last_decision == engine.Decision.STOP:
         reasons.append(
@@ -210,38 +308,74 @@ def _plan_reasons(plan: Plan, today: date) -> list[Reason]:
     return reasons
 
 
-def _clearance_reason(clearance: Clearance, today: date) -> Reason:
-    treatment = clearance.treatment
-    kind = treatment.treatment_type
-    since = (today - treatment.procedure_date).days
-    earliest = treatment.earliest_clearance
+def _clearance_reason(clearance: _PendingClearance, today: date) -> Reason:
+    min_days = clearance.min_days_to_clearance
+    since = (today - clearance.procedure_date).days
+    earliest = clearance.earliest_clearance
     if since < 0:
         when = f"procedure planned in {_days(-since)}"
     else:
         when = f"{_days(since)} since the procedure"
     if today >= earliest:
-        minimum = f"minimum of {_days(kind.min_days_to_clearance)} passed"
+        minimum = f"minimum of {_days(min_days)} passed"
     else:
-        minimum = (
-            f"minimum of {_days(kind.min_days_to_clearance)} not reached until {earliest:%-d %b %Y}"
-        )
+        minimum = f"minimum of {_days(min_days)} not reached until {earliest:%-d %b %Y}"
     ready = today >= earliest
     return Reason(
         Tier.CLEARANCE,
         rank=(0 if ready else 1, clearance.requested_at),
         why="Ready for a clearance decision" if ready else "Clearance waiting (too early)",
-        detail=f"{kind.name}: {when}; {minimum}.",
+        detail=f"{clearance.treatment_name}: {when}; {minimum}.",
     )
 
 
-def _open_plans(patients) -> list[Plan]:
-    """Each patient's open plan with its last two decisions and last session date (one query)."""
+def _people(patients) -> list[_Person]:
+    """The patients in name order, each with the status of their latest clearance request."""
+    latest_clearance = Clearance.objects.filter(patient=OuterRef("pk")).order_by(
+        "-requested_at", "-id"
+    )
+    rows = (
+        patients.annotate(
+            first_name=F("user__first_name"),
+            last_name=F("user__last_name"),
+            username=F("user__username"),
+            clearance_status=Subquery(latest_clearance.values("status")[:1]),
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list(*_Person._fields)
+    )
+    return [_Person._make(row) for row in rows]
+
+
+def _open_alerts(patients) -> dict[int, list[OpenAlert]]:
+    """Each patient's unacknowledged alerts, emergency first, then the oldest first."""
+    ack_url = _link_maker("clinic:alert_ack")
+    alerts: dict[int, list[OpenAlert]] = defaultdict(list)
+    rows = (
+        Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("pk", "patient_id", "tier", "flags", "created_at")
+    )
+    for pk, patient_id, tier, flags, created_at in rows:
+        alerts[patient_id].append(OpenAlert(pk, tier, flags, created_at, ack_url(pk)))
+    for patient_alerts in alerts.values():
+        patient_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
+    return alerts
+
+
+def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
+    """Each patient's open plan with its last two decisions and last session date (one query).
+
+    Given the ids rather than a subquery, PostgreSQL reads the plans through the
+    plan_one_open_per_patient index instead of scanning every plan.
+    """
     weeks = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week")
     last_session = SessionLog.objects.filter(plan=OuterRef("pk")).order_by("-date").values("date")
-    return list(
+    rows = (
         Plan.objects.filter(
-            patient__in=patients, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-        ).annotate(
+            patient__in=patient_ids, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+        )
+        .annotate(
             last_week=Subquery(weeks.values("week")[:1]),
             last_decision=Subquery(weeks.values("decision")[:1]),
             last_reason=Subquery(weeks.values("reason")[:1]),
@@ -249,16 +383,32 @@ def _open_plans(patients) -> list[Plan]:
             prev_decision=Subquery(weeks.values("decision")[1:2]),
             last_session=Subquery(last_session[:1]),
         )
+        .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
+        .values_list(*_OpenPlan._fields)
     )
+    return [_OpenPlan._make(row) for row in rows]
 
 
-def _status_line(patient: PatientProfile, plan: Plan | None, today: date) -> str:
+def _pending_clearances(patients) -> list[_PendingClearance]:
+    rows = (
+        Clearance.objects.filter(patient__in=patients, status=ClearanceStatus.PENDING)
+        .annotate(
+            procedure_date=F("treatment__procedure_date"),
+            treatment_name=F("treatment__treatment_type__name"),
+            min_days_to_clearance=F("treatment__treatment_type__min_days_to_clearance"),
+        )
+        .values_list(*_PendingClearance._fields)
+    )
+    return [_PendingClearance._make(row) for row in rows]
+
+
+def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
     if plan is not None:
         if plan.status == PlanStatus.PAUSED:
             return "Plan paused"
         if plan.start_date > today:
             return f"Plan starts {plan.start_date:%-d %b}"
-        week = plan.week_of(today)
+        week = engine.week_number(plan.start_date, today)
         last = f", last session {plan.last_session:%-d %b}" if plan.last_session else ""
         return f"On track: week {week}{last}"
     status = patient.clearance_status
@@ -281,58 +431,58 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
     """
     now = now or timezone.now()
     patients = clinician_patients(clinician)
-    latest_clearance = Clearance.objects.filter(patient=OuterRef("pk")).order_by(
-        "-requested_at", "-id"
-    )
-    people = {
-        p.pk: p
-        for p in patients.select_related("user")
-        .annotate(clearance_status=Subquery(latest_clearance.values("status")[:1]))
-        .order_by("user__last_name", "user__first_name", "pk")
-    }
-    today = {pk: p.local_date(now) for pk, p in people.items()}
+    people = _people(patients)
+    # One calendar date per time zone, read through the model (an unknown zone reads as UTC,
+    # and a cached page showing the date expires at that zone's midnight).
+    dates: dict[str, date] = {}
+    for person in people:
+        if person.timezone not in dates:
+            dates[person.timezone] = PatientProfile(timezone=person.timezone).local_date(now)
+    today = {person.pk: dates[person.timezone] for person in people}
 
     reasons: dict[int, list[Reason]] = defaultdict(list)
-    alerts_by_patient: dict[int, list[Alert]] = defaultdict(list)
-    for alert in Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True).order_by(
-        "created_at", "pk"
-    ):
-        alert.labels = flag_labels(alert.flags)
-        alerts_by_patient[alert.patient_id].append(alert)
+    alerts_by_patient = _open_alerts(patients)
     for patient_id, alerts in alerts_by_patient.items():
-        alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
         reasons[patient_id].append(_alert_reason(alerts))
 
-    plans = {plan.patient_id: plan for plan in _open_plans(patients)}
+    plans = {plan.patient_id: plan for plan in _open_plans([person.pk for person in people])}
     for patient_id, plan in plans.items():
         reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
 
-    pending = Clearance.objects.filter(
-        patient__in=patients, status=ClearanceStatus.PENDING
-    ).select_related("treatment__treatment_type")
-    for clearance in pending:
+    for clearance in _pending_clearances(patients):
         reasons[clearance.patient_id].append(
             _clearance_reason(clearance, today[clearance.patient_id])
         )
 
+    patient_url = _link_maker("clinic:patient")
+    clearance_url = _link_maker("clinic:clearance")
     rows: list[TriageRow] = []
     others: list[OtherRow] = []
-    for patient_id, patient in people.items():
-        found = sorted(reasons.get(patient_id, ()), key=lambda r: (r.tier, r.rank))
+    for person in people:
+        pk = person.pk
+        found = sorted(reasons.get(pk, ()), key=lambda r: (r.tier, r.rank))
         if found:
             rows.append(
                 TriageRow(
-                    patient=patient,
+                    patient_id=pk,
+                    name=person.display_name,
+                    url=patient_url(pk),
                     reason=found[0],
                     also=found[1:],
-                    alerts=alerts_by_patient.get(patient_id, []),
+                    alerts=alerts_by_patient.get(pk, []),
+                    clearance_url=clearance_url(pk) if found[0].tier == Tier.CLEARANCE else "",
                 )
             )
         else:
             others.append(
-                OtherRow(patient, _status_line(patient, plans.get(patient_id), today[patient_id]))
+                OtherRow(
+                    patient_id=pk,
+                    name=person.display_name,
+                    url=patient_url(pk),
+                    status=_status_line(person, plans.get(pk), today[pk]),
+                )
             )
-    rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient.pk))
+    rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))
     return Triage(rows=rows, others=others)
 
 

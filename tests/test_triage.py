@@ -115,9 +115,13 @@ def crafted(dr_cho, dr_dev, ben):
 EXPECTED_ORDER = ["Emma", "Eric", "Sally", "Stan", "Rita", "Lou", "Hal", "Ivy", "Rhea", "Fay"]
 
 
+def first_names(rows) -> list[str]:
+    return [row.name.split()[0] for row in rows]
+
+
 def test_rows_come_in_order_of_urgency(crafted, dr_cho):
     triage = clinician_triage(dr_cho)
-    assert [row.patient.user.first_name for row in triage.rows] == EXPECTED_ORDER
+    assert first_names(triage.rows) == EXPECTED_ORDER
     assert [row.tier for row in triage.rows] == [
         Tier.RED_FLAG,
         Tier.RED_FLAG,
@@ -130,7 +134,7 @@ def test_rows_come_in_order_of_urgency(crafted, dr_cho):
         Tier.CLEARANCE,
         Tier.CLEARANCE,
     ]
-    assert [row.patient.user.first_name for row in triage.others] == ["Olga"]
+    assert first_names(triage.others) == ["Olga"]
     assert triage.counts == [
         (Tier.RED_FLAG, 3),
         (Tier.EASED_BACK, 2),
@@ -140,7 +144,7 @@ def test_rows_come_in_order_of_urgency(crafted, dr_cho):
 
 
 def test_each_row_says_why_in_a_few_words(crafted, dr_cho):
-    rows = {row.patient.user.first_name: row for row in clinician_triage(dr_cho).rows}
+    rows = {row.name.split()[0]: row for row in clinician_triage(dr_cho).rows}
     assert rows["Emma"].reason.why == "Emergency warning sign"
     assert "Loss of control of your bladder or bowels" in rows["Emma"].reason.detail
     assert rows["Sally"].reason.why == "Same-day warning sign"
@@ -203,8 +207,35 @@ def test_the_page_shows_rows_with_links_acknowledge_buttons_and_add_a_patient(
     for alert in alert_ids:
         assert reverse("clinic:alert_ack", args=[alert.pk]) in html
     assert html.count('name="csrfmiddlewaretoken"') >= 4  # three acknowledge forms and sign-out
+    assert 'Acknowledge<span class="visually-hidden"> emergency alert for Emma Tester' in html
+    assert 'Acknowledge<span class="visually-hidden"> same day alert for Sally Tester' in html
+    for name in ("Rhea", "Fay"):
+        assert reverse("clinic:clearance", args=[crafted[name].pk]) in html
+    assert reverse("clinic:clearance", args=[crafted["Emma"].pk]) not in html
+    assert (
+        f'<a href="{reverse("clinic:patient", args=[crafted["Olga"].pk])}">Olga Tester</a>' in html
+    )
     assert reverse("clinic:enrol") in html
     assert "Ben" not in html
+
+
+def test_rows_link_where_reverse_does_and_name_people_as_everywhere(crafted, dr_cho):
+    """Links are built once per page, not reversed per row; names follow `User.display_name`."""
+    olga = crafted["Olga"].user
+    olga.first_name = olga.last_name = ""
+    olga.save()
+    triage = clinician_triage(dr_cho)
+    for row in triage.rows + triage.others:
+        assert row.url == reverse("clinic:patient", args=[row.patient_id])
+        assert row.name == User.objects.get(patient_profile=row.patient_id).display_name()
+    assert triage.others[0].name == olga.username
+    for row in triage.rows:
+        for alert in row.alerts:
+            assert alert.ack_url == reverse("clinic:alert_ack", args=[alert.pk])
+        if row.tier == Tier.CLEARANCE:
+            assert row.clearance_url == reverse("clinic:clearance", args=[row.patient_id])
+        else:
+            assert row.clearance_url == ""
 
 
 def test_triage_reads_and_never_closes_weeks(client, dr_cho):
