@@ -1,7 +1,9 @@
 """gunicorn settings for the web process (Dockerfile, docker-compose.yml, benchmarks/run.py).
 
 Workers: gunicorn's own rule of thumb, (2 × cores) + 1 sync workers, so that while one waits on
-PostgreSQL (a COMMIT waits for its WAL flush) or Redis, another keeps the core busy.
+PostgreSQL (a COMMIT waits for its WAL flush) or Redis, another keeps the core busy. Where the
+database and Redis share the same cores (the benchmark machine), 2 and 5 workers measured alike
+within the run-to-run noise.
 WEB_CONCURRENCY overrides it, e.g. on a host shared with other services, or where a container's
 CPU quota (not visible here) is lower than its cpuset.
 """
