@@ -30,7 +30,6 @@ import platform
 import re
 import resource
 import secrets
-import signal
 import smtplib
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from pathlib import Path
 from celery.signals import task_postrun, worker_process_init
 
 from recovery.celery import app  # `celery -A benchmarks.reminders` runs the app with the hooks
+from tests.support import celery_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "reminders.md"
@@ -462,62 +462,6 @@ def worker_env(smtp_port: int) -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "benchmarks.reminders",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(WORKERS),
-            "--queues",
-            QUEUE,
-            "--hostname",
-            f"{QUEUE}@%h",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in process.stdout:
-            lines.append(line)
-            if " ready." in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(60):
-        os.killpg(process.pid, signal.SIGKILL)
-        raise RuntimeError("The Celery worker did not start:\n" + "".join(lines[-30:]))
-    return process, lines
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
 def run_size(plans: int, log, worker_log: str | None = None) -> Result:
     import redis
     from django.db import connection
@@ -555,8 +499,14 @@ def run_size(plans: int, log, worker_log: str | None = None) -> Result:
         server = redis.Redis.from_url(REDIS)
         server.flushdb()
         counter.value = 0
-        process, lines = start_worker(worker_env(port))
-        try:
+        worker = celery_worker(
+            worker_env(port),
+            app="benchmarks.reminders",
+            queue=QUEUE,
+            concurrency=WORKERS,
+            stop_seconds=30,
+        )
+        with worker as (process, _queue, lines):
             from plans.tasks import send_due_reminders
 
             load = os.getloadavg()[0]
@@ -581,10 +531,8 @@ def run_size(plans: int, log, worker_log: str | None = None) -> Result:
             load = max(load, os.getloadavg()[0])
             time.sleep(1.0)  # the last task's report
             received = counter.value
-        finally:
-            stop_worker(process)
-            if worker_log:
-                Path(worker_log).write_text("".join(lines))
+        if worker_log:
+            Path(worker_log).write_text("".join(lines))
         log(f"[{plans:,}] due pass: {plans / pass_seconds:,.0f} messages/s")
         # The ceilings again: the machine is shared, so the better of two runs counts.
         ceiling_round()

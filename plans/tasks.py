@@ -10,15 +10,18 @@ from plans import delivery, reminders
 # Database errors worth another try (a restart, a failover); anything else is a bug to see.
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
 
+# Late acknowledgement (a worker lost mid-task leaves the message queued) and retries with
+# backoff: 30 s, 60 s, ... up to 10 minutes, five times.
+RETRIED = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(delivery.TransientDeliveryError,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+
+@shared_task(autoretry_for=(delivery.TransientDeliveryError,), **RETRIED)
 def deliver_alert(alert_id: int) -> bool:
     """E-mail the assigned clinician about one alert, unless it was already delivered."""
     return delivery.alert_deliver(alert_id)
@@ -30,14 +33,7 @@ def deliver_pending_alerts() -> int:
     return delivery.alerts_deliver_pending()
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)
 def send_due_reminders(now: str | None = None) -> dict[str, int]:
     """Beat, every 15 minutes: find due plans and retries, queue one task per batch of plan ids.
 
@@ -51,14 +47,7 @@ def send_due_reminders(now: str | None = None) -> dict[str, int]:
     return result.as_dict()
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DB_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)
 def send_reminder_batch(plan_ids: list[int], now: str | None = None) -> dict[str, int]:
     """One batch of plan ids: re-read them, close weeks, claim due weeks, send pending rows."""
     return reminders.reminders_process_batch(plan_ids, now=reminders.parse_moment(now)).as_dict()

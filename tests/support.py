@@ -90,31 +90,26 @@ def worker_env(*, broker_url: str, smtp_port: int | None = None, **extra: str) -
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, queue: str | None = None, concurrency: int = 1):
-    """Run `celery -A recovery worker` as a real child process; stop it (warm) on exit."""
+def celery_worker(
+    env: dict[str, str],
+    *,
+    queue: str | None = None,
+    concurrency: int = 1,
+    app: str = "recovery",
+    stop_seconds: float = 20,
+):
+    """Run `celery -A <app> worker` as a real child process; stop it (warm) on exit.
+
+    Yields (process, queue, lines): `lines` fills with the worker's output as it runs. The
+    benchmark of reminders (benchmarks/reminders.py) starts its worker here too.
+    """
     queue = queue or f"test-{uuid.uuid4().hex[:8]}"
-    name = f"{queue}@%h"
     process = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "recovery",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "--queues",
-            queue,
-            "--hostname",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
+            *(sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel", "INFO"),
+            *("--pool", "prefork", "--concurrency", str(concurrency)),
+            *("--queues", queue, "--hostname", f"{queue}@%h"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ],
         cwd=ROOT,
         env=env,
@@ -142,7 +137,7 @@ def celery_worker(env: dict[str, str], *, queue: str | None = None, concurrency:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(20)
+                process.wait(stop_seconds)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
