@@ -29,6 +29,7 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 
 from plans import tasks
+from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
     Exercise,
@@ -110,15 +111,7 @@ class ExerciseForm(forms.ModelForm):
 
     class Meta:
         model = Exercise
-        fields = [
-            "name",
-            "category",
-            "stage",
-            "active",
-            "instructions",
-            "cautions",
-            "contraindicated_for",
-        ]
+        fields = EXERCISE_FIELDS
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

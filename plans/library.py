@@ -4,6 +4,17 @@ Stages: 1 walking, gentle core, gentle stretches; 2 water exercise, cycling, cor
 3 challenging core, light resistance; 4 running, heavy lifting, contact sport (sign-off only).
 """
 
+# What staff edit of an exercise, in the admin form and in CSV import/export alike.
+EXERCISE_FIELDS = (
+    "name",
+    "category",
+    "stage",
+    "active",
+    "instructions",
+    "cautions",
+    "contraindicated_for",
+)
+
 # name, category, stage, instructions, cautions
 STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
     (

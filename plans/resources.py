@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
+from plans.library import EXERCISE_FIELDS
 from plans.models import Exercise, ExerciseCategory
 from recovery.models import TreatmentType
 
@@ -149,15 +150,7 @@ class ExerciseResource(resources.ModelResource):
 
     class Meta:
         model = Exercise
-        fields = (
-            "name",
-            "category",
-            "stage",
-            "active",
-            "instructions",
-            "cautions",
-            "contraindicated_for",
-        )
+        fields = EXERCISE_FIELDS
         import_id_fields = ("name",)
         # The model's full_clean() (required fields, lengths, choices) runs on every row, so
         # its errors are reported per field as well.
