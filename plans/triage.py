@@ -42,6 +42,8 @@ from recovery.models import (
     ClearanceStatus,
     PatientProfile,
     User,
+    earliest_clearance_date,
+    name_shown,
 )
 
 # Pinned by tests/test_triage.py and tests/test_views_clinic.py (including the request's own
@@ -182,8 +184,7 @@ class _Person(NamedTuple):
 
     @property
     def display_name(self) -> str:
-        # As `User.display_name`.
-        return f"{self.first_name} {self.last_name}".strip() or self.username
+        return name_shown(self.first_name, self.last_name, self.username)
 
 
 class _OpenPlan(NamedTuple):
@@ -208,8 +209,7 @@ class _PendingClearance(NamedTuple):
 
     @property
     def earliest_clearance(self) -> date:
-        # As `Treatment.earliest_clearance`.
-        return self.procedure_date + timedelta(days=self.min_days_to_clearance)
+        return earliest_clearance_date(self.procedure_date, self.min_days_to_clearance)
 
 
 _URL_MARKER = 9876543210

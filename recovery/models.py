@@ -25,6 +25,12 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
+def name_shown(first_name: str, last_name: str, username: str) -> str:
+    """How a person is named on pages: their full name, else their username (as Django's
+    get_full_name; also for rows read as values)."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     # Raised by database triggers (plans migration 0003) whenever anything this user's pages show
@@ -50,7 +56,7 @@ class User(AbstractUser):
         return self.role == Role.CLINICIAN
 
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return name_shown(self.first_name, self.last_name, self.username)
 
 
 class ClinicianProfile(models.Model):
@@ -304,7 +310,14 @@ class Treatment(models.Model):
 
     @property
     def earliest_clearance(self) -> date:
-        return self.procedure_date + timedelta(days=self.treatment_type.min_days_to_clearance)
+        return earliest_clearance_date(
+            self.procedure_date, self.treatment_type.min_days_to_clearance
+        )
+
+
+def earliest_clearance_date(procedure_date: date, min_days_to_clearance: int) -> date:
+    """The first day exercise may be cleared after a procedure (also for rows read as values)."""
+    return procedure_date + timedelta(days=min_days_to_clearance)
 
 
 class ClearanceStatus(models.TextChoices):
