@@ -46,8 +46,8 @@ from recovery.models import (
     name_shown,
 )
 
-# Pinned by tests/test_triage.py and tests/test_views_clinic.py (including the request's own
-# session and user queries).
+# Drawing each page, the request's own session and user queries included: pinned by
+# tests/test_query_budgets.py and tests/test_views_clinic.py.
 TRIAGE_QUERY_BUDGET = 15
 PATIENT_DETAIL_QUERY_BUDGET = 15
 

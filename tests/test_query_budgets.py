@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from plans import services as plan_services
 from plans.models import Alert, AlertTier, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.triage import PATIENT_DETAIL_QUERY_BUDGET, TRIAGE_QUERY_BUDGET
 from recovery.models import (
     Clearance,
     ClearanceStatus,
@@ -52,8 +53,8 @@ from tests.conftest import approve
 BUDGETS = {
     "dashboard": 10,
     "log": 7,
-    "triage": 15,
-    "patient": 15,
+    "triage": TRIAGE_QUERY_BUDGET,
+    "patient": PATIENT_DETAIL_QUERY_BUDGET,
 }
 
 # With Redis configured the session comes from the cache (cached_db); without, it costs a query.

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
-from plans.triage import TRIAGE_QUERY_BUDGET, Tier, clinician_triage
+from plans.triage import Tier, clinician_triage
 from recovery.models import (
     Clearance,
     ClearanceStatus,
@@ -356,34 +356,15 @@ def seed(clinician: User, count: int, prefix: str) -> None:
     )
 
 
-def triage_queries(client, clinician) -> int:
-    client.force_login(clinician)
-    url = reverse("clinic:triage")
-    client.get(url)  # the first request stores the session's login time
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_query_budget_10_and_500_patients(client, dr_cho, dr_dev):
+def test_a_500_patient_panel_sorts_into_its_tiers(dr_cho, dr_dev):
+    """Drawing the page within its query budget, for 10 and for 500 patients, is pinned in
+    tests/test_query_budgets.py (the page cache would answer a second request here)."""
     seed(dr_cho, 10, "small")
     seed(dr_dev, 500, "large")
-    small = triage_queries(client, dr_cho)
-    large = triage_queries(client, dr_dev)
-    assert small <= TRIAGE_QUERY_BUDGET
-    assert large <= TRIAGE_QUERY_BUDGET
-    assert small == large  # a fixed number, not one per patient
-
+    assert len(clinician_triage(dr_cho).rows) + len(clinician_triage(dr_cho).others) == 10
     triage = clinician_triage(dr_dev)
     assert len(triage.rows) + len(triage.others) == 500
     assert triage.count(Tier.RED_FLAG) == 83  # indexes 4, 10, ..., 496
     assert triage.count(Tier.CLEARANCE) == 84  # indexes 0, 6, ..., 498
     assert triage.count(Tier.EASED_BACK) == 83  # reduced
     assert triage.count(Tier.ENGAGEMENT) == 83  # held twice, idle five days
-
-
-def test_query_budget_is_pinned_for_500_patients_on_postgres(postgres, client, dr_cho):
-    """The issue's acceptance test: the same budget on PostgreSQL's planner and SQL."""
-    seed(dr_cho, 500, "pg")
-    assert triage_queries(client, dr_cho) <= TRIAGE_QUERY_BUDGET
