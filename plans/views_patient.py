@@ -154,10 +154,9 @@ def session_new(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 refusal = error
             else:
-                # A resubmission whose own warning sign has paused the plan since gets the paused
-                # page below, as any post to a paused plan does.
-                if logged.created or logged.log.plan.status == PlanStatus.ACTIVE:
-                    return redirect("me:session_saved", log_id=logged.log.pk)
+                # A resubmission (a double click) gets the first submission's page: after a
+                # warning sign, what to do now, even though that sign has paused the plan.
+                return redirect("me:session_saved", log_id=logged.log.pk)
     plan = selectors.own_open_plan(request.user)
     patient = plan.patient if plan else own_patient_profile(request.user)
     today = patient_today(patient)

@@ -67,16 +67,18 @@ def test_a_post_to_a_paused_plan_gets_the_paused_page(ana_plan, dr_cho):
     assert not SessionLog.objects.exists()
 
 
-def test_a_resubmitted_warning_sign_gets_the_paused_page_once_it_paused_the_plan(ana_plan):
-    """The first submission paused the plan; the same form again stores nothing more and is
-    answered like any post to a paused plan."""
+def test_a_resubmitted_warning_sign_gets_what_to_do_now_again(ana_plan):
+    """The first submission paused the plan; the same form again (a double click) stores
+    nothing more and is answered with the first one's page: what to do about the sign."""
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient), red_flags_same_day=["fever"])
     client = client_for(patient)
-    assert client.post(url("me:session_new"), data).status_code == 302
+    first = client.post(url("me:session_new"), data)
     again = client.post(url("me:session_new"), data)
-    assert again.status_code == 409
-    assert "Your plan is paused" in text(again)
+    assert first.status_code == again.status_code == 302
+    assert again["Location"] == first["Location"]
+    urgent = client.get(again["Location"])
+    assert urgent.templates[0].name == "plans/patient/session_urgent.html"
     assert SessionLog.objects.count() == 1
 
 
