@@ -27,20 +27,30 @@ class ReusedClient(django_redis.RedisCacheClient):
         return client
 
 
+# INCR, and the expiry set by the count that created the key, atomically in Redis. (A pipeline
+# of SET NX EX and INCR did the same in a MULTI transaction: ~0.04 ms more Python per count.)
+_COUNT = """
+local value = redis.call('INCR', KEYS[1])
+if value == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return value
+"""
+
+
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClient
+        self._scripts: dict[int, object] = {}
 
     def count(self, key: str, timeout: int) -> int:
         """Add one to a counter that lives `timeout` seconds from its first count; the new value.
 
-        One round trip (SET NX with its expiry, then INCR, in a transaction), where Django's
-        add() and incr() take three (SETNX, then EXISTS and INCR).
+        One round trip (a script, sent by its digest once Redis knows it), where Django's add()
+        and incr() take three (SETNX, then EXISTS and INCR).
         """
         key = self.make_and_validate_key(key)
-        pipe = self._cache.get_client(key, write=True).pipeline()
-        pipe.set(key, 0, ex=timeout, nx=True)
-        pipe.incr(key)
-        _, value = pipe.execute()
-        return value
+        client = self._cache.get_client(key, write=True)
+        script = self._scripts.get(id(client))  # clients live as long as the process
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(_COUNT)
+        return script(keys=[key], args=[timeout])
