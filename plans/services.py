@@ -27,6 +27,7 @@ from plans.models import (
     SessionLog,
     session_summary,
 )
+from recovery import rows
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import (
@@ -434,7 +435,7 @@ def session_log_create(
                     "Your plan is paused, so sessions cannot be logged. "
                     "Please talk to your care team."
                 )
-        log = SessionLog.objects.create(
+        log = SessionLog(
             plan=plan,
             date=day,
             week=plan.week_of(day),
@@ -448,6 +449,7 @@ def session_log_create(
             notes=notes.strip(),
             **({"submission_token": submission_token} if submission_token else {}),
         )
+        rows.insert(log)
         alert = None
         if flags:
             alert = _red_flag(plan, log, today=today)
@@ -459,12 +461,12 @@ def session_log_create(
 
 
 # A log's read of the patient's open plan and its patient, both rows locked (two submissions of
-# one plan take turns here), written out in SQL: through the ORM (select_for_update and
-# select_related) it cost ~0.3 ms more Python per log on the benchmark data. Portable SQL: SQLite
-# runs it too, without the row locks it does not have. At most one plan per patient is open
-# (plan_one_open_per_patient): no ordering needed.
+# one plan take turns here), written out in SQL and loaded by recovery.rows: through the ORM
+# (select_for_update and select_related) it cost ~0.3 ms more Python per log on the benchmark
+# data, and a raw() queryset ~0.2 ms. Portable SQL: SQLite runs it too, without the row locks it
+# does not have. At most one plan per patient is open (plan_one_open_per_patient): no ordering.
 _OPEN_PLAN_SQL = """
-SELECT {plan_columns}, pp.user_id AS patient_user_id, pp.timezone AS patient_timezone
+SELECT {plan_columns}, pp.user_id, pp.timezone
 FROM {plans} p INNER JOIN {patients} pp ON pp.id = p.patient_id
 WHERE {owner} = %s AND p.status IN (%s, %s)
 """
@@ -476,9 +478,7 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     The patient is loaded with what a log reads of it (its clock); any other field loads on use.
     """
     sql = _OPEN_PLAN_SQL.format(
-        plan_columns=", ".join(
-            f"p.{connection.ops.quote_name(field.column)}" for field in Plan._meta.concrete_fields
-        ),
+        plan_columns=rows.select_list(Plan, "p"),
         plans=Plan._meta.db_table,
         patients=PatientProfile._meta.db_table,
         owner="p.patient_id" if patient is not None else "pp.user_id",
@@ -486,13 +486,15 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     owner = patient.pk if patient is not None else user.pk
-    plan = next(iter(Plan.objects.raw(sql, [owner, PlanStatus.ACTIVE, PlanStatus.PAUSED])), None)
-    if plan is None:
+    with connection.cursor() as cursor:
+        rows.execute(cursor, sql, [owner, PlanStatus.ACTIVE.value, PlanStatus.PAUSED.value])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    plan = rows.from_row(Plan, row)
+    user_id, timezone_name = row[-2:]
     plan.patient = PatientProfile.from_db(
-        plan._state.db,
-        ["id", "user_id", "timezone"],
-        [plan.patient_id, plan.patient_user_id, plan.patient_timezone],
+        connection.alias, ["id", "user_id", "timezone"], [plan.patient_id, user_id, timezone_name]
     )
     if user is not None:
         plan.patient.user = user
@@ -519,7 +521,7 @@ def _log_state(plan: Plan, submission_token: UUID | None) -> tuple[int | None, i
         submission_token, connection
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plan.pk, plan.pk, token])
+        rows.execute(cursor, sql, [plan.pk, plan.pk, token])
         return cursor.fetchone()
 
 

@@ -136,6 +136,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The hottest statements (the signed-in user, the log form's) are prepared once per PostgreSQL
+# connection (recovery.rows). Off behind a pooler that shares server sessions between clients.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 # --- cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -158,7 +161,7 @@ PAGE_CACHE = env_bool("PAGE_CACHE", True)
 AUTH_USER_MODEL = "recovery.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "recovery.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -64,7 +64,7 @@ pytestmark = pytest.mark.django_db
 
 PERSONAS = ("anonymous", "ana", "ben", "dr_cho", "dr_dev", "dee", "root")
 GET, POST = "GET", "POST"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 # Answers are a status code, or "→/path" for a redirect to that path (query string ignored).
 # "→/path*" matches any redirect whose path starts with /path; {name} is filled from the URL's

@@ -24,7 +24,7 @@ from recovery.audit import audit
 from recovery.models import AuditEvent, ClearanceEvent, ClinicianProfile, Role, TreatmentType
 from tests.conftest import make_user
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 EXERCISES = "/admin/plans/exercise/"
 TREATMENT_TYPES = "/admin/recovery/treatmenttype/"
 IMPORT = "/admin/plans/exercise/import/"

@@ -25,7 +25,7 @@ from recovery.models import Clearance, PatientProfile, TreatmentType
 pytestmark = pytest.mark.django_db
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 
 def fields(payload: str) -> dict[str, str]:

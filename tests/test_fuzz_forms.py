@@ -67,7 +67,7 @@ FUZZ = settings(
     derandomize=True,
 )
 ANSWERS = {200, 302, 400, 409, 429}
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 # --- what a hostile client sends -----------------------------------------------------------------
 
