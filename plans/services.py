@@ -403,38 +403,47 @@ def session_log_create(
     flags = sorted(set(red_flags))
     lasted = Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
     with transaction.atomic():
-        plan = _lock_open_plan(patient=patient, user=user)
-        if plan is None:
+        locked = _lock_open_plan(patient=patient, user=user, submission_token=submission_token)
+        if locked is None:
             raise DomainError("You do not have an exercise plan yet.")
-        today = patient_today(plan.patient, now)
-        last_week, submitted = _log_state(plan, submission_token)
+        plan, last_week, submitted = locked
         if submitted is not None:
-            existing = _submitted(plan, submitted)
-            return LoggedSession(existing, created=False, alert=getattr(existing, "alert", None))
-        if plan.status != PlanStatus.ACTIVE:
-            raise DomainError(
-                "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
-            )
-        _validate_session(
-            plan,
-            day=day,
-            today=today,
-            activity=activity,
-            minutes=minutes,
-            pain=pain,
-            lasted=lasted,
-            exertion=exertion,
-            flags=flags,
-        )
-        # The plan is locked already: close its finished weeks without a second lock. Most logs
-        # find none to close.
-        if weeks_due(plan, today, last_week=last_week):
-            _close_weeks(plan, today)
-            if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
+            return _resubmitted(plan, submitted)
+        today = patient_today(plan.patient, now)
+        try:
+            if plan.status != PlanStatus.ACTIVE:
                 raise DomainError(
                     "Your plan is paused, so sessions cannot be logged. "
                     "Please talk to your care team."
                 )
+            _validate_session(
+                plan,
+                day=day,
+                today=today,
+                activity=activity,
+                minutes=minutes,
+                pain=pain,
+                lasted=lasted,
+                exertion=exertion,
+                flags=flags,
+            )
+            # The plan is locked already: close its finished weeks without a second lock. Most
+            # logs find none to close.
+            if weeks_due(plan, today, last_week=last_week):
+                _close_weeks(plan, today)
+                if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
+                    raise DomainError(
+                        "Your plan is paused, so sessions cannot be logged. "
+                        "Please talk to your care team."
+                    )
+        except DomainError:
+            # The same form sent twice at once: the locked read may predate the first one's
+            # commit (see _OPEN_PLAN_SQL), and what the first stored (a warning sign pauses the
+            # plan) can refuse the second. It gets the first one's answer, as always.
+            submitted = _stored_id(plan, submission_token)
+            if submitted is not None:
+                return _resubmitted(plan, submitted)
+            raise
         log = SessionLog(
             plan=plan,
             date=day,
@@ -449,7 +458,9 @@ def session_log_create(
             notes=notes.strip(),
             **({"submission_token": submission_token} if submission_token else {}),
         )
-        rows.insert(log)
+        if not rows.insert(log, unless_exists=("plan", "submission_token")):
+            # Stored meanwhile by the same form sent twice at once (the unique token).
+            return _resubmitted(plan, _stored_id(plan, log.submission_token))
         alert = None
         if flags:
             alert = _red_flag(plan, log, today=today)
@@ -461,19 +472,34 @@ def session_log_create(
 
 
 # A log's read of the patient's open plan and its patient, both rows locked (two submissions of
-# one plan take turns here), written out in SQL and loaded by recovery.rows: through the ORM
-# (select_for_update and select_related) it cost ~0.3 ms more Python per log on the benchmark
-# data, and a raw() queryset ~0.2 ms. Portable SQL: SQLite runs it too, without the row locks it
-# does not have. At most one plan per patient is open (plan_one_open_per_patient): no ordering.
+# one plan take turns here), with what else a log needs to know: the plan's last prescribed week
+# (are weeks due?) and the session the submission token stored already, if any (the unique
+# (plan, submission_token) index answers it). One statement, written out in SQL and loaded by
+# recovery.rows: through the ORM (select_for_update, select_related, then two more queries) it
+# cost ~0.7 ms more Python per log on the benchmark data, and a round trip.
+#
+# The two subqueries read the snapshot the statement started with, which can predate a
+# submission of the same plan that held the lock meanwhile. Neither can mislead: a stale last
+# week only makes weeks look due, and closing them reads them again; a stale token misses a
+# session the INSERT then meets (ON CONFLICT on the unique token) or, when that session's warning
+# sign paused the plan, the refusal path looks the token up again (session_log_create).
+# Portable SQL: SQLite runs it too, without the row locks it does not have. At most one plan per
+# patient is open (plan_one_open_per_patient): no ordering needed.
 _OPEN_PLAN_SQL = """
-SELECT {plan_columns}, pp.user_id, pp.timezone
+SELECT {plan_columns}, pp.user_id, pp.timezone,
+       (SELECT MAX(w.week) FROM {weeks} w WHERE w.plan_id = p.id),
+       (SELECT l.id FROM {logs} l WHERE l.plan_id = p.id AND l.submission_token = %s)
 FROM {plans} p INNER JOIN {patients} pp ON pp.id = p.patient_id
 WHERE {owner} = %s AND p.status IN (%s, %s)
 """
 
 
-def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Plan | None:
-    """The patient's open plan with its patient, both rows locked, or None. One query.
+def _lock_open_plan(
+    *, patient: PatientProfile | None, user: User | None, submission_token: UUID | None
+) -> tuple[Plan, int | None, int | None] | None:
+    """(the patient's open plan with its patient, both rows locked; its last prescribed week;
+    the id of the session stored with `submission_token`), None for none; or None without an
+    open plan. One query.
 
     The patient is loaded with what a log reads of it (its clock); any other field loads on use.
     """
@@ -481,55 +507,51 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
         plan_columns=rows.select_list(Plan, "p"),
         plans=Plan._meta.db_table,
         patients=PatientProfile._meta.db_table,
+        weeks=PlanWeek._meta.db_table,
+        logs=SessionLog._meta.db_table,
         owner="p.patient_id" if patient is not None else "pp.user_id",
     )
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     owner = patient.pk if patient is not None else user.pk
+    token = _token_value(submission_token)
     with connection.cursor() as cursor:
-        rows.execute(cursor, sql, [owner, PlanStatus.ACTIVE.value, PlanStatus.PAUSED.value])
+        rows.execute(cursor, sql, [token, owner, PlanStatus.ACTIVE.value, PlanStatus.PAUSED.value])
         row = cursor.fetchone()
     if row is None:
         return None
     plan = rows.from_row(Plan, row)
-    user_id, timezone_name = row[-2:]
+    user_id, timezone_name, last_week, submitted = row[-4:]
     plan.patient = PatientProfile.from_db(
         connection.alias, ["id", "user_id", "timezone"], [plan.patient_id, user_id, timezone_name]
     )
     if user is not None:
         plan.patient.user = user
-    return plan
+    return plan, last_week, submitted
 
 
-# What a log needs to know of a plan besides its row, in one statement: its last prescribed week
-# (are weeks due?) and the session the submission token stored already, if any (the unique
-# (plan, submission_token) index answers it). Written out in SQL: the same two reads through the
-# ORM cost ~0.4 ms more Python per log on the benchmark data. It must run after the plan's lock
-# is taken, never as subqueries of the locking statement: those see the rows as they were before
-# it waited for the lock, so the second of two submissions at once would miss the first.
-_LOG_STATE_SQL = """
-SELECT (SELECT MAX(w.week) FROM {weeks} w WHERE w.plan_id = %s),
-       (SELECT l.id FROM {logs} l WHERE l.plan_id = %s AND l.submission_token = %s)
-"""
-
-
-def _log_state(plan: Plan, submission_token: UUID | None) -> tuple[int | None, int | None]:
-    """(the plan's last prescribed week, the id of the session stored with the token); None for
-    none. One query."""
-    sql = _LOG_STATE_SQL.format(weeks=PlanWeek._meta.db_table, logs=SessionLog._meta.db_table)
-    token = SessionLog._meta.get_field("submission_token").get_db_prep_value(
+def _token_value(submission_token: UUID | None):
+    return SessionLog._meta.get_field("submission_token").get_db_prep_value(
         submission_token, connection
     )
-    with connection.cursor() as cursor:
-        rows.execute(cursor, sql, [plan.pk, plan.pk, token])
-        return cursor.fetchone()
 
 
-def _submitted(plan: Plan, log_id: int) -> SessionLog:
-    """The session a resubmitted form stored the first time."""
-    log = SessionLog.objects.get(pk=log_id)
+def _stored_id(plan: Plan, submission_token: UUID | None) -> int | None:
+    """The id of the session of `plan` stored with `submission_token`, read now."""
+    if submission_token is None:
+        return None
+    return (
+        SessionLog.objects.filter(plan=plan, submission_token=submission_token)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _resubmitted(plan: Plan, log_id: int) -> LoggedSession:
+    """The answer to a resubmitted form: the session it stored the first time, not a new one."""
+    log = SessionLog.objects.select_related("alert").get(pk=log_id)
     log.plan = plan
-    return log
+    return LoggedSession(log, created=False, alert=getattr(log, "alert", None))
 
 
 def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import signals
 from django.db.models.expressions import DatabaseDefault
 
@@ -148,7 +148,9 @@ def _plain(model: type[models.Model]) -> bool:
 
 
 @cache
-def _insert_sql(model: type[models.Model], alias: str) -> tuple[str, tuple[models.Field, ...]]:
+def _insert_sql(
+    model: type[models.Model], alias: str, unless_exists: tuple[str, ...]
+) -> tuple[str, tuple[models.Field, ...]]:
     connection = connections[alias]
     meta = model._meta
     quote = connection.ops.quote_name
@@ -160,33 +162,39 @@ def _insert_sql(model: type[models.Model], alias: str) -> tuple[str, tuple[model
     names = ", ".join(quote(f.column) for f in fields)
     # Names from the model's own meta, quoted; the values are parameters.
     sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
-    if meta.auto_field is not None and connection.features.can_return_columns_from_insert:
+    if unless_exists:
+        target = ", ".join(quote(meta.get_field(name).column) for name in unless_exists)
+        sql += f" ON CONFLICT ({target}) DO NOTHING"
+    if connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {quote(meta.db_table)}.{quote(meta.auto_field.column)}"
     return sql, fields
 
 
-def insert(obj: models.Model, *, using: str = "default") -> None:
+def insert(
+    obj: models.Model, *, using: str = "default", unless_exists: tuple[str, ...] = ()
+) -> bool:
     """Save a new `obj` with one INSERT, as `Model.save(force_insert=True)` would, and set its pk.
 
+    `unless_exists` names the fields of a unique constraint: a row that would repeat them is not
+    stored (False, and `obj` stays unsaved) instead of failing; another constraint still fails.
     Falls back to `save` when the model has parents, save signals or a database default to
     fill in, which need the ORM's own path.
     """
     model = type(obj)
     meta = model._meta
-    sql, fields = _insert_sql(model, using)
+    connection = connections[using]
     if (
         not _plain(model)
         or meta.auto_field is None
         or obj.pk is not None
         or len(meta.db_returning_fields) != 1
+        or (unless_exists and connection.vendor not in ("postgresql", "sqlite"))
     ):
-        obj.save(force_insert=True, using=using)
-        return
+        return _save(obj, using, unless_exists)
+    sql, fields = _insert_sql(model, using, tuple(unless_exists))
     values = [field.pre_save(obj, True) for field in fields]
     if any(isinstance(value, DatabaseDefault) for value in values):
-        obj.save(force_insert=True, using=using)
-        return
-    connection = connections[using]
+        return _save(obj, using, unless_exists)
     params = [
         field.get_db_prep_save(value, connection)
         for field, value in zip(fields, values, strict=True)
@@ -194,9 +202,32 @@ def insert(obj: models.Model, *, using: str = "default") -> None:
     with connection.cursor() as cursor:
         execute(cursor, sql, params)
         if connection.features.can_return_columns_from_insert:
-            pk = cursor.fetchone()[0]
-        else:
+            row = cursor.fetchone()
+            pk = None if row is None else row[0]
+        elif cursor.rowcount:
             pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.auto_field.column)
+        else:
+            pk = None
+    if pk is None:
+        return False
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = using
+    return True
+
+
+def _save(obj: models.Model, using: str, unless_exists: tuple[str, ...]) -> bool:
+    """The ORM's own path; with `unless_exists`, a repeat of those fields is caught afterwards."""
+    if not unless_exists:
+        obj.save(force_insert=True, using=using)
+        return True
+    try:
+        with transaction.atomic(using=using):
+            obj.save(force_insert=True, using=using)
+    except IntegrityError:
+        obj.pk = None
+        same = {name: getattr(obj, obj._meta.get_field(name).attname) for name in unless_exists}
+        if type(obj)._base_manager.using(using).filter(**same).exists():
+            return False
+        raise
+    return True

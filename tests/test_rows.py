@@ -55,6 +55,9 @@ def test_a_subset_of_columns_loads_those_fields_only(ana):
     assert patient.get_deferred_fields() >= {"user_id", "clinician_id"}
 
 
+UNIQUE = ("plan", "submission_token")
+
+
 def new_log(plan, **extra) -> SessionLog:
     today = patient_today(plan.patient)
     values = {
@@ -111,6 +114,32 @@ def test_insert_takes_the_orms_path_when_a_save_signal_listens(ana_plan):
     finally:
         post_save.disconnect(receiver, sender=SessionLog)
     assert heard == [(log.pk, True)]
+
+
+def test_insert_unless_exists_stores_nothing_for_a_repeat(ana_plan):
+    token = uuid.uuid4()
+    first, repeat = new_log(ana_plan, submission_token=token), new_log(ana_plan, minutes=40)
+    repeat.submission_token = token
+    assert rows.insert(first, unless_exists=UNIQUE) is True
+    assert rows.insert(repeat, unless_exists=UNIQUE) is False
+    assert repeat.pk is None and repeat._state.adding
+    assert list(SessionLog.objects.values_list("minutes", flat=True)) == [20]
+    # Another constraint still fails, and the repeat check names only its own fields.
+    with pytest.raises(DatabaseError), transaction.atomic():
+        rows.insert(new_log(ana_plan, minutes=0), unless_exists=UNIQUE)
+
+
+def test_insert_unless_exists_on_the_orms_path(ana_plan):
+    post_save.connect(noop := lambda **kwargs: None, sender=SessionLog)
+    try:
+        token = uuid.uuid4()
+        assert rows.insert(new_log(ana_plan, submission_token=token), unless_exists=UNIQUE)
+        assert not rows.insert(new_log(ana_plan, submission_token=token), unless_exists=UNIQUE)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            rows.insert(new_log(ana_plan, minutes=0), unless_exists=UNIQUE)
+    finally:
+        post_save.disconnect(noop, sender=SessionLog)
+    assert SessionLog.objects.count() == 1
 
 
 def test_insert_takes_the_orms_path_for_a_database_default(db):

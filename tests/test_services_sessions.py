@@ -275,6 +275,47 @@ def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan):
     assert ana_plan.weeks.filter(decision="stop").count() == 1
 
 
+@pytest.fixture
+def stale_token_read(monkeypatch):
+    """The locked read missing a stored token, as when the same form was sent twice at once and
+    the first committed while the second waited for the plan's lock (its subqueries read the
+    snapshot from before the wait). Threads reach this only by chance (tests/test_concurrency)."""
+    real = services._lock_open_plan
+
+    def stale(**kwargs):
+        locked = real(**kwargs)
+        return None if locked is None else (*locked[:2], None)
+
+    monkeypatch.setattr(services, "_lock_open_plan", stale)
+
+
+def test_a_resubmission_the_locked_read_missed_is_still_stored_once(ana_plan, stale_token_read):
+    token = uuid.uuid4()
+    first = log(ana_plan, submission_token=token)
+    again = log(ana_plan, submission_token=token, minutes=40)  # the INSERT meets the first
+    assert (first.created, again.created) == (True, False)
+    assert again.log.pk == first.log.pk
+    assert list(SessionLog.objects.values_list("minutes", flat=True)) == [15]
+
+
+def test_a_resubmitted_warning_sign_the_locked_read_missed_gets_the_first_answer(
+    ana_plan, stale_token_read
+):
+    token = uuid.uuid4()
+    first = log(ana_plan, red_flags=["fever"], submission_token=token)
+    # The first paused the plan: the second is refused, then finds the first and answers with it.
+    again = log(ana_plan, red_flags=["fever"], submission_token=token)
+    assert not again.created
+    assert again.log.pk == first.log.pk
+    assert again.alert == first.alert
+    assert Alert.objects.count() == 1
+
+
+def test_a_refused_submission_with_a_new_token_is_still_refused(ana_plan, stale_token_read):
+    log(ana_plan, red_flags=["fever"], submission_token=uuid.uuid4())
+    refused(lambda: log(ana_plan, submission_token=uuid.uuid4()), "Your plan is paused")
+
+
 FORBIDDEN_WORDS = [
     "pain",
     "numb",
