@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from enum import IntEnum
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Case, F, OuterRef, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,7 @@ from plans.models import (
     SessionLog,
 )
 from plans.selectors import WeekSummary, week_summaries
+from recovery import rows
 from recovery.access import clinician_patients
 from recovery.models import (
     Activity,
@@ -419,6 +421,27 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
     if status is None:
         return "No clearance request"
     return "No open plan"
+
+
+# The triage's page-cache revision: the clinician's own number (their name, and who is on their
+# panel: a patient profile changing raises it) and the sum of their patients' numbers, each of
+# which only rises and rises with any change to that patient's records (plans migration 0004).
+# With the panel fixed, the sum moves whenever anything listed does. A subquery per patient so
+# that PostgreSQL reads each user by its primary key: joined, it hashed all users (4.8 ms at
+# 20,000) instead of 500 lookups (~0.5 ms).
+_PANEL_REVISION_SQL = (
+    "SELECT COALESCE(SUM((SELECT u.page_revision FROM recovery_user u WHERE u.id = pp.user_id)), 0)"
+    " FROM recovery_patientprofile pp WHERE pp.clinician_id = %s"
+)
+
+
+def panel_revision(clinician: User) -> str:
+    """What the clinician's triage is cached under: it changes whenever the triage would. One
+    query."""
+    with connection.cursor() as cursor:
+        rows.execute(cursor, _PANEL_REVISION_SQL, [clinician.pk])
+        (patients,) = cursor.fetchone()
+    return f"{clinician.page_revision}.{patients}"
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:

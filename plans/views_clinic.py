@@ -39,6 +39,7 @@ from plans.triage import (
     clinician_triage,
     current_clearance,
     current_plan,
+    panel_revision,
     patient_detail,
     patient_plans,
 )
@@ -79,6 +80,7 @@ def triage(request: HttpRequest) -> HttpResponse:
         lambda: render(
             request, "plans/clinic/triage.html", {"triage": clinician_triage(request.user)}
         ),
+        revision=panel_revision(request.user),
     )
 
 

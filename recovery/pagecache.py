@@ -108,7 +108,7 @@ def serve(
     name: str,
     draw: Callable[[], HttpResponse],
     *,
-    revision: int | None = None,
+    revision: int | str | None = None,
     subject: object = "",
 ) -> HttpResponse:
     """Answer from the cache when this viewer's page for this revision is still current.

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from plans import services as plan_services
 from plans.models import Alert, Exercise, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.services import patient_today
+from plans.triage import panel_revision
 from recovery import pagecache
 from recovery import services as recovery_services
 from recovery.models import (
@@ -672,10 +673,14 @@ class TestCommittedOnPostgres:
 
     def test_the_revision_moves_at_commit_not_before(self, plan, ana, dr_cho):
         before = revisions(ana.user, dr_cho)
+        triage = panel_revision(User.objects.get(pk=dr_cho.pk))
         with transaction.atomic():
             Plan.objects.filter(pk=plan.pk).update(stage=1)
             assert revisions(ana.user, dr_cho) == before
-        assert revisions(ana.user, dr_cho) == [before[0] + 1, before[1] + 1]
+            assert panel_revision(User.objects.get(pk=dr_cho.pk)) == triage
+        # The patient's number; the clinician's row is not written, their triage's key moves.
+        assert revisions(ana.user, dr_cho) == [before[0] + 1, before[1]]
+        assert panel_revision(User.objects.get(pk=dr_cho.pk)) != triage
 
     def test_a_stale_save_cannot_lower_the_revision(self, plan):
         stale_save_cannot_lower_the_revision(plan)
