@@ -3,7 +3,9 @@
 A page is stored under the viewer, the revision of the data it shows and the code that drew it:
 
 - `User.page_revision` rises in the database, in the same transaction as any change to what a
-  user's pages show (plans migration 0003): a patient's own records, a clinician's patients'.
+  user's pages show (plans migrations 0003 and 0004): a patient's records raise the
+  patient's. A page about several people passes its own `revision`: the clinician's triage, the
+  clinician's own number and the sum of their patients' (`plans.triage.panel_revision`).
   A request reads it before anything else (the auth middleware loads the user), so a page drawn
   afterwards is never older than the number it is stored under.
 - Every clock reading on the way is bounded: `PatientProfile.local_date` and the `ago` filter
