@@ -471,12 +471,12 @@ def session_log_create(
     return LoggedSession(log, created=True, alert=alert)
 
 
-# A log's read of the patient's open plan and its patient, both rows locked (two submissions of
-# one plan take turns here), with what else a log needs to know: the plan's last prescribed week
-# (are weeks due?) and the session the submission token stored already, if any (the unique
-# (plan, submission_token) index answers it). One statement, written out in SQL and loaded by
-# recovery.rows: through the ORM (select_for_update, select_related, then two more queries) it
-# cost ~0.7 ms more Python per log on the benchmark data, and a round trip.
+# A log's read of the patient's open plan, its row locked (two submissions of one plan take turns
+# here), and of the patient's clock, with what else a log needs to know: the plan's last
+# prescribed week (are weeks due?) and the session the submission token stored already, if any
+# (the unique (plan, submission_token) index answers it). One statement, written out in SQL and
+# loaded by recovery.rows: through the ORM (select_for_update, select_related, then two more
+# queries) it cost ~0.7 ms more Python per log on the benchmark data, and a round trip.
 #
 # The two subqueries read the snapshot the statement started with, which can predate a
 # submission of the same plan that held the lock meanwhile. Neither can mislead: a stale last
@@ -497,7 +497,7 @@ WHERE {owner} = %s AND p.status IN (%s, %s)
 def _lock_open_plan(
     *, patient: PatientProfile | None, user: User | None, submission_token: UUID | None
 ) -> tuple[Plan, int | None, int | None] | None:
-    """(the patient's open plan with its patient, both rows locked; its last prescribed week;
+    """(the patient's open plan, its row locked, with its patient; its last prescribed week;
     the id of the session stored with `submission_token`), None for none; or None without an
     open plan. One query.
 
@@ -512,7 +512,7 @@ def _lock_open_plan(
         owner="p.patient_id" if patient is not None else "pp.user_id",
     )
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        sql += " FOR UPDATE OF p"  # the plan's row: logs of one plan take turns
     owner = patient.pk if patient is not None else user.pk
     token = _token_value(submission_token)
     with connection.cursor() as cursor:
