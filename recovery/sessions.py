@@ -8,6 +8,10 @@ A sign-out while Redis is unreachable deletes the session from the database but 
 the cached copy: if the same Redis comes back with its memory intact, that copy answers until it
 expires, and at most for the role's idle limit (recovery.middleware.SessionTimeoutMiddleware
 reads the last-seen time inside the session). The failure is logged as an error.
+
+The last-seen time itself is written to Redis only (`touch`): at most once a minute per signed-in
+user, it was a database UPDATE (and its transaction) on an ordinary page view. If Redis loses the
+copy, the database's older time is read instead, and that can only end a session sooner.
 """
 
 from __future__ import annotations
@@ -61,3 +65,16 @@ class SessionStore(cached_db.SessionStore):
                 "it expires or idles out",
                 exc_info=True,
             )
+
+    def touch(self, key: str, value) -> None:
+        """Set `key` in the cached copy only; the database keeps its older value.
+
+        For bookkeeping that may be lost (the last-seen time): without Redis it is saved like
+        any change. A later change in the same request saves everything, this value included.
+        """
+        self._session[key] = value
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except Exception:
+            log.warning("session cache unavailable (touch); saving to the database", exc_info=True)
+            self.modified = True

@@ -106,3 +106,105 @@ def test_with_redis_down_a_clinician_sees_triage_and_records(redis_down, ana_pla
     for path in (reverse("clinic:triage"), reverse("clinic:patient", args=[ana_plan.patient.pk])):
         for _ in range(2):
             assert client.get(path).status_code == 200
+
+
+# --- the last-seen time, kept in Redis only (recovery.sessions.SessionStore.touch) ---------------
+
+
+@pytest.fixture
+def redis_sessions(settings, redis_url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "recovery.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "stepwise-test-sessions",
+        }
+    }
+    settings.SESSION_ENGINE = "recovery.sessions"
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _at(seconds: float):
+    from unittest import mock
+
+    return mock.patch("recovery.middleware.time.time", return_value=seconds)
+
+
+def _signed_in(client, username: str, now: float):
+    from django.urls import reverse
+
+    from tests.conftest import PASSWORD
+
+    with _at(now):
+        client.post(reverse("login"), {"username": username, "password": PASSWORD})
+        assert client.get(reverse("me:dashboard")).status_code == 200  # stores the clocks
+    return client.session.session_key
+
+
+def _stored(session_key: str) -> dict:
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(pk=session_key).get_decoded()
+
+
+@pytest.mark.django_db
+def test_a_page_view_a_minute_later_writes_last_seen_to_redis_not_the_database(
+    redis_sessions, ana_plan, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recovery.middleware import SEEN_KEY
+    from recovery.sessions import SessionStore
+
+    start = 1_900_000_000.0
+    key = _signed_in(client, ana_plan.patient.user.username, start)
+    in_database = _stored(key)
+    with _at(start + 90), CaptureQueriesContext(connection) as queries:
+        response = client.get("/me/")
+    assert response.status_code == 200
+    assert not [q["sql"] for q in queries if "django_session" in q["sql"]]
+    assert "sessionid" not in "".join(response.cookies)  # nothing to send back either
+    assert _stored(key) == in_database
+    assert SessionStore(key).load()[SEEN_KEY] == start + 90  # Redis has it
+
+
+@pytest.mark.django_db
+def test_activity_kept_in_redis_keeps_a_patient_signed_in(redis_sessions, ana_plan, client):
+    start = 1_900_000_000.0
+    _signed_in(client, ana_plan.patient.user.username, start)
+    with _at(start + 20 * 60):
+        assert client.get("/me/").status_code == 200
+    with _at(start + 40 * 60):  # 20 idle minutes since the last view: within the 30
+        assert client.get("/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_losing_the_redis_copy_can_only_end_a_session_sooner(redis_sessions, ana_plan, client):
+    from django.core.cache import cache
+
+    from recovery.sessions import SessionStore
+
+    start = 1_900_000_000.0
+    key = _signed_in(client, ana_plan.patient.user.username, start)
+    with _at(start + 20 * 60):
+        assert client.get("/me/").status_code == 200
+    cache.delete(SessionStore(key).cache_key)  # evicted, or Redis restarted empty
+    with _at(start + 40 * 60):  # the database says last seen at sign-in: 40 minutes idle
+        response = client.get("/me/")
+    assert response.status_code == 302 and "timeout=1" in response.url
+
+
+@pytest.mark.django_db
+def test_with_redis_down_last_seen_is_saved_to_the_database(redis_down, ana_plan, client):
+    from recovery.middleware import SEEN_KEY
+
+    start = 1_900_000_000.0
+    key = _signed_in(client, ana_plan.patient.user.username, start)
+    with _at(start + 90):
+        assert client.get("/me/").status_code == 200
+    assert _stored(key)[SEEN_KEY] == start + 90
