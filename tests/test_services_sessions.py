@@ -190,7 +190,33 @@ def test_logging_closes_the_weeks_that_have_passed(ana_plan):
     assert weeks == [(1, "start"), (2, "hold"), (3, "hold")]
 
 
-def test_the_same_submission_twice_stores_one_session(ana_plan):
+def stale_token_read(monkeypatch) -> None:
+    """The locked read missing a stored token, as when the same form was sent twice at once and
+    the first committed while the second waited for the plan's lock (its subqueries read the
+    snapshot from before the wait). Threads reach this only by chance (tests/test_concurrency)."""
+    real = services._lock_open_plan
+
+    def stale(**kwargs):
+        locked = real(**kwargs)
+        return None if locked is None else (*locked[:2], None)
+
+    monkeypatch.setattr(services, "_lock_open_plan", stale)
+
+
+# A resubmission is answered with the first session whether the locked read saw it ("fresh") or
+# the INSERT meets it, or the refusal its warning sign caused looks it up ("stale").
+TOKEN_READS = pytest.mark.parametrize("token_read", ["fresh", "stale"], indirect=True)
+
+
+@pytest.fixture
+def token_read(request, monkeypatch) -> str:
+    if request.param == "stale":
+        stale_token_read(monkeypatch)
+    return request.param
+
+
+@TOKEN_READS
+def test_the_same_submission_twice_stores_one_session(ana_plan, token_read):
     token = uuid.uuid4()
     first = log(ana_plan, submission_token=token)
     second = log(ana_plan, submission_token=token, minutes=40)
@@ -264,7 +290,8 @@ def test_a_warning_sign_reported_late_still_stops_the_coming_week(ana_plan):
     assert [w for w, decision, _ in weeks if decision == "stop"] == [5]
 
 
-def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan):
+@TOKEN_READS
+def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan, token_read):
     token = uuid.uuid4()
     first = log(ana_plan, red_flags=["fever"], submission_token=token)
     again = log(ana_plan, red_flags=["fever"], submission_token=token)
@@ -275,43 +302,8 @@ def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan):
     assert ana_plan.weeks.filter(decision="stop").count() == 1
 
 
-@pytest.fixture
-def stale_token_read(monkeypatch):
-    """The locked read missing a stored token, as when the same form was sent twice at once and
-    the first committed while the second waited for the plan's lock (its subqueries read the
-    snapshot from before the wait). Threads reach this only by chance (tests/test_concurrency)."""
-    real = services._lock_open_plan
-
-    def stale(**kwargs):
-        locked = real(**kwargs)
-        return None if locked is None else (*locked[:2], None)
-
-    monkeypatch.setattr(services, "_lock_open_plan", stale)
-
-
-def test_a_resubmission_the_locked_read_missed_is_still_stored_once(ana_plan, stale_token_read):
-    token = uuid.uuid4()
-    first = log(ana_plan, submission_token=token)
-    again = log(ana_plan, submission_token=token, minutes=40)  # the INSERT meets the first
-    assert (first.created, again.created) == (True, False)
-    assert again.log.pk == first.log.pk
-    assert list(SessionLog.objects.values_list("minutes", flat=True)) == [15]
-
-
-def test_a_resubmitted_warning_sign_the_locked_read_missed_gets_the_first_answer(
-    ana_plan, stale_token_read
-):
-    token = uuid.uuid4()
-    first = log(ana_plan, red_flags=["fever"], submission_token=token)
-    # The first paused the plan: the second is refused, then finds the first and answers with it.
-    again = log(ana_plan, red_flags=["fever"], submission_token=token)
-    assert not again.created
-    assert again.log.pk == first.log.pk
-    assert again.alert == first.alert
-    assert Alert.objects.count() == 1
-
-
-def test_a_refused_submission_with_a_new_token_is_still_refused(ana_plan, stale_token_read):
+def test_a_refused_submission_with_a_new_token_is_still_refused(ana_plan, monkeypatch):
+    stale_token_read(monkeypatch)
     log(ana_plan, red_flags=["fever"], submission_token=uuid.uuid4())
     refused(lambda: log(ana_plan, submission_token=uuid.uuid4()), "Your plan is paused")
 

@@ -19,6 +19,8 @@ A code path that writes a stale `page_revision` back (a full `save()` of a user 
 cannot lower it: a trigger on the user table keeps it rising.
 """
 
+from collections.abc import Callable
+
 from django.db import migrations
 
 # table -> (events, the FROM clause that binds `pp` to the affected patient profiles).
@@ -273,22 +275,22 @@ def sqlite_backward() -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
 
 
-def forward(apps, schema_editor):
+def run(schema_editor, postgresql: Callable[[], str], sqlite: Callable[[], list[str]]) -> None:
+    """Run the trigger SQL of the connection's database (other databases get no triggers)."""
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(postgresql_forward(), params=None)
+        schema_editor.execute(postgresql(), params=None)
     elif vendor == "sqlite":
-        for statement in sqlite_forward():
+        for statement in sqlite():
             schema_editor.execute(statement, params=None)
+
+
+def forward(apps, schema_editor):
+    run(schema_editor, postgresql_forward, sqlite_forward)
 
 
 def backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(postgresql_backward(), params=None)
-    elif vendor == "sqlite":
-        for statement in sqlite_backward():
-            schema_editor.execute(statement, params=None)
+    run(schema_editor, postgresql_backward, sqlite_backward)
 
 
 class Migration(migrations.Migration):

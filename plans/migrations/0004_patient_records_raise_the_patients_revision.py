@@ -95,12 +95,7 @@ def sqlite_forward() -> list[str]:
 
 
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(postgresql_forward(), params=None)
-    elif vendor == "sqlite":
-        for statement in sqlite_forward():
-            schema_editor.execute(statement, params=None)
+    rev0003.run(schema_editor, postgresql_forward, sqlite_forward)
 
 
 def backward(apps, schema_editor):
