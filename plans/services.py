@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -503,16 +504,7 @@ def _lock_open_plan(
 
     The patient is loaded with what a log reads of it (its clock); any other field loads on use.
     """
-    sql = _OPEN_PLAN_SQL.format(
-        plan_columns=rows.select_list(Plan, "p"),
-        plans=Plan._meta.db_table,
-        patients=PatientProfile._meta.db_table,
-        weeks=PlanWeek._meta.db_table,
-        logs=SessionLog._meta.db_table,
-        owner="p.patient_id" if patient is not None else "pp.user_id",
-    )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF p"  # the plan's row: logs of one plan take turns
+    sql = _open_plan_sql(connection.vendor, by_patient=patient is not None)
     owner = patient.pk if patient is not None else user.pk
     token = _token_value(submission_token)
     with connection.cursor() as cursor:
@@ -528,6 +520,21 @@ def _lock_open_plan(
     if user is not None:
         plan.patient.user = user
     return plan, last_week, submitted
+
+
+@cache
+def _open_plan_sql(vendor: str, *, by_patient: bool) -> str:
+    sql = _OPEN_PLAN_SQL.format(
+        plan_columns=rows.select_list(Plan, "p"),
+        plans=Plan._meta.db_table,
+        patients=PatientProfile._meta.db_table,
+        weeks=PlanWeek._meta.db_table,
+        logs=SessionLog._meta.db_table,
+        owner="p.patient_id" if by_patient else "pp.user_id",
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF p"  # the plan's row: logs of one plan take turns
+    return sql
 
 
 def _token_value(submission_token: UUID | None):
