@@ -9,7 +9,8 @@
 3. Serves the app with gunicorn on 127.0.0.1 with the production settings (DEBUG off, persistent
    connections with health checks, cached template loader) and drives it with wrk from a second
    process: 16 connections, a fixed duration per page, signed-in sessions created directly (no
-   login, no lockout counters), a fresh submission token per log POST.
+   login, no lockout counters), a fresh submission token per log POST. Each page alternates
+   with the baseline view in slices, and its ratio is taken against the baseline of its slices.
 4. Times the plan engine alone and `plan_close_weeks` closing one more week for every active plan.
 5. Prints a Markdown report and writes it to benchmarks/results/latest-<size>.md.
 
@@ -46,6 +47,10 @@ CONNECTIONS = 16
 WRK_THREADS = 2
 P99_LIMIT_MS = 250.0
 WARM_UP_SECONDS = 2
+# Each page is measured in slices alternating with the baseline (B P P B B P P B): the ratio is
+# taken against the baseline measured in between, so a machine that speeds up or slows down over
+# a run (a shared VM drifted by 11 % between the first and last baseline of one run) moves both.
+ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,52 @@ class Measured:
     unexpected: dict[str, int] = field(default_factory=dict)  # status → count
     socket_errors: int = 0
     queries: int | None = None
+    baseline_rps: float | None = None  # the baseline in the slices alternating with this page
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        return self.rps / self.baseline_rps if self.baseline_rps else None
+
+
+def combined(slices: list[Measured]) -> Measured:
+    """One row from a page's slices: their requests over their time; the median slice's p50
+    and p90, and the worst slice's p99 and maximum (a percentile of the whole run is not
+    recoverable from slices, and the worst slice's is never below it)."""
+    middle = sorted(slices, key=lambda m: m.p50_ms)[len(slices) // 2]
+    unexpected: dict[str, int] = {}
+    for m in slices:
+        for status, count in m.unexpected.items():
+            unexpected[status] = unexpected.get(status, 0) + count
+    return Measured(
+        page=slices[0].page,
+        requests=sum(m.requests for m in slices),
+        seconds=sum(m.seconds for m in slices),
+        p50_ms=middle.p50_ms,
+        p90_ms=sorted(m.p90_ms for m in slices)[len(slices) // 2],
+        p99_ms=max(m.p99_ms for m in slices),
+        max_ms=max(m.max_ms for m in slices),
+        wrong_status=sum(m.wrong_status for m in slices),
+        unexpected=unexpected,
+        socket_errors=sum(m.socket_errors for m in slices),
+        queries=slices[0].queries,
+    )
+
+
+def paired(url: str, page: Page, baseline: Page, csrf: str, seconds: int, workdir: Path):
+    """(the page, the baseline): `seconds` of each, in ROUNDS alternating slices."""
+    slice_seconds = max(1, round(seconds / ROUNDS))
+    slices: dict[bool, list[Measured]] = {True: [], False: []}
+    for round_ in range(ROUNDS):
+        for is_page in (False, True) if round_ % 2 == 0 else (True, False):
+            measured = run_wrk(url, page if is_page else baseline, csrf, slice_seconds, workdir)
+            slices[is_page].append(measured)
+    row, base = combined(slices[True]), combined(slices[False])
+    row.baseline_rps = base.rps
+    return row, base
 
 
 # --- environment -------------------------------------------------------------------------------
@@ -644,7 +691,7 @@ def report(
     load_after: str,
     started_at: str,
 ) -> tuple[str, bool]:
-    baseline_rps = sum(b.rps for b in baselines) / len(baselines)
+    baseline = combined(baselines)
     lines = [
         f"# StepWise benchmark — {size.name}",
         "",
@@ -656,38 +703,32 @@ def report(
         "",
         f"Server: `gunicorn {server}`, {workers} workers, production settings checked before "
         f"the run ({info['settings']}). Load: wrk, "
-        f"{CONNECTIONS} connections, {seconds} s per page after a {WARM_UP_SECONDS} s warm-up; "
-        "signed-in sessions created directly; every log POST carries a fresh submission token.",
+        f"{CONNECTIONS} connections, {seconds} s per page and {seconds} s of the baseline, in "
+        f"{ROUNDS} alternating slices each, after a {WARM_UP_SECONDS} s warm-up; signed-in "
+        "sessions created directly; every log POST carries a fresh submission token.",
         "",
-        "| page | requests/s | p50 ms | p99 ms | SQL queries / request | ratio to baseline "
-        "| target | verdict |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
+        "| page | requests/s | p50 ms | p99 ms | SQL queries / request "
+        "| baseline req/s, same slices | ratio to baseline | target | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        f"| {baseline.page.label}, all slices | {baseline.rps:,.0f} | {baseline.p50_ms:.1f} | "
+        f"{baseline.p99_ms:.1f} | {baseline.queries if baseline.queries is not None else '—'} | "
+        f"— | 1.00 | — | "
+        f"{'errors' if baseline.wrong_status or baseline.socket_errors else '—'} |",
     ]
-    ok = True
-    for b in baselines:
-        lines.append(
-            f"| {b.page.label} | {b.rps:,.0f} | {b.p50_ms:.1f} | {b.p99_ms:.1f} | "
-            f"{b.queries if b.queries is not None else '—'} | 1.00 | — | "
-            f"{'errors' if b.wrong_status or b.socket_errors else '—'} |"
-        )
-        ok = ok and not (b.wrong_status or b.socket_errors)
+    ok = not (baseline.wrong_status or baseline.socket_errors)
     for row in rows:
-        ratio = row.rps / baseline_rps if baseline_rps else None
+        ratio = row.ratio
         if row.page.informational:
             result = "errors" if row.wrong_status or row.socket_errors else "—"
             ok = ok and result == "—"
             target = "reported only"
-            lines.append(
-                f"| {row.page.label} | {row.rps:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
-                f"{row.queries} | {ratio:.2f} | {target} | {result} |"
-            )
-            continue
-        result = verdict(row, ratio)
-        ok = ok and result == "meets"
-        target = f"≥ {row.page.target}, p99 < 250 ms" if row.page.target else "p99 < 250 ms"
+        else:
+            result = verdict(row, ratio)
+            ok = ok and result == "meets"
+            target = f"≥ {row.page.target}, p99 < 250 ms" if row.page.target else "p99 < 250 ms"
         lines.append(
             f"| {row.page.label} | {row.rps:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
-            f"{row.queries} | {ratio:.2f} | {target} | {result} |"
+            f"{row.queries} | {row.baseline_rps:,.0f} | {ratio:.2f} | {target} | {result} |"
         )
     lines += [
         "",
@@ -695,13 +736,13 @@ def report(
         "changes; the rows marked *drawn* are the same requests against a second server started "
         "with `PAGE_CACHE=false`, i.e. what a page costs the first time after a change.",
         "",
-        f"Baseline for the ratios: {baseline_rps:,.0f} requests/s (mean of the runs before and "
-        "after the pages). Responses with another status than expected (200; 302 for the POST) "
-        "or socket errors: "
+        "Each ratio is the page's requests/s over the baseline's in the slices alternating with "
+        "it; p50 is the median slice's, p99 the worst slice's. Responses with another status "
+        "than expected (200; 302 for the POST) or socket errors: "
         + ", ".join(
             f"{r.page.key} {r.wrong_status + r.socket_errors}"
             + (f" (statuses {r.unexpected})" if r.unexpected else "")
-            for r in baselines + rows
+            for r in [baseline, *rows]
         )
         + ".",
         "",
@@ -816,13 +857,15 @@ def main(argv: list[str] | None = None) -> int:
         for page in [baseline, *pages]:  # warm both workers' caches and connections
             run_wrk(server.url, page, csrf, WARM_UP_SECONDS, workdir)
         baselines, rows = [], []
-        for page in [baseline, *pages, baseline]:
-            result = run_wrk(server.url, page, csrf, seconds, workdir)
-            result.queries = queries[page.key]
-            (baselines if page is baseline else rows).append(result)
+        for page in pages:
+            result, base = paired(server.url, page, baseline, csrf, seconds, workdir)
+            result.queries, base.queries = queries[page.key], queries[baseline.key]
+            rows.append(result)
+            baselines.append(base)
             print(
                 f"  {page.key:<9} {result.rps:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-                f"p99 {result.p99_ms:6.1f} ms  unexpected {result.wrong_status} "
+                f"p99 {result.p99_ms:6.1f} ms  baseline {base.rps:,.0f} req/s  "
+                f"ratio {result.ratio:.2f}  unexpected {result.wrong_status + base.wrong_status} "
                 f"{result.unexpected or ''}"
             )
         served = True
@@ -844,10 +887,14 @@ def main(argv: list[str] | None = None) -> int:
             for page in drawn_pages:
                 run_wrk(uncached.url, page, csrf, WARM_UP_SECONDS, workdir)
             for page in drawn_pages:
-                result = run_wrk(uncached.url, page, csrf, seconds, workdir)
-                result.queries = drawn_queries.get(page.key)
+                result, base = paired(uncached.url, page, baseline, csrf, seconds, workdir)
+                result.queries, base.queries = drawn_queries.get(page.key), queries[baseline.key]
                 rows.append(result)
-                print(f"  {page.key:<9} {result.rps:8,.0f} req/s  p99 {result.p99_ms:6.1f} ms")
+                baselines.append(base)
+                print(
+                    f"  {page.key:<9} {result.rps:8,.0f} req/s  p99 {result.p99_ms:6.1f} ms  "
+                    f"ratio {result.ratio:.2f}"
+                )
             served = True
         finally:
             uncached.stop(remove_log=served)
