@@ -126,7 +126,8 @@ _DECISIONS = [(d.value, d.name.title()) for d in engine.Decision]
 class PlanWeek(models.Model):
     """The engine's prescription for one week, materialised when the week before it closed."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="weeks")
+    # No index of its own: planweek_unique_week (plan, week) leads with the plan.
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="weeks", db_index=False)
     week = models.PositiveSmallIntegerField()
     minutes = models.PositiveSmallIntegerField()
     sessions_per_week = models.PositiveSmallIntegerField()
@@ -175,7 +176,11 @@ class AlertTier(models.TextChoices):
 
 
 class SessionLog(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sessions")
+    # No index of its own: three below lead with the plan. A fourth index on the most written
+    # table was one more entry, and one more page to log, for every session.
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="sessions", db_index=False
+    )
     date = models.DateField(help_text="The patient's local date of the session.")
     week = models.PositiveSmallIntegerField(help_text="Plan week of `date`, fixed at logging time.")
     activity = models.CharField(max_length=32, choices=Activity.choices)
