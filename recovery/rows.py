@@ -137,7 +137,7 @@ def _get_sql(model: type[models.Model], alias: str) -> str:
     table = quote(meta.db_table)
     columns = select_list(model, table, using=alias)
     # Names from the model's own meta, quoted; the value is a parameter.
-    return f"SELECT {columns} FROM {table} WHERE {table}.{quote(meta.pk.column)} = %s"  # noqa: S608
+    return f"SELECT {columns} FROM {table} WHERE {table}.{quote(meta.pk.column)} = %s"  # noqa: S608 # nosec B608
 
 
 def _plain(model: type[models.Model]) -> bool:
@@ -161,7 +161,7 @@ def _insert_sql(
     )
     names = ", ".join(quote(f.column) for f in fields)
     # Names from the model's own meta, quoted; the values are parameters.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608 # nosec B608
     if unless_exists:
         target = ", ".join(quote(meta.get_field(name).column) for name in unless_exists)
         sql += f" ON CONFLICT ({target}) DO NOTHING"
