@@ -192,6 +192,7 @@ def insert(
     ):
         return _save(obj, using, unless_exists)
     sql, fields = _insert_sql(model, using, tuple(unless_exists))
+    obj._prepare_related_fields_for_save(operation_name="save")  # as save(): no unsaved relation
     values = [field.pre_save(obj, True) for field in fields]
     if any(isinstance(value, DatabaseDefault) for value in values):
         return _save(obj, using, unless_exists)

@@ -94,6 +94,14 @@ def test_insert_stores_the_row_the_orm_would_store(ana_plan):
     assert stored[lean.pk]["created_at"] == lean.created_at
 
 
+def test_insert_refuses_an_unsaved_relation_as_save_does(ana_plan):
+    log = new_log(ana_plan)
+    log.plan = Plan(patient=ana_plan.patient)  # a plan never saved
+    with pytest.raises(ValueError, match="unsaved related object"):
+        rows.insert(log)
+    assert not SessionLog.objects.exists()
+
+
 def test_insert_keeps_the_tables_constraints(ana_plan):
     log = new_log(ana_plan, minutes=0)  # sessionlog_minutes_range
     with pytest.raises(DatabaseError), transaction.atomic():
