@@ -2,14 +2,16 @@
 paths: the signed-in user of every request, and the log form's plan and new session.
 
 The ORM compiles every query anew: on the log POST that was ~0.25 ms of Python for each of the
-user's `get()`, the plan's raw query and the session's `create()`, measured in process on the
-benchmark data (the whole request took ~1.9 ms). What the compiler would do is done here once
-per model and database: the column list, the INSERT statement, and the converters that turn
-database values into Python values (the same functions the ORM calls: SQLite's booleans and
-datetimes, JSON fields). Values going in are prepared by each field's own `get_db_prep_save`.
+user's `get()`, the plan's locked `raw()` read and the session's `create()`, measured in process
+on the benchmark data (the whole request took ~1.9 ms; 1.25 ms after this module). What the
+compiler would do is done here once per model and database: the column list, the INSERT
+statement, and the converters that turn database values into Python values (the same functions
+the ORM calls: SQLite's booleans and datetimes, JSON fields). Values going in are prepared by
+each field's own `get_db_prep_save`.
 
 Used only where it is plain: concrete models without parents, and no save signals listening
-(`insert` then falls back to `Model.save`).
+(`insert` then falls back to `Model.save`). `insert(..., unless_exists=...)` is the INSERT with
+`ON CONFLICT DO NOTHING` on a unique key, for a repeat to be met rather than fail.
 
 On PostgreSQL these statements are also prepared, once per connection (`execute`): the server
 then plans each once instead of on every request. Planning them was ~0.3 ms of the database's
