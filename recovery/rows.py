@@ -3,7 +3,7 @@ paths: the signed-in user of every request, and the log form's plan and new sess
 
 The ORM compiles every query anew: on the log POST that was ~0.25 ms of Python for each of the
 user's `get()`, the plan's locked `raw()` read and the session's `create()`, measured in process
-on the benchmark data (the whole request took ~1.9 ms; 1.25 ms after this module). What the
+on the benchmark data (the whole request took ~1.9 ms then, and ~1.25 ms now). What the
 compiler would do is done here once per model and database: the column list, the INSERT
 statement, and the converters that turn database values into Python values (the same functions
 the ORM calls: SQLite's booleans and datetimes, JSON fields). Values going in are prepared by
