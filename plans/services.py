@@ -247,11 +247,11 @@ def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
 
 
 def _summaries_by_week(plan: Plan, first_week: int, last_week: int) -> dict[int, list]:
-    rows = SessionLog.objects.filter(
+    logs = SessionLog.objects.filter(
         plan=plan, week__gte=first_week, week__lte=last_week
     ).values_list("week", *SessionLog.SUMMARY_FIELDS)
     by_week: dict[int, list] = defaultdict(list)
-    for week, *fields in rows:
+    for week, *fields in logs:
         by_week[week].append(session_summary(*fields))
     return by_week
 
@@ -373,6 +373,9 @@ def _validate_session(
         raise DomainError("Unknown warning sign.", field="red_flags")
 
 
+PLAN_PAUSED = "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
+
+
 def session_log_create(
     *,
     patient: PatientProfile | None = None,
@@ -413,10 +416,7 @@ def session_log_create(
         today = patient_today(plan.patient, now)
         try:
             if plan.status != PlanStatus.ACTIVE:
-                raise DomainError(
-                    "Your plan is paused, so sessions cannot be logged. "
-                    "Please talk to your care team."
-                )
+                raise DomainError(PLAN_PAUSED)
             _validate_session(
                 plan,
                 day=day,
@@ -433,10 +433,7 @@ def session_log_create(
             if weeks_due(plan, today, last_week=last_week):
                 _close_weeks(plan, today)
                 if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
-                    raise DomainError(
-                        "Your plan is paused, so sessions cannot be logged. "
-                        "Please talk to your care team."
-                    )
+                    raise DomainError(PLAN_PAUSED)
         except DomainError:
             # The same form sent twice at once: the locked read may predate the first one's
             # commit (see _OPEN_PLAN_SQL), and what the first stored (a warning sign pauses the

@@ -35,7 +35,6 @@ from plans.models import (
     SessionLog,
 )
 from plans.selectors import WeekSummary, week_summaries
-from recovery import rows
 from recovery.access import clinician_patients
 from recovery.models import (
     Activity,
@@ -47,6 +46,7 @@ from recovery.models import (
     earliest_clearance_date,
     name_shown,
 )
+from recovery.rows import execute
 
 # Drawing each page, the request's own session and user queries included: pinned by
 # tests/test_query_budgets.py and tests/test_views_clinic.py.
@@ -439,7 +439,7 @@ def panel_revision(clinician: User) -> str:
     """What the clinician's triage is cached under: it changes whenever the triage would. One
     query."""
     with connection.cursor() as cursor:
-        rows.execute(cursor, _PANEL_REVISION_SQL, [clinician.pk])
+        execute(cursor, _PANEL_REVISION_SQL, [clinician.pk])
         (patients,) = cursor.fetchone()
     return f"{clinician.page_revision}.{patients}"
 

@@ -33,9 +33,11 @@ def name_shown(first_name: str, last_name: str, username: str) -> str:
 
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
-    # Raised by database triggers (plans migration 0003) whenever anything this user's pages show
-    # changes: a patient's own records, or any record of a clinician's patients. Cached pages are
-    # keyed by it (plans.pagecache); code never sets it, and it never goes down.
+    # Raised by database triggers (plans migrations 0003 and 0004) whenever anything this user's
+    # pages show changes: a patient's records raise the patient's; a clinician's is raised by
+    # their own name and profile and by who is on their panel (their triage adds the sum of
+    # their patients'). Cached pages are keyed by it (recovery.pagecache); code never sets it,
+    # and it never goes down.
     page_revision = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
