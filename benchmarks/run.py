@@ -770,6 +770,42 @@ def report(
     return "\n".join(lines), ok
 
 
+def measured_on(
+    server: Server,
+    pages: list[Page],
+    baseline: Page,
+    csrf: str,
+    seconds: int,
+    workdir: Path,
+    queries: dict[str, int],
+) -> tuple[list[Measured], list[Measured]]:
+    """(the pages, the baseline of each page's slices) on a started `server`, which is stopped
+    afterwards; its log is kept when something went wrong."""
+    served = False
+    try:
+        server.wait_ready()
+        for page in [baseline, *pages]:  # warm every worker's caches and connections
+            run_wrk(server.url, page, csrf, WARM_UP_SECONDS, workdir)
+        rows, baselines = [], []
+        for page in pages:
+            result, base = paired(server.url, page, baseline, csrf, seconds, workdir)
+            result.queries, base.queries = queries.get(page.key), queries[baseline.key]
+            rows.append(result)
+            baselines.append(base)
+            print(
+                f"  {page.key:<9} {result.rps:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
+                f"p99 {result.p99_ms:6.1f} ms  baseline {base.rps:,.0f} req/s  "
+                f"ratio {result.ratio:.2f}  unexpected {result.wrong_status + base.wrong_status} "
+                f"{result.unexpected or ''}"
+            )
+        served = True
+        return rows, baselines
+    finally:
+        server.stop(remove_log=served)
+        if not served:
+            print(f"gunicorn's log is kept in {server.log.name}", file=sys.stderr)
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -850,29 +886,9 @@ def main(argv: list[str] | None = None) -> int:
     connections.close_all()
     server = Server(env, worker_class=args.worker_class, workers=args.workers, threads=args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="stepwise-bench-wrk-"))
-    served = False
-    try:
-        server.wait_ready()
-        load_before = load_average()
-        for page in [baseline, *pages]:  # warm both workers' caches and connections
-            run_wrk(server.url, page, csrf, WARM_UP_SECONDS, workdir)
-        baselines, rows = [], []
-        for page in pages:
-            result, base = paired(server.url, page, baseline, csrf, seconds, workdir)
-            result.queries, base.queries = queries[page.key], queries[baseline.key]
-            rows.append(result)
-            baselines.append(base)
-            print(
-                f"  {page.key:<9} {result.rps:8,.0f} req/s  p50 {result.p50_ms:6.1f} ms  "
-                f"p99 {result.p99_ms:6.1f} ms  baseline {base.rps:,.0f} req/s  "
-                f"ratio {result.ratio:.2f}  unexpected {result.wrong_status + base.wrong_status} "
-                f"{result.unexpected or ''}"
-            )
-        served = True
-    finally:
-        server.stop(remove_log=served)
-        if not served:
-            print(f"gunicorn's log is kept in {server.log.name}", file=sys.stderr)
+    load_before = load_average()
+    queries.update(drawn_queries)
+    rows, baselines = measured_on(server, pages, baseline, csrf, seconds, workdir, queries)
     drawn_pages = [drawn(p) for p in pages if p.method == "GET"]
     if drawn_pages:
         uncached = Server(
@@ -881,25 +897,9 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             threads=args.threads,
         )
-        served = False
-        try:
-            uncached.wait_ready()
-            for page in drawn_pages:
-                run_wrk(uncached.url, page, csrf, WARM_UP_SECONDS, workdir)
-            for page in drawn_pages:
-                result, base = paired(uncached.url, page, baseline, csrf, seconds, workdir)
-                result.queries, base.queries = drawn_queries.get(page.key), queries[baseline.key]
-                rows.append(result)
-                baselines.append(base)
-                print(
-                    f"  {page.key:<9} {result.rps:8,.0f} req/s  p99 {result.p99_ms:6.1f} ms  "
-                    f"ratio {result.ratio:.2f}"
-                )
-            served = True
-        finally:
-            uncached.stop(remove_log=served)
-            if not served:
-                print(f"gunicorn's log is kept in {uncached.log.name}", file=sys.stderr)
+        more = measured_on(uncached, drawn_pages, baseline, csrf, seconds, workdir, queries)
+        rows += more[0]
+        baselines += more[1]
     load_after = load_average()
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.rmtree(static_root, ignore_errors=True)
