@@ -79,10 +79,19 @@ class SessionLogForm(forms.Form):
     date = forms.DateField(
         label="Date of the session",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter the date as a calendar date, for example 2026-11-24."},
+        error_messages={
+            "required": "Enter the date of the session.",
+            "invalid": "Enter the date as a calendar date, for example 2026-11-24.",
+        },
     )
     activity = forms.ChoiceField(
-        label="What did you do?", choices=_fixed(Activity.choices), widget=forms.RadioSelect
+        label="What did you do?",
+        choices=_fixed(Activity.choices),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what you did.",
+            "invalid_choice": "Choose one of the activities listed.",
+        },
     )
     minutes = forms.IntegerField(
         label="How many minutes did you exercise?",

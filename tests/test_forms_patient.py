@@ -219,6 +219,17 @@ def test_borg_choices_cover_6_to_20_with_words_and_an_opt_out():
     assert dict(BORG_CHOICES)[13] == "13 – Somewhat hard"
 
 
+def test_a_missing_answer_is_named_in_plain_words():
+    form = session_form({"date": "", "activity": "", "minutes": ""})
+    assert not form.is_valid()
+    assert form.errors["date"] == ["Enter the date of the session."]
+    assert form.errors["activity"] == ["Choose what you did."]
+    assert form.errors["minutes"] == ["Enter how many minutes you exercised."]
+    assert session_form({"activity": "running"}).errors["activity"] == [
+        "Choose one of the activities listed."
+    ]
+
+
 def test_the_error_summary_points_at_each_field_in_page_order():
     form = session_form({"date": "", "activity": "", "minutes": "0"})
     assert not form.is_valid()

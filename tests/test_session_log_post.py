@@ -23,7 +23,7 @@ def test_an_activity_the_plan_does_not_allow_gets_the_forms_own_message(ana_plan
     patient = ana_plan.patient
     response = post(patient, log_form(ana_plan, patient_today(patient), activity="running"))
     assert response.status_code == 200
-    assert "running is not one of the available choices" in text(response)
+    assert "Choose one of the activities listed." in text(response)
     assert "That activity is not part of your plan yet." not in text(response)
     assert not SessionLog.objects.exists()
 
