@@ -232,10 +232,18 @@ def _outlook(log: SessionLog, today) -> Outlook:
         needed = engine.completed_needed(prescription.sessions_per_week)
         more = needed - done
         at_least = -(-4 * prescription.minutes // 5)  # the 80 % mark, rounded up
+        # A short session is saved and seen, but does not count: say so, or "0 completed" right
+        # after logging one reads as if it was lost.
+        short = (
+            ""
+            if engine.is_completed(log.minutes, prescription.minutes)
+            else f"This session's {log.minutes} minutes are saved; sessions count towards "
+            f"moving up from {at_least} minutes. "
+        )
         return Outlook(
             "hold",
             "Keep going",
-            f"You have completed {done} of the {needed} sessions this week needs. "
+            f"{short}You have completed {done} of the {needed} sessions this week needs. "
             f"{more} more {'session' if more == 1 else 'sessions'} of at least {at_least} minutes "
             f"by {last_day:%A %-d %B} keeps you on track to move up. If not, we'll hold next "
             "week at the same minutes — that's fine.",

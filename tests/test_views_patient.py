@@ -550,6 +550,15 @@ def test_saved_page_encourages_when_too_few_sessions_are_done_so_far(ana):
     assert "Keep going" in page
     assert "You have completed 1 of the 2 sessions this week needs." in page
     assert "1 more session of at least 12 minutes" in page
+    assert "are saved; sessions count" not in page
+
+
+def test_saved_page_says_a_short_session_is_saved_but_does_not_count(ana):
+    today = patient_today(ana)
+    approve(ana, start=today, today=today)  # 15 minutes × 3: sessions count from 12 minutes
+    page = _saved_page(ana, minutes="10", pain="1")
+    assert "This session's 10 minutes are saved; sessions count towards moving up from 12 " in page
+    assert "You have completed 0 of the 2 sessions this week needs." in page
 
 
 def test_saved_page_says_on_track_when_the_week_is_going_well(ana):
