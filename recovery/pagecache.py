@@ -58,7 +58,7 @@ def _code_version() -> str:
         if path.is_file():
             digest.update(str(path).encode())
             digest.update(path.read_bytes())
-    for name in ("CLINIC_NAME", "CLINIC_PHONE", "STATIC_URL", "TIME_ZONE"):
+    for name in ("CLINIC_NAME", "CLINIC_PHONE", "CLINIC_TIME_ZONE", "STATIC_URL", "TIME_ZONE"):
         digest.update(f"{name}={getattr(settings, name, '')}".encode())
     return digest.hexdigest()[:12]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -273,6 +274,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- i18n / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored in UTC; each patient's week and reminder hour use their own zone
+# Clinicians read times of day (clearance decisions and their history) on the clinic's clock.
+CLINIC_TIME_ZONE = env_str("CLINIC_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(CLINIC_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"CLINIC_TIME_ZONE={CLINIC_TIME_ZONE!r} is not a time zone; use a name such as "
+        "America/New_York."
+    ) from error
 USE_I18N = True
 USE_TZ = True
 

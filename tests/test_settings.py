@@ -59,6 +59,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org"}, "SECRET_KEY"),
         ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS"),
+        ({"CLINIC_TIME_ZONE": "Mars/Olympus_Mons"}, "CLINIC_TIME_ZONE"),
     ],
 )
 def test_bad_configuration_names_the_variable_without_a_traceback(env, named):

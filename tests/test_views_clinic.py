@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -25,6 +25,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
+from recovery.templatetags.clinic_clock import clinic_date, clinic_time
 from tests.conftest import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -611,6 +612,48 @@ def test_clearance_history_is_read_only_on_the_page(cho, ana, ana_plan):
         not in "".join(line for line in html.splitlines() if 'name="action"' in line).lower()
     )
     assert ClearanceEvent.objects.filter(clearance__patient=ana).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "time_text", "date_text"),
+    [
+        # 03:30 UTC on the 24th is still the evening of the 23rd in New York.
+        (
+            datetime(2026, 11, 24, 3, 30, tzinfo=UTC),
+            "America/New_York",
+            "23 Nov 2026, 22:30 EST",
+            "23 Nov 2026",
+        ),
+        (
+            datetime(2026, 7, 1, 3, 30, tzinfo=UTC),
+            "America/New_York",
+            "30 Jun 2026, 23:30 EDT",
+            "30 Jun 2026",
+        ),
+        (datetime(2026, 11, 24, 3, 30, tzinfo=UTC), "UTC", "24 Nov 2026, 03:30 UTC", "24 Nov 2026"),
+        (None, "UTC", "", ""),
+    ],
+)
+def test_clinic_times_carry_their_zone_and_dates_are_the_clinics(
+    settings, moment, zone, time_text, date_text
+):
+    settings.CLINIC_TIME_ZONE = zone
+    assert clinic_time(moment) == time_text
+    assert clinic_date(moment) == date_text
+
+
+def test_clinicians_read_decision_times_on_the_clinics_clock(settings, cho, ana, ana_plan):
+    settings.CLINIC_TIME_ZONE = "America/New_York"
+    ana.clearances.update(decided_at=datetime(2026, 11, 24, 3, 30, tzinfo=UTC))
+    event = ClearanceEvent.objects.filter(clearance__patient=ana).latest("at")
+    for name, decided in [
+        ("clinic:patient", "23 Nov 2026, 22:30 EST"),
+        ("clinic:clearance", "23 November 2026, 22:30 EST"),
+    ]:
+        html = cho.get(reverse(name, args=[ana.pk])).content.decode()
+        assert decided in html
+        assert clinic_time(event.at) in html  # the clearance history
+        assert "UTC" not in html
 
 
 # --- alerts ---------------------------------------------------------------------------------------
