@@ -113,6 +113,11 @@ def is_completed(minutes: int, prescribed: int) -> bool:
     return 5 * minutes >= 4 * prescribed
 
 
+def completed_minimum(prescribed: int) -> int:
+    """The fewest minutes that complete a session of `prescribed` minutes (80 %, rounded up)."""
+    return -(-4 * prescribed // 5)
+
+
 def week_number(start: date, day: date) -> int:
     """The plan week a calendar day falls in: week k is [start + 7(k−1) days, start + 7k days).
 

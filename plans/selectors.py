@@ -59,7 +59,7 @@ class WeekSummary:
     @property
     def done_at_minutes(self) -> int:
         """The fewest minutes that count as a completed session (80 %, rounded up)."""
-        return -(-4 * self.minutes // 5)
+        return engine.completed_minimum(self.minutes)
 
     @property
     def is_stop(self) -> bool:

@@ -231,7 +231,7 @@ def _outlook(log: SessionLog, today) -> Outlook:
         done = sum(engine.is_completed(s.minutes, prescription.minutes) for s in sessions)
         needed = engine.completed_needed(prescription.sessions_per_week)
         more = needed - done
-        at_least = -(-4 * prescription.minutes // 5)  # the 80 % mark, rounded up
+        at_least = engine.completed_minimum(prescription.minutes)
         # A short session is saved and seen, but does not count: say so, or "0 completed" right
         # after logging one reads as if it was lost.
         short = (

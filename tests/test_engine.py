@@ -19,6 +19,7 @@ from plans.engine import (
     Rules,
     SessionSummary,
     WeekLog,
+    completed_minimum,
     completed_needed,
     is_completed,
     next_week,
@@ -186,6 +187,13 @@ def test_completion_count_boundary_in_engine(spw: int, needed: int) -> None:
 )
 def test_is_completed(minutes: int, prescribed: int, done: bool) -> None:
     assert is_completed(minutes, prescribed) is done
+
+
+@pytest.mark.parametrize("prescribed", range(1, 301))
+def test_completed_minimum_is_the_first_minute_that_completes(prescribed: int) -> None:
+    least = completed_minimum(prescribed)
+    assert is_completed(least, prescribed)
+    assert not is_completed(least - 1, prescribed)
 
 
 def test_constants() -> None:
