@@ -276,13 +276,16 @@ def cookie_header(session_key: str, csrf: str = "") -> str:
 
 
 def log_fields(day) -> dict[str, str]:
-    """A valid, uneventful session: within the plan, no warning sign (so the plan stays open)."""
+    """A valid, uneventful session: within the plan, comfortable pain, the warning-sign list
+    answered "None of these" (so the plan stays open and no alert is raised)."""
     return {
         "date": day.isoformat(),
         "activity": "walking",
         "minutes": "20",
+        "pain_before": "1",
         "pain": "2",
-        "pain_lasted_hours": "0",
+        "pain_duration": "within_2h",
+        "no_red_flags": "on",
         "exertion": "11",
         "notes": "",
     }

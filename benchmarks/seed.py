@@ -119,6 +119,12 @@ class PatternSession:
     sharp: bool
     flags: tuple[str, ...] = ()
     exertion: int | None = None
+    pain_before: int | None = None
+
+    @property
+    def duration(self) -> str:
+        """The answer the log form would have stored for `lasted` hours (PainDuration)."""
+        return "later" if self.lasted > engine.PAIN_LASTED_HOURS_MAX else "within_2h"
 
     def summary(self) -> engine.SessionSummary:
         return engine.SessionSummary(
@@ -127,6 +133,7 @@ class PatternSession:
             pain_lasted_hours=self.lasted,
             sharp_pain=self.sharp,
             red_flags=frozenset(self.flags),
+            pain_before=self.pain_before,
         )
 
 
@@ -168,16 +175,18 @@ def _week_sessions(
         if kind == "painful" and index == len(days) - 1:
             pain = rng.choice((7, 8))
         lasted = 3.0 if pain >= 7 else (1.0 if pain >= 3 else 0.0)
+        given = rng.random() > 0.05  # a few old logs without pain scores
         sessions.append(
             PatternSession(
                 week=week,
                 day=day,
                 activity=rng.choice(activities),
                 minutes=minutes,
-                pain=pain if rng.random() > 0.05 else None,
+                pain=pain if given else None,
                 lasted=lasted,
                 sharp=False,
                 exertion=rng.choice((None, 9, 11, 12, 13)),
+                pain_before=min(pain, rng.randint(0, 2)) if given else None,
             )
         )
     return sessions
@@ -323,8 +332,9 @@ def seed_through_services(
             day=day,
             activity=session.activity,
             minutes=session.minutes,
+            pain_before=session.pain_before,
             pain=session.pain,
-            pain_lasted_hours=session.lasted,
+            pain_duration=session.duration,
             sharp_pain=session.sharp,
             red_flags=session.flags,
             exertion=session.exertion,
@@ -363,11 +373,13 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
             target_minutes int, sessions_per_week int, paused bool, tier text
         );
         CREATE TEMP TABLE bench_pattern_week (
-            slot int, week int, minutes int, sessions_per_week int, decision text, reason text
+            slot int, week int, minutes int, sessions_per_week int, decision text, reason text,
+            review text
         );
         CREATE TEMP TABLE bench_pattern_session (
             slot int, week int, day int, activity text, minutes int, pain int,
-            lasted numeric(4, 1), sharp bool, flags jsonb, exertion int
+            lasted numeric(4, 1), sharp bool, flags jsonb, exertion int, pain_before int,
+            duration text
         );
         """
     )
@@ -415,9 +427,17 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
     _copy(
         cursor,
         "bench_pattern_week",
-        ["slot", "week", "minutes", "sessions_per_week", "decision", "reason"],
+        ["slot", "week", "minutes", "sessions_per_week", "decision", "reason", "review"],
         (
-            (p.slot, w.week, w.minutes, w.sessions_per_week, w.decision.value, w.reason)
+            (
+                p.slot,
+                w.week,
+                w.minutes,
+                w.sessions_per_week,
+                w.decision.value,
+                w.reason,
+                w.review.value,
+            )
             for p in patterns
             for w in p.weeks
         ),
@@ -427,7 +447,7 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
         "bench_pattern_session",
         [
             *("slot", "week", "day", "activity", "minutes"),
-            *("pain", "lasted", "sharp", "flags", "exertion"),
+            *("pain", "lasted", "sharp", "flags", "exertion", "pain_before", "duration"),
         ],
         (
             (
@@ -441,6 +461,8 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
                 "t" if s.sharp else "f",
                 json.dumps(list(s.flags)),
                 s.exertion,
+                s.pain_before,
+                s.duration,
             )
             for p in patterns
             for s in p.sessions
@@ -579,8 +601,8 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
     cursor.execute(
         """
         INSERT INTO plans_planweek (plan_id, week, minutes, sessions_per_week, decision, reason,
-                                    created_at)
-        SELECT b.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
+                                    review, created_at)
+        SELECT b.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason, w.review,
                b.start_date + 7 * (w.week - 1) + time '06:00'
         FROM bench_patient b JOIN bench_pattern_week w USING (slot)
         ORDER BY b.plan_id, w.week
@@ -589,11 +611,12 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
     # Sessions of the current week only up to today (the plan is g % 7 days into it).
     cursor.execute(
         """
-        INSERT INTO plans_sessionlog (plan_id, date, week, activity, minutes, pain,
-                                      pain_lasted_hours, sharp_pain, red_flags, exertion, notes,
-                                      submission_token, created_at)
+        INSERT INTO plans_sessionlog (plan_id, date, week, activity, minutes, pain_before, pain,
+                                      pain_duration, pain_lasted_hours, sharp_pain, red_flags,
+                                      exertion, notes, submission_token, created_at)
         SELECT b.plan_id, b.start_date + 7 * (s.week - 1) + s.day, s.week, s.activity, s.minutes,
-               s.pain, s.lasted, s.sharp, s.flags, s.exertion, '', gen_random_uuid(),
+               s.pain_before, s.pain, s.duration, s.lasted, s.sharp, s.flags, s.exertion, '',
+               gen_random_uuid(),
                (b.start_date + 7 * (s.week - 1) + s.day + time '18:00') AT TIME ZONE %(tz)s
         FROM bench_patient b JOIN bench_pattern_session s USING (slot)
         WHERE s.week <= %(closed)s OR s.day <= b.g %% 7
@@ -603,9 +626,12 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
     )
     cursor.execute(
         """
-        INSERT INTO plans_alert (plan_id, patient_id, session_log_id, tier, flags, created_at,
-                                 email_sent_at, email_attempts, email_last_error)
-        SELECT l.plan_id, b.patient_id, l.id, p.tier, l.red_flags, l.created_at,
+        INSERT INTO plans_alert (plan_id, patient_id, session_log_id, kind, tier, flags,
+                                 created_at, email_sent_at, email_attempts, email_last_error,
+                                 escalate_at, escalated_at, escalation_attempts,
+                                 escalation_last_error)
+        SELECT l.plan_id, b.patient_id, l.id, 'warning_sign', p.tier, l.red_flags, l.created_at,
+               l.created_at + interval '1 minute', 1, '', l.created_at,
                l.created_at + interval '1 minute', 1, ''
         FROM bench_patient b
              JOIN bench_pattern p USING (slot)

@@ -11,12 +11,13 @@ import logging
 from datetime import datetime, timedelta
 from smtplib import SMTPException
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from plans.emails import alert_email
-from plans.models import Alert, AlertTier
+from plans.emails import alert_email, escalation_email
+from plans.models import Alert, AlertKind, AlertTier
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def alert_deliver(alert_id: int, *, now: datetime | None = None) -> bool:
                 clinician_name=clinician.get_full_name() or clinician.username,
                 patient_id=alert.patient_id,
                 urgent=alert.tier == AlertTier.EMERGENCY,
+                plan_paused=alert.kind == AlertKind.WARNING_SIGN and alert.plan_id is not None,
             ).send()
         except (SMTPException, OSError) as error:
             failure = error
@@ -84,6 +86,90 @@ def alerts_deliver_pending(*, now: datetime | None = None, limit: int = 500) -> 
     for alert_id in list(due):
         try:
             sent += alert_deliver(alert_id, now=now)
+        except TransientDeliveryError:
+            continue
+    return sent
+
+
+# --- escalation to the clinic's on-call inbox (DESIGN section 1 rule 7) -------------------------
+
+
+def _escalation_due(now: datetime):
+    """Alerts the on-call inbox is due now: an emergency whatever else happened to it; a same-day
+    alert only while nobody has acknowledged it."""
+    return (
+        Alert.objects.filter(escalated_at__isnull=True, escalate_at__lte=now)
+        .filter(Q(tier=AlertTier.EMERGENCY) | Q(acknowledged_at__isnull=True))
+        .filter(Q(escalation_next_attempt_at__isnull=True) | Q(escalation_next_attempt_at__lte=now))
+    )
+
+
+def alert_escalate(alert_id: int, *, now: datetime | None = None) -> bool:
+    """Send one alert to the on-call inbox if it is due and not yet sent. Returns whether this
+    call sent it. Claimed like `alert_deliver`: two beats or a retried task send it once."""
+    now = now or timezone.now()
+    if not settings.CLINIC_ALERT_EMAIL:
+        return False
+    failure: Exception | None = None
+    with transaction.atomic():
+        alert = (
+            _escalation_due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient__clinician")
+            .filter(pk=alert_id)
+            .first()
+        )
+        if alert is None:
+            return False  # not due, sent already, acknowledged, or held by another worker
+        clinician = alert.patient.clinician
+        try:
+            escalation_email(
+                to=settings.CLINIC_ALERT_EMAIL,
+                alert_id=alert.pk,
+                clinician_name=clinician.get_full_name() or clinician.username,
+                patient_id=alert.patient_id,
+                urgent=alert.tier == AlertTier.EMERGENCY,
+                hours=settings.ALERT_ESCALATE_HOURS,
+            ).send()
+        except (SMTPException, OSError) as error:
+            failure = error
+            alert.escalation_attempts += 1
+            alert.escalation_next_attempt_at = now + retry_delay(alert.escalation_attempts)
+            alert.escalation_last_error = type(error).__name__[:200]
+            alert.save(
+                update_fields=[
+                    "escalation_attempts",
+                    "escalation_next_attempt_at",
+                    "escalation_last_error",
+                ]
+            )
+        else:
+            alert.escalation_attempts += 1
+            alert.escalated_at = now
+            alert.escalation_last_error = ""
+            alert.save(
+                update_fields=["escalation_attempts", "escalated_at", "escalation_last_error"]
+            )
+    if failure is not None:
+        logger.warning(
+            "Alert %s escalation failed (%s); will retry.", alert_id, type(failure).__name__
+        )
+        raise TransientDeliveryError(str(failure)) from failure
+    return True
+
+
+def alerts_escalate_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Beat pass: send every alert the on-call inbox is due. Returns how many were sent."""
+    now = now or timezone.now()
+    if not settings.CLINIC_ALERT_EMAIL:
+        if _escalation_due(now).exists():
+            logger.warning("Alerts are due for escalation but CLINIC_ALERT_EMAIL is not set.")
+        return 0
+    due = _escalation_due(now).order_by("escalate_at").values_list("pk", flat=True)[:limit]
+    sent = 0
+    for alert_id in list(due):
+        try:
+            sent += alert_escalate(alert_id, now=now)
         except TransientDeliveryError:
             continue
     return sent

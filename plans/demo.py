@@ -20,17 +20,24 @@ from recovery.services import patient_enrol
 DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 (documented demo accounts, refused with DEBUG off)
 LIBRARY_GROUP = "Library editors"
 
-# Ana's six closed weeks (3 sessions a week planned, so 2 count as enough):
-# minutes logged and pain after each session. The engine turns them into
-# progress (+10), progress (+5), hold, reduce, progress, progress.
-DEMO_WEEKS: list[list[tuple[int, int]]] = [
-    [(15, 1), (15, 2), (16, 1)],  # all done, little pain → +10
-    [(25, 3), (25, 2)],  # enough, some pain → +5
-    [(30, 2)],  # one session → hold
-    [(30, 2), (30, 7), (30, 3)],  # pain 7 → reduce
-    [(25, 1), (25, 2), (26, 1)],  # → +10
-    [(35, 2), (35, 1), (35, 2)],  # → +10 (reaches the 45-minute target)
+# Ana's six closed weeks (3 sessions a week planned, so 2 count as enough): minutes logged and
+# pain before and after each session. The engine turns them into progress (+10), progress (+5),
+# hold, reduce (a fifth, rounded up to 5 minutes), progress (+10), progress (+10).
+DEMO_WEEKS: list[list[tuple[int, int, int]]] = [
+    [(15, 1, 1), (15, 1, 2), (16, 0, 1)],  # all done, all comfortable → +10
+    [(25, 2, 3), (25, 2, 2)],  # enough, not all done → +5
+    [(30, 1, 2)],  # one session → hold
+    [(30, 1, 2), (30, 2, 7), (30, 2, 3)],  # pain 7 → reduce by 10
+    [(20, 1, 1), (20, 1, 2), (21, 0, 1)],  # → +10
+    [(30, 1, 2), (30, 1, 1), (30, 1, 2)],  # → +10
 ]
+
+
+def _log(patient: PatientProfile, day: date, **fields) -> None:
+    """One demo session through the service, logged that evening on the patient's clock."""
+    fields.setdefault("activity", "walking")
+    fields.setdefault("pain_duration", "within_2h")
+    services.session_log_create(patient=patient, day=day, now=_at(patient, day), **fields)
 
 
 def load_library() -> int:
@@ -163,17 +170,17 @@ def seed(today: date | None = None) -> list[str]:
             ana, start=start, stage=2, activities=["walking", "water", "recumbent_bike"], sessions=3
         )
         for index, sessions in enumerate(DEMO_WEEKS):
-            for offset, (minutes, pain) in zip((0, 2, 4), sessions, strict=False):
+            for offset, (minutes, before, pain) in zip((0, 2, 4), sessions, strict=False):
                 day = start + timedelta(days=7 * index + offset)
-                services.session_log_create(
-                    patient=ana,
-                    day=day,
+                _log(
+                    ana,
+                    day,
                     activity="walking" if offset != 2 else "recumbent_bike",
                     minutes=minutes,
+                    pain_before=before,
                     pain=pain,
-                    pain_lasted_hours=1 if pain >= 3 else 0,
+                    pain_duration="later" if pain >= 7 else "within_2h",
                     exertion=11 + pain // 2,
-                    now=_at(ana, day),
                 )
         plan = Plan.objects.get(patient=ana)
         services.plan_close_weeks(plan=plan, today=today)
@@ -204,25 +211,95 @@ def seed(today: date | None = None) -> list[str]:
         start = today - timedelta(days=10)
         _approve(hector, start=start, stage=1, activities=["walking"], sessions=5)
         for offset in (0, 1, 3, 5, 7):
-            day = start + timedelta(days=offset)
-            services.session_log_create(
-                patient=hector,
-                day=day,
-                activity="walking",
-                minutes=10,
-                pain=2,
-                now=_at(hector, day),
-            )
-        yesterday = today - timedelta(days=1)
-        services.session_log_create(
-            patient=hector,
-            day=yesterday,
-            activity="walking",
+            _log(hector, start + timedelta(days=offset), minutes=10, pain_before=2, pain=2)
+        _log(
+            hector,
+            today - timedelta(days=1),
             minutes=10,
+            pain_before=2,
             pain=4,
             red_flags=["calf_pain"],
             notes="Left calf felt tight and warm.",
-            now=_at(hector, yesterday),
         )
         notes.append("hector: plan paused by a red flag")
+
+    notes += _seed_reviews(clinician, today)
+    return notes
+
+
+def _seed_reviews(clinician: User, today: date) -> list[str]:
+    """Three patients a clinician must look at, one for each way version 2 asks for a review:
+    pain in two weeks running (repeated_pain), two weeks without a session (RETURN), and severe
+    pain yesterday (a same-day alert, the plan still running)."""
+    notes = []
+    # Maria: radiofrequency ablation; pain went too high in weeks 2 and 3 → week 4 reduced again.
+    maria = _demo_patient(
+        "maria",
+        "Maria",
+        "Lopez",
+        clinician,
+        "Radiofrequency ablation",
+        today - timedelta(days=40),
+        today,
+    )
+    if not Plan.objects.filter(patient=maria).exists():
+        start = today - timedelta(days=7 * 3 + 2)
+        _approve(maria, start=start, stage=2, activities=["walking"], sessions=3)
+        weeks = [
+            [(15, 1, 2), (15, 1, 1), (15, 2, 2)],  # comfortable → +10
+            [(25, 2, 7), (25, 3, 4)],  # pain 7 → reduced
+            [(20, 2, 3), (20, 2, 6)],  # a rise of 4 → reduced again: repeated pain
+        ]
+        for index, sessions in enumerate(weeks):
+            for offset, (minutes, before, pain) in zip((0, 2, 4), sessions, strict=False):
+                _log(
+                    maria,
+                    start + timedelta(days=7 * index + offset),
+                    minutes=minutes,
+                    pain_before=before,
+                    pain=pain,
+                )
+        services.plan_close_weeks(plan=Plan.objects.get(patient=maria), today=today)
+        notes.append("maria: reduced two weeks running (repeated pain)")
+
+    # Omar: laminectomy; two weeks logged, then two weeks with none → restarts lower (RETURN).
+    omar = _demo_patient(
+        "omar", "Omar", "Haddad", clinician, "Laminectomy", today - timedelta(days=60), today
+    )
+    if not Plan.objects.filter(patient=omar).exists():
+        start = today - timedelta(days=7 * 4 + 1)
+        _approve(omar, start=start, stage=1, activities=["walking"], sessions=3)
+        for index in range(2):
+            for offset in (0, 2, 4):
+                minutes = 10 + 10 * index
+                day = start + timedelta(days=7 * index + offset)
+                _log(omar, day, minutes=minutes, pain_before=1, pain=1)
+        services.plan_close_weeks(plan=Plan.objects.get(patient=omar), today=today)
+        notes.append("omar: no sessions for two weeks, restarted lower")
+
+    # Lucy: conservative care; severe pain (9/10) after yesterday's walk → same-day alert.
+    lucy = _demo_patient(
+        "lucy",
+        "Lucy",
+        "Brown",
+        clinician,
+        "Physical therapy / conservative care",
+        today - timedelta(days=20),
+        today,
+    )
+    if not Plan.objects.filter(patient=lucy).exists():
+        start = today - timedelta(days=5)
+        _approve(lucy, start=start, stage=2, activities=["walking"], sessions=3)
+        _log(lucy, start, minutes=15, pain_before=2, pain=3)
+        _log(
+            lucy,
+            today - timedelta(days=1),
+            minutes=15,
+            pain_before=3,
+            pain=9,
+            pain_duration="not_settled",
+            sharp_pain=True,
+            notes="Sharp pain in my lower back on the way home.",
+        )
+        notes.append("lucy: severe pain yesterday (same-day alert)")
     return notes

@@ -10,17 +10,49 @@ from recovery.emails import build_email
 
 
 def alert_email(
-    *, clinician_email: str, clinician_name: str, patient_id: int, urgent: bool
+    *,
+    clinician_email: str,
+    clinician_name: str,
+    patient_id: int,
+    urgent: bool,
+    plan_paused: bool = True,
 ) -> EmailMultiAlternatives:
-    """Tells the clinician to open StepWise. Says nothing of the patient's symptoms or treatment."""
+    """Tells the clinician to open StepWise. Says nothing of the patient's symptoms, pain or
+    treatment: the same words for a warning sign and for severe pain."""
     return build_email(
         "alert",
         {
             "clinician_name": clinician_name,
             "urgent": urgent,
+            "plan_paused": plan_paused,
             "link": settings.SITE_URL + reverse("clinic:patient", args=[patient_id]),
         },
         to=[clinician_email],
+    )
+
+
+def escalation_email(
+    *,
+    to: str,
+    alert_id: int,
+    clinician_name: str,
+    patient_id: int,
+    urgent: bool,
+    hours: int,
+) -> EmailMultiAlternatives:
+    """Tells the clinic's on-call inbox that an alert needs a person: an emergency at once, or a
+    same-day alert nobody has acknowledged in `hours`. Names the assigned clinician and the
+    record, never the patient's symptoms, pain or treatment."""
+    return build_email(
+        "escalation",
+        {
+            "alert_id": alert_id,
+            "clinician_name": clinician_name,
+            "urgent": urgent,
+            "hours": hours,
+            "link": settings.SITE_URL + reverse("clinic:patient", args=[patient_id]),
+        },
+        to=[to],
     )
 
 

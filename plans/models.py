@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -123,6 +124,15 @@ class Plan(RulesFields):
 _DECISIONS = [(d.value, d.name.title()) for d in engine.Decision]
 
 
+class WeekReview(models.TextChoices):
+    """The engine's `Review` of a week (plans.engine.Review), as stored."""
+
+    NONE = "", "None"
+    SEVERE_PAIN = "severe_pain", "Severe pain"
+    REPEATED_PAIN = "repeated_pain", "Repeated pain"
+    OVERDOING = "overdoing", "Overdoing"
+
+
 class PlanWeek(models.Model):
     """The engine's prescription for one week, materialised when the week before it closed."""
 
@@ -133,6 +143,9 @@ class PlanWeek(models.Model):
     sessions_per_week = models.PositiveSmallIntegerField()
     decision = models.CharField(max_length=16, choices=_DECISIONS)
     reason = models.TextField()
+    # Why the engine asks a clinician to look at this week ("" for none): severe or repeated
+    # pain, or overdoing. Triage tier 2 lists weeks with a review.
+    review = models.CharField(max_length=16, choices=WeekReview.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,6 +160,10 @@ class PlanWeek(models.Model):
                 condition=Q(decision__in=[d.value for d in engine.Decision]),
                 name="planweek_decision_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(review__in=WeekReview.values),
+                name="planweek_review_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,25 +171,103 @@ class PlanWeek(models.Model):
 
 
 class RedFlag(models.TextChoices):
-    """Warning signs asked on every log, as questions a patient can answer plainly."""
+    """Warning signs asked on every log and symptom report (DESIGN section 1 rule 6).
 
+    Labels are questions a patient can answer plainly; each says "new" where it matters. The
+    engine decides the tier (emergency or same day) from the code.
+    """
+
+    # Emergency: call 911 or go to the nearest emergency department now.
+    BLADDER_BOWEL = "bladder_bowel", "New loss of control of your bladder or bowels"
+    URINARY_RETENTION = (
+        "urinary_retention",
+        "New trouble starting to pee, or not feeling when your bladder is full",
+    )
+    SADDLE_NUMBNESS = (
+        "saddle_numbness",
+        "New numbness in the groin, buttocks or inner thighs, or when wiping",
+    )
+    BOTH_LEGS = "both_legs", "New numbness or weakness in both legs"
+    RAPID_WEAKNESS = (
+        "rapid_weakness",
+        "Weakness that is quickly getting worse, or a foot that drags or slaps",
+    )
+    CHEST_BREATHING = (
+        "chest_breathing",
+        "Chest pain, sudden shortness of breath or coughing up blood",
+    )
+    FAINTING = "fainting", "Fainting or nearly fainting"
+    NECK_SWELLING = (
+        "neck_swelling_breathing",
+        "Neck swelling with trouble breathing or swallowing (after neck surgery)",
+    )
+    # Same day: stop exercising and call your care team today.
     RADIATING_PAIN = "radiating_pain", "New pain spreading down an arm or a leg"
-    NUMBNESS = "numbness", "New numbness anywhere"
+    NUMBNESS = (
+        "numbness",
+        "New numbness in an arm, leg, hand or foot (numbness around the scar is expected)",
+    )
     TINGLING = "tingling", "New tingling or pins and needles"
     WEAKNESS = "weakness", "New weakness in an arm or a leg"
+    HAND_CLUMSINESS = "hand_clumsiness", "New clumsiness of the hands, or unsteady walking"
     FEVER = "fever", "Fever or chills"
     WOUND = "wound", "A wound that is red, swollen or draining"
     CALF_PAIN = "calf_pain", "Pain, swelling or warmth in a calf"
     FALL = "fall", "A fall"
-    BLADDER_BOWEL = "bladder_bowel", "Loss of control of your bladder or bowels"
-    SADDLE_NUMBNESS = "saddle_numbness", "Numbness in the groin, buttocks or inner thighs"
-    BOTH_LEGS = "both_legs", "Numbness or weakness in both legs"
-    NECK_SWELLING = "neck_swelling_breathing", "Neck swelling with trouble breathing or swallowing"
+    UNCONTROLLED_PAIN = (
+        "uncontrolled_pain",
+        "Severe pain that your usual pain medicine does not ease",
+    )
+    HEADACHE_UPRIGHT = (
+        "headache_upright",
+        "A severe headache that is worse sitting or standing (after an injection)",
+    )
+
+
+class PainDuration(models.TextChoices):
+    """How long raised pain lasted, as a patient can answer it. Mapped to hours for the engine:
+    only the side of 2 hours (the "2-hour rule") and of 24 hours (severe pain) matter to it, so
+    each answer stands for an hour count well inside its band."""
+
+    WITHIN_2H = "within_2h", "Gone within 2 hours"
+    LATER = "later", "2 hours to the next day"
+    NEXT_DAY = "next_day", "Still there the next day"
+    NOT_SETTLED = "not_settled", "It has not settled yet"
+
+
+# What each answer means to the engine. "Not settled yet" counts as within 2 hours until the
+# patient answers the follow-up (then the follow-up's answer is the session's duration).
+PAIN_DURATION_HOURS = {
+    PainDuration.WITHIN_2H: Decimal("1.0"),
+    PainDuration.LATER: Decimal("12.0"),
+    PainDuration.NEXT_DAY: Decimal("36.0"),
+    PainDuration.NOT_SETTLED: Decimal("0.0"),
+}
+
+
+class PainSettled(models.TextChoices):
+    """The follow-up's answer: when did the pain of a session logged "not settled yet" settle."""
+
+    WITHIN_2H = "within_2h", "Within 2 hours"
+    LATER = "later", "Later that day"
+    NEXT_DAY = "next_day", "It was still there the next day"
+
+
+PAIN_SETTLED_HOURS = {
+    PainSettled.WITHIN_2H: PAIN_DURATION_HOURS[PainDuration.WITHIN_2H],
+    PainSettled.LATER: PAIN_DURATION_HOURS[PainDuration.LATER],
+    PainSettled.NEXT_DAY: PAIN_DURATION_HOURS[PainDuration.NEXT_DAY],
+}
 
 
 class AlertTier(models.TextChoices):
     EMERGENCY = "emergency", "Emergency"
     SAME_DAY = "same_day", "Same day"
+
+
+class AlertKind(models.TextChoices):
+    WARNING_SIGN = "warning_sign", "Warning sign"
+    SEVERE_PAIN = "severe_pain", "Severe pain"
 
 
 class SessionLog(models.Model):
@@ -185,7 +280,15 @@ class SessionLog(models.Model):
     week = models.PositiveSmallIntegerField(help_text="Plan week of `date`, fixed at logging time.")
     activity = models.CharField(max_length=32, choices=Activity.choices)
     minutes = models.PositiveSmallIntegerField()
+    # Pain before and after exercise, 0..10. Both are required on the form; None only on logs
+    # from before version 2, which the engine classes "unknown" (never green).
+    pain_before = models.PositiveSmallIntegerField(null=True, blank=True)
     pain = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The patient's answer as given ("" on old logs); `pain_lasted_hours` is what the engine
+    # reads: the answer's hours, or the follow-up's once a "not settled yet" is answered.
+    pain_duration = models.CharField(
+        max_length=16, choices=PainDuration.choices, blank=True, default=""
+    )
     pain_lasted_hours = models.DecimalField(max_digits=4, decimal_places=1, default=0)
     sharp_pain = models.BooleanField(default=False)
     red_flags = models.JSONField(default=list, blank=True)
@@ -207,6 +310,14 @@ class SessionLog(models.Model):
             models.CheckConstraint(
                 condition=Q(pain__isnull=True) | Q(pain__gte=0, pain__lte=10),
                 name="sessionlog_pain_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_before__isnull=True) | Q(pain_before__gte=0, pain_before__lte=10),
+                name="sessionlog_pain_before_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_duration__in=["", *PainDuration.values]),
+                name="sessionlog_pain_duration_valid",
             ),
             models.CheckConstraint(
                 condition=Q(pain_lasted_hours__gte=0, pain_lasted_hours__lte=72),
@@ -234,7 +345,14 @@ class SessionLog(models.Model):
         return f"{self.get_activity_display()} {self.minutes} min on {self.date:%Y-%m-%d}"
 
     # The columns the engine reads, in the order `session_summary` takes them.
-    SUMMARY_FIELDS = ("minutes", "pain", "pain_lasted_hours", "sharp_pain", "red_flags")
+    SUMMARY_FIELDS = (
+        "minutes",
+        "pain",
+        "pain_lasted_hours",
+        "sharp_pain",
+        "red_flags",
+        "pain_before",
+    )
 
     def summary(self) -> engine.SessionSummary:
         return session_summary(*(getattr(self, name) for name in self.SUMMARY_FIELDS))
@@ -242,9 +360,17 @@ class SessionLog(models.Model):
     def red_flag_labels(self) -> list[str]:
         return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
 
+    @property
+    def pain_response(self) -> engine.PainResponse:
+        return engine.pain_response(self.summary())
+
+    @property
+    def is_severe(self) -> bool:
+        return engine.is_severe(self.summary())
+
 
 def session_summary(
-    minutes, pain, pain_lasted_hours, sharp_pain, red_flags
+    minutes, pain, pain_lasted_hours, sharp_pain, red_flags, pain_before=None
 ) -> engine.SessionSummary:
     """A logged session as the engine sees it (from a row or from `values_list`)."""
     return engine.SessionSummary(
@@ -253,15 +379,93 @@ def session_summary(
         pain_lasted_hours=float(pain_lasted_hours),
         sharp_pain=sharp_pain,
         red_flags=frozenset(red_flags or ()),
+        pain_before=pain_before,
     )
+
+
+class PainFollowUp(models.Model):
+    """The next day's answer for a session logged before its pain settled. Append-only: one per
+    session, never changed (the database refuses updates and deletes on PostgreSQL)."""
+
+    session_log = models.OneToOneField(
+        SessionLog, on_delete=models.CASCADE, related_name="pain_follow_up"
+    )
+    settled = models.CharField(max_length=16, choices=PainSettled.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(settled__in=PainSettled.values), name="painfollowup_settled_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Follow-up of session {self.session_log_id}: {self.get_settled_display()}"
+
+    @property
+    def hours(self) -> Decimal:
+        return PAIN_SETTLED_HOURS[PainSettled(self.settled)]
+
+
+class SymptomReport(models.Model):
+    """Warning signs or pain now, reported without a session, in any plan state.
+
+    No flags means the patient ticked "None of these" (then `pain_now` says why they reported).
+    """
+
+    patient = models.ForeignKey(
+        PatientProfile, on_delete=models.CASCADE, related_name="symptom_reports"
+    )
+    # The plan open when the patient reported (None while waiting for clearance). Plans go only
+    # with their patient, and reports with them: no SET NULL, which append-only would refuse.
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="symptom_reports"
+    )
+    red_flags = models.JSONField(default=list, blank=True)
+    pain_now = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The form's one-time token: a double click stores one report.
+    submission_token = models.UUIDField(default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pain_now__isnull=True) | Q(pain_now__gte=0, pain_now__lte=10),
+                name="symptomreport_pain_range",
+            ),
+        ]
+        indexes = [
+            # The patient record lists a patient's reports, newest first.
+            models.Index(fields=["patient", "-created_at"], name="symptomreport_patient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Symptom report of {self.patient} on {self.created_at:%Y-%m-%d}"
+
+    def red_flag_labels(self) -> list[str]:
+        return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
 
 
 class Alert(models.Model):
     """A red flag for the clinician. The row is the truth; the e-mail is a delivery attempt."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="alerts")
+    # No plan when the patient reported while waiting for clearance.
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="alerts")
-    session_log = models.OneToOneField(SessionLog, on_delete=models.CASCADE, related_name="alert")
+    # What raised it: a session (a warning sign, or severe pain) or a symptom report.
+    session_log = models.OneToOneField(
+        SessionLog, null=True, blank=True, on_delete=models.CASCADE, related_name="alert"
+    )
+    symptom_report = models.OneToOneField(
+        SymptomReport, null=True, blank=True, on_delete=models.CASCADE, related_name="alert"
+    )
+    kind = models.CharField(
+        max_length=16, choices=AlertKind.choices, default=AlertKind.WARNING_SIGN
+    )
     tier = models.CharField(max_length=16, choices=AlertTier.choices)
     flags = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -273,11 +477,29 @@ class Alert(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.CharField(max_length=200, blank=True)
+    # The clinic's on-call inbox (CLINIC_ALERT_EMAIL, DESIGN section 1 rule 7): an emergency at
+    # once, a same-day alert still unacknowledged after ALERT_ESCALATE_HOURS. Sent once: the row
+    # is claimed under its lock and marked in the same transaction.
+    escalate_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the on-call inbox is due this alert."
+    )
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the on-call inbox was sent this alert."
+    )
+    escalation_attempts = models.PositiveSmallIntegerField(default=0)
+    escalation_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    escalation_last_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(tier__in=AlertTier.values), name="alert_tier_valid"),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(session_log__isnull=False, symptom_report__isnull=True)
+                | Q(session_log__isnull=True, symptom_report__isnull=False),
+                name="alert_one_source",
+            ),
             models.CheckConstraint(
                 condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
                 | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
@@ -296,6 +518,12 @@ class Alert(models.Model):
                 fields=["email_next_attempt_at"],
                 name="alert_unsent_idx",
                 condition=Q(email_sent_at__isnull=True),
+            ),
+            # Escalation pass: alerts the on-call inbox may still be due.
+            models.Index(
+                fields=["escalate_at"],
+                name="alert_escalation_idx",
+                condition=Q(escalated_at__isnull=True),
             ),
         ]
 

@@ -10,22 +10,30 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from plans import engine
 from plans.models import (
+    PAIN_DURATION_HOURS,
     Alert,
+    AlertKind,
+    AlertTier,
+    PainDuration,
+    PainFollowUp,
+    PainSettled,
     Plan,
     PlanStatus,
     PlanWeek,
     RedFlag,
     SessionLog,
+    SymptomReport,
     session_summary,
 )
 from recovery import rows
@@ -243,6 +251,7 @@ def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
         sessions_per_week=prescription.sessions_per_week,
         decision=prescription.decision.value,
         reason=prescription.reason,
+        review=prescription.review.value,
     )
 
 
@@ -261,14 +270,20 @@ def _history(
 ) -> list[engine.WeekLog]:
     """Week logs 1..through, from each week's prescribed minutes and the sessions loaded for it.
 
-    The engine decides the week after `w` from `w` alone (and the number of weeks before it), so
-    callers load sessions only for the weeks still to be decided: a three-year plan costs the
-    same to close as a new one.
+    The engine decides the week after `w` from `w` and the week before it, `v` (and the number
+    of weeks before them), so callers load sessions only for the weeks still to be decided and
+    the one before the first of them (`_first_loaded`): a three-year plan costs the same to close
+    as a new one.
     """
     return [
         engine.WeekLog(prescribed_minutes=prescribed[k], sessions=tuple(sessions.get(k, ())))
         for k in range(1, through + 1)
     ]
+
+
+def _first_loaded(week: int) -> int:
+    """The first week whose sessions deciding the week after `week` reads: `v`, the one before."""
+    return max(1, week - 1)
 
 
 def closed_week_count(plan: Plan, today: date) -> int:
@@ -317,7 +332,7 @@ def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
         prescribed[first.week] = first.minutes
     decided = max(prescribed)
     created: list[PlanWeek] = []
-    sessions = _summaries_by_week(plan, decided, closed) if closed >= decided else {}
+    sessions = _summaries_by_week(plan, _first_loaded(decided), closed) if closed >= decided else {}
     for k in range(decided, closed + 1):
         prescription = engine.next_week(rules, _history(prescribed, sessions, through=k))
         week = _week_create(plan, prescription)
@@ -347,6 +362,7 @@ def _validate_session(
     activity: str,
     minutes: int,
     pain,
+    pain_before=None,
     lasted,
     exertion,
     flags,
@@ -364,6 +380,8 @@ def _validate_session(
         raise DomainError("Minutes must be between 1 and 300.", field="minutes")
     if pain is not None and not 0 <= pain <= 10:
         raise DomainError("Pain must be between 0 and 10.", field="pain")
+    if pain_before is not None and not 0 <= pain_before <= 10:
+        raise DomainError("Pain must be between 0 and 10.", field="pain_before")
     if not Decimal(0) <= lasted <= Decimal(72):
         raise DomainError("Hours of pain must be between 0 and 72.", field="pain_lasted_hours")
     if exertion is not None and not 6 <= exertion <= 20:
@@ -384,6 +402,8 @@ def session_log_create(
     activity: str,
     minutes: int,
     pain: int | None = None,
+    pain_before: int | None = None,
+    pain_duration: str = "",
     pain_lasted_hours: Decimal | float = 0,
     sharp_pain: bool = False,
     red_flags: Iterable[str] = (),
@@ -397,14 +417,22 @@ def session_log_create(
     Give the `patient`, or the signed-in `user` whose patient it is (the log form: the plan and its
     patient are then read in the one locked query, and `today` is the patient's own).
 
+    How long raised pain lasted is the patient's answer (`pain_duration`, mapped to hours for the
+    engine); `pain_lasted_hours` is for callers that know the hours (imports, demo data).
+
     A red flag pauses the plan, prescribes STOP for the coming week and creates an Alert, all in
-    the same transaction; the clinician's e-mail is queued only after it commits. The same
+    the same transaction; severe pain (DESIGN section 1 rule 5) creates a same-day Alert and
+    leaves the plan running. The clinician's e-mail is queued only after it commits. The same
     `submission_token` twice (a double click, a resubmitted form) returns the first session.
     """
     if (patient is None) == (user is None):
         raise TypeError("Give either the patient or their user.")
     now = now or timezone.now()
     flags = sorted(set(red_flags))
+    if pain_duration:
+        if pain_duration not in PainDuration.values:
+            raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+        pain_lasted_hours = PAIN_DURATION_HOURS[PainDuration(pain_duration)]
     lasted = Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
     with transaction.atomic():
         locked = _lock_open_plan(patient=patient, user=user, submission_token=submission_token)
@@ -424,6 +452,7 @@ def session_log_create(
                 activity=activity,
                 minutes=minutes,
                 pain=pain,
+                pain_before=pain_before,
                 lasted=lasted,
                 exertion=exertion,
                 flags=flags,
@@ -448,7 +477,9 @@ def session_log_create(
             week=plan.week_of(day),
             activity=activity,
             minutes=minutes,
+            pain_before=pain_before,
             pain=pain,
+            pain_duration=pain_duration,
             pain_lasted_hours=lasted,
             sharp_pain=sharp_pain,
             red_flags=flags,
@@ -464,6 +495,8 @@ def session_log_create(
             alert = _red_flag(plan, log, today=today)
         else:
             _redecide_after_late_log(plan, log, today=today)
+            if log.is_severe:
+                alert = _severe_pain_alert(plan, log)
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=True, alert=alert)
@@ -559,7 +592,8 @@ def _resubmitted(plan: Plan, log_id: int) -> LoggedSession:
 
 
 def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> None:
-    """A session logged for last week after that week closed still counts.
+    """A session logged (or its pain's follow-up answered) for last week after that week closed
+    still counts.
 
     Sunday's walk (or Sunday's sharp pain) logged on Monday morning arrives after the week
     closed and this week was prescribed without it. The engine decides this week again with the
@@ -574,17 +608,23 @@ def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> Non
     )
     if current not in prescribed:
         return
-    history = _history(prescribed, _summaries_by_week(plan, log.week, log.week), through=log.week)
+    sessions = _summaries_by_week(plan, _first_loaded(log.week), log.week)
+    history = _history(prescribed, sessions, through=log.week)
     decision = engine.next_week(plan.rules(), history)
     week = PlanWeek.objects.get(plan=plan, week=current)
-    if (week.minutes, week.decision) == (decision.minutes, decision.decision.value):
+    if (week.minutes, week.decision, week.review) == (
+        decision.minutes,
+        decision.decision.value,
+        decision.review.value,
+    ):
         return
     before = (week.minutes, week.decision)
     week.minutes = decision.minutes
     week.sessions_per_week = decision.sessions_per_week
     week.decision = decision.decision.value
     week.reason = decision.reason
-    week.save(update_fields=["minutes", "sessions_per_week", "decision", "reason"])
+    week.review = decision.review.value
+    week.save(update_fields=["minutes", "sessions_per_week", "decision", "reason", "review"])
     audit(
         "plan_week_redecided",
         obj=plan,
@@ -595,16 +635,64 @@ def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> Non
     )
 
 
+def _alert_create(
+    *,
+    patient: PatientProfile,
+    plan: Plan | None,
+    kind: str,
+    tier: str,
+    flags: list[str] = (),
+    session_log: SessionLog | None = None,
+    symptom_report: SymptomReport | None = None,
+) -> Alert:
+    """One alert row, with when the clinic's on-call inbox is due it (DESIGN section 1 rule 7):
+    an emergency at once, a same-day alert once ALERT_ESCALATE_HOURS pass unacknowledged."""
+    now = timezone.now()
+    wait = (
+        timedelta(0)
+        if tier == AlertTier.EMERGENCY
+        else timedelta(hours=settings.ALERT_ESCALATE_HOURS)
+    )
+    alert = Alert.objects.create(
+        plan=plan,
+        patient=patient,
+        session_log=session_log,
+        symptom_report=symptom_report,
+        kind=kind,
+        tier=tier,
+        flags=list(flags),
+        escalate_at=now + wait,
+    )
+    audit("alert_created", obj=alert, patient=patient, tier=tier, kind=kind)
+    return alert
+
+
+def _severe_pain_alert(plan: Plan, log: SessionLog) -> Alert:
+    """Severe pain reaches a clinician the same day; the plan keeps running (rule 5)."""
+    return _alert_create(
+        patient=plan.patient,
+        plan=plan,
+        kind=AlertKind.SEVERE_PAIN,
+        tier=AlertTier.SAME_DAY,
+        session_log=log,
+    )
+
+
 def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
     tier = engine.red_flag_tier(log.red_flags)
-    alert = Alert.objects.create(
-        plan=plan, patient=plan.patient, session_log=log, tier=tier, flags=list(log.red_flags)
+    alert = _alert_create(
+        patient=plan.patient,
+        plan=plan,
+        kind=AlertKind.WARNING_SIGN,
+        tier=tier,
+        flags=log.red_flags,
+        session_log=log,
     )
     # The engine stops at any red flag whatever else the week holds: prescribe STOP for the week
     # after the current one now, instead of waiting for the week to close.
     prescribed = dict(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes"))
     current = max(prescribed)
-    sessions = _summaries_by_week(plan, current, current)
+    sessions = _summaries_by_week(plan, _first_loaded(current), current)
     if log.week != current:
         # A sign reported late, for a week that has already closed (Sunday's numbness logged on
         # Monday), still stops the coming week: the engine must see it in the week it decides from.
@@ -612,7 +700,6 @@ def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
     history = _history(prescribed, sessions, through=current)
     _week_create(plan, engine.next_week(plan.rules(), history))
     _pause(plan, reason=f"Warning sign reported on {log.date:%-d %B %Y}.", actor=None)
-    audit("alert_created", obj=alert, patient=plan.patient, tier=tier)
     return alert
 
 
@@ -630,6 +717,136 @@ def _queue_alert(alert_id: int) -> None:
             logger.warning("Alert %s not queued; the outbox pass will deliver it.", alert_id)
 
     transaction.on_commit(send)
+
+
+# --- pain follow-ups and symptom reports ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowedUp:
+    follow_up: PainFollowUp
+    alert: Alert | None
+
+
+def session_pain_follow_up(
+    *, patient: PatientProfile, log_id: int, settled: str, now: datetime | None = None
+) -> FollowedUp:
+    """Record when the pain of a session logged "not settled yet" settled. Once per session.
+
+    The answer becomes the session's duration: a week that has closed meanwhile is decided
+    again (as for a late log), and an answer that makes the session severe raises the severe-pain
+    alert now.
+    """
+    if settled not in PainSettled.values:
+        raise DomainError("Choose when the pain settled.", field="settled")
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan_id = (
+            SessionLog.objects.filter(pk=log_id, plan__patient=patient)
+            .values_list("plan_id", flat=True)
+            .first()
+        )
+        if plan_id is None:
+            raise DomainError("No such session.")
+        plan = _lock_plan(plan_id)  # before the session: the order every log takes
+        log = SessionLog.objects.select_for_update().get(pk=log_id)
+        if log.pain_duration != PainDuration.NOT_SETTLED:
+            raise DomainError("This session's pain was already answered when it was logged.")
+        try:
+            with transaction.atomic():
+                follow_up = PainFollowUp.objects.create(session_log=log, settled=settled)
+        except IntegrityError:
+            raise DomainError("You have already told us when this pain settled.") from None
+        log.pain_lasted_hours = follow_up.hours
+        log.save(update_fields=["pain_lasted_hours"])
+        audit("pain_follow_up", obj=log, patient=plan.patient, settled=settled)
+        alert = None
+        if plan.status == PlanStatus.ACTIVE:
+            _redecide_after_late_log(plan, log, today=patient_today(plan.patient, now))
+        if log.is_severe and not Alert.objects.filter(session_log=log).exists():
+            alert = _severe_pain_alert(plan, log)
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return FollowedUp(follow_up, alert)
+
+
+def symptom_report_create(
+    *,
+    patient: PatientProfile,
+    red_flags: Iterable[str] = (),
+    pain_now: int | None = None,
+    submission_token: UUID | None = None,
+) -> tuple[SymptomReport, Alert | None]:
+    """Warning signs or pain now, reported without a session, whatever the plan's state.
+
+    A warning sign alerts the clinician at once and pauses an active plan (rule 6); pain of 9 or
+    more with no sign raises a same-day severe-pain alert (rule 5). The same `submission_token`
+    twice (a double click) returns the first report.
+    """
+    flags = sorted(set(red_flags))
+    if set(flags) - set(RedFlag.values):
+        raise DomainError("Unknown warning sign.", field="red_flags")
+    if pain_now is not None and not 0 <= pain_now <= engine.PAIN_MAX:
+        raise DomainError("Pain must be between 0 and 10.", field="pain_now")
+    if not flags and pain_now is None:
+        raise DomainError(
+            "Tick the warning signs you have, or give your pain now.", field="pain_now"
+        )
+    with transaction.atomic():
+        if submission_token is not None:
+            stored = (
+                SymptomReport.objects.filter(patient=patient, submission_token=submission_token)
+                .select_related("alert")
+                .first()
+            )
+            if stored is not None:
+                return stored, getattr(stored, "alert", None)
+        plan = (
+            Plan.objects.select_for_update()
+            .select_related("patient")
+            .filter(patient=patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                report = SymptomReport.objects.create(
+                    patient=patient,
+                    plan=plan,
+                    red_flags=flags,
+                    pain_now=pain_now,
+                    **({"submission_token": submission_token} if submission_token else {}),
+                )
+        except IntegrityError:
+            # The same form sent twice at once, without a plan to take turns on.
+            stored = SymptomReport.objects.select_related("alert").get(
+                patient=patient, submission_token=submission_token
+            )
+            return stored, getattr(stored, "alert", None)
+        audit("symptom_report", obj=report, patient=patient, signs=len(flags))
+        alert = None
+        if flags:
+            alert = _alert_create(
+                patient=patient,
+                plan=plan,
+                kind=AlertKind.WARNING_SIGN,
+                tier=engine.red_flag_tier(flags),
+                flags=flags,
+                symptom_report=report,
+            )
+            if plan is not None and plan.status == PlanStatus.ACTIVE:
+                day = patient_today(patient)
+                _pause(plan, reason=f"Warning sign reported on {day:%-d %B %Y}.", actor=None)
+        elif engine.is_severe(engine.SessionSummary(minutes=0, pain=pain_now)):
+            alert = _alert_create(
+                patient=patient,
+                plan=plan,
+                kind=AlertKind.SEVERE_PAIN,
+                tier=AlertTier.SAME_DAY,
+                symptom_report=report,
+            )
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return report, alert
 
 
 # --- plan control ----------------------------------------------------------------------------

@@ -23,8 +23,22 @@ RETRIED = {
 
 @shared_task(autoretry_for=(delivery.TransientDeliveryError,), **RETRIED)
 def deliver_alert(alert_id: int) -> bool:
-    """E-mail the assigned clinician about one alert, unless it was already delivered."""
+    """E-mail the assigned clinician about one alert, unless it was already delivered; an
+    emergency also goes to the on-call inbox at once. Each is claimed on its own and sent once,
+    so a retry after either failed sends only what is still unsent."""
+    try:
+        delivery.alert_escalate(alert_id)
+    except delivery.TransientDeliveryError:
+        delivery.alert_deliver(alert_id)
+        raise
     return delivery.alert_deliver(alert_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def escalate_alerts() -> int:
+    """Escalation pass (beat): emergencies not yet sent on call, same-day alerts unacknowledged
+    for ALERT_ESCALATE_HOURS. Runs in the worker, so a broker outage only delays it."""
+    return delivery.alerts_escalate_due()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

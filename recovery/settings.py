@@ -53,6 +53,11 @@ CSRF_FAILURE_VIEW = "recovery.views.csrf_failure"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CLINIC_NAME = env_str("CLINIC_NAME", "StepWise Spine Clinic")
 CLINIC_PHONE = env_str("CLINIC_PHONE", "(555) 010-2030")
+# The clinic's on-call inbox (DESIGN section 1 rule 7): every emergency alert at once, and any
+# same-day alert (warning sign or severe pain) not acknowledged within ALERT_ESCALATE_HOURS.
+# Empty: nothing escalates (a warning is logged each pass), so set it in production.
+CLINIC_ALERT_EMAIL = env_str("CLINIC_ALERT_EMAIL")
+ALERT_ESCALATE_HOURS = env_int("ALERT_ESCALATE_HOURS", 4, minimum=1)
 
 # --- applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -326,6 +331,9 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     # Outbox pass: alert e-mails that could not be queued or sent at the time (broker or SMTP down).
     "deliver-pending-alerts": {"task": "plans.tasks.deliver_pending_alerts", "schedule": 5 * 60},
+    # Escalation pass: alerts the on-call inbox is due (emergencies not yet sent, same-day alerts
+    # unacknowledged for ALERT_ESCALATE_HOURS), each sent once.
+    "escalate-alerts": {"task": "plans.tasks.escalate_alerts", "schedule": 5 * 60},
     # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",

@@ -46,7 +46,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import reminders
 from plans import services as plan_services
-from plans.models import Alert, Exercise, Plan, PlanStatus, PlanWeek, Reminder, SessionLog
+from plans.models import (
+    Alert,
+    Exercise,
+    PainFollowUp,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    Reminder,
+    SessionLog,
+    SymptomReport,
+)
 from recovery.audit import audit
 from recovery.models import (
     AuditEvent,
@@ -122,6 +132,14 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "me:history": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
     "me:session_new": {GET: patient_page(200, 200), POST: patient_page(409, "→/me/sessions/*")},
     "me:session_saved": {GET: patient_page(200, 404), POST: patient_page(405, 405)},
+    # Ana answers when the pain of her "not settled yet" session settled; the session is not Ben's.
+    "me:session_follow_up": {GET: patient_page(405, 405), POST: patient_page("→/me/", 404)},
+    # A symptom report needs no plan in any state: Ana (paused) and Ben (active) both report.
+    "me:symptom_new": {
+        GET: patient_page(200, 200),
+        POST: patient_page("→/me/symptoms/*", "→/me/symptoms/*"),
+    },
+    "me:symptom_saved": {GET: patient_page(200, 404), POST: patient_page(405, 405)},
     "me:settings": {
         GET: patient_page(200, 200),
         POST: patient_page("→/me/settings/", "→/me/settings/"),
@@ -199,6 +217,8 @@ ADMIN_MODELS: dict[str, dict[str, tuple]] = {
     "plans.planweek": RECORDS,
     "plans.sessionlog": RECORDS,
     "plans.alert": RECORDS,
+    "plans.symptomreport": RECORDS,
+    "plans.painfollowup": RECORDS,
     "plans.reminder": RECORDS,
     "recovery.clearanceevent": TRAILS,
     "recovery.auditevent": TRAILS,
@@ -317,6 +337,7 @@ class World:
     users: dict[str, User]
     log: SessionLog
     alert: Alert
+    report: SymptomReport
     admin_rows: dict[str, int]
     device: TOTPDevice
     cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
@@ -343,9 +364,24 @@ def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         day=today - timedelta(days=3),
         activity="walking",
         minutes=15,
+        pain_before=1,
         pain=2,
+        pain_duration="not_settled",  # asked again: the follow-up URL has something to answer
         notes="Felt fine afterwards.",
     )
+    answered = plan_services.session_log_create(
+        patient=ana,
+        day=today - timedelta(days=2),
+        activity="walking",
+        minutes=15,
+        pain_before=1,
+        pain=3,
+        pain_duration="not_settled",
+    )
+    follow_up = plan_services.session_pain_follow_up(
+        patient=ana, log_id=answered.log.pk, settled="within_2h"
+    ).follow_up
+    report, _ = plan_services.symptom_report_create(patient=ana, pain_now=3)
     # A red flag: the plan pauses and an alert waits for Dr Cho.
     flagged = plan_services.session_log_create(
         patient=ana,
@@ -399,6 +435,8 @@ def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         "plans.planweek": PlanWeek.objects.filter(plan=ana_plan).first().pk,
         "plans.sessionlog": logged.log.pk,
         "plans.alert": flagged.alert.pk,
+        "plans.symptomreport": report.pk,
+        "plans.painfollowup": follow_up.pk,
         "plans.reminder": Reminder.objects.get(plan=ana_plan).pk,
         "recovery.clearanceevent": ClearanceEvent.objects.filter(clearance__patient=ana).first().pk,
         "recovery.auditevent": event.pk,
@@ -415,13 +453,16 @@ def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         "uidb64": urlsafe_base64_encode(force_bytes(ana.user.pk)),
         "token": default_token_generator.make_token(ana.user),
     }
-    return World(ana, ben, users, logged.log, flagged.alert, admin_rows, device, cookies, reset)
+    return World(
+        ana, ben, users, logged.log, flagged.alert, report, admin_rows, device, cookies, reset
+    )
 
 
 def kwargs_for(route: Route, world: World) -> dict[str, object]:
     values: dict[str, object] = {
         "patient_id": world.ana.pk,
         "log_id": world.log.pk,
+        "report_id": world.report.pk,
         "alert_id": world.alert.pk,
         "token": reminders.opt_out_token(world.ana.pk),
         "pk": world.device.pk,  # the TOTP device pages
@@ -460,7 +501,16 @@ def post_data(key: str, world: World) -> dict[str, object]:
             "date": plan_services.patient_today(world.ben).isoformat(),
             "activity": "walking",
             "minutes": "12",
+            "pain_before": "1",
             "pain": "2",
+            "pain_duration": "within_2h",
+            "no_red_flags": "on",
+            "submission_token": str(uuid.uuid4()),
+        },
+        "me:session_follow_up": {"settled": "later"},
+        "me:symptom_new": {
+            "no_red_flags": "on",
+            "pain_now": "3",
             "submission_token": str(uuid.uuid4()),
         },
         "me:settings": {
@@ -497,7 +547,11 @@ def state() -> dict[str, object]:
         "types": list(TreatmentType.objects.order_by("pk").values_list()),
         "plans": list(Plan.objects.order_by("pk").values_list()),
         "weeks": PlanWeek.objects.count(),
-        "logs": list(SessionLog.objects.order_by("pk").values_list("pk", "notes")),
+        "logs": list(
+            SessionLog.objects.order_by("pk").values_list("pk", "notes", "pain_lasted_hours")
+        ),
+        "follow_ups": list(PainFollowUp.objects.order_by("pk").values_list("pk", "settled")),
+        "symptom_reports": SymptomReport.objects.count(),
         "alerts": list(Alert.objects.order_by("pk").values_list("pk", "acknowledged_at")),
         "reminders": list(Reminder.objects.order_by("pk").values_list()),
         "exercises": list(Exercise.objects.order_by("pk").values_list()),

@@ -72,3 +72,17 @@ def test_beat_schedule_points_at_registered_tasks():
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_the_escalation_settings_reach_every_app_process():
+    """The on-call inbox and the escalation delay (DESIGN section 1 rule 7) are read by the web
+    (emergencies are stamped due at once) and by the worker and beat (which send)."""
+    for name in ("web", "worker", "beat"):
+        environment = COMPOSE["services"][name]["environment"]
+        assert environment["CLINIC_ALERT_EMAIL"].startswith("${CLINIC_ALERT_EMAIL")
+        assert environment["ALERT_ESCALATE_HOURS"].startswith("${ALERT_ESCALATE_HOURS")
+    example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for variable in ("CLINIC_ALERT_EMAIL", "ALERT_ESCALATE_HOURS"):
+        assert f"\n{variable}=" in example
+        assert f"`{variable}" in readme

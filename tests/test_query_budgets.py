@@ -92,7 +92,9 @@ def signed_in(user: User) -> Client:
 
 def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
     """An approved plan `weeks` closed weeks old (plus two days), three sessions in every week,
-    its weeks closed by the service that closes them."""
+    its weeks closed by the service that closes them. Each session is the week's prescription
+    (15, 25, 35, then the 45-minute target) with comfortable pain, so the plan progresses by the
+    larger step, then maintains: no week is overdone, reduced or held."""
     today = plan_services.patient_today(patient)
     start = today - timedelta(days=7 * weeks + 2)
     plan = approve(patient, start=start, sessions_per_week=3, target=45)
@@ -102,7 +104,8 @@ def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
             date=start + timedelta(days=7 * (week - 1) + day),
             week=week,
             activity="walking",
-            minutes=45,
+            minutes=min(45, 15 + 10 * (week - 1)),
+            pain_before=1 + (week + day) % 3,
             pain=1 + (week + day) % 3,
             submission_token=uuid.uuid4(),
         )
@@ -155,8 +158,10 @@ def test_logging_a_session_with_three_years_of_history(
                 "date": today.isoformat(),
                 "activity": "walking",
                 "minutes": "30",
+                "pain_before": "1",
                 "pain": "2",
-                "pain_lasted_hours": "0",
+                "pain_duration": "within_2h",
+                "no_red_flags": "on",
                 "exertion": "11",
                 "notes": "",
                 "submission_token": str(uuid.uuid4()),

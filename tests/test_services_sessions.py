@@ -186,8 +186,10 @@ def test_the_week_follows_the_plans_start_date(ana_plan, offset, week):
 def test_logging_closes_the_weeks_that_have_passed(ana_plan):
     log(ana_plan)
     weeks = list(ana_plan.weeks.values_list("week", "decision"))
-    # Nothing logged in weeks 1 and 2: the engine holds at the start minutes.
-    assert weeks == [(1, "start"), (2, "hold"), (3, "hold")]
+    # Nothing logged in week 1: the engine holds at the start minutes. Nothing in weeks 1 and 2:
+    # a return after a break, at the start minutes (never above what was prescribed).
+    assert weeks == [(1, "start"), (2, "hold"), (3, "return")]
+    assert ana_plan.weeks.get(week=3).minutes == ana_plan.start_minutes
 
 
 def stale_token_read(monkeypatch) -> None:
@@ -275,7 +277,7 @@ def test_a_warning_sign_alerts_pauses_and_stops_in_one_go(ana_plan, flags, tier)
     audit = AuditEvent.objects.get(action="alert_created")
     assert audit.object_id == str(alert.pk)
     assert audit.patient == ana_plan.patient
-    assert audit.detail == {"tier": tier}
+    assert audit.detail == {"tier": tier, "kind": "warning_sign"}
     assert AuditEvent.objects.filter(action="plan_pause", object_id=str(ana_plan.pk)).count() == 1
 
 
@@ -369,13 +371,24 @@ def test_no_email_while_the_transaction_is_open(ana_plan, eager_celery):
     assert mail.outbox == []
 
 
-def test_a_normal_session_queues_no_email(
+def test_a_session_without_a_sign_or_severe_pain_queues_no_email(
     ana_plan, eager_celery, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        log(ana_plan, pain=9)
+        log(ana_plan, pain=8)  # red (the week will be reduced), but not severe
     assert callbacks == []
     assert mail.outbox == []
+
+
+def test_severe_pain_emails_the_clinician_without_saying_so(
+    ana_plan, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        log(ana_plan, pain=9)
+    assert [m.to for m in mail.outbox] == [[ana_plan.patient.clinician.email]]
+    message = mail.outbox[0]
+    assert "today" in message.body and "paused" not in message.body
+    assert "pain" not in (message.subject + message.body).lower()
 
 
 def _boom(*args, **kwargs):

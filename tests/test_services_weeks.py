@@ -212,7 +212,7 @@ def test_close_weeks_writes_week_one_when_it_is_missing(plan):
 
 
 def test_a_warning_sign_in_a_closed_week_stops_and_pauses(plan):
-    add(plan, 1, *[{"minutes": 15}] * 3)
+    add(plan, 1, *[{"minutes": 15, "pain_before": 1, "pain": 1}] * 3)  # comfortable: +10
     add(plan, 2, {"minutes": 25, "red_flags": ["saddle_numbness"]})
     created = plan_close_weeks(plan=plan, today=day(plan, 40))
 

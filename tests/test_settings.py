@@ -60,6 +60,8 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "false", "ALLOWED_HOSTS": "x.org", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": "false", "SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS"),
         ({"CLINIC_TIME_ZONE": "Mars/Olympus_Mons"}, "CLINIC_TIME_ZONE"),
+        ({"ALERT_ESCALATE_HOURS": "0"}, "ALERT_ESCALATE_HOURS"),
+        ({"ALERT_ESCALATE_HOURS": "four"}, "ALERT_ESCALATE_HOURS"),
     ],
 )
 def test_bad_configuration_names_the_variable_without_a_traceback(env, named):
