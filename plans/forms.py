@@ -1,5 +1,5 @@
-"""Patient forms: logging a session and choosing reminders. They validate and normalise; the
-services save."""
+"""Patient forms: logging a session, answering a pain follow-up, reporting a symptom and
+choosing reminders. They validate and normalise; the services save."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from functools import cache
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from crispy_forms.layout import Fieldset, Layout, LayoutObject, Submit
 from django import forms
+from django.conf import settings
+from django.template.loader import render_to_string
 
 from plans import engine
-from plans.models import Plan, RedFlag
+from plans.models import PainDuration, PainSettled, Plan, RedFlag
 from recovery.models import Activity, Weekday
 
-PAIN_LASTED_HOURS_MAX = 72
 MINUTES_MAX = 300
 
 # Borg's rating of perceived exertion, with the words printed on the scale itself.
@@ -42,6 +42,15 @@ BORG_CHOICES = [("", "I'd rather not say")] + [
 
 SAME_DAY_CHOICES = [(f.value, f.label) for f in RedFlag if f.value in engine.SAME_DAY_FLAGS]
 EMERGENCY_CHOICES = [(f.value, f.label) for f in RedFlag if f.value in engine.EMERGENCY_FLAGS]
+
+# The warning-sign list is always answered: a sign, or "None of these" (DESIGN section 1 rule 6).
+# An empty list could be "none" or "skipped", and only the patient can tell which.
+WARNING_SIGN_FIELDS = ("red_flags_emergency", "red_flags_same_day", "no_red_flags")
+NO_ANSWER_MESSAGE = "Tick each sign you have, or tick “None of these”."
+NONE_AND_SIGN_MESSAGE = "You ticked “None of these” and a sign: untick whichever is not true."
+EMERGENCY_LEGEND = "Call 911 or go to the nearest emergency department now if you have any of these"
+PAIN_RANGE_MESSAGE = "Enter a whole number from 0 to 10."
+PAIN_HELP = "0 means no pain, 10 the worst pain you can imagine."
 
 
 def _fixed(choices: list) -> Callable[[], list]:
@@ -68,12 +77,138 @@ def _is_uuid(value) -> bool:
     return True
 
 
-class SessionLogForm(forms.Form):
+def _pain_field(label: str, *, required: bool, missing: str = "", help_text: str = PAIN_HELP):
+    messages = {
+        "invalid": PAIN_RANGE_MESSAGE,
+        "min_value": PAIN_RANGE_MESSAGE,
+        "max_value": PAIN_RANGE_MESSAGE,
+    }
+    if missing:
+        messages["required"] = missing
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_value=engine.PAIN_MAX,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages=messages,
+    )
+
+
+class WarningSigns(LayoutObject):
+    """The warning-sign list, drawn by its own template (plans/patient/_warning_sign_fields.html):
+    one fieldset holding the two tiers, emergency first, and "None of these", with one message
+    beside the whole list when it is not answered."""
+
+    template = "plans/patient/_warning_sign_fields.html"
+
+    def __init__(self):
+        self.fields = []
+
+    def render(self, form, context, template_pack=None, **kwargs) -> str:
+        return render_to_string(self.template, {"form": form})
+
+
+class _ReportForm(forms.Form):
+    """What the log and the symptom report share: the warning-sign list and the one-time token."""
+
+    red_flags_emergency = forms.MultipleChoiceField(
+        label=EMERGENCY_LEGEND,
+        choices=_fixed(EMERGENCY_CHOICES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "Tick only the signs listed."},
+    )
+    red_flags_same_day = forms.MultipleChoiceField(
+        label="Stop exercising and call your care team today",  # + the phone, when shown
+        choices=_fixed(SAME_DAY_CHOICES),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "Tick only the signs listed."},
+    )
+    no_red_flags = forms.BooleanField(
+        label="None of these",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    warning_signs_legend = "Do you have any of these?"
+    warning_signs_hint = "Tick each one that is new or getting worse."
+
+    def _take_token(self) -> None:
+        # A form that lost its token gets a fresh one to send again; it is refused this time.
+        self.token_replaced = self.is_bound and not _is_uuid(self.data.get("submission_token"))
+        if self.token_replaced:
+            self.data = self.data.copy()
+            self.data["submission_token"] = str(uuid.uuid4())
+
+    def _prepare_to_show(self) -> None:
+        """What only a shown form needs: a fresh token and the clinic's phone in the words."""
+        if not self.is_bound:
+            self.initial.setdefault("submission_token", uuid.uuid4())
+        self.clinic_phone = settings.CLINIC_PHONE
+        same_day = f"Stop exercising and call your care team today: {settings.CLINIC_PHONE}"
+        self.fields["red_flags_same_day"].label = same_day
+
+    def _clean_warning_signs(self, cleaned: dict) -> list[str]:
+        """The signs ticked, both tiers together; the list must be answered one way only."""
+        if any(name in self._errors for name in WARNING_SIGN_FIELDS):
+            return []
+        flags = sorted(
+            set(cleaned.get("red_flags_emergency", [])) | set(cleaned.get("red_flags_same_day", []))
+        )
+        none = cleaned.get("no_red_flags", False)
+        if not flags and not none:
+            self.add_error("no_red_flags", NO_ANSWER_MESSAGE)
+        elif flags and none:
+            self.add_error("no_red_flags", NONE_AND_SIGN_MESSAGE)
+        return flags
+
+    def _refuse_a_replaced_token(self) -> None:
+        if self.token_replaced:
+            raise forms.ValidationError(
+                "This form could not be checked. Please look over your answers and send again."
+            )
+
+    @property
+    def warning_sign_errors(self) -> list[str]:
+        """Every message about the list, shown once beside it."""
+        return [error for name in WARNING_SIGN_FIELDS for error in self.errors.get(name, [])]
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(element id, label, message) for each field error, in page order, for the summary
+        at the top of the page that links to each field. The warning-sign list is one entry,
+        linked to its first box."""
+        summary = []
+        for field in self.visible_fields():
+            if field.name in WARNING_SIGN_FIELDS:
+                if field.name == WARNING_SIGN_FIELDS[0]:
+                    anchor = f"{field.auto_id}_0"
+                    summary.extend((anchor, "Warning signs", e) for e in self.warning_sign_errors)
+                continue
+            widget = field.field.widget
+            anchor = field.auto_id
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                anchor = f"{anchor}_0"  # the first option: the group itself has no id
+            summary.extend((anchor, field.label, error) for error in field.errors)
+        return summary
+
+    def service_field(self, name: str | None) -> str | None:
+        """The form field a service error named, or None for an error about the whole form."""
+        if name == "red_flags":
+            return "no_red_flags"  # shown beside the warning-sign list
+        return name if name in self.fields else None
+
+
+class SessionLogForm(_ReportForm):
     """One exercise session. Bound to the plan it is logged against and the patient's today.
 
-    Without a plan it only checks what needs none (types, ranges, a known activity, the token):
-    the view saves such a form through the service, which checks the plan's own rules under its
-    lock, and shows the form again bound to the plan only when something is refused.
+    Without a plan it only checks what needs none (types, ranges, a known activity, the answered
+    warning-sign list, the token): the view saves such a form through the service, which checks
+    the plan's own rules under its lock, and shows the form again bound to the plan only when
+    something is refused.
     """
 
     date = forms.DateField(
@@ -105,51 +240,30 @@ class SessionLogForm(forms.Form):
             "max_value": f"Enter {MINUTES_MAX} minutes or fewer.",
         },
     )
-    pain = forms.IntegerField(
-        label="Pain after exercise, from 0 to 10 (optional)",
-        required=False,
-        min_value=0,
-        max_value=engine.PAIN_MAX,
-        help_text="0 means no pain, 10 the worst pain you can imagine. "
-        "Mild muscle soreness is normal.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={
-            "invalid": "Enter a whole number from 0 to 10.",
-            "min_value": "Enter a whole number from 0 to 10.",
-            "max_value": "Enter a whole number from 0 to 10.",
-        },
+    pain_before = _pain_field(
+        "Pain before exercise, from 0 to 10",
+        required=True,
+        missing="Enter your pain before exercise, a whole number from 0 to 10.",
     )
-    pain_lasted_hours = forms.DecimalField(
-        label="How many hours did that pain last? (optional)",
-        required=False,
-        min_value=Decimal(0),
-        max_value=Decimal(PAIN_LASTED_HOURS_MAX),
-        max_digits=4,
-        decimal_places=1,
-        help_text="Enter 0 if it went within the hour. Halves are fine, for example 1.5.",
-        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+    pain = _pain_field(
+        "Pain after exercise, from 0 to 10",
+        required=True,
+        missing="Enter your pain after exercise, a whole number from 0 to 10.",
+        help_text="Mild muscle soreness is normal.",
+    )
+    pain_duration = forms.ChoiceField(
+        label="How long did any raised pain last?",
+        choices=_fixed(PainDuration.choices),
+        widget=forms.RadioSelect,
+        help_text="If your pain did not go up, choose “Gone within 2 hours”. Logging straight "
+        "after exercise? Choose “It has not settled yet” and we will ask you the next day.",
         error_messages={
-            "invalid": "Enter a number of hours, for example 1.5.",
-            "min_value": "Enter 0 hours or more.",
-            "max_value": f"Enter {PAIN_LASTED_HOURS_MAX} hours or fewer.",
-            "max_decimal_places": "Use at most one decimal place, for example 1.5.",
-            "max_digits": "Enter a number of hours, for example 1.5.",
+            "required": "Choose how long any raised pain lasted.",
+            "invalid_choice": "Choose one of the answers listed.",
         },
     )
     sharp_pain = forms.BooleanField(
         label="The pain was sharp, not just a dull ache or soreness", required=False
-    )
-    red_flags_same_day = forms.MultipleChoiceField(
-        label="Call your care team today if you tick any of these",
-        choices=_fixed(SAME_DAY_CHOICES),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    red_flags_emergency = forms.MultipleChoiceField(
-        label="Call 911 if you tick any of these",
-        choices=_fixed(EMERGENCY_CHOICES),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     exertion = forms.TypedChoiceField(
         label="How hard did it feel? (optional)",
@@ -165,7 +279,22 @@ class SessionLogForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    field_order = [
+        "date",
+        "activity",
+        "minutes",
+        "pain_before",
+        "pain",
+        "pain_duration",
+        "sharp_pain",
+        "exertion",
+        *WARNING_SIGN_FIELDS,
+        "notes",
+        "submission_token",
+    ]
+    warning_signs_legend = "Since your last session, have you had any of these?"
+    warning_signs_hint = "Tick each one that is new or getting worse."
 
     def __init__(
         self,
@@ -180,15 +309,11 @@ class SessionLogForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.today = today
-        # A form that lost its token gets a fresh one to send again; it is refused this time.
-        self.token_replaced = self.is_bound and not _is_uuid(self.data.get("submission_token"))
-        if self.token_replaced:
-            self.data = self.data.copy()
-            self.data["submission_token"] = str(uuid.uuid4())
+        self._take_token()
         if plan is None:
             return  # only validated, never shown
+        self._prepare_to_show()
         if not self.is_bound:
-            self.initial.setdefault("submission_token", uuid.uuid4())
             self.initial.setdefault("date", today)
             if minutes:
                 self.initial.setdefault("minutes", minutes)
@@ -201,9 +326,12 @@ class SessionLogForm(forms.Form):
             {"min": plan.start_date.isoformat(), "max": today.isoformat()}
         )
         self.fields["minutes"].widget.attrs.update({"min": 1, "max": MINUTES_MAX})
-        self.fields["pain"].widget.attrs.update({"min": 0, "max": engine.PAIN_MAX})
-        self.fields["pain_lasted_hours"].widget.attrs.update(
-            {"min": 0, "max": PAIN_LASTED_HOURS_MAX}
+        for name in ("pain_before", "pain"):
+            self.fields[name].widget.attrs.update({"min": 0, "max": engine.PAIN_MAX})
+        # Notes raise no alert (rule 6): say so, and where a sign belongs instead.
+        self.fields["notes"].help_text = (
+            "Notes are read at your next review, not straight away. For a warning sign, tick it "
+            f"in the list above, or call {settings.CLINIC_PHONE}."
         )
         self.set_week_minutes(minutes)
 
@@ -212,25 +340,29 @@ class SessionLogForm(forms.Form):
         self.helper.form_show_errors = True
         self.helper.layout = Layout(
             Fieldset("Your session", "date", "activity", "minutes"),
-            Fieldset("How it felt", "pain", "pain_lasted_hours", "sharp_pain", "exertion"),
             Fieldset(
-                "Since your last session, have you had any of these?",
-                HTML(
-                    '<p class="form-text mt-0" id="red-flags-hint">Tick each one that is new '
-                    "or worse. If none, leave them all empty.</p>"
-                ),
-                "red_flags_same_day",
-                "red_flags_emergency",
-                css_class="red-flag-list",
+                "How it felt",
+                "pain_before",
+                "pain",
+                "pain_duration",
+                "sharp_pain",
+                "exertion",
             ),
+            WarningSigns(),
             "notes",
             "submission_token",
             Submit("save", "Save this session", css_class="btn-lg"),
         )
 
-    def set_week_minutes(self, minutes: int | None) -> None:
-        """Say this week's prescription beside the minutes field."""
-        if minutes:
+    def set_week_minutes(self, minutes: int | None, *, keep_to: int | None = None) -> None:
+        """Say this week's prescription beside the minutes field, or, after a session that went
+        too fast this week, the minutes to keep to for the rest of it."""
+        if keep_to:
+            self.fields["minutes"].help_text = (
+                f"After the pain this week, keep sessions to {keep_to} minutes for the rest of "
+                "the week, and only once the pain has settled. Enter what you actually did."
+            )
+        elif minutes:
             self.fields["minutes"].help_text = (
                 f"This week's plan is {minutes} minutes a session. "
                 "Enter what you actually did, even if it was less."
@@ -248,40 +380,14 @@ class SessionLogForm(forms.Form):
             )
         return day
 
-    def clean_pain_lasted_hours(self) -> Decimal:
-        return self.cleaned_data["pain_lasted_hours"] or Decimal(0)
-
     def clean_notes(self) -> str:
         return self.cleaned_data["notes"].strip()
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.token_replaced:
-            raise forms.ValidationError(
-                "This form could not be checked. Please look over your answers and save again."
-            )
-        cleaned["red_flags"] = sorted(
-            set(cleaned.get("red_flags_same_day", [])) | set(cleaned.get("red_flags_emergency", []))
-        )
+        cleaned["red_flags"] = self._clean_warning_signs(cleaned)
+        self._refuse_a_replaced_token()
         return cleaned
-
-    def error_summary(self) -> list[tuple[str, str, str]]:
-        """(element id, label, message) for each field error, in page order, for the summary
-        at the top of the page that links to each field."""
-        summary = []
-        for field in self.visible_fields():
-            widget = field.field.widget
-            anchor = field.auto_id
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                anchor = f"{anchor}_0"  # the first option: the group itself has no id
-            summary.extend((anchor, field.label, error) for error in field.errors)
-        return summary
-
-    def service_field(self, name: str | None) -> str | None:
-        """The form field a service error named, or None for an error about the whole form."""
-        if name == "red_flags":
-            return None
-        return name if name in self.fields else None
 
 
 @cache
@@ -295,6 +401,62 @@ def _checking_fields() -> _SharedFields:
         if isinstance(field, forms.ChoiceField):
             field.choices = list(field.choices)
     return _SharedFields(fields)
+
+
+class SymptomReportForm(_ReportForm):
+    """Warning signs or pain now, without a session (`/me/symptoms/new/`), in any plan state."""
+
+    pain_now = _pain_field("Your pain right now, 0–10 (optional)", required=False)
+
+    field_order = [*WARNING_SIGN_FIELDS, "pain_now", "submission_token"]
+    warning_signs_legend = "Do you have any of these now?"
+    warning_signs_hint = "Tick each one that is new or getting worse."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._take_token()
+        self._prepare_to_show()
+        self.fields["pain_now"].widget.attrs.update({"min": 0, "max": engine.PAIN_MAX})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.form_show_errors = True
+        self.helper.layout = Layout(
+            WarningSigns(),
+            "pain_now",
+            "submission_token",
+            Submit("send", "Send to my care team", css_class="btn-lg"),
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        flags = cleaned["red_flags"] = self._clean_warning_signs(cleaned)
+        listed = not any(name in self._errors for name in WARNING_SIGN_FIELDS[:2])
+        if (
+            listed
+            and not flags
+            and cleaned.get("pain_now") is None
+            and "pain_now" not in self._errors
+        ):
+            self.add_error(
+                "pain_now",
+                "Give your pain right now, from 0 to 10, or tick the signs you have: a report "
+                "needs one of them.",
+            )
+        self._refuse_a_replaced_token()
+        return cleaned
+
+
+class PainFollowUpForm(forms.Form):
+    """The next day's answer for a session logged before its pain settled."""
+
+    settled = forms.ChoiceField(
+        choices=PainSettled.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose when the pain settled.",
+            "invalid_choice": "Choose one of the answers listed.",
+        },
+    )
 
 
 def _timezone_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -16,12 +16,15 @@ from django.db.models import Q
 from plans import engine
 from plans.models import (
     Alert,
+    AlertKind,
     Exercise,
     ExerciseCategory,
+    PainDuration,
     Plan,
     PlanStatus,
     PlanWeek,
     SessionLog,
+    SymptomReport,
 )
 from recovery.models import Activity, AuditEvent, Clearance, PatientProfile
 
@@ -152,10 +155,51 @@ def exercises_for_plan(plan: Plan) -> list[Exercise]:
 def pause_alert(plan: Plan) -> Alert | None:
     """The alert that paused the plan, if a warning sign did. 1 query.
 
-    Any alert pauses its plan and only a resume (a new plan) ends the pause, so the newest alert
-    of a paused plan is the reason it is paused.
+    A warning sign (logged or reported) pauses its plan and only a resume (a new plan) ends the
+    pause, so the newest warning-sign alert of a paused plan is the reason it is paused. Severe
+    pain alerts the clinician without pausing (DESIGN section 1 rule 5): not a reason.
     """
-    return Alert.objects.filter(plan=plan).order_by("-created_at", "-id").first()
+    return (
+        Alert.objects.filter(plan=plan, kind=AlertKind.WARNING_SIGN)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class PainCheck:
+    """This week's sessions, which the pain advice reads, and the sessions still waiting for
+    their pain follow-up, oldest first."""
+
+    week_logs: list[SessionLog]
+    follow_ups: list[SessionLog]
+
+
+def pain_check(plan: Plan, *, week: int | None, today: date) -> PainCheck:
+    """The sessions of `week` (none when None) and the follow-ups due, in one query.
+
+    A follow-up is due for a session of the plan logged "it has not settled yet", not answered
+    yet, and dated before the patient's today: the question is asked from the next day.
+    """
+    due = Q(pain_duration=PainDuration.NOT_SETTLED, pain_follow_up__isnull=True, date__lt=today)
+    wanted = due | Q(week=week) if week is not None else due
+    rows = list(
+        SessionLog.objects.filter(wanted, plan=plan)
+        .select_related("alert", "pain_follow_up")
+        .order_by("date", "id")
+    )
+    return PainCheck(
+        week_logs=[log for log in rows if log.week == week],
+        follow_ups=[log for log in rows if _follow_up_due(log, today)],
+    )
+
+
+def _follow_up_due(log: SessionLog, today: date) -> bool:
+    return (
+        log.pain_duration == PainDuration.NOT_SETTLED
+        and log.date < today
+        and not hasattr(log, "pain_follow_up")  # loaded with the row: no query
+    )
 
 
 @dataclass(frozen=True)
@@ -167,6 +211,8 @@ class Dashboard:
     upcoming: bool
     exercises: list[Exercise]
     alert: Alert | None
+    # This week's sessions (an active plan that has started) and the pain follow-ups due.
+    pain: PainCheck
 
     @property
     def activities(self) -> list[str]:
@@ -193,8 +239,8 @@ CHART_WEEKS = 12
 
 
 def dashboard(plan: Plan, *, today: date) -> Dashboard:
-    """Everything /me/ shows for an open plan. 2 queries: weeks, then exercises (active) or the
-    alert that paused it (paused).
+    """Everything /me/ shows for an open plan. 3 queries: weeks, this week's sessions with the
+    follow-ups due, then exercises (active) or the alert that paused it (paused).
 
     Call `plan_close_weeks` first so the current week's prescription exists.
     """
@@ -205,6 +251,8 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
     by_week = {w.week: w for w in prescribed}
     this_week = by_week.get(max(current, 1)) or (prescribed[-1] if prescribed else None)
     paused = plan.status == PlanStatus.PAUSED
+    started = this_week is not None and this_week.week == current and not paused
+    pain_week = current if started else None
     return Dashboard(
         plan=plan,
         today=today,
@@ -214,6 +262,7 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
         # A paused plan shows what to do now instead of exercises.
         exercises=[] if paused else exercises_for_plan(plan),
         alert=pause_alert(plan) if paused else None,
+        pain=pain_check(plan, week=pain_week, today=today),
     )
 
 
@@ -284,13 +333,32 @@ def own_session_log(patient: PatientProfile, log_id: int) -> SessionLog | None:
     )
 
 
-def week_sessions(plan: Plan, week: int) -> list[engine.SessionSummary]:
-    """The sessions logged so far in one week of a plan, as the engine reads them. 1 query."""
-    return [log.summary() for log in SessionLog.objects.filter(plan=plan, week=week)]
+def week_logs(plan: Plan, week: int) -> list[SessionLog]:
+    """The sessions logged so far in one week of a plan, with their alerts. 1 query.
+
+    `log.summary()` is how the engine reads each one.
+    """
+    return list(
+        SessionLog.objects.filter(plan=plan, week=week)
+        .select_related("alert")
+        .order_by("date", "id")
+    )
 
 
 def week_prescription(plan: Plan, week: int) -> PlanWeek | None:
     return PlanWeek.objects.filter(plan=plan, week=week).first()
+
+
+# --- symptom reports ----------------------------------------------------------------------------
+
+
+def own_symptom_report(user, report_id: int) -> SymptomReport | None:
+    """One of the signed-in patient's own symptom reports with its alert and patient. 1 query."""
+    return (
+        SymptomReport.objects.filter(pk=report_id, patient__user=user)
+        .select_related("alert", "patient")
+        .first()
+    )
 
 
 # --- settings -----------------------------------------------------------------------------------

@@ -15,5 +15,13 @@ urlpatterns = [
         name="session_new",
     ),
     path("sessions/<int:log_id>/saved/", views.session_saved, name="session_saved"),
+    path("sessions/<int:log_id>/follow-up/", views.session_follow_up, name="session_follow_up"),
+    path(
+        "symptoms/new/",
+        # As for logs: far above any real use, low enough to stop a script.
+        rate_limit("symptom_report", limit=30, window=10 * 60, key=by_user)(views.symptom_new),
+        name="symptom_new",
+    ),
+    path("symptoms/<int:report_id>/", views.symptom_saved, name="symptom_saved"),
     path("settings/", views.reminder_settings, name="settings"),
 ]

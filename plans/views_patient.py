@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import engine, selectors
 from plans.charts import progress_chart
-from plans.forms import ReminderSettingsForm, SessionLogForm
-from plans.models import AlertTier, PlanStatus, RedFlag, SessionLog
-from plans.services import patient_today, plan_close_weeks, session_log_create
+from plans.forms import (
+    PainFollowUpForm,
+    ReminderSettingsForm,
+    SessionLogForm,
+    SymptomReportForm,
+)
+from plans.models import AlertKind, AlertTier, PainSettled, Plan, PlanStatus, RedFlag, SessionLog
+from plans.services import (
+    patient_today,
+    plan_close_weeks,
+    session_log_create,
+    session_pain_follow_up,
+    symptom_report_create,
+)
 from recovery import pagecache
 from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
@@ -44,6 +55,69 @@ def _warning_signs() -> dict:
 
 def _phone_href() -> str:
     return "tel:" + re.sub(r"[^0-9+]", "", settings.CLINIC_PHONE)
+
+
+# --- pain: the advice after a session that went too fast, and the next day's question ----------
+
+
+@dataclass(frozen=True)
+class PainAdvice:
+    """What to do for the rest of the week after a red session (DESIGN section 2): keep to next
+    week's reduced minutes, and only once the pain has settled. After a severe session (rule 5):
+    rest until it settles, and call the care team if it is not easing by tomorrow."""
+
+    keep_to: int | None  # next week's reduced minutes as the engine previews them
+    severe: SessionLog | None  # the latest severe session among them
+    told: bool  # the care team has been alerted about the severe pain
+    today: date
+
+    @property
+    def severe_today(self) -> bool:
+        return self.severe is not None and self.severe.date == self.today
+
+    @property
+    def severe_lasted(self) -> bool:
+        """Severe for lasting (pain >= 7 for more than 24 hours), not for its score alone."""
+        return self.severe is not None and self.severe.pain < engine.SEVERE_PAIN
+
+
+def _pain_advice(
+    plan: Plan, prescribed: int | None, logs: list[SessionLog], *, today: date
+) -> PainAdvice | None:
+    """Advice from the week's sessions so far; None when none of them was red."""
+    if not any(log.pain_response == engine.PainResponse.RED for log in logs):
+        return None
+    keep_to = None
+    if prescribed:
+        week_so_far = engine.WeekLog(
+            prescribed_minutes=prescribed, sessions=tuple(log.summary() for log in logs)
+        )
+        # The engine reads only the last week; the weeks before it only number the answer.
+        preview = engine.next_week(plan.rules(), [week_so_far])
+        if preview.decision == engine.Decision.REDUCE:
+            keep_to = preview.minutes
+    severe = [log for log in logs if log.is_severe]
+    return PainAdvice(
+        keep_to=keep_to,
+        severe=max(severe, key=lambda log: (log.date, log.pk)) if severe else None,
+        told=any(getattr(log, "alert", None) is not None for log in severe),
+        today=today,
+    )
+
+
+def _follow_up_context(follow_ups: list[SessionLog], back: str) -> dict:
+    return {
+        "follow_ups": follow_ups,
+        "follow_up_back": back,
+        "settled_choices": PainSettled.choices,
+    }
+
+
+# Where a follow-up answer returns to: the page that asked.
+FOLLOW_UP_RETURNS = {"dashboard": "me:dashboard", "session_new": "me:session_new"}
+
+
+# --- /me/ --------------------------------------------------------------------------------------
 
 
 @patient_required
@@ -79,16 +153,24 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         _close_weeks(plan, today)
     board = selectors.dashboard(plan, today=today)
     chart = progress_chart(plan, weeks=board.weeks)
+    week = board.this_week
+    advice = (
+        _pain_advice(plan, week.minutes if week else None, board.pain.week_logs, today=today)
+        if board.pain.week_logs
+        else None
+    )
     return render(
         request,
         "plans/patient/dashboard.html",
         {
             "board": board,
             "plan": plan,
-            "week": board.this_week,
+            "week": week,
             "chart": chart,
             "urgent": _urgency(board.alert),
+            "advice": advice,
             "phone_href": _phone_href(),
+            **_follow_up_context(board.pain.follow_ups, "dashboard"),
             **_warning_signs(),
         },
     )
@@ -101,6 +183,7 @@ class Urgency:
     tier: str
     flags: list[str]
     seen_by_care_team: bool
+    plan_paused: bool  # a plan was open and is paused now (none while waiting or after the end)
 
     @property
     def emergency(self) -> bool:
@@ -114,7 +197,12 @@ def _urgency(alert) -> Urgency | None:
         tier=alert.tier,
         flags=[RedFlag(code).label for code in alert.flags if code in RedFlag.values],
         seen_by_care_team=alert.acknowledged_at is not None,
+        plan_paused=alert.plan_id is not None,
     )
+
+
+def _is_warning_sign(alert) -> bool:
+    return alert is not None and alert.kind == AlertKind.WARNING_SIGN
 
 
 @patient_required
@@ -124,6 +212,9 @@ def history(request: HttpRequest) -> HttpResponse:
     patient = own_patient_profile(request.user)
     page, weeks = selectors.history_page(patient, request.GET.get("page"))
     return render(request, "plans/patient/history.html", {"page": page, "weeks": weeks})
+
+
+# --- logging a session -------------------------------------------------------------------------
 
 
 @patient_required
@@ -143,8 +234,9 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     day=data["date"],
                     activity=data["activity"],
                     minutes=data["minutes"],
+                    pain_before=data["pain_before"],
                     pain=data["pain"],
-                    pain_lasted_hours=data["pain_lasted_hours"],
+                    pain_duration=data["pain_duration"],
                     sharp_pain=data["sharp_pain"],
                     red_flags=data["red_flags"],
                     exertion=data["exertion"],
@@ -177,14 +269,26 @@ def session_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid() and refusal is not None:
             form.add_error(form.service_field(refusal.field), refusal.message)
     # This week's prescription is only read to show the form: a successful save skips it.
-    week = selectors.week_prescription(plan, plan.week_of(today))
+    current = plan.week_of(today)
+    week = selectors.week_prescription(plan, current)
     minutes = week.minutes if week else None
+    pain = selectors.pain_check(plan, week=current, today=today)
+    advice = _pain_advice(plan, minutes, pain.week_logs, today=today)
+    keep_to = advice.keep_to if advice else None
     if form is None:
-        form = SessionLogForm(plan=plan, today=today, minutes=minutes)
-    else:
-        form.set_week_minutes(minutes)
+        form = SessionLogForm(plan=plan, today=today, minutes=keep_to or minutes)
+    form.set_week_minutes(minutes, keep_to=keep_to)
     return render(
-        request, "plans/patient/session_new.html", {"form": form, "plan": plan, "week": week}
+        request,
+        "plans/patient/session_new.html",
+        {
+            "form": form,
+            "plan": plan,
+            "week": week,
+            "advice": advice,
+            "phone_href": _phone_href(),
+            **_follow_up_context(pain.follow_ups, "session_new"),
+        },
     )
 
 
@@ -197,17 +301,20 @@ class Outlook:
     sentence: str
 
 
-def _outlook(log: SessionLog, today) -> Outlook:
+def _outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
     plan = log.plan
     prescription = selectors.week_prescription(plan, log.week)
+    red = log.pain_response == engine.PainResponse.RED
     if prescription is None or log.week < plan.week_of(today):
+        advice = _pain_advice(plan, None, [log], today=today) if red else None
         return Outlook(
             "closed",
             "Saved in your history",
-            f"This session belongs to week {log.week}, which has already ended, so it does not "
-            "change this week's plan. Your care team can see it.",
-        )
-    sessions = selectors.week_sessions(plan, log.week)
+            f"This session belongs to week {log.week}, which has already ended. "
+            "Your care team can see it.",
+        ), advice
+    logs = selectors.week_logs(plan, log.week)
+    sessions = [s.summary() for s in logs]
     week_so_far = engine.WeekLog(prescribed_minutes=prescription.minutes, sessions=tuple(sessions))
     # The engine reads only the last week; the weeks before it only number the answer.
     preview = engine.next_week(plan.rules(), [week_so_far])
@@ -218,15 +325,15 @@ def _outlook(log: SessionLog, today) -> Outlook:
             "Your plan is paused",
             "A warning sign was reported this week, so your plan is paused until your care team "
             "reviews it. Please do not exercise until they restart it.",
-        )
+        ), None
+    advice = _pain_advice(plan, prescription.minutes, logs, today=today)
     if preview.decision == engine.Decision.REDUCE:
         lower = preview.minutes < prescription.minutes
         return Outlook(
             "lower",
             "We'll lower next week" if lower else "We'll keep next week gentle",
-            f"{preview.reason} Easing back gives your body time to settle; it is a normal "
-            "part of recovery.",
-        )
+            preview.reason,
+        ), advice
     if preview.decision == engine.Decision.HOLD:
         done = sum(engine.is_completed(s.minutes, prescription.minutes) for s in sessions)
         needed = engine.completed_needed(prescription.sessions_per_week)
@@ -240,6 +347,8 @@ def _outlook(log: SessionLog, today) -> Outlook:
             else f"This session's {log.minutes} minutes are saved; sessions count towards "
             f"moving up from {at_least} minutes. "
         )
+        if preview.review == engine.Review.OVERDOING:
+            return Outlook("hold", "Keep to the plan", preview.reason), advice
         return Outlook(
             "hold",
             "Keep going",
@@ -247,7 +356,7 @@ def _outlook(log: SessionLog, today) -> Outlook:
             f"{more} more {'session' if more == 1 else 'sessions'} of at least {at_least} minutes "
             f"by {last_day:%A %-d %B} keeps you on track to move up. If not, we'll hold next "
             "week at the same minutes — that's fine.",
-        )
+        ), advice
     left = max(0, prescription.sessions_per_week - len(sessions))
     still = (
         f" {left} more {'session is' if left == 1 else 'sessions are'} planned by "
@@ -259,7 +368,7 @@ def _outlook(log: SessionLog, today) -> Outlook:
         "on_track",
         "You're on track",
         f"So far this week: {preview.reason[0].lower()}{preview.reason[1:]}{still}",
-    )
+    ), advice
 
 
 @patient_required
@@ -272,11 +381,95 @@ def session_saved(request: HttpRequest, log_id: int) -> HttpResponse:
         raise Http404("No such session.")
     alert = getattr(log, "alert", None)
     context = {"log": log, "phone_href": _phone_href()}
-    if alert is not None:
+    if _is_warning_sign(alert):
         context["urgent"] = _urgency(alert)
         return render(request, "plans/patient/session_urgent.html", context)
-    context["outlook"] = _outlook(log, patient_today(patient))
+    # Severe pain alerts the care team but leaves the plan running: the saved page, with advice.
+    context["outlook"], context["advice"] = _outlook(log, patient_today(patient))
     return render(request, "plans/patient/session_saved.html", context)
+
+
+@patient_required
+@require_POST
+def session_follow_up(request: HttpRequest, log_id: int) -> HttpResponse:
+    """The next day's answer for a session logged "it has not settled yet"."""
+    patient = own_patient_profile(request.user)
+    log = selectors.own_session_log(patient, log_id)
+    if log is None:
+        raise Http404("No such session.")
+    back = FOLLOW_UP_RETURNS.get(request.POST.get("back"), "me:dashboard")
+    day = f"{log.date:%A %-d %B}"
+    form = PainFollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Nothing was saved: choose when the pain from your session on {day} settled.",
+        )
+        return redirect(back)
+    try:
+        answered = session_pain_follow_up(
+            patient=patient, log_id=log.pk, settled=form.cleaned_data["settled"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(request, f"Thank you. Your answer is saved with your session on {day}.")
+    if answered.alert is not None:
+        messages.warning(
+            request,
+            "Pain that lasts this long needs a check, so your care team has been told. Rest "
+            "until it settles. If it is not easing by tomorrow, or it gets worse, call your care "
+            f"team at {settings.CLINIC_PHONE}.",
+        )
+    return redirect(back)
+
+
+# --- reporting a symptom -----------------------------------------------------------------------
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def symptom_new(request: HttpRequest) -> HttpResponse:
+    """Warning signs or pain now, without a session, whatever the plan's state (rule 6)."""
+    form = SymptomReportForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            report, _ = symptom_report_create(
+                patient=own_patient_profile(request.user),
+                red_flags=data["red_flags"],
+                pain_now=data["pain_now"],
+                submission_token=data["submission_token"],
+            )
+        except DomainError as error:
+            form.add_error(form.service_field(error.field), error.message)
+        else:
+            return redirect("me:symptom_saved", report_id=report.pk)
+    return render(
+        request, "plans/patient/symptom_new.html", {"form": form, "phone_href": _phone_href()}
+    )
+
+
+@patient_required
+@require_GET
+def symptom_saved(request: HttpRequest, report_id: int) -> HttpResponse:
+    """After a report: what to do now after a sign, rest after severe pain, or thank you."""
+    report = selectors.own_symptom_report(request.user, report_id)
+    if report is None:
+        raise Http404("No such report.")
+    alert = getattr(report, "alert", None)
+    context = {
+        "report": report,
+        # On the patient's own clock (the page's time zone is UTC).
+        "reported_at": f"{report.created_at.astimezone(report.patient.tz):%A %-d %B %Y, %H:%M}",
+        "urgent": _urgency(alert) if _is_warning_sign(alert) else None,
+        "severe": alert is not None and alert.kind == AlertKind.SEVERE_PAIN,
+        "phone_href": _phone_href(),
+    }
+    return render(request, "plans/patient/symptom_saved.html", context)
+
+
+# --- settings ----------------------------------------------------------------------------------
 
 
 @patient_required

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 
 from plans import engine
-from plans.forms import BORG_CHOICES, ReminderSettingsForm, SessionLogForm, hour_label
-from plans.models import Plan, RedFlag, SessionLog
+from plans.forms import (
+    BORG_CHOICES,
+    NO_ANSWER_MESSAGE,
+    NONE_AND_SIGN_MESSAGE,
+    PainFollowUpForm,
+    ReminderSettingsForm,
+    SessionLogForm,
+    SymptomReportForm,
+    hour_label,
+)
+from plans.models import PainDuration, Plan, RedFlag, SessionLog
 
 TODAY = date(2026, 11, 24)
 
@@ -25,10 +33,15 @@ def plan(**fields) -> Plan:
 
 
 def form_data(data: dict | None = None) -> dict:
+    """A valid session: both pains, how long, and the warning-sign list answered "None"."""
     return {
         "date": TODAY.isoformat(),
         "activity": "walking",
         "minutes": "20",
+        "pain_before": "2",
+        "pain": "3",
+        "pain_duration": "within_2h",
+        "no_red_flags": "on",
         "submission_token": str(uuid.uuid4()),
         **(data or {}),
     }
@@ -94,11 +107,17 @@ NUMBER_CASES = [
     ("pain", "0", True),
     ("pain", "10", True),
     ("pain", "11", False),
-    ("pain", "", True),
-    ("pain_lasted_hours", "72", True),
-    ("pain_lasted_hours", "72.5", False),
-    ("pain_lasted_hours", "1.25", False),
-    ("pain_lasted_hours", "-0.5", False),
+    ("pain", "", False),
+    ("pain", "2.5", False),
+    ("pain_before", "-1", False),
+    ("pain_before", "0", True),
+    ("pain_before", "10", True),
+    ("pain_before", "11", False),
+    ("pain_before", "", False),
+    ("pain_duration", "within_2h", True),
+    ("pain_duration", "not_settled", True),
+    ("pain_duration", "", False),
+    ("pain_duration", "36", False),
     ("exertion", "6", True),
     ("exertion", "20", True),
     ("exertion", "5", False),
@@ -121,6 +140,8 @@ def test_numbers_stay_inside_their_ranges(field, value, valid):
         ("red_flags_same_day", ["fall"]),
         ("red_flags_same_day", ["bladder_bowel"]),
         ("red_flags_emergency", ["bladder_bowel", "nonsense"]),
+        ("no_red_flags", ""),
+        ("no_red_flags", "on"),
         ("submission_token", "not-a-uuid"),
         ("date", "24/11/2026x"),
     ],
@@ -164,18 +185,21 @@ def test_forms_only_checked_share_their_fields_and_checking_changes_none():
 def test_cleaned_values_are_normalised_for_the_service():
     form = session_form(
         {
-            "pain": "",
-            "pain_lasted_hours": "",
+            "pain_before": "4",
+            "pain": "6",
+            "pain_duration": "not_settled",
             "exertion": "",
             "notes": "   felt fine  ",
             "red_flags_same_day": ["fall", "tingling"],
             "red_flags_emergency": ["both_legs"],
+            "no_red_flags": "",
         }
     )
     assert form.is_valid(), form.errors
     data = form.cleaned_data
-    assert data["pain"] is None
-    assert data["pain_lasted_hours"] == Decimal(0)
+    assert (data["pain_before"], data["pain"]) == (4, 6)
+    assert data["pain_duration"] == PainDuration.NOT_SETTLED
+    assert "pain_lasted_hours" not in data  # the service maps the answer to hours
     assert data["exertion"] is None
     assert data["notes"] == "felt fine"
     assert data["sharp_pain"] is False
@@ -239,7 +263,14 @@ def test_the_error_summary_points_at_each_field_in_page_order():
 
 @pytest.mark.parametrize(
     ("service_field", "expected"),
-    [("minutes", "minutes"), ("date", "date"), ("red_flags", None), (None, None), ("x", None)],
+    [
+        ("minutes", "minutes"),
+        ("date", "date"),
+        ("pain_duration", "pain_duration"),
+        ("red_flags", "no_red_flags"),  # beside the warning-sign list
+        (None, None),
+        ("x", None),
+    ],
 )
 def test_service_errors_land_beside_the_field_they_name(service_field, expected):
     assert session_form().service_field(service_field) == expected
@@ -252,7 +283,195 @@ def test_the_layout_renders_labels_help_and_fieldsets():
     assert "<legend" in html and "Since your last session, have you had any of these?" in html
     assert 'aria-describedby="id_pain_helptext"' in html
     assert 'id="id_pain_helptext"' in html
-    assert html.count('type="checkbox"') == len(RedFlag) + 1  # + "the pain was sharp"
+    assert html.count('type="checkbox"') == len(RedFlag) + 2  # + sharp pain, "None of these"
+
+
+# --- the warning-sign list, answered one way only (DESIGN section 1 rule 6) -----------------------
+
+
+def test_a_list_left_unanswered_is_refused_beside_the_list():
+    form = session_form({"no_red_flags": ""})
+    assert not form.is_valid()
+    assert form.errors["no_red_flags"] == [NO_ANSWER_MESSAGE]
+    assert NO_ANSWER_MESSAGE == "Tick each sign you have, or tick “None of these”."
+    assert form.warning_sign_errors == [NO_ANSWER_MESSAGE]
+    # One entry in the summary, linked to the list's first box (an emergency sign).
+    assert form.error_summary() == [
+        ("id_red_flags_emergency_0", "Warning signs", NO_ANSWER_MESSAGE)
+    ]
+    # What was typed stays in the form to show again.
+    assert form.data["pain"] == "3" and form.data["pain_duration"] == "within_2h"
+
+
+@pytest.mark.parametrize(
+    "signs",
+    [{"red_flags_same_day": ["fall"]}, {"red_flags_emergency": ["fainting"]}],
+    ids=["same-day", "emergency"],
+)
+def test_none_of_these_with_a_sign_is_refused(signs):
+    form = session_form({"no_red_flags": "on", **signs})
+    assert not form.is_valid()
+    assert form.errors["no_red_flags"] == [NONE_AND_SIGN_MESSAGE]
+    assert NONE_AND_SIGN_MESSAGE.startswith("You ticked “None of these” and a sign: ")
+
+
+def test_a_sign_alone_or_none_alone_is_an_answer():
+    sign = session_form({"no_red_flags": "", "red_flags_emergency": ["chest_breathing"]})
+    assert sign.is_valid(), sign.errors
+    assert sign.cleaned_data["red_flags"] == ["chest_breathing"]
+    none = session_form()
+    assert none.is_valid(), none.errors
+    assert none.cleaned_data["red_flags"] == []
+
+
+def test_an_unknown_sign_is_one_message_beside_the_list_not_two():
+    form = session_form({"no_red_flags": "", "red_flags_same_day": ["nonsense"]})
+    assert not form.is_valid()
+    assert form.warning_sign_errors == ["Tick only the signs listed."]
+
+
+def test_the_emergency_tier_comes_first_and_the_same_day_tier_names_the_phone(settings):
+    from crispy_forms.utils import render_crispy_form
+
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    form = session_form()
+    names = list(form.fields)
+    assert names.index("red_flags_emergency") < names.index("red_flags_same_day")
+    assert names.index("red_flags_same_day") < names.index("no_red_flags")
+    html = render_crispy_form(form)
+    emergency = html.index(
+        "Call 911 or go to the nearest emergency department now if you have any of these"
+    )
+    same_day = html.index(
+        'Stop exercising and call your care team today: <span class="text-nowrap">(555) 777-1234'
+    )
+    assert emergency < same_day < html.index(">None of these</label>")
+    # The list is a fieldset with a legend, its hint (and any error) tied to it.
+    assert '<fieldset class="red-flag-list warning-signs" id="warning-signs" ' in html
+    assert 'aria-describedby="warning-signs-hint"' in html
+    assert 'aria-describedby="id_pain_duration_helptext"' in html
+    assert 'aria-describedby="id_pain_before_helptext"' in html
+    for flag in RedFlag:
+        assert f">{flag.label}</label>" in html
+
+
+def test_an_unanswered_list_is_described_by_its_message():
+    from crispy_forms.utils import render_crispy_form
+
+    form = session_form({"no_red_flags": ""})
+    form.is_valid()
+    html = render_crispy_form(form)
+    assert 'aria-describedby="warning-signs-hint warning-signs-error"' in html
+    assert 'id="warning-signs-error"' in html
+    assert (
+        html.count(NO_ANSWER_MESSAGE.replace("“", "&ldquo;")) + html.count(NO_ANSWER_MESSAGE) == 1
+    )
+
+
+def test_the_pains_and_their_duration_are_required_in_plain_words():
+    form = session_form({"pain_before": "", "pain": "", "pain_duration": ""})
+    assert not form.is_valid()
+    assert form.errors["pain_before"] == [
+        "Enter your pain before exercise, a whole number from 0 to 10."
+    ]
+    assert form.errors["pain"] == ["Enter your pain after exercise, a whole number from 0 to 10."]
+    assert form.errors["pain_duration"] == ["Choose how long any raised pain lasted."]
+    assert dict(form.fields["pain_duration"].choices) == dict(PainDuration.choices)
+    assert "It has not settled yet" in dict(form.fields["pain_duration"].choices).values()
+
+
+def test_notes_say_they_are_read_later_and_where_a_sign_goes(settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    help_text = session_form().fields["notes"].help_text
+    assert "read at your next review, not straight away" in help_text
+    assert "tick it in the list above, or call (555) 777-1234" in help_text
+
+
+def test_after_pain_this_week_the_minutes_help_says_what_to_keep_to():
+    form = session_form(minutes=25)
+    form.set_week_minutes(25, keep_to=20)
+    assert (
+        "keep sessions to 20 minutes for the rest of the week" in form.fields["minutes"].help_text
+    )
+    assert "only once the pain has settled" in form.fields["minutes"].help_text
+
+
+# --- the symptom report --------------------------------------------------------------------------
+
+
+def symptom_form(data: dict) -> SymptomReportForm:
+    return SymptomReportForm({"submission_token": str(uuid.uuid4()), **data})
+
+
+@pytest.mark.parametrize(
+    ("data", "flags", "pain_now"),
+    [
+        ({"red_flags_same_day": ["fever"]}, ["fever"], None),
+        ({"red_flags_emergency": ["both_legs"], "pain_now": "6"}, ["both_legs"], 6),
+        ({"no_red_flags": "on", "pain_now": "9"}, [], 9),
+        ({"no_red_flags": "on", "pain_now": "0"}, [], 0),
+    ],
+)
+def test_a_symptom_report_is_a_sign_or_pain_now(data, flags, pain_now):
+    form = symptom_form(data)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["red_flags"] == flags
+    assert form.cleaned_data["pain_now"] == pain_now
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({}, "no_red_flags", NO_ANSWER_MESSAGE),
+        ({"pain_now": "5"}, "no_red_flags", NO_ANSWER_MESSAGE),
+        ({"no_red_flags": "on", "red_flags_same_day": ["fall"]}, "no_red_flags", None),
+        ({"no_red_flags": "on"}, "pain_now", "Give your pain right now"),
+        (
+            {"no_red_flags": "on", "pain_now": "11"},
+            "pain_now",
+            "Enter a whole number from 0 to 10.",
+        ),
+    ],
+    ids=["nothing", "pain-without-the-list", "none-and-a-sign", "none-without-pain", "pain-11"],
+)
+def test_a_symptom_report_without_an_answer_is_refused(data, field, message):
+    form = symptom_form(data)
+    assert not form.is_valid()
+    assert field in form.errors
+    assert (message or NONE_AND_SIGN_MESSAGE) in form.errors[field][0]
+
+
+def test_a_symptom_report_with_nothing_says_both_what_is_missing():
+    form = symptom_form({})
+    assert not form.is_valid()
+    assert [label for _, label, _ in form.error_summary()] == [
+        "Warning signs",
+        "Your pain right now, 0–10 (optional)",
+    ]
+
+
+def test_a_symptom_report_lists_the_same_signs_emergency_first_and_keeps_its_token():
+    form = SymptomReportForm()
+    assert list(form.fields)[:3] == ["red_flags_emergency", "red_flags_same_day", "no_red_flags"]
+    assert uuid.UUID(str(form.initial["submission_token"]))
+    lost = SymptomReportForm({"no_red_flags": "on", "pain_now": "3", "submission_token": "x"})
+    assert not lost.is_valid()
+    assert "could not be checked" in lost.non_field_errors()[0]
+    assert uuid.UUID(lost.data["submission_token"])
+
+
+# --- the pain follow-up --------------------------------------------------------------------------
+
+
+def test_the_follow_up_offers_the_three_answers_and_needs_one():
+    assert [value for value, _ in PainFollowUpForm().fields["settled"].choices] == [
+        "within_2h",
+        "later",
+        "next_day",
+    ]
+    assert PainFollowUpForm({"settled": "later"}).is_valid()
+    assert PainFollowUpForm({}).errors["settled"] == ["Choose when the pain settled."]
+    assert not PainFollowUpForm({"settled": "not_settled"}).is_valid()
 
 
 # --- the reminder form ---------------------------------------------------------------------------

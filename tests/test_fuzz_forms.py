@@ -43,7 +43,18 @@ from plans import engine
 from plans import services as plan_services
 from plans.forms import ReminderSettingsForm
 from plans.forms_clinic import RULE_FIELDS
-from plans.models import Alert, Plan, PlanStatus, PlanWeek, RedFlag, SessionLog
+from plans.models import (
+    Alert,
+    PainDuration,
+    PainFollowUp,
+    PainSettled,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    RedFlag,
+    SessionLog,
+    SymptomReport,
+)
 from plans.views_clinic import PLAN_ACTIONS
 from recovery.models import (
     Clearance,
@@ -273,6 +284,8 @@ def clinical_state() -> dict[str, list]:
         "weeks": rows(PlanWeek, "pk"),
         "logs": rows(SessionLog),
         "alerts": rows(Alert),
+        "reports": rows(SymptomReport),
+        "follow_ups": rows(PainFollowUp),
     }
 
 
@@ -297,10 +310,13 @@ def test_session_form(ana_client, ana_plan, ben_plan):
         "date": st.dates(min_value=ana_plan.start_date, max_value=today).map(iso),
         "activity": st.sampled_from(ana_plan.allowed_activities),
         "minutes": st.integers(min_value=1, max_value=300).map(str),
-        "pain": st.one_of(st.just(""), st.integers(min_value=0, max_value=10).map(str)),
-        "pain_lasted_hours": st.sampled_from(["", "0", "0.5", "2", "71.5"]),
+        "pain_before": st.integers(min_value=0, max_value=10).map(str),
+        "pain": st.integers(min_value=0, max_value=10).map(str),
+        "pain_duration": st.sampled_from(PainDuration.values),
         "sharp_pain": st.sampled_from(["", "on"]),
         "red_flags_same_day": st.lists(st.sampled_from(same_day), max_size=1, unique=True),
+        # Mostly "None of these"; with a sign ticked too, the form must refuse it.
+        "no_red_flags": st.sampled_from(["on", "on", "on", ""]),
         "exertion": st.one_of(st.just(""), st.integers(min_value=6, max_value=20).map(str)),
         "notes": st.text(max_size=200),
         "submission_token": st.uuids().map(str),
@@ -322,7 +338,10 @@ def test_session_form(ana_client, ana_plan, ben_plan):
         assert log.plan_id == ana_plan.pk
         assert log.minutes == forms.IntegerField().clean(sent(data, "minutes"))
         assert log.notes == sent(data, "notes").strip() and "\x00" not in log.notes
-        assert log.pain is None or 0 <= log.pain <= 10
+        assert 0 <= log.pain <= 10 and 0 <= log.pain_before <= 10
+        assert log.pain_duration == sent(data, "pain_duration")
+        # The list was answered one way only: a sign, or "None of these".
+        assert bool(log.red_flags) != (sent(data, "no_red_flags") == "on")
         assert rows(Plan.objects.exclude(pk=ana_plan.pk)) == ben_plans  # Ben's untouched
         return ACCEPTED
 
@@ -330,7 +349,10 @@ def test_session_form(ana_client, ana_plan, ben_plan):
         "date": iso(today),
         "activity": "walking",
         "minutes": "20",
+        "pain_before": "1",
         "pain": "2",
+        "pain_duration": "within_2h",
+        "no_red_flags": "on",
         "notes": "Fine.",
         "submission_token": str(uuid.uuid4()),
     }
@@ -342,20 +364,35 @@ def test_session_form(ana_client, ana_plan, ben_plan):
 def test_session_form_refuses_the_classic_bad_values(ana_client, ana_plan):
     """The values the issue names, one at a time on an otherwise valid session."""
     today = plan_services.patient_today(ana_plan.patient)
-    valid = {"date": iso(today), "activity": "walking", "minutes": "20", "pain": "2"}
+    valid = {
+        "date": iso(today),
+        "activity": "walking",
+        "minutes": "20",
+        "pain_before": "1",
+        "pain": "2",
+        "pain_duration": "within_2h",
+        "no_red_flags": "on",
+    }
     bad = [
         {"minutes": "-5"},
         {"minutes": "0"},
         {"minutes": "99999999999999999999"},
         {"pain": "11"},
         {"pain": "-1"},
+        {"pain": ""},
+        {"pain_before": ""},
+        {"pain_before": "11"},
+        {"pain_duration": ""},
+        {"pain_duration": "72"},
+        {"no_red_flags": ""},  # the warning-sign list left unanswered
+        {"red_flags_same_day": ["fall"]},  # a sign and "None of these"
+        {"red_flags_emergency": ["not_a_sign"], "no_red_flags": ""},
         {"date": iso(today + timedelta(days=1))},
         {"date": "2026-02-30"},
         {"date": iso(ana_plan.start_date - timedelta(days=1))},
         {"activity": "running"},  # not allowed at her stage
         {"notes": "x" * 2001},
         {"notes": "a\x00b"},
-        {"pain_lasted_hours": "73"},
         {"exertion": "21"},
     ]
     for change in bad:
@@ -405,6 +442,84 @@ def test_reminder_settings_form(ana_client, ana_plan, dr_dev, ben):
     valid = {"reminders_enabled": "on", "weekday": "3", "hour": "7", "timezone": "Europe/London"}
     extras = every_extra(clinician=dr_dev.pk, user=ben.user.pk, patient=ben.pk, id=ben.pk)
     assert once(submit, {**valid, **extras}) == ACCEPTED
+    fuzz(submissions(fields), submit)
+
+
+def test_symptom_report_form(ana_client, ana_plan, ben_plan):
+    """/me/symptoms/new/: a sign or pain now, the list answered one way only; a valid report
+    stores exactly one report of Ana's and touches nobody else."""
+    patient = ana_plan.patient
+    emergency = [f.value for f in RedFlag if f.value in engine.EMERGENCY_FLAGS]
+    same_day = [f.value for f in RedFlag if f.value in engine.SAME_DAY_FLAGS]
+    none: st.SearchStrategy = st.just([])  # mostly no sign, so that "None of these" often fits
+    fields = {
+        "red_flags_emergency": st.one_of(
+            none, none, st.lists(st.sampled_from(emergency), max_size=1)
+        ),
+        "red_flags_same_day": st.one_of(none, st.lists(st.sampled_from(same_day), max_size=2)),
+        "no_red_flags": st.sampled_from(["on", "on", ""]),
+        "pain_now": st.one_of(st.just(""), st.integers(min_value=0, max_value=10).map(str)),
+        "submission_token": st.uuids().map(str),
+    }
+    ben_state = rows(Plan.objects.filter(pk=ben_plan.pk))
+
+    def submit(data: dict) -> str:
+        before = clinical_state()
+        response = post(ana_client, "/me/symptoms/new/", data)
+        after = clinical_state()
+        if response.status_code != 302:
+            assert not changed(before, after), data
+            assert errors_shown(response), data
+            return REFUSED
+        report = SymptomReport.objects.latest("pk")
+        assert response["Location"] == f"/me/symptoms/{report.pk}/"
+        assert len(after["reports"]) == len(before["reports"]) + 1
+        assert report.patient_id == patient.pk
+        assert set(report.red_flags) <= set(RedFlag.values)
+        assert report.red_flags or report.pain_now is not None
+        assert bool(report.red_flags) != (sent(data, "no_red_flags") == "on")
+        assert report.pain_now is None or 0 <= report.pain_now <= 10
+        assert rows(Plan.objects.filter(pk=ben_plan.pk)) == ben_state  # Ben's untouched
+        return ACCEPTED
+
+    valid = {"no_red_flags": "on", "pain_now": "4", "submission_token": str(uuid.uuid4())}
+    extras = every_extra(plan=ben_plan.pk, patient=ben_plan.patient.pk, id=1)
+    assert once(submit, {**valid, **extras}) == ACCEPTED
+    fuzz(submissions(fields), submit)
+
+
+def test_pain_follow_up_form(ana_client, ana_plan, ben_plan):
+    """The next day's answer: one follow-up of Ana's own session at most, and the answer page is
+    always one of hers (`back` names a page; it is never a URL to follow)."""
+    patient = ana_plan.patient
+    yesterday = plan_services.patient_today(patient) - timedelta(days=1)
+    log = plan_services.session_log_create(
+        patient=patient,
+        day=yesterday,
+        activity="walking",
+        minutes=15,
+        pain_before=2,
+        pain=5,
+        pain_duration=PainDuration.NOT_SETTLED,
+    ).log
+    fields = {
+        "settled": st.sampled_from(PainSettled.values),
+        "back": st.sampled_from(["dashboard", "session_new", "https://evil.example/", "//x"]),
+    }
+
+    def submit(data: dict) -> str:
+        before = clinical_state()
+        response = post(ana_client, f"/me/sessions/{log.pk}/follow-up/", data)
+        after = clinical_state()
+        assert response.status_code == 302, data
+        assert response["Location"] in {"/me/", "/me/sessions/new/"}, response["Location"]
+        if sent(data, "settled") not in PainSettled.values:
+            assert not changed(before, after), data
+            return REFUSED
+        assert [row[1] for row in after["follow_ups"]] == [log.pk]
+        return ACCEPTED
+
+    assert once(submit, {"settled": "later", "back": "dashboard", **every_extra()}) == ACCEPTED
     fuzz(submissions(fields), submit)
 
 
@@ -810,11 +925,20 @@ def test_two_factor_form(client, dee):
 def test_decimal_and_date_edge_cases_are_refused_not_crashing(ana_client, ana_plan):
     """Values that overflow Python's own types: a 500 here would be a crash, not a refusal."""
     today = plan_services.patient_today(ana_plan.patient)
-    valid = {"date": iso(today), "activity": "walking", "minutes": "20"}
+    valid = {
+        "date": iso(today),
+        "activity": "walking",
+        "minutes": "20",
+        "pain_before": "1",
+        "pain": "2",
+        "pain_duration": "within_2h",
+        "no_red_flags": "on",
+    }
     for change in [
-        {"pain_lasted_hours": "1e999999999"},
-        {"pain_lasted_hours": "sNaN"},
-        {"pain_lasted_hours": str(Decimal("0.05"))},
+        {"pain": "1e999999999"},
+        {"pain": "sNaN"},
+        {"pain_before": str(Decimal("0.05"))},
+        {"pain_before": "9" * 5000},
         {"date": "9999-12-31"},
         {"date": "0001-01-01"},
         {"minutes": "9" * 5000},

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
+from importlib import import_module
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.backends import cached_db
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -15,17 +18,26 @@ from plans import services as plan_services
 from plans.models import (
     Alert,
     Exercise,
+    PainFollowUp,
     Plan,
     PlanStatus,
     PlanWeek,
     SessionLog,
+    SymptomReport,
 )
 from plans.services import patient_today
 from recovery.errors import DomainError
 from recovery.models import AuditEvent, PatientProfile, TreatmentType
 from tests.conftest import approve
 
-ME_URLS = ["me:dashboard", "me:history", "me:session_new", "me:settings"]
+# With Redis configured the session comes from the cache (cached_db); without, it costs a query.
+SESSION_QUERY = (
+    0
+    if issubclass(import_module(settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore)
+    else 1
+)
+
+ME_URLS = ["me:dashboard", "me:history", "me:session_new", "me:settings", "me:symptom_new"]
 
 
 def url(name: str, **kwargs) -> str:
@@ -48,16 +60,21 @@ def text(response) -> str:
 
 
 def log_form(plan: Plan, today: date, **overrides) -> dict:
+    """A valid log: pain before and after, how long it lasted, and the warning-sign list
+    answered ("None of these" unless a sign is ticked). `None` leaves a field out."""
     data = {
         "date": today.isoformat(),
         "activity": "walking",
         "minutes": "20",
+        "pain_before": "1",
         "pain": "1",
-        "pain_lasted_hours": "0",
+        "pain_duration": "within_2h",
         "exertion": "11",
         "notes": "",
         "submission_token": str(uuid.uuid4()),
     }
+    if not {"red_flags_same_day", "red_flags_emergency"} & set(overrides):
+        data["no_red_flags"] = "on"
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -279,7 +296,7 @@ def test_a_plan_paused_by_an_emergency_sign_says_call_911(ana_plan):
     page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
     assert "Your plan is paused" in page
     assert "Call 911 or go to the nearest emergency department now" in page
-    assert "Numbness in the groin, buttocks or inner thighs" in page
+    assert "New numbness in the groin, buttocks or inner thighs, or when wiping" in page
     assert "Log a session" not in page.replace("Log a session History", "")  # menu only
 
 
@@ -395,15 +412,23 @@ def test_the_log_form_is_prefilled_and_offers_only_allowed_activities(ben_plan):
         "Date of the session",
         "What did you do?",
         "How many minutes did you exercise?",
-        "Pain after exercise, from 0 to 10 (optional)",
-        "How many hours did that pain last? (optional)",
+        "Pain before exercise, from 0 to 10",
+        "Pain after exercise, from 0 to 10",
+        "How long did any raised pain last?",
+        "Gone within 2 hours",
+        "2 hours to the next day",
+        "Still there the next day",
+        "It has not settled yet",
         "The pain was sharp, not just a dull ache or soreness",
         "Since your last session, have you had any of these?",
-        "Loss of control of your bladder or bowels",
+        "New loss of control of your bladder or bowels",
         "A fall",
+        "None of these",
         "How hard did it feel? (optional)",
+        "Notes are read at your next review, not straight away.",
     ):
         assert label in text(response), label
+    assert "(optional)" not in text(response).split("Pain before exercise")[1][:40]
     # Help text is tied to its field for screen readers.
     assert 'aria-describedby="id_pain_helptext"' in body
 
@@ -411,13 +436,16 @@ def test_the_log_form_is_prefilled_and_offers_only_allowed_activities(ben_plan):
 def test_logging_a_session_stores_it_and_redirects_to_the_saved_page(ana_plan):
     patient = ana_plan.patient
     today = patient_today(patient)
-    data = log_form(ana_plan, today, pain="3", pain_lasted_hours="1.5", notes=" stiff at first ")
+    data = log_form(
+        ana_plan, today, pain_before="2", pain="3", pain_duration="later", notes=" stiff at first "
+    )
     response = client_for(patient).post(url("me:session_new"), data)
     log = SessionLog.objects.get(plan=ana_plan)
     assert response.status_code == 302
     assert response.url == url("me:session_saved", log_id=log.pk)
     assert (log.date, log.activity, log.minutes, log.pain) == (today, "walking", 20, 3)
-    assert str(log.pain_lasted_hours) == "1.5"
+    assert (log.pain_before, log.pain_duration) == (2, "later")
+    assert str(log.pain_lasted_hours) == "12.0"  # "2 hours to the next day", for the engine
     assert log.exertion == 11
     assert log.notes == "stiff at first"
     assert str(log.submission_token) == data["submission_token"]
@@ -565,16 +593,32 @@ def test_saved_page_says_on_track_when_the_week_is_going_well(ana):
     today = patient_today(ana)
     approve(ana, start=today, today=today)
     for _ in range(2):
-        plan_services.session_log_create(patient=ana, day=today, activity="walking", minutes=15)
+        plan_services.session_log_create(
+            patient=ana, day=today, activity="walking", minutes=15, pain_before=1, pain=1
+        )
     page = _saved_page(ana, minutes="15", pain="1")
     assert "You're on track" in page
     assert "next week adds 10 minutes, to 25 minutes per session" in page
 
 
+def test_saved_page_says_keep_to_the_plan_after_doing_too_much(ana):
+    today = patient_today(ana)
+    approve(ana, start=today, today=today)  # 15 minutes: a session over 30 is too much
+    page = _saved_page(ana, minutes="40", pain="1")
+    assert "Keep to the plan" in page
+    assert "You did more than planned, with one session of 40 minutes" in page
+    assert "Keep going" not in page
+
+
 @pytest.mark.parametrize(
     "overrides",
-    [{"sharp_pain": "on"}, {"pain": "7"}, {"pain": "3", "pain_lasted_hours": "2.5"}],
-    ids=["sharp", "pain-7", "lasted-over-2h"],
+    [
+        {"sharp_pain": "on"},
+        {"pain": "7"},
+        {"pain": "3", "pain_duration": "later"},
+        {"pain_before": "1", "pain": "5"},
+    ],
+    ids=["sharp", "pain-7", "lasted-over-2h", "rose-by-4"],
 )
 def test_saved_page_says_next_week_will_be_lowered(ana, overrides):
     today = patient_today(ana)
@@ -703,3 +747,572 @@ def test_logging_is_rate_limited_per_patient(client, ana_plan, ben_plan):
     # Another patient is not affected.
     client.force_login(ben_plan.patient.user)
     assert client.post("/me/sessions/new/", {}).status_code == 200
+
+
+# --- clinical safety v2: the answered warning list, the pain follow-up, symptom reports --------
+
+
+def _log(patient: PatientProfile, day: date, **fields):
+    """A session through the service, as the form sends it: both pains and how long."""
+    values = {"minutes": 15, "pain_before": 2, "pain": 3, "pain_duration": "within_2h"}
+    return plan_services.session_log_create(
+        patient=patient, day=day, activity="walking", **{**values, **fields}
+    ).log
+
+
+def test_an_unanswered_warning_list_is_refused_beside_it_and_keeps_what_was_typed(ana_plan):
+    patient = ana_plan.patient
+    data = log_form(
+        ana_plan,
+        patient_today(patient),
+        no_red_flags=None,
+        minutes="17",
+        pain_before="3",
+        pain="6",
+        pain_duration="not_settled",
+        sharp_pain="on",
+        notes="Stairs were hard",
+    )
+    response = client_for(patient).post(url("me:session_new"), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert not SessionLog.objects.exists() and not Alert.objects.exists()
+    assert "Please check your answers. Nothing was saved yet." in text(response)
+    # The message sits inside the list's fieldset, which it describes, and the summary links there.
+    start = body.index('id="warning-signs"')
+    fieldset = body[start : body.index('<fieldset class="sign-tier', start)]
+    assert "Tick each sign you have, or tick “None of these”." in fieldset
+    assert 'aria-describedby="warning-signs-hint warning-signs-error"' in body
+    assert 'href="#id_red_flags_emergency_0"' in body
+    # What was typed is kept.
+    assert re.search(r'name="minutes" value="17"', body)
+    assert re.search(r'name="pain_before" value="3"', body)
+    assert re.search(r'name="pain" value="6"', body)
+    assert re.search(r'value="not_settled"[^>]*checked', body)
+    assert re.search(r'name="sharp_pain"[^>]*checked', body)
+    assert "Stairs were hard" in body
+    assert data["submission_token"] in body
+
+
+def test_none_of_these_with_a_sign_is_refused_and_both_stay_ticked(ana_plan):
+    patient = ana_plan.patient
+    data = log_form(
+        ana_plan, patient_today(patient), red_flags_same_day=["fall"], no_red_flags="on"
+    )
+    response = client_for(patient).post(url("me:session_new"), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "You ticked “None of these” and a sign: untick whichever is not true." in text(response)
+    assert re.search(r'value="fall"[^>]*checked', body)
+    assert re.search(r'name="no_red_flags"[^>]*checked', body)
+    assert not SessionLog.objects.exists() and not Alert.objects.exists()
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+
+def test_the_log_form_lists_emergency_signs_first_and_says_notes_wait(ana_plan, settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    page = text(client_for(ana_plan.patient).get(url("me:session_new")))
+    emergency = page.index(
+        "Call 911 or go to the nearest emergency department now if you have any of these"
+    )
+    same_day = page.index("Stop exercising and call your care team today: (555) 777-1234")
+    assert emergency < same_day < page.index("or None of these")  # the box after the lists
+    assert "Notes are read at your next review, not straight away." in page
+    assert "tick it in the list above, or call (555) 777-1234" in page
+
+
+def test_a_session_not_settled_yet_is_stored_as_said(ana_plan):
+    patient = ana_plan.patient
+    data = log_form(ana_plan, patient_today(patient), pain="5", pain_duration="not_settled")
+    assert client_for(patient).post(url("me:session_new"), data).status_code == 302
+    log = SessionLog.objects.get()
+    assert (log.pain_duration, log.pain_lasted_hours) == ("not_settled", 0)
+
+
+# --- the pain follow-up --------------------------------------------------------------------------
+
+
+def _not_settled(patient: PatientProfile, day: date, **fields) -> SessionLog:
+    return _log(patient, day, pain_duration="not_settled", **fields)
+
+
+def _question(day: date) -> str:
+    return f"Has the pain from your session on {day:%A %-d %B} settled?"
+
+
+def test_the_next_day_dashboard_and_log_form_ask_whether_the_pain_settled(ana_plan):
+    patient = ana_plan.patient
+    today = patient_today(patient)
+    yesterday = today - timedelta(days=1)
+    asked = _not_settled(patient, yesterday)
+    _not_settled(patient, today)  # asked tomorrow, not today
+    _log(patient, yesterday - timedelta(days=1))  # answered when logged
+    client = client_for(patient)
+    for name in ("me:dashboard", "me:session_new"):
+        response = client.get(url(name))
+        page = text(response)
+        assert page.count("Has the pain from your session on") == 1, name
+        assert _question(yesterday) in page
+        for answer in ("Within 2 hours", "Later that day", "It was still there the next day"):
+            assert answer in page
+        body = response.content.decode()
+        assert f'action="{url("me:session_follow_up", log_id=asked.pk)}"' in body
+        assert f'<legend class="h5" id="follow-up-{asked.pk}-legend">' in body
+
+
+def test_answering_the_follow_up_stores_it_once_and_returns_to_the_page(ana_plan):
+    patient = ana_plan.patient
+    yesterday = patient_today(patient) - timedelta(days=1)
+    log = _not_settled(patient, yesterday)
+    client = client_for(patient)
+    target = url("me:session_follow_up", log_id=log.pk)
+    response = client.post(target, {"settled": "within_2h", "back": "session_new"})
+    assert response.status_code == 302 and response.url == url("me:session_new")
+    log.refresh_from_db()
+    assert log.pain_follow_up.settled == "within_2h"
+    assert str(log.pain_lasted_hours) == "1.0"
+    page = text(client.get(url("me:dashboard")))
+    assert f"Your answer is saved with your session on {yesterday:%A %-d %B}." in page
+    assert "Has the pain from your session on" not in page
+    # A second answer is refused: the first stands.
+    again = client.post(target, {"settled": "next_day", "back": "dashboard"}, follow=True)
+    assert "You have already told us when this pain settled." in text(again)
+    assert PainFollowUp.objects.get().settled == "within_2h"
+
+
+def test_a_follow_up_for_another_patients_session_is_404(ana_plan, ben_plan):
+    log = _not_settled(ana_plan.patient, patient_today(ana_plan.patient) - timedelta(days=1))
+    target = url("me:session_follow_up", log_id=log.pk)
+    assert client_for(ben_plan.patient).post(target, {"settled": "later"}).status_code == 404
+    assert (
+        client_for(ana_plan.patient)
+        .post(url("me:session_follow_up", log_id=99999), {"settled": "later"})
+        .status_code
+        == 404
+    )
+    assert not PainFollowUp.objects.exists()
+
+
+def test_a_follow_up_needs_an_answer_and_a_post(ana_plan, dr_cho, client):
+    patient = ana_plan.patient
+    log = _not_settled(patient, patient_today(patient) - timedelta(days=1))
+    target = url("me:session_follow_up", log_id=log.pk)
+    patient_client = client_for(patient)
+    refused = patient_client.post(target, {"settled": "soon", "back": "https://evil.example/"})
+    assert refused.status_code == 302 and refused.url == url("me:dashboard")
+    assert "Nothing was saved: choose when the pain" in text(patient_client.get(refused.url))
+    assert patient_client.get(target).status_code == 405
+    assert client.post(target, {"settled": "later"}).status_code == 302  # to sign in
+    assert client_for(dr_cho).post(target, {"settled": "later"}).status_code == 403
+    assert not PainFollowUp.objects.exists()
+
+
+def test_a_follow_up_for_a_closed_week_decides_this_week_again(ana):
+    """Week 1's session logged "not settled yet" on its last day; the answer comes in week 2."""
+    today = patient_today(ana)
+    plan = approve(ana, start=today - timedelta(days=7), today=today - timedelta(days=7))
+    log = _not_settled(ana, today - timedelta(days=1), pain_before=2, pain=5)
+    client = client_for(ana)
+    client.get(url("me:dashboard"))  # closes week 1
+    week2 = PlanWeek.objects.get(plan=plan, week=2)
+    assert week2.decision == "hold" and week2.minutes == 15
+    client.post(url("me:session_follow_up", log_id=log.pk), {"settled": "next_day"})
+    week2.refresh_from_db()
+    assert (week2.decision, week2.minutes) == ("reduce", 10)
+    assert "lasted more than 2 hours" in week2.reason
+
+
+def test_a_follow_up_that_makes_the_pain_severe_says_the_care_team_was_told(ana_plan, settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    patient = ana_plan.patient
+    log = _not_settled(patient, patient_today(patient) - timedelta(days=1), pain=8)
+    response = client_for(patient).post(
+        url("me:session_follow_up", log_id=log.pk), {"settled": "next_day"}, follow=True
+    )
+    page = text(response)
+    assert "your care team has been told" in page
+    assert "If it is not easing by tomorrow, or it gets worse, call your care team at" in page
+    assert "(555) 777-1234" in page
+    # /me/ (where the answer lands) says it too, for this week's session.
+    assert (
+        f"You had severe pain on {log.date:%A %-d %B}: 8 out of 10, lasting more than a day. "
+        "Rest until it settles." in page
+    )
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.session_log_id) == ("severe_pain", log.pk)
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+
+# --- after a red or a severe session -------------------------------------------------------------
+
+
+def test_after_a_red_session_the_saved_page_and_me_say_what_to_keep_to(ana_plan):
+    """Week 3 at 30 minutes; pain 7 is red, and next week would be 30 - max(5, 5 x 2) = 20."""
+    seed_history(ana_plan, weeks=2, minutes=30)
+    patient = ana_plan.patient
+    client = client_for(patient)
+    data = log_form(ana_plan, patient_today(patient), minutes="30", pain="7")
+    saved = text(client.post(url("me:session_new"), data, follow=True))
+    advice = (
+        "For the rest of this week keep sessions to 20 minutes, and only once the pain has settled."
+    )
+    assert advice in saved
+    assert "We'll lower next week" in saved
+    assert "normal part of recovery" not in saved
+    assert "Rest until the pain settles" not in saved  # red, not severe
+    me = text(client.get(url("me:dashboard")))
+    assert advice in me
+    assert "normal part of recovery" not in me
+    form = client.get(url("me:session_new"))
+    assert advice in text(form)
+    assert re.search(r'name="minutes" value="20"', form.content.decode())
+    assert not Alert.objects.exists()
+
+
+def test_after_a_severe_session_rest_and_call_if_not_easing_but_the_plan_runs(ana_plan, settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    seed_history(ana_plan, weeks=2, minutes=30)
+    patient = ana_plan.patient
+    client = client_for(patient)
+    data = log_form(ana_plan, patient_today(patient), minutes="30", pain_before="3", pain="9")
+    response = client.post(url("me:session_new"), data, follow=True)
+    saved = text(response)
+    assert response.templates[0].name == "plans/patient/session_saved.html"  # not the urgent page
+    assert "Rest until the pain settles" in saved
+    assert "You had severe pain today: 9 out of 10. Rest until it settles." in saved
+    assert "If it is not easing by tomorrow, or it gets worse, call your care team at" in saved
+    assert 'href="tel:5557771234"' in response.content.decode()
+    assert "Your care team has been told about this pain." in saved
+    assert "keep sessions to 20 minutes" in saved
+    assert "normal part of recovery" not in saved
+    assert "Call 911 or go to the nearest emergency department now" not in saved
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.tier) == ("severe_pain", "same_day")
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+    me = client.get(url("me:dashboard"))
+    assert "Rest until the pain settles" in text(me)
+    assert "If it is not easing by tomorrow" in text(me)
+    assert "Week 3 of your plan" in text(me)  # still running
+
+
+def test_a_green_session_gives_no_pain_advice(ana_plan):
+    seed_history(ana_plan, weeks=2, minutes=30)
+    patient = ana_plan.patient
+    client = client_for(patient)
+    saved = text(
+        client.post(url("me:session_new"), log_form(ana_plan, patient_today(patient)), follow=True)
+    )
+    assert "For the rest of this week" not in saved
+    assert "For the rest of this week" not in text(client.get(url("me:dashboard")))
+
+
+# --- /me/symptoms/new/ ---------------------------------------------------------------------------
+
+
+def symptom_form(**overrides) -> dict:
+    data = {"submission_token": str(uuid.uuid4()), **overrides}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _plan_in_state(patient: PatientProfile, state: str) -> Plan | None:
+    """No plan (waiting for clearance), an active one, one paused by the clinician, or one
+    completed (written directly: the fixture of a plan that ended)."""
+    if state == "waiting":
+        return None
+    plan = approve(patient, start=patient_today(patient) - timedelta(days=3))
+    if state == "paused":
+        plan_services.plan_pause(plan=plan, actor=patient.clinician, reason="Seen in clinic.")
+    if state == "completed":
+        Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.COMPLETED)
+    return plan
+
+
+PLAN_STATES = ["waiting", "active", "paused", "completed"]
+
+
+@pytest.mark.parametrize("state", PLAN_STATES)
+def test_the_symptom_page_opens_in_every_plan_state(ana, state):
+    _plan_in_state(ana, state)
+    response = client_for(ana).get(url("me:symptom_new"))
+    page = text(response)
+    assert response.status_code == 200
+    assert "Report a symptom" in page
+    assert page.index("Call 911 or go to the nearest emergency department now if you have") < (
+        page.index("Stop exercising and call your care team today:")
+    )
+    assert "None of these" in page
+    assert "Your pain right now, 0–10 (optional)" in page
+
+
+@pytest.mark.parametrize("state", PLAN_STATES)
+def test_a_same_day_sign_reported_in_any_state_says_call_today(ana, state, settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    plan = _plan_in_state(ana, state)
+    client = client_for(ana)
+    response = client.post(
+        url("me:symptom_new"), symptom_form(red_flags_same_day=["weakness"], pain_now="4")
+    )
+    report = SymptomReport.objects.get()
+    assert response.status_code == 302
+    assert response.url == url("me:symptom_saved", report_id=report.pk)
+    page = client.get(response.url)
+    words = text(page)
+    assert "Stop exercising and call your care team today" in words
+    assert 'href="tel:5557771234"' in page.content.decode()
+    assert "New weakness in an arm or a leg" in words
+    assert "4 out of 10" in words
+    assert (report.red_flags, report.pain_now) == (["weakness"], 4)
+    assert Alert.objects.get().symptom_report_id == report.pk
+    if state in ("active", "paused"):
+        plan.refresh_from_db()
+        assert plan.status == PlanStatus.PAUSED
+        assert "your exercise plan is paused" in words
+    else:
+        assert "plan is paused" not in words
+        assert "Please do not exercise until they have checked you" in words
+    assert 'href="/me/symptoms/new/"' in page.content.decode()
+
+
+def test_an_emergency_sign_reported_while_waiting_says_call_911(ana):
+    client = client_for(ana)
+    response = client.post(
+        url("me:symptom_new"), symptom_form(red_flags_emergency=["chest_breathing"]), follow=True
+    )
+    page = text(response)
+    assert "Call 911 or go to the nearest emergency department now" in page
+    assert "Chest pain, sudden shortness of breath or coughing up blood" in page
+    assert 'href="tel:911"' in response.content.decode()
+    assert Alert.objects.get().tier == "emergency"
+
+
+def test_severe_pain_reported_without_a_sign_says_rest_and_call_if_not_easing(ana_plan, settings):
+    settings.CLINIC_PHONE = "(555) 777-1234"
+    client = client_for(ana_plan.patient)
+    response = client.post(
+        url("me:symptom_new"), symptom_form(no_red_flags="on", pain_now="9"), follow=True
+    )
+    page = text(response)
+    assert "Rest until the pain settles" in page
+    assert "If it is not easing by tomorrow, or it gets worse, call your care team at" in page
+    assert 'href="tel:5557771234"' in response.content.decode()
+    assert "Your care team has been told" in page
+    assert "Stop exercising and call your care team today" not in page
+    assert Alert.objects.get().kind == "severe_pain"
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+
+def test_mild_pain_reported_is_thanked_and_read_at_the_next_review(ana_plan):
+    client = client_for(ana_plan.patient)
+    response = client.post(
+        url("me:symptom_new"), symptom_form(no_red_flags="on", pain_now="5"), follow=True
+    )
+    page = text(response)
+    assert "Thank you" in page
+    assert "Your care team can see this at your next review." in page
+    assert "Warning signs None" in page
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"pain_now": "6"}, "Tick each sign you have, or tick “None of these”."),
+        (
+            {"no_red_flags": "on", "red_flags_same_day": ["fall"], "pain_now": "6"},
+            "You ticked “None of these” and a sign",
+        ),
+        ({"no_red_flags": "on"}, "Give your pain right now, from 0 to 10, or tick the signs"),
+    ],
+    ids=["unanswered", "none-and-a-sign", "nothing-to-report"],
+)
+def test_a_symptom_report_without_an_answer_stores_nothing_and_keeps_what_was_typed(
+    ana_plan, data, message
+):
+    response = client_for(ana_plan.patient).post(url("me:symptom_new"), symptom_form(**data))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert message in text(response)
+    assert "Please check your answers. Nothing was sent yet." in text(response)
+    if "pain_now" in data:
+        assert re.search(r'name="pain_now" value="6"', body)
+    if "red_flags_same_day" in data:
+        assert re.search(r'value="fall"[^>]*checked', body)
+    assert not SymptomReport.objects.exists() and not Alert.objects.exists()
+    ana_plan.refresh_from_db()
+    assert ana_plan.status == PlanStatus.ACTIVE
+
+
+def test_a_symptom_report_sent_twice_is_stored_once(ana_plan):
+    client = client_for(ana_plan.patient)
+    data = symptom_form(red_flags_same_day=["fever"])
+    first = client.post(url("me:symptom_new"), data)
+    again = client.post(url("me:symptom_new"), data)
+    assert first.url == again.url
+    assert SymptomReport.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_another_patients_symptom_report_is_404(ana, ben, dr_cho, client):
+    report = plan_services.symptom_report_create(patient=ana, pain_now=3)[0]
+    target = url("me:symptom_saved", report_id=report.pk)
+    assert client_for(ana).get(target).status_code == 200
+    assert client_for(ben).get(target).status_code == 404
+    assert client_for(dr_cho).get(target).status_code == 403
+    assert client.get(target).status_code == 302
+
+
+def test_symptom_reports_are_rate_limited_per_patient(client, ana, ben):
+    from recovery.ratelimit import hit
+
+    client.force_login(ana.user)
+    for _ in range(30):
+        assert hit("symptom_report", f"user:{ana.user.pk}", limit=30, window=600)
+    response = client.post(url("me:symptom_new"), symptom_form(pain_now="3", no_red_flags="on"))
+    assert response.status_code == 429
+    assert not SymptomReport.objects.exists()
+    client.force_login(ben.user)
+    assert client.post(url("me:symptom_new"), {}).status_code == 200
+
+
+def test_the_symptom_form_needs_the_csrf_token(ana):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(ana.user)
+    data = symptom_form(no_red_flags="on", pain_now="3")
+    assert client.post(url("me:symptom_new"), data).status_code == 403
+    client.get(url("me:symptom_new"))
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+    assert client.post(url("me:symptom_new"), data).status_code == 302
+
+
+# --- "Report a symptom" from every patient page --------------------------------------------------
+
+REPORT_LINK = 'href="/me/symptoms/new/"'
+
+
+@pytest.mark.parametrize("state", PLAN_STATES)
+def test_every_patient_page_links_to_report_a_symptom(ana, state):
+    plan = _plan_in_state(ana, state)
+    client = client_for(ana)
+    for name in ("me:dashboard", "me:history", "me:settings", "me:session_new", "me:symptom_new"):
+        response = client.get(url(name))
+        assert response.status_code == 200, name
+        body = response.content.decode()
+        assert REPORT_LINK in body and "Report a symptom" in body, (state, name)
+    if state == "active":
+        log = _log(ana, plan.start_date)
+        saved = client.get(url("me:session_saved", log_id=log.pk)).content.decode()
+        assert REPORT_LINK in saved
+        dashboard = client.get(url("me:dashboard")).content.decode()
+        assert dashboard.count(REPORT_LINK) >= 3  # the menu, beside "Log a session", the signs
+
+
+def test_the_urgent_page_links_to_report_a_symptom(ana_plan):
+    logged = _log_red_flag(ana_plan.patient, "fever")
+    body = client_for(ana_plan.patient).get(url("me:session_saved", log_id=logged.log.pk))
+    assert body.templates[0].name == "plans/patient/session_urgent.html"
+    assert body.content.decode().count(REPORT_LINK) >= 2  # the menu and the page
+
+
+def test_a_symptom_reported_while_paused_shows_on_the_paused_dashboard(ana_plan, dr_cho):
+    plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Waiting for the MRI results.")
+    client = client_for(ana_plan.patient)
+    client.post(url("me:symptom_new"), symptom_form(red_flags_emergency=["fainting"]))
+    page = text(client.get(url("me:dashboard")))
+    assert "Call 911 or go to the nearest emergency department now" in page
+    assert "Fainting or nearly fainting" in page
+
+
+def test_a_severe_pain_alert_is_not_taken_for_the_reason_a_plan_is_paused(ana_plan, dr_cho):
+    plan_services.symptom_report_create(patient=ana_plan.patient, pain_now=10)
+    plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Waiting for the MRI results.")
+    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    assert "Please talk to your care team before exercising again" in page
+    assert "Waiting for the MRI results." in page
+
+
+# --- query budgets of the new and changed pages (two of each are the session and the user) -------
+
+
+@pytest.fixture
+def three_years_with_pain(ana_plan):
+    """Three years of history; today a red session, and yesterday's pain still to follow up.
+
+    Yesterday closed week 156; its late session decides week 157 again (40 minutes), so the red
+    session previews 40 - max(5, 5 x ceil(40 / 25)) = 30 minutes for the rest of the week."""
+    add_exercises()
+    seed_history(ana_plan, weeks=156, minutes=30)
+    patient = ana_plan.patient
+    today = patient_today(patient)
+    red = _log(patient, today, minutes=30, pain=7)
+    asked = _not_settled(patient, today - timedelta(days=1))
+    client = client_for(patient)
+    client.get(url("me:dashboard"))  # closes the weeks; the first request stores the clock
+    return client, red, asked
+
+
+def test_dashboard_with_a_follow_up_and_pain_advice_budget(
+    three_years_with_pain, django_assert_max_num_queries
+):
+    client, _, asked = three_years_with_pain
+    cache.clear()  # the drawing budget, not the page cache's
+    with django_assert_max_num_queries(7):
+        page = text(client.get(url("me:dashboard")))
+    assert _question(asked.date) in page
+    assert "keep sessions to 30 minutes" in page
+
+
+def test_log_form_with_a_follow_up_and_pain_advice_budget(
+    three_years_with_pain, django_assert_max_num_queries
+):
+    client, red, asked = three_years_with_pain
+    with django_assert_max_num_queries(6):
+        page = text(client.get(url("me:session_new")))
+    assert _question(asked.date) in page and "keep sessions to 30 minutes" in page
+    data = log_form(None, red.date, no_red_flags=None)
+    with django_assert_max_num_queries(5):
+        refused = client.post(url("me:session_new"), data)
+    assert "Tick each sign you have" in text(refused)
+
+
+def test_saved_page_after_a_red_session_budget(
+    three_years_with_pain, django_assert_max_num_queries
+):
+    client, red, _ = three_years_with_pain
+    with django_assert_max_num_queries(6):
+        page = text(client.get(url("me:session_saved", log_id=red.pk)))
+    assert "keep sessions to 30 minutes" in page
+
+
+def test_follow_up_post_budget(three_years_with_pain, django_assert_max_num_queries):
+    """The answer, its audit, and this week decided again (the session's week has closed)."""
+    client, _, asked = three_years_with_pain
+    with django_assert_max_num_queries(20):
+        response = client.post(url("me:session_follow_up", log_id=asked.pk), {"settled": "later"})
+    assert response.status_code == 302
+    with django_assert_max_num_queries(15):
+        client.post(url("me:session_follow_up", log_id=asked.pk), {"settled": "later"})
+    assert PainFollowUp.objects.count() == 1
+
+
+def test_symptom_pages_budget(
+    three_years_with_pain, django_assert_num_queries, django_assert_max_num_queries
+):
+    client, _, _ = three_years_with_pain
+    with django_assert_num_queries(1 + SESSION_QUERY):  # the user: nothing else to read
+        client.get(url("me:symptom_new"))
+    with django_assert_num_queries(1 + SESSION_QUERY):
+        client.post(url("me:symptom_new"), symptom_form(pain_now="3"))  # refused by the form
+    with django_assert_max_num_queries(11):
+        client.post(url("me:symptom_new"), symptom_form(no_red_flags="on", pain_now="3"))
+    with django_assert_max_num_queries(16):
+        response = client.post(url("me:symptom_new"), symptom_form(red_flags_same_day=["fever"]))
+    with django_assert_num_queries(2 + SESSION_QUERY):
+        page = text(client.get(response.url))
+    assert "Stop exercising and call your care team today" in page
+    cache.clear()
+    with django_assert_max_num_queries(7):
+        paused = text(client.get(url("me:dashboard")))
+    assert "Your plan is paused" in paused

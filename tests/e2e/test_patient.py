@@ -44,23 +44,34 @@ def log_session(
     *,
     day: date | None = None,
     minutes: int | None = None,
-    pain: int | None = None,
+    pain_before: int | None = 1,
+    pain: int | None = 1,
+    lasted: str | None = "Gone within 2 hours",
     sharp: bool = False,
     flags: tuple[str, ...] = (),
+    none_of_these: bool | None = None,
     notes: str = "",
 ) -> None:
+    """Fill the log form as a patient does. The warning-sign list is answered "None of these"
+    unless a sign is given (`none_of_these=False` leaves it unanswered)."""
     page.goto("/me/sessions/new/")
     if day is not None:
         page.get_by_label("Date of the session").fill(day.isoformat())
     page.get_by_label("Walking", exact=True).check()
     if minutes is not None:
         page.get_by_label("How many minutes did you exercise?").fill(str(minutes))
+    if pain_before is not None:
+        page.get_by_label("Pain before exercise, from 0 to 10").fill(str(pain_before))
     if pain is not None:
-        page.get_by_label("Pain after exercise, from 0 to 10 (optional)").fill(str(pain))
+        page.get_by_label("Pain after exercise, from 0 to 10").fill(str(pain))
+    if lasted is not None:
+        page.get_by_label(lasted, exact=True).check()
     if sharp:
         page.get_by_label("The pain was sharp, not just a dull ache or soreness").check()
     for label in flags:
-        page.get_by_label(label).check()
+        page.get_by_label(label, exact=True).check()
+    if none_of_these or (none_of_these is None and not flags):
+        page.get_by_label("None of these", exact=True).check()
     if notes:
         page.get_by_label("Anything else your care team should know? (optional)").fill(notes)
     page.get_by_role("button", name=SAVE).click()
@@ -88,7 +99,7 @@ def test_a_good_week_moves_the_next_week_up(page, phone_page, ana):
     page.goto("/me/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Week 2 of your plan")
     expect(page.locator(".big-number")).to_contain_text("25 minutes")
-    expect(page.get_by_text("You completed 3 of 3 sessions with little pain")).to_contain_text(
+    expect(page.get_by_text("You completed 3 of 3 sessions with comfortable pain")).to_contain_text(
         "next week adds 10 minutes, to 25 minutes per session"
     )
     expect(page.locator("#sessions-done")).to_contain_text("0 of 3")
@@ -116,7 +127,7 @@ def test_a_week_with_sharp_pain_lowers_the_next_week(page, ana):
     login(page, "ana")
     page.wait_for_url("**/me/")
     log_session(page, day=plan.start_date, minutes=15, pain=2)
-    log_session(page, day=plan.start_date + timedelta(days=2), minutes=15, pain=5, sharp=True)
+    log_session(page, day=plan.start_date + timedelta(days=2), minutes=15, pain=3, sharp=True)
     page.wait_for_url(re.compile(r"/saved/$"))
     expect(page.get_by_role("heading", name="We'll lower next week")).to_be_visible()
     expect(page.get_by_text("next week eases back to 10 minutes")).to_be_visible()
@@ -134,9 +145,13 @@ def test_a_week_with_sharp_pain_lowers_the_next_week(page, ana):
 @pytest.mark.parametrize(
     ("flag", "tier", "instruction"),
     [
-        ("New numbness anywhere", "same_day", "Stop exercising and call your care team today"),
         (
-            "Numbness or weakness in both legs",
+            "New numbness in an arm, leg, hand or foot (numbness around the scar is expected)",
+            "same_day",
+            "Stop exercising and call your care team today",
+        ),
+        (
+            "New numbness or weakness in both legs",
             "emergency",
             "Call 911 or go to the nearest emergency department now",
         ),
@@ -181,7 +196,7 @@ def test_a_bad_form_keeps_what_was_typed_and_stores_nothing(page, ana):
     minutes_field = page.get_by_label("How many minutes did you exercise?")
     expect(date_field).to_have_value(tomorrow.isoformat())
     expect(minutes_field).to_have_value("0")
-    expect(page.get_by_label("Pain after exercise, from 0 to 10 (optional)")).to_have_value("4")
+    expect(page.get_by_label("Pain after exercise, from 0 to 10")).to_have_value("4")
     expect(page.get_by_label("Anything else your care team should know? (optional)")).to_have_value(
         "Knee felt odd on the stairs"
     )
@@ -208,6 +223,10 @@ def test_a_double_click_stores_the_session_once(page, ana):
     page.wait_for_url("**/me/")
     page.goto("/me/sessions/new/")
     page.get_by_label("Walking", exact=True).check()
+    page.get_by_label("Pain before exercise, from 0 to 10").fill("1")
+    page.get_by_label("Pain after exercise, from 0 to 10").fill("2")
+    page.get_by_label("Gone within 2 hours", exact=True).check()
+    page.get_by_label("None of these", exact=True).check()
     page.get_by_role("button", name=SAVE).dblclick()
     page.wait_for_url(re.compile(r"/saved/$"))
     assert SessionLog.objects.count() == 1
