@@ -1,5 +1,6 @@
 """The admin of the "what and how much" app: the exercise library (staff) and, for superusers
-only and read-only, plans, weeks, session logs, alerts and reminders. The rules shared by every
+only and read-only, plans, weeks, session logs, pain follow-ups, symptom reports, alerts and
+reminders. The rules shared by every
 admin page (superuser-only clinical data, audit of admin edits, deactivate-not-delete) live in
 `recovery/admin.py`.
 """
@@ -33,11 +34,13 @@ from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
     Exercise,
+    PainFollowUp,
     Plan,
     PlanStatus,
     PlanWeek,
     Reminder,
     SessionLog,
+    SymptomReport,
 )
 from plans.resources import STAGE_MAX, STAGE_MIN, ExerciseResource
 from recovery.admin import (
@@ -324,9 +327,17 @@ class PlanAdmin(ClinicalReadOnlyAdmin):
 
 @admin.register(PlanWeek)
 class PlanWeekAdmin(ClinicalReadOnlyAdmin):
-    list_display = ("plan", "week", "minutes", "sessions_per_week", "decision", "created_at")
+    list_display = (
+        "plan",
+        "week",
+        "minutes",
+        "sessions_per_week",
+        "decision",
+        "review",
+        "created_at",
+    )
     list_select_related = ("plan__patient__user",)
-    list_filter = ("decision",)
+    list_filter = ("decision", "review")
     search_fields = ("plan__patient__user__username",)
 
 
@@ -337,13 +348,15 @@ class SessionLogAdmin(ClinicalReadOnlyAdmin):
         "patient",
         "activity",
         "minutes",
+        "pain_before",
         "pain",
+        "pain_duration",
         "pain_lasted_hours",
         "sharp_pain",
         "red_flag_list",
     )
     list_select_related = ("plan__patient__user",)
-    list_filter = ("activity", "sharp_pain", "date")
+    list_filter = ("activity", "sharp_pain", "pain_duration", "date")
     search_fields = ("plan__patient__user__username", "plan__patient__user__last_name")
     date_hierarchy = "date"
 
@@ -358,25 +371,44 @@ class SessionLogAdmin(ClinicalReadOnlyAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(ClinicalReadOnlyAdmin):
+    """Alerts and both of their deliveries: the assigned clinician's e-mail and the clinic's
+    on-call inbox (DESIGN section 1 rule 7), each with its attempts and last error."""
+
     list_display = (
         "created_at",
         "patient",
+        "kind",
         "tier",
+        "source",
         "acknowledged_at",
         "acknowledged_by",
         "email_sent_at",
         "email_attempts",
         "email_last_error",
+        "escalate_at",
+        "escalated_at",
+        "escalation_attempts",
+        "escalation_last_error",
     )
-    list_select_related = ("patient__user", "acknowledged_by")
+    list_select_related = ("patient__user", "acknowledged_by", "session_log")
     list_filter = (
+        "kind",
         "tier",
         ("acknowledged_at", admin.EmptyFieldListFilter),
         ("email_sent_at", admin.EmptyFieldListFilter),
+        ("escalated_at", admin.EmptyFieldListFilter),
     )
     search_fields = ("patient__user__username", "patient__user__last_name")
     date_hierarchy = "created_at"
     actions = ("send_email_now",)
+
+    @admin.display(description="Raised by")
+    def source(self, obj: Alert) -> str:
+        if obj.session_log_id is not None:
+            return f"Session on {obj.session_log.date:%Y-%m-%d}"
+        if obj.symptom_report_id is not None:
+            return "Symptom report" if obj.plan_id is not None else "Symptom report (no plan)"
+        return "—"
 
     def has_deliver_permission(self, request: HttpRequest) -> bool:
         return self._superuser(request)
@@ -389,6 +421,43 @@ class AlertAdmin(ClinicalReadOnlyAdmin):
             transaction.on_commit(lambda alert_id=alert_id: tasks.deliver_alert.delay(alert_id))
         audit("admin_alert_send", request=request, ids=ids)
         self.message_user(request, f"{len(ids)} alert e-mail(s) queued.", messages.SUCCESS)
+
+
+@admin.register(SymptomReport)
+class SymptomReportAdmin(ClinicalReadOnlyAdmin):
+    """Warning signs or pain reported without a session (written by the patient's form)."""
+
+    list_display = ("created_at", "patient", "has_plan", "sign_list", "pain_now")
+    list_select_related = ("patient__user",)
+    list_filter = (("plan", admin.EmptyFieldListFilter),)
+    search_fields = ("patient__user__username", "patient__user__last_name")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Plan", boolean=True)
+    def has_plan(self, obj: SymptomReport) -> bool:
+        return obj.plan_id is not None
+
+    @admin.display(description="Warning signs")
+    def sign_list(self, obj: SymptomReport) -> str:
+        return ", ".join(obj.red_flag_labels()) or "None of these"
+
+
+@admin.register(PainFollowUp)
+class PainFollowUpAdmin(ClinicalReadOnlyAdmin):
+    """The next day's answer to "has the pain settled?", append-only."""
+
+    list_display = ("created_at", "patient", "session_log", "settled")
+    list_select_related = ("session_log__plan__patient__user",)
+    list_filter = ("settled",)
+    search_fields = (
+        "session_log__plan__patient__user__username",
+        "session_log__plan__patient__user__last_name",
+    )
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Patient", ordering="session_log__plan__patient")
+    def patient(self, obj: PainFollowUp):
+        return obj.session_log.plan.patient
 
 
 @admin.register(Reminder)

@@ -2,39 +2,49 @@
 
 `clinician_triage` answers "who needs me now?" for one clinician in a fixed number of queries,
 whether they have ten patients or five hundred: every per-patient fact (last session, last two
-week decisions, open alerts, pending clearances) comes from one set-based query with subquery
-annotations, and the ordering is done in Python over those rows.
+week decisions, open alerts, this week's red sessions, pending clearances) comes from one
+set-based query each, and the ordering is done in Python over those rows.
 
 Triage only reads. In particular it does not call `plan_close_weeks` for each patient (that would
 be N locked queries per page view): weeks are closed by the reminder job, the patient's own
 dashboard and the clinician's patient page, so a decision shown here can lag by one reminder pass.
+A red session does not wait for its week to close: it is listed from the moment it is logged.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import IntEnum
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from plans import engine
 from plans.models import (
     Alert,
+    AlertKind,
     AlertTier,
+    PainDuration,
     Plan,
     PlanStatus,
     PlanWeek,
     RedFlag,
     SessionLog,
+    SymptomReport,
+    WeekReview,
+    session_summary,
 )
 from plans.selectors import WeekSummary, week_summaries
+from recovery import pagecache
 from recovery.access import clinician_patients
 from recovery.models import (
     Activity,
@@ -47,6 +57,7 @@ from recovery.models import (
     name_shown,
 )
 from recovery.rows import execute
+from recovery.templatetags.clinic_clock import clinic_time
 
 # Drawing each page, the request's own session and user queries included: pinned by
 # tests/test_query_budgets.py and tests/test_views_clinic.py.
@@ -57,23 +68,29 @@ PATIENT_DETAIL_QUERY_BUDGET = 15
 IDLE_DAYS = 3
 # ...and after this many days the patient has probably stopped altogether.
 LONG_IDLE_DAYS = 14
-# The patient page lists this many of the most recent sessions (the week table covers them all).
+# A red session is listed for this many days (today included) from the moment it is logged: its
+# week has closed, and decided a reduction that triage lists in its own words, by then.
+RED_SESSION_DAYS = 7
+# The patient page lists this many of the most recent sessions (the week table covers them all),
+# and of the most recent symptom reports and alerts (open alerts are always among them).
 RECENT_LOGS = 50
+RECENT_REPORTS = 20
+RECENT_ALERTS = 20
 
 
 class Tier(IntEnum):
     """Why a patient is on the triage list; a lower number is more urgent."""
 
-    RED_FLAG = 1
-    EASED_BACK = 2
+    URGENT = 1  # an open alert: a warning sign or severe pain
+    REVIEW = 2  # pain or a plan that changed course
     ENGAGEMENT = 3
     CLEARANCE = 4
 
     @property
     def label(self) -> str:
         return {
-            Tier.RED_FLAG: "Red flag",
-            Tier.EASED_BACK: "Plan reduced or stopped",
+            Tier.URGENT: "Needs you now",
+            Tier.REVIEW: "Pain or plan to review",
             Tier.ENGAGEMENT: "Engagement",
             Tier.CLEARANCE: "Clearance to decide",
         }[self]
@@ -82,8 +99,8 @@ class Tier(IntEnum):
     def badge(self) -> str:
         """Bootstrap colour classes (text contrast checked by axe in the browser tests)."""
         return {
-            Tier.RED_FLAG: "text-bg-danger",
-            Tier.EASED_BACK: "text-bg-warning",
+            Tier.URGENT: "text-bg-danger",
+            Tier.REVIEW: "text-bg-warning",
             Tier.ENGAGEMENT: "text-bg-info",
             Tier.CLEARANCE: "text-bg-secondary",
         }[self]
@@ -98,6 +115,7 @@ class Reason:
 
 
 _ALERT_TIER_WORDS = {value: label.lower() for value, label in AlertTier.choices}
+_ALERT_KIND_WORDS = {value: label.lower() for value, label in AlertKind.choices}
 
 
 @dataclass
@@ -106,13 +124,23 @@ class OpenAlert:
 
     pk: int
     tier: str
+    kind: str
     flags: list[str]
     created_at: datetime
     ack_url: str
+    severe_words: str = ""  # "Severe pain (9/10) on Tuesday" for a severe-pain alert
 
     @property
     def tier_words(self) -> str:
         return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+
+    @property
+    def kind_words(self) -> str:
+        return _ALERT_KIND_WORDS.get(self.kind, self.kind)
+
+    @property
+    def is_severe_pain(self) -> bool:
+        return self.kind == AlertKind.SEVERE_PAIN
 
 
 @dataclass
@@ -146,7 +174,7 @@ class TriageRow:
 
     @property
     def also_text(self) -> str:
-        return "; ".join(reason.why.lower() for reason in self.also)
+        return "; ".join(_lower_first(reason.why) for reason in self.also)
 
 
 @dataclass
@@ -195,11 +223,58 @@ class _OpenPlan(NamedTuple):
     start_date: date
     pause_reason: str
     last_week: int | None
+    last_minutes: int | None
     last_decision: str | None
+    last_review: str | None
     last_reason: str | None
     last_week_at: datetime | None
+    prev_minutes: int | None
     prev_decision: str | None
+    prev_review: str | None
     last_session: date | None
+
+
+class _AlertRow(NamedTuple):
+    pk: int
+    patient_id: int
+    tier: str
+    kind: str
+    flags: list[str]
+    created_at: datetime
+    session_date: date | None
+    session_pain: int | None
+    session_lasted: Decimal | None
+    report_pain: int | None
+    report_at: datetime | None
+
+
+class _RedSession(NamedTuple):
+    patient_id: int
+    plan_id: int
+    id: int
+    date: date
+    week: int
+    activity: str
+    minutes: int
+    pain: int | None
+    pain_before: int | None
+    pain_lasted_hours: Decimal
+    pain_duration: str
+    sharp_pain: bool
+    red_flags: list[str]
+
+    @property
+    def is_red(self) -> bool:
+        """The engine's own verdict (the query only narrows the rows down)."""
+        summary = session_summary(
+            self.minutes,
+            self.pain,
+            self.pain_lasted_hours,
+            self.sharp_pain,
+            self.red_flags,
+            self.pain_before,
+        )
+        return engine.pain_response(summary) == engine.PainResponse.RED
 
 
 class _PendingClearance(NamedTuple):
@@ -227,6 +302,11 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
+def _lower_first(text: str) -> str:
+    """ "Pain 8/10 on Tuesday" → "pain 8/10 on Tuesday" (the "also" line runs reasons on)."""
+    return text[:1].lower() + text[1:]
+
+
 def activity_labels(codes) -> list[str]:
     return [Activity(code).label if code in Activity.values else code for code in codes or ()]
 
@@ -235,43 +315,147 @@ def flag_labels(codes) -> list[str]:
     return [RedFlag(code).label if code in RedFlag.values else code for code in codes or ()]
 
 
+def on_day(day: date, today: date) -> str:
+    """When, on the patient's calendar: "today", "on Tuesday" within the week, else the date."""
+    ago = (today - day).days
+    if ago == 0:
+        return "today"
+    if 0 < ago < 7:
+        return f"on {day:%A}"
+    return f"on {day:%a} {day:%-d %b}"
+
+
+def lasted_phrase(hours) -> str:
+    """How long raised pain lasted, as it matters to the engine (the 2-hour and 24-hour marks)."""
+    if hours is None:
+        return ""
+    if hours > engine.SEVERE_PAIN_HOURS:
+        return "still there the next day"
+    if hours > engine.PAIN_LASTED_HOURS_MAX:
+        return "lasting more than 2 hours"
+    return ""
+
+
+def severe_pain_words(pain: int | None, hours, when: str) -> str:
+    """ "Severe pain (9/10) on Tuesday"; "Severe pain (8/10, still there the next day) today"."""
+    if pain is None:
+        return f"Severe pain {when}"
+    lasted = lasted_phrase(hours) if pain < engine.SEVERE_PAIN else ""
+    return f"Severe pain ({pain}/10{', ' + lasted if lasted else ''}) {when}"
+
+
+def red_session_words(
+    *, pain: int | None, pain_before: int | None, hours, sharp: bool, when: str
+) -> str:
+    """What made a session red, in the order the engine checks: "Pain 8/10 lasting more than 2
+    hours on Tuesday", "Sharp pain 3/10 today", "Pain rose from 2 to 7 on Monday"."""
+    rise = None if pain is None or pain_before is None else pain - pain_before
+    if rise is not None and rise >= engine.PAIN_RISE_RED:
+        what = f"pain rose from {pain_before} to {pain}"
+    elif pain is not None:
+        what = f"pain {pain}/10"
+    else:
+        what = "pain"
+    what = f"Sharp {what}" if sharp else what[:1].upper() + what[1:]
+    lasted = lasted_phrase(hours)
+    return f"{what}{' ' + lasted if lasted else ''} {when}"
+
+
 def _alert_reason(alerts: list[OpenAlert]) -> Reason:
-    """Emergency before same-day, then the oldest first."""
+    """Emergency before same-day, then the oldest first. A warning sign is named before severe
+    pain, which is same-day tier."""
     emergency = [a for a in alerts if a.tier == AlertTier.EMERGENCY]
     worst = emergency or alerts
     oldest = min(a.created_at for a in worst)
     flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
-    why = "Emergency warning sign" if emergency else "Same-day warning sign"
+    severe = [a.severe_words for a in alerts if a.is_severe_pain]
+    if emergency:
+        why = "Emergency warning sign"
+    elif flags:
+        why = "Same-day warning sign"
+    else:
+        why = severe.pop(0)
     if len(alerts) > 1:
         why += f" ({len(alerts)} open alerts)"
     return Reason(
-        Tier.RED_FLAG,
+        Tier.URGENT,
         rank=(0 if emergency else 1, oldest),
         why=why,
-        detail="; ".join(flags),
+        detail="; ".join(flags + severe),
     )
 
 
-def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
-    reasons: list[Reason] = []
-    if plan.last_decision == engine.Decision.STOP:
-        reasons.append(
+def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | None) -> Reason:
+    when = on_day(session.date, today)
+    activity = Activity(session.activity).label if session.activity in Activity.values else ""
+    if plan is not None and plan.status == PlanStatus.PAUSED:
+        then = "Plan paused."
+    elif plan is not None and session.week < engine.week_number(plan.start_date, today):
+        then = f"Going too fast: week {session.week + 1} is reduced."
+    else:
+        then = "Going too fast: next week is reduced when this one closes."
+    return Reason(
+        Tier.REVIEW,
+        rank=(2, session.date.toordinal()),
+        why=red_session_words(
+            pain=session.pain,
+            pain_before=session.pain_before,
+            hours=session.pain_lasted_hours,
+            sharp=session.sharp_pain,
+            when=when,
+        ),
+        detail=f"{activity}, {session.minutes} min (week {session.week}). {then}",
+    )
+
+
+def _week_reasons(plan: _OpenPlan) -> list[Reason]:
+    """The plan's latest prescribed week, when it changed course: in the third person, naming
+    the week that caused it (the week before the one prescribed)."""
+    decision, review = plan.last_decision, plan.last_review or WeekReview.NONE
+    if decision is None:
+        return []
+    week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
+    now = f"Week {week}: {minutes} min per session."
+    if decision == engine.Decision.STOP:
+        return [
             Reason(
-                Tier.EASED_BACK,
+                Tier.REVIEW,
                 rank=(0, plan.last_week_at),
                 why="Plan stopped",
                 detail=plan.pause_reason or plan.last_reason or "",
             )
-        )
-    elif plan.last_decision == engine.Decision.REDUCE:
-        reasons.append(
+        ]
+    if review == WeekReview.SEVERE_PAIN:
+        why, rank = f"Severe pain in week {cause_week}: reduced to {minutes} minutes", 1
+    elif review == WeekReview.REPEATED_PAIN and plan.prev_decision == engine.Decision.REDUCE:
+        why, rank = f"Reduced twice in a row: pain again in week {cause_week}", 1
+    elif review == WeekReview.REPEATED_PAIN:
+        why = f"Pain again at the lowest level ({plan.prev_minutes} minutes) in week {cause_week}"
+        rank = 1
+    elif decision == engine.Decision.RETURN:
+        why, rank = f"No sessions for two weeks: restarted at {minutes} minutes", 3
+        now = f"Weeks {cause_week - 1} and {cause_week} had no session. {now}"
+    elif review == WeekReview.OVERDOING:
+        why, rank = f"Did more than planned in week {cause_week} (overdoing)", 3
+        now = f"Held at {minutes} min per session for week {week}."
+    elif decision == engine.Decision.REDUCE:
+        return [
             Reason(
-                Tier.EASED_BACK,
-                rank=(1, plan.last_week_at),
-                why=f"Week {plan.last_week} eased back",
+                Tier.REVIEW,
+                rank=(4, plan.last_week_at),
+                why=f"Week {week} eased back",
                 detail=plan.last_reason or "",
             )
-        )
+        ]
+    else:
+        return []
+    if plan.status == PlanStatus.PAUSED:
+        now += " Plan paused."
+    return [Reason(Tier.REVIEW, rank=(rank, plan.last_week_at), why=why, detail=now)]
+
+
+def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
+    reasons = _week_reasons(plan)
     if plan.status != PlanStatus.ACTIVE or plan.start_date > today:
         return reasons
     since = plan.last_session or plan.start_date
@@ -289,7 +473,12 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
                 detail=idle_text,
             )
         )
-    if plan.last_decision == engine.Decision.HOLD and plan.prev_decision == engine.Decision.HOLD:
+    too_few = (
+        plan.last_decision == engine.Decision.HOLD
+        and plan.prev_decision == engine.Decision.HOLD
+        and WeekReview.OVERDOING not in (plan.last_review, plan.prev_review)
+    )
+    if too_few:
         reasons.append(
             Reason(
                 Tier.ENGAGEMENT,
@@ -349,24 +538,61 @@ def _people(patients) -> list[_Person]:
     return [_Person._make(row) for row in rows]
 
 
-def _open_alerts(patients) -> dict[int, list[OpenAlert]]:
-    """Each patient's unacknowledged alerts, emergency first, then the oldest first."""
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return PatientProfile(timezone=name).tz
+
+
+def _open_alerts(
+    patients, today: dict[int, date], zones: dict[int, zoneinfo.ZoneInfo]
+) -> dict[int, list[OpenAlert]]:
+    """Each patient's unacknowledged alerts, emergency first, then the oldest first (one query,
+    with the session or symptom report that raised each: a report may have no plan)."""
     ack_url = _link_maker("clinic:alert_ack")
     alerts: dict[int, list[OpenAlert]] = defaultdict(list)
     rows = (
         Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+        .annotate(
+            session_date=F("session_log__date"),
+            session_pain=F("session_log__pain"),
+            session_lasted=F("session_log__pain_lasted_hours"),
+            report_pain=F("symptom_report__pain_now"),
+            report_at=F("symptom_report__created_at"),
+        )
         .order_by("created_at", "pk")
-        .values_list("pk", "patient_id", "tier", "flags", "created_at")
+        .values_list(*_AlertRow._fields)
     )
-    for pk, patient_id, tier, flags, created_at in rows:
-        alerts[patient_id].append(OpenAlert(pk, tier, flags, created_at, ack_url(pk)))
+    for row in map(_AlertRow._make, rows):
+        if row.patient_id not in today:
+            continue  # joined the panel since it was read: listed on the next drawing
+        severe_words = ""
+        if row.kind == AlertKind.SEVERE_PAIN:
+            pid = row.patient_id
+            if row.session_date is not None:
+                day, pain, hours = row.session_date, row.session_pain, row.session_lasted
+            else:
+                # The patient's own calendar date of the report (not `local_date`, which would
+                # bound the cached page by a past midnight).
+                moment = row.report_at or row.created_at
+                day, pain, hours = moment.astimezone(zones[pid]).date(), row.report_pain, None
+            severe_words = severe_pain_words(pain, hours, on_day(day, today[pid]))
+        alerts[row.patient_id].append(
+            OpenAlert(
+                row.pk,
+                row.tier,
+                row.kind,
+                row.flags,
+                row.created_at,
+                ack_url(row.pk),
+                severe_words,
+            )
+        )
     for patient_alerts in alerts.values():
         patient_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
     return alerts
 
 
 def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
-    """Each patient's open plan with its last two decisions and last session date (one query).
+    """Each patient's open plan with its last two weeks and last session date (one query).
 
     Given the ids rather than a subquery, PostgreSQL reads the plans through the
     plan_one_open_per_patient index instead of scanning every plan.
@@ -379,16 +605,59 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
         )
         .annotate(
             last_week=Subquery(weeks.values("week")[:1]),
+            last_minutes=Subquery(weeks.values("minutes")[:1]),
             last_decision=Subquery(weeks.values("decision")[:1]),
+            last_review=Subquery(weeks.values("review")[:1]),
             last_reason=Subquery(weeks.values("reason")[:1]),
             last_week_at=Subquery(weeks.values("created_at")[:1]),
+            prev_minutes=Subquery(weeks.values("minutes")[1:2]),
             prev_decision=Subquery(weeks.values("decision")[1:2]),
+            prev_review=Subquery(weeks.values("review")[1:2]),
             last_session=Subquery(last_session[:1]),
         )
         .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
         .values_list(*_OpenPlan._fields)
     )
     return [_OpenPlan._make(row) for row in rows]
+
+
+# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
+# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
+RED_SESSION_Q = (
+    Q(sharp_pain=True)
+    | Q(pain__gte=engine.PAIN_CAUTION)
+    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
+    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
+)
+
+
+def _red_sessions(patient_ids: list[int], today: dict[int, date]) -> dict[int, _RedSession]:
+    """Each patient's latest red session of the last RED_SESSION_DAYS days, from the open plan,
+    as soon as it is logged (one query). A session with a warning sign is left out: its alert
+    and the STOP it caused say more."""
+    if not patient_ids:
+        return {}
+    since = min(today.values()) - timedelta(days=RED_SESSION_DAYS - 1)
+    rows = (
+        SessionLog.objects.filter(
+            plan__patient__in=patient_ids,
+            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED],
+            date__gte=since,
+        )
+        .filter(RED_SESSION_Q)
+        .annotate(patient_id=F("plan__patient_id"))
+        .order_by("-date", "-id")
+        .values_list(*_RedSession._fields)
+    )
+    latest: dict[int, _RedSession] = {}
+    for row in map(_RedSession._make, rows):
+        pid = row.patient_id
+        if pid in latest or row.red_flags or not row.is_red:
+            continue
+        if row.date < today[pid] - timedelta(days=RED_SESSION_DAYS - 1):
+            continue
+        latest[pid] = row
+    return latest
 
 
 def _pending_clearances(patients) -> list[_PendingClearance]:
@@ -445,12 +714,15 @@ def panel_revision(clinician: User) -> str:
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
-    """The clinician's own patients in order of urgency, plus everyone else (4 queries).
+    """The clinician's own patients in order of urgency, plus everyone else (5 queries).
 
-    Tiers: 1 open red-flag alerts (emergency before same-day, oldest first); 2 plans whose last
-    week was REDUCE or STOP; 3 engagement (no session for 14+ days, held two weeks running, no
-    session for 3+ days); 4 clearances waiting for a decision. A patient is listed once, under
-    their most urgent reason; the others are shown with it as "also".
+    Tiers: 1 open alerts, warning signs and severe pain (emergency before same-day, oldest
+    first; a patient waiting for clearance too); 2 pain or a plan that changed course: a plan
+    stopped, a week flagged for review (severe or repeated pain, then a red session of the last
+    seven days as soon as it is logged, then a return after a break or overdoing), a week eased
+    back; 3 engagement (no session for 14+ days, held two weeks running, no session for 3+
+    days); 4 clearances waiting for a decision. A patient is listed once, under their most
+    urgent reason; the others are shown with it as "also".
     """
     now = now or timezone.now()
     patients = clinician_patients(clinician)
@@ -458,19 +730,28 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
     # One calendar date per time zone, read through the model (an unknown zone reads as UTC,
     # and a cached page showing the date expires at that zone's midnight).
     dates: dict[str, date] = {}
+    tzs: dict[str, zoneinfo.ZoneInfo] = {}
     for person in people:
         if person.timezone not in dates:
             dates[person.timezone] = PatientProfile(timezone=person.timezone).local_date(now)
+            tzs[person.timezone] = _zone(person.timezone)
     today = {person.pk: dates[person.timezone] for person in people}
+    zones = {person.pk: tzs[person.timezone] for person in people}
 
     reasons: dict[int, list[Reason]] = defaultdict(list)
-    alerts_by_patient = _open_alerts(patients)
+    alerts_by_patient = _open_alerts(patients, today, zones)
     for patient_id, alerts in alerts_by_patient.items():
         reasons[patient_id].append(_alert_reason(alerts))
 
-    plans = {plan.patient_id: plan for plan in _open_plans([person.pk for person in people])}
+    patient_ids = [person.pk for person in people]
+    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids)}
     for patient_id, plan in plans.items():
         reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
+
+    for patient_id, session in _red_sessions(patient_ids, today).items():
+        reasons[patient_id].append(
+            _red_session_reason(session, today[patient_id], plans.get(patient_id))
+        )
 
     for clearance in _pending_clearances(patients):
         reasons[clearance.patient_id].append(
@@ -522,6 +803,147 @@ class WeekRow:
     current: bool
 
 
+# The pain response as a word, a colour named in words (the colour is never the only cue) and
+# the badge classes that draw it (contrast checked by axe in the browser tests).
+PAIN_RESPONSE_BADGES = {
+    engine.PainResponse.RED: ("Too much (red)", "text-bg-danger"),
+    engine.PainResponse.AMBER: ("In between (amber)", "text-bg-warning"),
+    engine.PainResponse.GREEN: ("Comfortable (green)", "text-bg-success"),
+    engine.PainResponse.UNKNOWN: ("Not given", "text-bg-light border"),
+}
+
+_SETTLED_WORDS = {
+    "within_2h": "Settled within 2 hours",
+    "later": "Settled later that day",
+    "next_day": "Still there the next day",
+}
+
+
+def _answered_words(days: int) -> str:
+    if days <= 0:
+        return "answered the same day"
+    if days == 1:
+        return "answered next day"
+    return f"answered {days} days later"
+
+
+@dataclass
+class SessionRow:
+    """A logged session as the record shows it: pain before → after, the engine's pain response
+    and how long the pain lasted in words (the follow-up's answer once given)."""
+
+    log: SessionLog
+    response: engine.PainResponse
+    lasted: str
+
+    @property
+    def response_text(self) -> str:
+        return PAIN_RESPONSE_BADGES[self.response][0]
+
+    @property
+    def response_badge(self) -> str:
+        return PAIN_RESPONSE_BADGES[self.response][1]
+
+    @property
+    def is_red(self) -> bool:
+        return self.response == engine.PainResponse.RED
+
+
+def _lasted_words(log: SessionLog, tz) -> str:
+    if log.pain_duration == PainDuration.NOT_SETTLED:
+        try:
+            follow_up = log.pain_follow_up
+        except SessionLog.pain_follow_up.RelatedObjectDoesNotExist:
+            return "Not settled when logged (no answer yet)"
+        answered = (follow_up.created_at.astimezone(tz).date() - log.date).days
+        words = _SETTLED_WORDS.get(follow_up.settled, follow_up.get_settled_display())
+        return f"{words} ({_answered_words(answered)})"
+    if log.pain_duration:
+        return log.get_pain_duration_display()
+    if log.pain_lasted_hours:  # logged before the question had answers to choose from
+        return f"{log.pain_lasted_hours.normalize():f} h"
+    return "—"
+
+
+def session_row(log: SessionLog, tz) -> SessionRow:
+    return SessionRow(log=log, response=log.pain_response, lasted=_lasted_words(log, tz))
+
+
+@dataclass
+class SymptomRow:
+    """A symptom report: the warning signs ticked (none: "None of these"), pain now, and the
+    alert it raised, if any."""
+
+    report: SymptomReport
+    signs: list[str]
+    alert: Alert | None
+
+
+@dataclass
+class AlertRow:
+    """One of the patient's alerts: what raised it, in words, and where it stands."""
+
+    alert: Alert
+    what: str  # the warning signs, or "Severe pain (9/10) on Tuesday"
+    source: str  # "Session on Tue 3 Mar" or "Symptom report (no plan yet)"
+    escalation: str  # the clinic's on-call inbox: sent, due, or not needed
+    labels: list[str] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.alert.acknowledged_at is None
+
+    @property
+    def urgency(self) -> str:
+        return "urgent-emergency" if self.alert.tier == AlertTier.EMERGENCY else "urgent-same-day"
+
+
+def _escalation_words(alert: Alert, now: datetime) -> str:
+    """Where the alert stands with the clinic's on-call inbox (DESIGN section 1 rule 7)."""
+    if alert.escalated_at is not None:
+        return f"Sent to the on-call inbox {clinic_time(alert.escalated_at)}"
+    if alert.escalate_at is None:
+        return "Not sent to the on-call inbox (raised before escalation existed)"
+    if alert.acknowledged_at is not None and alert.tier != AlertTier.EMERGENCY:
+        return "Not sent to the on-call inbox: acknowledged in time"
+    if not settings.CLINIC_ALERT_EMAIL:
+        return "Not sent: the clinic has no on-call inbox set up"
+    tries = ""
+    if alert.escalation_last_error:
+        n = alert.escalation_attempts
+        times = "1 time" if n == 1 else f"{n} times"
+        tries = f" (failed {times}: {alert.escalation_last_error}; retrying)"
+    if alert.escalate_at > now:
+        pagecache.until(alert.escalate_at)  # "goes at" becomes "due since" then
+        return f"Goes to the on-call inbox {clinic_time(alert.escalate_at)} unless acknowledged"
+    return f"Due to the on-call inbox since {clinic_time(alert.escalate_at)}{tries}"
+
+
+def alert_row(alert: Alert, *, today: date, tz, now: datetime) -> AlertRow:
+    """Needs the alert's session log and symptom report loaded (select_related)."""
+    log, report = alert.session_log, alert.symptom_report
+    labels = flag_labels(alert.flags)
+    if log is not None:
+        source = f"Session on {log.date:%a %-d %b %Y}"
+        day, pain, hours = log.date, log.pain, log.pain_lasted_hours
+    else:
+        no_plan = " (no plan yet)" if alert.plan_id is None else ""
+        source = f"Symptom report{no_plan}"
+        day = (report.created_at if report else alert.created_at).astimezone(tz).date()
+        pain, hours = (report.pain_now if report else None), None
+    if alert.kind == AlertKind.SEVERE_PAIN:
+        what = severe_pain_words(pain, hours, on_day(day, today))
+    else:
+        what = "; ".join(labels)
+    return AlertRow(
+        alert=alert,
+        what=what,
+        source=source,
+        escalation=_escalation_words(alert, now),
+        labels=labels,
+    )
+
+
 @dataclass
 class PatientDetail:
     patient: PatientProfile
@@ -534,7 +956,16 @@ class PatientDetail:
     summaries: list[WeekSummary]  # oldest first, as `progress_chart` takes them
     weeks: list[WeekRow]
     logs: list[SessionLog]  # the current plan's latest sessions, newest first
-    open_alerts: list[Alert]
+    sessions: list[SessionRow] = field(default_factory=list)  # the same, as the record shows them
+    alerts: list[AlertRow] = field(default_factory=list)  # open first, then the latest
+    symptom_reports: list[SymptomRow] = field(default_factory=list)  # the latest first
+
+    @property
+    def open_alerts(self) -> list[AlertRow]:
+        """Emergency first, then the oldest first."""
+        rows = [row for row in self.alerts if row.is_open]
+        rows.sort(key=lambda r: (r.alert.tier != AlertTier.EMERGENCY, r.alert.created_at))
+        return rows
 
     @property
     def treatment(self):
@@ -613,17 +1044,51 @@ def current_plan(plans: list[Plan]) -> Plan | None:
     return (open_plans or plans or [None])[0]
 
 
+def patient_alerts(patient: PatientProfile, *, today: date, now: datetime) -> list[AlertRow]:
+    """The patient's open alerts and the latest others, up to RECENT_ALERTS, open first (one
+    query, each with what raised it)."""
+    open_first = Case(When(acknowledged_at__isnull=True, then=Value(0)), default=Value(1))
+    alerts = (
+        Alert.objects.filter(patient=patient)
+        .select_related("session_log", "symptom_report", "acknowledged_by")
+        .order_by(open_first, "-created_at", "-pk")[:RECENT_ALERTS]
+    )
+    tz = patient.tz
+    return [alert_row(alert, today=today, tz=tz, now=now) for alert in alerts]
+
+
+def patient_symptom_reports(patient: PatientProfile) -> list[SymptomRow]:
+    """The latest RECENT_REPORTS symptom reports with the alert each raised (one query)."""
+    reports = (
+        SymptomReport.objects.filter(patient=patient)
+        .select_related("alert")
+        .order_by("-created_at", "-id")[:RECENT_REPORTS]
+    )
+    return [
+        SymptomRow(report=r, signs=r.red_flag_labels(), alert=getattr(r, "alert", None))
+        for r in reports
+    ]
+
+
 def patient_detail(
-    patient: PatientProfile, *, today: date, plans: list[Plan] | None = None
+    patient: PatientProfile,
+    *,
+    today: date,
+    plans: list[Plan] | None = None,
+    record: bool = True,
+    now: datetime | None = None,
 ) -> PatientDetail:
-    """Everything the clinician's patient page shows, in 6 queries whatever the history length.
+    """Everything the clinician's patient page shows, in 7 queries whatever the history length.
 
     Weeks come from `plans.selectors.week_summaries`, the same numbers the patient's pages and
-    the progress chart use; only the latest RECENT_LOGS sessions are listed.
+    the progress chart use; only the latest RECENT_LOGS sessions (each with its pain follow-up),
+    RECENT_ALERTS alerts and RECENT_REPORTS symptom reports are listed.
 
     `plans` may be passed in when the caller already loaded them (the page closes the current
-    plan's weeks first, which needs the plan).
+    plan's weeks first, which needs the plan). `record=False` leaves out the weeks, sessions,
+    alerts and symptom reports (the clearance page shows none of them): 3 queries.
     """
+    now = now or timezone.now()
     clearances = list(
         Clearance.objects.filter(patient=patient)
         .select_related("treatment__treatment_type", "decided_by")
@@ -645,9 +1110,13 @@ def patient_detail(
     summaries: list[WeekSummary] = []
     weeks: list[WeekRow] = []
     logs: list[SessionLog] = []
-    if plan is not None:
+    if plan is not None and record:
         summaries = week_summaries(plan)
-        logs = list(SessionLog.objects.filter(plan=plan).order_by("-date", "-id")[:RECENT_LOGS])
+        logs = list(
+            SessionLog.objects.filter(plan=plan)
+            .select_related("pain_follow_up")
+            .order_by("-date", "-id")[:RECENT_LOGS]
+        )
         current_week = plan.week_of(today)
         for summary in summaries:
             first, after = plan.week_bounds(summary.week)
@@ -659,14 +1128,7 @@ def patient_detail(
                     current=summary.week == current_week,
                 )
             )
-    open_alerts = list(
-        Alert.objects.filter(patient=patient, acknowledged_at__isnull=True).order_by(
-            "created_at", "pk"
-        )
-    )
-    open_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
-    for alert in open_alerts:
-        alert.labels = flag_labels(alert.flags)
+    tz = patient.tz
     return PatientDetail(
         patient=patient,
         today=today,
@@ -678,5 +1140,7 @@ def patient_detail(
         summaries=summaries,
         weeks=weeks,
         logs=logs,
-        open_alerts=open_alerts,
+        sessions=[session_row(log, tz) for log in logs],
+        alerts=patient_alerts(patient, today=today, now=now) if record else [],
+        symptom_reports=patient_symptom_reports(patient) if record else [],
     )

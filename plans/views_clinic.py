@@ -99,12 +99,24 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("clinic:patient", patient_id=patient.pk)
 
 
+def _plan_after(alert: Alert) -> str:
+    """What acknowledging leaves of the plan: a warning sign paused it, severe pain did not."""
+    plan = alert.plan
+    if plan is None:
+        return "There is no plan yet."
+    if plan.status == PlanStatus.PAUSED:
+        return "The plan stays paused until you resume it."
+    if plan.status == PlanStatus.ACTIVE:
+        return "The plan keeps running."
+    return ""
+
+
 @clinician_required
 def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     # Looked up before the method check, so someone else's alert is 404 whatever the method.
     alert = (
         Alert.objects.filter(patient__in=clinician_patients(request.user), pk=alert_id)
-        .select_related("patient__user")
+        .select_related("patient__user", "plan")
         .first()
     )
     if alert is None:
@@ -116,11 +128,8 @@ def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
     except DomainError as error:
         messages.info(request, error.message)
     else:
-        messages.success(
-            request,
-            f"Alert for {alert.patient.user.display_name()} acknowledged. "
-            "The plan stays paused until you resume it.",
-        )
+        done = f"Alert for {alert.patient.user.display_name()} acknowledged."
+        messages.success(request, f"{done} {_plan_after(alert)}".strip())
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -320,7 +329,7 @@ def _render_clearance(
         page="clearance",
     )
     today = plan_services.patient_today(patient)
-    detail = patient_detail(patient, today=today)
+    detail = patient_detail(patient, today=today, record=False)
     context = {
         "d": detail,
         "patient": patient,

@@ -19,7 +19,14 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services as plan_services
-from plans.models import Exercise, Reminder, ReminderStatus
+from plans.models import (
+    Alert,
+    Exercise,
+    PainFollowUp,
+    Reminder,
+    ReminderStatus,
+    SymptomReport,
+)
 from recovery.audit import audit
 from recovery.models import AuditEvent, ClearanceEvent, ClinicianProfile, Role, TreatmentType
 from tests.conftest import make_user
@@ -44,6 +51,8 @@ CLINICAL_CHANGELISTS = [
     "/admin/plans/sessionlog/",
     "/admin/plans/alert/",
     "/admin/plans/reminder/",
+    "/admin/plans/symptomreport/",
+    "/admin/plans/painfollowup/",
 ]
 
 
@@ -89,8 +98,20 @@ def superuser(client, root):
 
 @pytest.fixture
 def clinical_records(ana_plan):
-    """One of each clinical record: Ana's plan, a session with a red flag (an alert), a failed
-    and a sent reminder."""
+    """One of each clinical record: Ana's plan, a session answered the next day, a session with a
+    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
+    unsettled = plan_services.session_log_create(
+        patient=ana_plan.patient,
+        day=date.today() - timedelta(days=2),
+        activity="walking",
+        minutes=15,
+        pain_before=2,
+        pain=5,
+        pain_duration="not_settled",
+    ).log
+    plan_services.session_pain_follow_up(
+        patient=ana_plan.patient, log_id=unsettled.pk, settled="later"
+    )
     logged = plan_services.session_log_create(
         patient=ana_plan.patient,
         day=date.today() - timedelta(days=1),
@@ -100,6 +121,7 @@ def clinical_records(ana_plan):
         red_flags=["fever"],
         notes="Felt <b>hot</b> afterwards",
     )
+    plan_services.symptom_report_create(patient=ana_plan.patient, pain_now=9)
     ClinicianProfile.objects.create(user=ana_plan.patient.clinician, title="Physiotherapist")
     Reminder.objects.create(plan=ana_plan, week=1, status=ReminderStatus.FAILED, attempts=5)
     Reminder.objects.create(plan=ana_plan, week=2, status=ReminderStatus.SENT, attempts=1)
@@ -133,7 +155,16 @@ def test_staff_is_refused_clinical_pages_even_with_every_permission(client, dee,
     models = {
         m["object_name"] for app in client.get("/admin/").context["app_list"] for m in app["models"]
     }
-    assert not models & {"PatientProfile", "SessionLog", "Clearance", "Plan", "Alert", "User"}
+    assert not models & {
+        "PatientProfile",
+        "SessionLog",
+        "Clearance",
+        "Plan",
+        "Alert",
+        "User",
+        "SymptomReport",
+        "PainFollowUp",
+    }
 
 
 def test_staff_cannot_open_a_patient_or_a_session_log(staff, clinical_records):
@@ -179,6 +210,43 @@ def test_audit_trails_are_read_only_even_for_superusers(superuser, model, clinic
     # No bulk action (delete or other) either.
     assert superuser.get(base).context["action_form"] is None
     assert type(row).objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["symptomreport", "painfollowup", "alert"])
+def test_reports_follow_ups_and_alerts_are_read_only_even_for_superusers(
+    superuser, model, clinical_records
+):
+    """Written by the patient's forms and the services: changed through them alone."""
+    row = {"symptomreport": SymptomReport, "painfollowup": PainFollowUp, "alert": Alert}[
+        model
+    ].objects.first()
+    base = f"/admin/plans/{model}/"
+    assert superuser.get(f"{base}add/").status_code == 403
+    assert superuser.post(f"{base}{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    change = superuser.get(f"{base}{row.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert superuser.post(f"{base}{row.pk}/change/", {}).status_code == 403
+    assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_alert_list_shows_kind_tier_source_and_escalation(superuser, clinical_records):
+    warning = Alert.objects.get(kind="warning_sign")
+    severe = Alert.objects.get(kind="severe_pain")
+    Alert.objects.filter(pk=warning.pk).update(
+        escalation_attempts=2, escalation_last_error="SMTPServerDisconnected"
+    )
+    response = superuser.get("/admin/plans/alert/")
+    html = response.content.decode()
+    for header in ("Kind", "Tier", "Raised by", "Escalate at", "Escalated at"):
+        assert f">{header}</a>" in html or f">{header}</span>" in html, header
+    assert f"Session on {warning.session_log.date:%Y-%m-%d}" in html
+    assert "Symptom report" in html and "Severe pain" in html
+    assert "SMTPServerDisconnected" in html
+    # Filter the ones the on-call inbox has not been sent yet, and by kind.
+    response = superuser.get("/admin/plans/alert/", {"kind__exact": "severe_pain"})
+    assert [a.pk for a in response.context["cl"].result_list] == [severe.pk]
+    response = superuser.get("/admin/plans/alert/", {"escalated_at__isempty": "1"})
+    assert response.context["cl"].result_count == 2
 
 
 def test_superuser_finds_failed_reminders(superuser, clinical_records):

@@ -124,11 +124,11 @@ def test_rows_come_in_order_of_urgency(crafted, dr_cho):
     triage = clinician_triage(dr_cho)
     assert first_names(triage.rows) == EXPECTED_ORDER
     assert [row.tier for row in triage.rows] == [
-        Tier.RED_FLAG,
-        Tier.RED_FLAG,
-        Tier.RED_FLAG,
-        Tier.EASED_BACK,
-        Tier.EASED_BACK,
+        Tier.URGENT,
+        Tier.URGENT,
+        Tier.URGENT,
+        Tier.REVIEW,
+        Tier.REVIEW,
         Tier.ENGAGEMENT,
         Tier.ENGAGEMENT,
         Tier.ENGAGEMENT,
@@ -137,8 +137,8 @@ def test_rows_come_in_order_of_urgency(crafted, dr_cho):
     ]
     assert first_names(triage.others) == ["Olga"]
     assert triage.counts == [
-        (Tier.RED_FLAG, 3),
-        (Tier.EASED_BACK, 2),
+        (Tier.URGENT, 3),
+        (Tier.REVIEW, 2),
         (Tier.ENGAGEMENT, 3),
         (Tier.CLEARANCE, 2),
     ]
@@ -147,7 +147,7 @@ def test_rows_come_in_order_of_urgency(crafted, dr_cho):
 def test_each_row_says_why_in_a_few_words(crafted, dr_cho):
     rows = {row.name.split()[0]: row for row in clinician_triage(dr_cho).rows}
     assert rows["Emma"].reason.why == "Emergency warning sign"
-    assert "Loss of control of your bladder or bowels" in rows["Emma"].reason.detail
+    assert "New loss of control of your bladder or bowels" in rows["Emma"].reason.detail
     assert rows["Sally"].reason.why == "Same-day warning sign"
     assert [a.tier for a in rows["Sally"].alerts] == ["same_day"]
     assert rows["Stan"].reason.why == "Plan stopped"
@@ -208,8 +208,14 @@ def test_the_page_shows_rows_with_links_acknowledge_buttons_and_add_a_patient(
     for alert in alert_ids:
         assert reverse("clinic:alert_ack", args=[alert.pk]) in html
     assert html.count('name="csrfmiddlewaretoken"') >= 4  # three acknowledge forms and sign-out
-    assert 'Acknowledge<span class="visually-hidden"> emergency alert for Emma Tester' in html
-    assert 'Acknowledge<span class="visually-hidden"> same day alert for Sally Tester' in html
+    assert (
+        'Acknowledge<span class="visually-hidden"> emergency warning sign alert for Emma Tester'
+        in html
+    )
+    assert (
+        'Acknowledge<span class="visually-hidden"> same day warning sign alert for Sally Tester'
+        in html
+    )
     for name in ("Rhea", "Fay"):
         assert reverse("clinic:clearance", args=[crafted[name].pk]) in html
     assert reverse("clinic:clearance", args=[crafted["Emma"].pk]) not in html
@@ -367,7 +373,325 @@ def test_a_500_patient_panel_sorts_into_its_tiers(dr_cho, dr_dev):
     assert len(clinician_triage(dr_cho).rows) + len(clinician_triage(dr_cho).others) == 10
     triage = clinician_triage(dr_dev)
     assert len(triage.rows) + len(triage.others) == 500
-    assert triage.count(Tier.RED_FLAG) == 83  # indexes 4, 10, ..., 496
+    assert triage.count(Tier.URGENT) == 83  # indexes 4, 10, ..., 496
     assert triage.count(Tier.CLEARANCE) == 84  # indexes 0, 6, ..., 498
-    assert triage.count(Tier.EASED_BACK) == 83  # reduced
+    assert triage.count(Tier.REVIEW) == 83  # reduced
     assert triage.count(Tier.ENGAGEMENT) == 83  # held twice, idle five days
+
+
+# --- version 2: severe pain, red sessions the moment they are logged, reviews -------------------
+
+
+def log(person: PatientProfile, *, days_ago: int = 0, **pain):
+    """A session through the service, as the log form sends it (pain before and after)."""
+    fields = {"pain_before": 1, "pain": 2, "pain_duration": "within_2h"}
+    fields.update(pain)
+    today = plan_services.patient_today(person)
+    return plan_services.session_log_create(
+        patient=person,
+        day=today - timedelta(days=days_ago),
+        activity="walking",
+        minutes=15,
+        **fields,
+    )
+
+
+def when(person: PatientProfile, days_ago: int) -> str:
+    day = plan_services.patient_today(person) - timedelta(days=days_ago)
+    return "today" if days_ago == 0 else f"on {day:%A}"
+
+
+def row_of(clinician: User, person: PatientProfile):
+    (row,) = [r for r in clinician_triage(clinician).rows if r.patient_id == person.pk]
+    return row
+
+
+def test_a_severe_session_is_in_tier_1_at_once_and_the_plan_keeps_running(dr_cho):
+    sam = patient("Sam", dr_cho)
+    plan = running_plan(sam, started=4)
+    logged = log(sam, days_ago=2, pain_before=3, pain=9, pain_duration="within_2h")
+    assert logged.alert is not None and logged.alert.kind == "severe_pain"
+
+    row = row_of(dr_cho, sam)
+    assert row.tier == Tier.URGENT
+    assert row.reason.why == f"Severe pain (9/10) {when(sam, 2)}"
+    assert [(a.kind, a.tier) for a in row.alerts] == [("severe_pain", "same_day")]
+    # The red session itself waits in tier 2 for when the alert is acknowledged.
+    assert row.also_text == f"pain rose from 3 to 9 {when(sam, 2)}"
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.ACTIVE
+
+    plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho)
+    row = row_of(dr_cho, sam)
+    assert (row.tier, row.reason.why) == (Tier.REVIEW, f"Pain rose from 3 to 9 {when(sam, 2)}")
+    assert row.alerts == []
+
+
+def test_severe_pain_that_lasted_into_the_next_day_says_so(dr_cho):
+    sam = patient("Sam", dr_cho)
+    running_plan(sam, started=4)
+    log(sam, pain_before=6, pain=8, pain_duration="next_day")
+    assert row_of(dr_cho, sam).reason.why == "Severe pain (8/10, still there the next day) today"
+
+
+@pytest.mark.parametrize(
+    ("pain", "words"),
+    [
+        (
+            {"pain_before": 5, "pain": 8, "pain_duration": "later"},
+            "Pain 8/10 lasting more than 2 hours",
+        ),
+        ({"pain_before": 2, "pain": 3, "sharp_pain": True}, "Sharp pain 3/10"),
+        ({"pain_before": 2, "pain": 6}, "Pain rose from 2 to 6"),
+        ({"pain_before": 5, "pain": 7}, "Pain 7/10"),
+    ],
+)
+def test_a_red_session_is_in_tier_2_the_moment_it_is_logged(dr_cho, pain, words):
+    """Not a week later, when its week closes: the week it is in is still open."""
+    rae = patient("Rae", dr_cho)
+    plan = running_plan(rae, started=4)
+    logged = log(rae, days_ago=1, **pain)
+    assert logged.alert is None
+    assert list(PlanWeek.objects.filter(plan=plan).values_list("week", flat=True)) == [1]
+
+    row = row_of(dr_cho, rae)
+    assert row.tier == Tier.REVIEW
+    assert row.reason.why == f"{words} {when(rae, 1)}"
+    assert row.reason.detail == (
+        "Walking, 15 min (week 1). Going too fast: next week is reduced when this one closes."
+    )
+
+
+def test_a_red_session_of_a_week_that_has_closed_names_the_week_it_reduced(dr_cho):
+    rae = patient("Rae", dr_cho)
+    running_plan(rae, started=8)  # today is in week 2
+    log(rae, days_ago=2, pain_before=1, pain=8)  # in week 1, logged late
+    row = row_of(dr_cho, rae)
+    assert row.reason.detail == "Walking, 15 min (week 1). Going too fast: week 2 is reduced."
+
+
+def test_comfortable_and_in_between_sessions_are_not_listed(dr_cho):
+    amy = patient("Amy", dr_cho)
+    running_plan(amy, started=4)
+    log(amy, pain_before=4, pain=5)  # amber
+    log(amy, days_ago=1, pain_before=1, pain=2)  # green
+    triage = clinician_triage(dr_cho)
+    assert triage.rows == []
+    assert [o.name for o in triage.others] == ["Amy Tester"]
+
+
+@pytest.mark.parametrize(("days_ago", "listed"), [(6, True), (7, False)])
+def test_a_red_session_is_listed_for_seven_days(dr_cho, days_ago, listed):
+    """By then its week has closed and the reduction it caused speaks for it."""
+    old = patient("Old", dr_cho)
+    plan = running_plan(old, started=20, sessions=[1])  # a session yesterday: not idle
+    day = plan_services.patient_today(old) - timedelta(days=days_ago)
+    SessionLog.objects.create(
+        plan=plan, date=day, week=plan.week_of(day), activity="walking", minutes=15, pain=8
+    )
+    rows = clinician_triage(dr_cho).rows
+    assert [row.reason.why for row in rows] == ([f"Pain 8/10 on {day:%A}"] if listed else [])
+
+
+def planned_weeks(person: PatientProfile, weeks, *, started: int) -> Plan:
+    """A plan whose weeks 2.. are (minutes, decision, review)."""
+    plan = running_plan(person, started=started, sessions=[1])
+    for week, (minutes, decision, review) in enumerate(weeks, start=2):
+        PlanWeek.objects.create(
+            plan=plan,
+            week=week,
+            minutes=minutes,
+            sessions_per_week=3,
+            decision=decision,
+            review=review,
+            reason="Crafted, in the second person for the patient.",
+        )
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("weeks", "why", "detail"),
+    [
+        (
+            [(10, "reduce", ""), (10, "reduce", "repeated_pain")],
+            "Reduced twice in a row: pain again in week 2",
+            "Week 3: 10 min per session.",
+        ),
+        (
+            [(10, "hold", ""), (10, "reduce", "repeated_pain")],
+            "Pain again at the lowest level (10 minutes) in week 2",
+            "Week 3: 10 min per session.",
+        ),
+        (
+            [(20, "progress", ""), (20, "hold", "overdoing")],
+            "Did more than planned in week 2 (overdoing)",
+            "Held at 20 min per session for week 3.",
+        ),
+        (
+            [(20, "hold", ""), (15, "return", "")],
+            "No sessions for two weeks: restarted at 15 minutes",
+            "Weeks 1 and 2 had no session. Week 3: 15 min per session.",
+        ),
+        (
+            [(20, "progress", ""), (15, "reduce", "severe_pain")],
+            "Severe pain in week 2: reduced to 15 minutes",
+            "Week 3: 15 min per session.",
+        ),
+    ],
+)
+def test_reviews_and_a_return_are_in_tier_2_in_words(dr_cho, weeks, why, detail):
+    rex = patient("Rex", dr_cho)
+    planned_weeks(rex, weeks, started=16)
+    row = row_of(dr_cho, rex)
+    assert (row.tier, row.reason.why, row.reason.detail) == (Tier.REVIEW, why, detail)
+    assert "second person" not in row.reason.detail  # the patient's sentence is not the reason
+
+
+def test_tier_2_puts_repeated_pain_before_a_red_session_before_overdoing_before_a_reduction(
+    dr_cho,
+):
+    planned_weeks(patient("Ada", dr_cho), [(10, "reduce", "")], started=9)
+    planned_weeks(patient("Bea", dr_cho), [(15, "hold", "overdoing")], started=9)
+    rae = patient("Rae", dr_cho)
+    running_plan(rae, started=4)
+    log(rae, pain_before=1, pain=8)
+    planned_weeks(
+        patient("Cy", dr_cho), [(10, "reduce", ""), (10, "reduce", "repeated_pain")], started=16
+    )
+    assert first_names(clinician_triage(dr_cho).rows) == ["Cy", "Rae", "Bea", "Ada"]
+
+
+def test_the_engine_writes_what_triage_reads(dr_cho):
+    """Real weeks closed by the service: a red week cuts max(min increment, 5 × ceil(p / 25))
+    (15 → 10), and a second red week at 10 minutes is flagged as repeated pain."""
+    rob = patient("Rob", dr_cho)
+    today = plan_services.patient_today(rob)
+    start = today - timedelta(days=15)  # week 3; week 2's last session 8 days ago
+    plan = approve(rob, start=start, today=start)
+    for day in (start + timedelta(days=1), start + timedelta(days=7)):
+        SessionLog.objects.create(
+            plan=plan,
+            date=day,
+            week=plan.week_of(day),
+            activity="walking",
+            minutes=15,
+            pain_before=1,
+            pain=7,
+            pain_duration="within_2h",
+            pain_lasted_hours=1,
+        )
+    plan_services.plan_close_weeks(plan=plan, today=today)
+    weeks = list(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes", "decision"))
+    assert weeks == [(1, 15, "start"), (2, 10, "reduce"), (3, 10, "reduce")]
+    row = row_of(dr_cho, rob)
+    assert row.reason.why == "Reduced twice in a row: pain again in week 2"
+
+
+def test_a_symptom_report_of_a_patient_waiting_for_clearance_is_in_tier_1(dr_cho, dr_dev):
+    """No plan, no session: the alert still reaches the top of the list."""
+    wes = patient("Wes", dr_cho)
+    _, alert = plan_services.symptom_report_create(patient=wes, red_flags=["chest_breathing"])
+    assert alert.plan is None
+    row = row_of(dr_cho, wes)
+    assert (row.tier, row.reason.why) == (Tier.URGENT, "Emergency warning sign")
+    assert row.reason.detail == "Chest pain, sudden shortness of breath or coughing up blood"
+    assert [r.why for r in row.also] == ["Ready for a clearance decision"]
+    assert [a.ack_url for a in row.alerts] == [reverse("clinic:alert_ack", args=[alert.pk])]
+    assert clinician_triage(dr_dev).rows == []  # another clinician never sees it
+
+
+def test_severe_pain_reported_without_a_session_is_in_tier_1(dr_cho):
+    pia = patient("Pia", dr_cho)
+    running_plan(pia, started=4)
+    _, alert = plan_services.symptom_report_create(patient=pia, pain_now=9)
+    assert alert.kind == "severe_pain"
+    row = row_of(dr_cho, pia)
+    assert (row.tier, row.reason.why) == (Tier.URGENT, "Severe pain (9/10) today")
+
+
+def test_the_page_names_a_severe_pain_alert_and_its_button(client, dr_cho):
+    sam = patient("Sam", dr_cho)
+    running_plan(sam, started=4)
+    log(sam, pain_before=2, pain=9)
+    client.force_login(dr_cho)
+    html = client.get(reverse("clinic:triage")).content.decode()
+    assert "Needs you now" in html
+    assert "Severe pain (9/10) today" in html
+    assert 'Acknowledge<span class="visually-hidden"> same day severe pain alert for Sam' in html
+
+
+# --- a fixed number of queries whatever the panel ------------------------------------------------
+
+# clinician_triage itself: people, open alerts, open plans, red sessions, pending clearances.
+TRIAGE_QUERIES = 5
+# Around it, drawing the page after the cache was emptied: the session, the user and the panel's
+# revision.
+
+
+def varied_panel(clinician: User, count: int) -> None:
+    """`count` patients through the services, cycling through everything triage reads: a
+    severe session, a red session, a symptom report without a plan, a review week, a warning
+    sign, a pending clearance, a comfortable session."""
+    for n in range(count):
+        person = patient(f"V{n:02d}", clinician)
+        kind = n % 7
+        if kind == 2:
+            plan_services.symptom_report_create(patient=person, red_flags=["fever"])
+            continue
+        if kind == 5:
+            continue  # waiting for clearance
+        running_plan(person, started=9, decisions=["hold"] if kind == 3 else ())
+        if kind == 0:
+            log(person, pain_before=2, pain=9)
+        elif kind == 1:
+            log(person, pain_before=2, pain=8, pain_duration="later")
+        elif kind == 3:
+            PlanWeek.objects.filter(plan__patient=person, week=2).update(review="overdoing")
+        elif kind == 4:
+            log(person, red_flags=["calf_pain"])
+        else:
+            log(person)
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_triage_queries_do_not_grow_with_the_panel(dr_cho, count, django_assert_num_queries):
+    varied_panel(dr_cho, count)
+    with django_assert_num_queries(TRIAGE_QUERIES):
+        triage = clinician_triage(dr_cho)
+    assert len(triage.rows) + len(triage.others) == count
+    if count == 30:
+        assert triage.count(Tier.URGENT) == 5 + 4 + 4  # severe, symptom report, warning sign
+        assert triage.count(Tier.REVIEW) == 5 + 4  # red session, overdoing
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_drawn_triage_page_costs_the_same_for_1_or_30(
+    client, dr_cho, count, django_assert_num_queries
+):
+    varied_panel(dr_cho, count)
+    client.force_login(dr_cho)
+    client.get(reverse("clinic:triage"))  # the first request after sign-in stores its clock
+    cache.clear()  # no cached page; and with Redis, no cached session either
+    with django_assert_num_queries(TRIAGE_QUERIES + 3):
+        response = client.get(reverse("clinic:triage"))
+    assert response.status_code == 200 and response.context is not None
+
+
+def test_the_cached_page_shows_a_new_symptom_report_and_a_follow_up_at_once(client, dr_cho):
+    """The page cache keys triage on the panel's revision, which the new tables raise too."""
+    wes = patient("Wes", dr_cho)
+    sam = patient("Sam", dr_cho)
+    running_plan(sam, started=4)
+    logged = log(sam, days_ago=1, pain_before=4, pain=8, pain_duration="not_settled")
+    client.force_login(dr_cho)
+    url = reverse("clinic:triage")
+    client.get(url)
+    first = client.get(url)
+    assert first.context is None  # served from the cache
+    assert "Pain rose from 4 to 8" in first.content.decode()
+
+    plan_services.symptom_report_create(patient=wes, red_flags=["fainting"])
+    plan_services.session_pain_follow_up(patient=sam, log_id=logged.log.pk, settled="next_day")
+    html = client.get(url).content.decode()
+    assert "Fainting or nearly fainting" in html
+    assert f"Severe pain (8/10, still there the next day) {when(sam, 1)}" in html

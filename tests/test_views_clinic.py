@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends import cached_db
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
@@ -26,9 +30,18 @@ from recovery.models import (
     User,
 )
 from recovery.templatetags.clinic_clock import clinic_date, clinic_time
-from tests.conftest import make_patient
+from tests.conftest import approve, make_patient
 
 pytestmark = pytest.mark.django_db
+
+# With Redis configured the session comes from the cache (cached_db); without, it costs a query.
+SESSION_QUERY = (
+    0
+    if issubclass(
+        import_module(django_settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore
+    )
+    else 1
+)
 
 
 TODAY = date.today()
@@ -251,7 +264,7 @@ def test_patient_page_shows_record_and_audits_the_view(cho, dr_cho, ana, ana_pla
     html = response.content.decode()
     for text in (
         "Epidural steroid injection",
-        "Numbness in the groin, buttocks or inner thighs",
+        "New numbness in the groin, buttocks or inner thighs, or when wiping",
         "Felt a twinge on the hill.",
         "Clearance history",
         'id="weeks"',
@@ -813,8 +826,6 @@ def test_closing_a_week_on_view_costs_the_same_whatever_the_history(cho, ana, dr
 
 
 def test_raising_the_stage_adds_swimming_from_the_patient_page(client, dr_cho, ana):
-    from tests.conftest import approve
-
     plan = approve(ana, start=date.today(), stage=1, activities=("walking",))
     client.force_login(dr_cho)
     response = client.post(
@@ -865,3 +876,197 @@ def test_no_new_link_once_a_password_is_chosen(client, dr_cho, ana, mailoutbox):
     response = client.post(f"/clinic/patients/{ana.pk}/invite/", follow=True)
     assert "already chosen a password" in response.content.decode()
     assert mailoutbox == []
+
+
+# --- version 2: pain before → after, the pain response, symptom reports, alerts -------------------
+
+
+def visible(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def log_session(patient: PatientProfile, *, days_ago: int = 0, **fields):
+    return plan_services.session_log_create(
+        patient=patient,
+        day=plan_services.patient_today(patient) - timedelta(days=days_ago),
+        activity="walking",
+        minutes=15,
+        **fields,
+    ).log
+
+
+def log_row(response, log: SessionLog) -> str:
+    """The visible text of one session's row in the record."""
+    assert [r for r in response.context["d"].sessions if r.log.pk == log.pk]
+    html = response.content.decode()
+    start = html.index(f'data-log="{log.pk}"')
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</tr>", start)]))
+
+
+def test_record_shows_pain_before_and_after_the_response_in_words_and_the_notes(cho, ana, ana_plan):
+    red = log_session(
+        ana, pain_before=2, pain=8, pain_duration="later", notes="Sore on the stairs after."
+    )
+    amber = log_session(ana, days_ago=1, pain_before=3, pain=5, pain_duration="within_2h")
+    green = log_session(ana, days_ago=2, pain_before=1, pain=2, pain_duration="within_2h")
+    sharp = log_session(ana, days_ago=3, pain_before=2, pain=3, sharp_pain=True)
+    old = SessionLog.objects.create(  # logged before version 2: no pain before, no answer
+        plan=ana_plan, date=ana_plan.start_date, week=1, activity="walking", minutes=15
+    )
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    assert response.status_code == 200
+    text = log_row(response, red)
+    for words in ("2 → 8", "Too much (red)", "2 hours to the next day", "Sore on the stairs"):
+        assert words in text, words
+    assert "In between (amber)" in log_row(response, amber)
+    assert "3 → 5" in log_row(response, amber)
+    assert "Comfortable (green)" in log_row(response, green)
+    assert "Too much (red)" in log_row(response, sharp) and " Yes " in log_row(response, sharp)
+    text = log_row(response, old)
+    assert "Not given" in text and "→" not in text
+    # The colour is never the only cue: each badge carries its word and its colour's name.
+    html = response.content.decode()
+    assert 'class="badge pain-response pain-red text-bg-danger">Too much (red)</span>' in html
+
+
+def test_record_shows_the_follow_up_answer_as_how_long_the_pain_lasted(cho, ana, ana_plan):
+    log = log_session(ana, days_ago=1, pain_before=2, pain=6, pain_duration="not_settled")
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    assert "Not settled when logged (no answer yet)" in log_row(response, log)
+    plan_services.session_pain_follow_up(patient=ana, log_id=log.pk, settled="later")
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    text = log_row(response, log)
+    assert "Settled later that day (answered next day)" in text
+    assert "Too much (red)" in text  # later that day is more than 2 hours
+
+
+def test_record_shows_symptom_reports_and_alerts_with_their_escalation(
+    settings, cho, dr_cho, ana, ana_plan
+):
+    settings.CLINIC_TIME_ZONE = "America/New_York"
+    settings.CLINIC_ALERT_EMAIL = "on-call@clinic.example"
+    severe = log_session(ana, days_ago=1, pain_before=3, pain=9, pain_duration="within_2h")
+    severe_alert = Alert.objects.get(session_log=severe)
+    sent_at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    Alert.objects.filter(pk=severe_alert.pk).update(escalated_at=sent_at)
+    report, sign = plan_services.symptom_report_create(patient=ana, red_flags=["fever"], pain_now=4)
+    plan_services.alert_acknowledge(alert=sign, actor=dr_cho)
+    plan_services.symptom_report_create(patient=ana, pain_now=3, red_flags=["fall"])
+
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    page = visible(response)
+    day = plan_services.patient_today(ana) - timedelta(days=1)
+    # Open alerts first: the severe pain of a session, then the fall.
+    open_rows = response.context["d"].open_alerts
+    assert [(r.alert.kind, r.what) for r in open_rows] == [
+        ("severe_pain", f"Severe pain (9/10) on {day:%A}"),
+        ("warning_sign", "A fall"),
+    ]
+    assert "Same day: Severe pain (9/10)" in page
+    assert f"Session on {day:%a %-d %b %Y}" in page
+    # The history says where each alert stands with the on-call inbox.
+    assert "Sent to the on-call inbox 24 Nov 2026, 10:00 EST" in page
+    assert "Not sent to the on-call inbox: acknowledged in time" in page
+    assert "unless acknowledged" in page
+    settings.CLINIC_ALERT_EMAIL = ""
+    cache.clear()
+    assert "the clinic has no on-call inbox set up" in visible(
+        cho.get(reverse("clinic:patient", args=[ana.pk]))
+    )
+    alerts = visible_table(response, "alerts")
+    assert "Warning sign Same day Fever or chills Symptom report" in alerts
+    assert f"by {dr_cho.display_name()}" in alerts
+    # Symptom reports: when, the signs ticked, pain now, the alert raised.
+    reports = visible_table(response, "symptom-reports")
+    assert "Fever or chills 4 Same day, warning sign" in reports
+    assert "A fall 3 Same day, warning sign" in reports
+    assert report.pk  # reported without a session: no session row for it
+    assert SessionLog.objects.filter(plan=ana_plan).count() == 1
+
+
+def visible_table(response, table_id: str) -> str:
+    html = response.content.decode()
+    start = html.index(f'id="{table_id}"')
+    table = html[start : html.index("</table>", start)]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+
+
+def test_record_of_a_patient_waiting_for_clearance_shows_their_symptom_report(cho, ana):
+    plan_services.symptom_report_create(patient=ana, red_flags=["chest_breathing"])
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    page = visible(response)
+    assert "No plan yet" in page
+    assert "Emergency warning sign: Chest pain, sudden shortness of breath" in page
+    assert "Symptom report (no plan yet)" in page
+    assert "Chest pain, sudden shortness of breath or coughing up blood" in visible_table(
+        response, "symptom-reports"
+    )
+
+
+def test_another_clinicians_patient_reports_and_alerts_are_404(client, dr_dev, ana):
+    """Waiting for clearance, no plan: the symptom report's alert is still Dr Cho's alone."""
+    _, alert = plan_services.symptom_report_create(patient=ana, pain_now=9)
+    client.force_login(dr_dev)
+    assert client.get(reverse("clinic:patient", args=[ana.pk])).status_code == 404
+    assert client.post(reverse("clinic:alert_ack", args=[alert.pk])).status_code == 404
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    assert "Ana" not in client.get(reverse("clinic:triage")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("severe", "The plan keeps running."),
+        ("sign", "The plan stays paused until you resume it."),
+        ("waiting", "There is no plan yet."),
+    ],
+)
+def test_acknowledging_says_what_happens_to_the_plan(cho, ana, make, said):
+    if make == "waiting":
+        _, alert = plan_services.symptom_report_create(patient=ana, red_flags=["fever"])
+    else:
+        approve(ana, start=plan_services.patient_today(ana))
+        if make == "severe":
+            alert = Alert.objects.get(session_log=log_session(ana, pain_before=2, pain=9))
+        else:
+            alert = red_flag(ana)
+    response = cho.post(reverse("clinic:alert_ack", args=[alert.pk]), follow=True)
+    assert f"Alert for Ana Tester acknowledged. {said}" in response.content.decode()
+
+
+# --- the record's queries: the same for a short and a long history -------------------------------
+
+# Drawing the record: the request's user and session (unless Redis holds sessions), the access
+# check, the audit row, the patient's plans, then patient_detail: clearances, events, week
+# summaries, sessions (with their follow-ups), alerts (open ones included, with what raised
+# them), symptom reports (with their alerts).
+RECORD_QUERIES = 10
+
+
+def busy_history(patient: PatientProfile, weeks: int) -> Plan:
+    """`weeks` weeks of sessions, plus this week one of everything the record lists: a severe
+    session (an alert), a session answered the next day, and a symptom report."""
+    plan = seed_long_history(patient, weeks)
+    log = log_session(patient, days_ago=1, pain_before=2, pain=6, pain_duration="not_settled")
+    plan_services.session_pain_follow_up(patient=patient, log_id=log.pk, settled="later")
+    log_session(patient, pain_before=2, pain=9, pain_duration="within_2h")
+    plan_services.symptom_report_create(patient=patient, pain_now=9)
+    return plan
+
+
+@pytest.mark.parametrize("weeks", [3, 150])
+def test_the_record_costs_the_same_for_a_short_or_long_history(
+    cho, ana, weeks, django_assert_num_queries
+):
+    busy_history(ana, weeks)
+    url = reverse("clinic:patient", args=[ana.pk])
+    cho.get(url)  # the first request stores the session's login time
+    cache.clear()  # measure drawing the page, not serving it from the page cache
+    # The cache was emptied: the session is read from the database with either session store.
+    with django_assert_num_queries(RECORD_QUERIES + 1):
+        response = cho.get(url)
+    assert response.status_code == 200
+    d = response.context["d"]
+    assert len(d.alerts) == 2 and len(d.symptom_reports) == 1
+    assert len(d.sessions) == min(RECENT_LOGS, (weeks - 1) * 5 + 2)

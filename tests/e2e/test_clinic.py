@@ -184,7 +184,7 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
     first = page.locator("#triage tbody tr").first
     expect(first).to_contain_text("Ana Tester")
     expect(first).to_contain_text("Emergency warning sign")
-    expect(first).to_contain_text("Numbness in the groin, buttocks or inner thighs")
+    expect(first).to_contain_text("New numbness in the groin, buttocks or inner thighs")
     assert_accessible(page)
     shot = screenshot(page, "clinic-triage")
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
@@ -205,7 +205,7 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
     first.get_by_role("link", name="Ana Tester").click()
     page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
     expect(page.locator("#logs tbody tr").first).to_contain_text(
-        "Numbness in the groin, buttocks or inner thighs"
+        "New numbness in the groin, buttocks or inner thighs"
     )
     expect(page.locator("#weeks tbody tr").first).to_contain_text("stop")
     assert_accessible(page)
@@ -264,3 +264,111 @@ def test_pages_fit_a_phone(phone_page, dr_cho, ana, ana_plan):
         phone_page.goto(path)
         assert fits_width(phone_page), path
         screenshot(phone_page, name)
+
+
+@pytest.fixture
+def busy_panel(dr_cho, ana, ana_plan):
+    """Ana in pain this week (a severe session, a red one, one answered the next day), Wes
+    waiting for clearance with an emergency sign, Rex back from a break, Cy reduced twice."""
+    today = plan_services.patient_today(ana)
+
+    def log(days_ago, **fields):
+        return plan_services.session_log_create(
+            patient=ana,
+            day=today - timedelta(days=days_ago),
+            activity="walking",
+            minutes=fields.pop("minutes", 20),
+            **fields,
+        ).log
+
+    log(4, pain_before=1, pain=2, pain_duration="within_2h", exertion=11)
+    unsettled = log(3, pain_before=2, pain=5, pain_duration="not_settled", notes="Stiff after.")
+    plan_services.session_pain_follow_up(patient=ana, log_id=unsettled.pk, settled="later")
+    log(2, pain_before=3, pain=6, pain_duration="within_2h", exertion=12)
+    log(1, pain_before=2, pain=8, pain_duration="later", notes="Hill walk, too far.")
+    log(0, pain_before=3, pain=9, pain_duration="within_2h", sharp_pain=True, notes="Sharp.")
+
+    wes = make_patient(
+        "wes", "Wes", dr_cho, treatment="Laminectomy", procedure_date=today - timedelta(days=5)
+    )
+    plan_services.symptom_report_create(patient=wes, red_flags=["chest_breathing"])
+    for name, weeks in [
+        ("Rex", [(20, "hold", ""), (15, "return", "")]),
+        ("Cy", [(10, "reduce", ""), (10, "reduce", "repeated_pain")]),
+    ]:
+        person = make_patient(
+            name.lower(),
+            name,
+            dr_cho,
+            treatment="Physical therapy / conservative care",
+            procedure_date=today - timedelta(days=40),
+        )
+        plan = approve(person, start=today - timedelta(days=16), today=today - timedelta(days=16))
+        PlanWeek.objects.bulk_create(
+            PlanWeek(
+                plan=plan,
+                week=week,
+                minutes=minutes,
+                sessions_per_week=3,
+                decision=decision,
+                review=review,
+                reason="Crafted.",
+            )
+            for week, (minutes, decision, review) in enumerate(weeks, start=2)
+        )
+        SessionLog.objects.create(
+            plan=plan, date=today - timedelta(days=1), week=3, activity="walking", minutes=10
+        )
+    return ana
+
+
+def test_severe_pain_is_at_the_top_of_triage_and_the_record_reads_the_pain(page, busy_panel):
+    ana = busy_panel
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    rows = page.locator("#triage tbody tr")
+    expect(rows.nth(0)).to_contain_text("Wes Tester")
+    expect(rows.nth(0)).to_contain_text("Emergency warning sign")
+    expect(rows.nth(1)).to_contain_text("Ana Tester")
+    expect(rows.nth(1)).to_contain_text("Severe pain (9/10) today")
+    expect(rows.nth(1).get_by_role("button", name=re.compile("severe pain alert"))).to_be_visible()
+    triage = page.locator("#triage")
+    expect(triage).to_contain_text("Reduced twice in a row: pain again in week 2")
+    expect(triage).to_contain_text("No sessions for two weeks: restarted at 15 minutes")
+    assert_accessible(page)
+    screenshot(page, "clinic-triage-v2")
+
+    rows.nth(1).get_by_role("link", name="Ana Tester").click()
+    page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
+    expect(page.locator("#open-alerts")).to_contain_text("Severe pain (9/10) today")
+    first = page.locator("#logs tbody tr").first
+    expect(first).to_contain_text("3 → 9")
+    expect(first).to_contain_text("Too much (red)")
+    expect(page.locator("#logs")).to_contain_text("Settled later that day (answered")
+    expect(page.locator("#logs")).to_contain_text("In between (amber)")
+    expect(page.locator("#symptom-reports")).to_have_count(0)  # Ana reported none
+    expect(page.locator("#alerts")).to_contain_text("Severe pain")
+    assert_accessible(page)
+    screenshot(page, "clinic-record-v2")
+
+    # Acknowledged, Ana stays on the list for her pain, in tier 2.
+    page.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    expect(page.get_by_role("status").first).to_contain_text("The plan keeps running.")
+    page.goto("/clinic/")
+    row = page.locator("#triage tr", has_text="Ana Tester")
+    expect(row).to_contain_text("Sharp pain rose from 3 to 9 today")
+
+
+def test_triage_and_the_record_at_phone_width(phone_page, busy_panel):
+    ana = busy_panel
+    login(phone_page, "drcho")
+    phone_page.wait_for_url("**/clinic/")
+    expect(phone_page.locator("#triage")).to_contain_text("Severe pain (9/10) today")
+    assert fits_width(phone_page)
+    assert_accessible(phone_page)
+    screenshot(phone_page, "clinic-triage-v2-phone")
+    phone_page.goto(f"/clinic/patients/{ana.pk}/")
+    expect(phone_page.locator("#logs")).to_contain_text("2 → 8")
+    assert fits_width(phone_page)
+    assert_accessible(phone_page)
+    screenshot(phone_page, "clinic-record-v2-phone")
