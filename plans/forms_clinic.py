@@ -7,14 +7,17 @@ The pages show several forms at once, so each has a prefix and its ids are uniqu
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
+from django.utils import timezone
 
 from plans import engine
+from plans.services import PLAN_START_DAYS_AHEAD, check_plan_start
+from recovery.errors import DomainError
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
     Activity,
@@ -22,6 +25,7 @@ from recovery.models import (
     TreatmentType,
     timezone_choices,
 )
+from recovery.services import PROCEDURE_DAYS_AHEAD, PROCEDURE_DAYS_BACK, check_procedure_date
 
 RULE_FIELDS = (
     "start_minutes",
@@ -102,7 +106,27 @@ class EnrolForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["treatment_type"].queryset = TreatmentType.objects.filter(active=True)
         self.fields["timezone"].choices = timezone_choices()
+        today = timezone.localdate()
+        self.fields["procedure_date"].widget.attrs.update(
+            min=(today - timedelta(days=PROCEDURE_DAYS_BACK)).isoformat(),
+            max=(today + timedelta(days=PROCEDURE_DAYS_AHEAD)).isoformat(),
+        )
+        self.fields[
+            "procedure_date"
+        ].help_text = "Within the last five years, or within the next year for a planned procedure."
         self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("procedure_date")
+        if day is not None and data.get("timezone"):
+            # The same bounds as the service, on the patient's own calendar.
+            today = timezone.now().astimezone(self.tz).date()
+            try:
+                check_procedure_date(day, today=today, planned=bool(data.get("planned")))
+            except DomainError as error:
+                self.add_error("procedure_date", error.message)
+        return data
 
     def clean_first_name(self) -> str:
         return " ".join(self.cleaned_data["first_name"].split())
@@ -236,10 +260,12 @@ class ApproveForm(RulesForm):
         kwargs["initial"] = {**initial, **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["start_date"].widget.attrs["min"] = today.isoformat()
-        self.fields[
-            "start_date"
-        ].help_text = f"Today ({today:%-d %B %Y}) or later, on the patient's own calendar."
+        latest = today + timedelta(days=PLAN_START_DAYS_AHEAD)
+        self.fields["start_date"].widget.attrs.update(min=today.isoformat(), max=latest.isoformat())
+        self.fields["start_date"].help_text = (
+            f"Today ({today:%-d %B %Y}) or up to {PLAN_START_DAYS_AHEAD // 7} weeks later "
+            f"({latest:%-d %B %Y}), on the patient's own calendar."
+        )
         earliest = clearance.treatment.earliest_clearance
         self.needs_override = today < earliest
         if self.needs_override:
@@ -267,8 +293,10 @@ class ApproveForm(RulesForm):
 
     def clean_start_date(self) -> date:
         start = self.cleaned_data["start_date"]
-        if start < self.today:
-            raise forms.ValidationError("The plan cannot start in the past.")
+        try:
+            check_plan_start(start, today=self.today)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
         return start
 
     def clean_restrictions(self) -> str:

@@ -17,6 +17,7 @@ from recovery.models import (
     PatientProfile,
     RulesFields,
     TreatmentType,
+    date_range_constraint,
     rules_constraints,
 )
 
@@ -95,6 +96,7 @@ class Plan(RulesFields):
             models.CheckConstraint(
                 condition=Q(stage__gte=1, stage__lte=4), name="plan_stage_range"
             ),
+            date_range_constraint("start_date", "plan_start_date_range"),
             models.UniqueConstraint(
                 fields=["patient"],
                 condition=Q(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]),
@@ -328,6 +330,7 @@ class SessionLog(models.Model):
                 name="sessionlog_borg_range",
             ),
             models.CheckConstraint(condition=Q(week__gte=1), name="sessionlog_week_positive"),
+            date_range_constraint("date", "sessionlog_date_range"),
             models.CheckConstraint(
                 condition=Q(activity__in=Activity.values), name="sessionlog_activity_valid"
             ),

@@ -2,6 +2,34 @@
 
 Each function is atomic and refuses an illegal change with one `DomainError`. Prescriptions come
 only from `plans.engine`; this module turns its answers into rows.
+
+Lock order (the one place it is written down; `recovery.services` follows it too). A service that
+locks rows takes them in this order, and within one kind by id ascending:
+
+    1. clearance  (Clearance)
+    2. plan       (Plan: the patient's open plan, or the plans of the clearance locked in 1)
+    3. session    (SessionLog)
+    4. alert      (Alert)
+    5. users      (User: taken by the database at COMMIT, in id order, by the page-revision
+                   triggers of plans migration 0003; never by a service)
+
+and follows three rules:
+
+- It locks only the row it names: `select_for_update(of=("self",), no_key=True)` (`_locked`), so
+  a `select_related` join locks nothing more. The patient profile is never locked: a service
+  reads it and takes turns on the patient's plan instead.
+- The lock is FOR NO KEY UPDATE, the lock an UPDATE of the row takes anyway: it makes callers of
+  one row take turns, and never waits for (nor makes wait) the FOR KEY SHARE lock PostgreSQL
+  takes on a row that a new row points at (an alert's patient, a session's plan).
+- It takes every lock before its first write. A write that points at a user (an audit row's
+  actor, a clearance's decider) holds that user row FOR KEY SHARE until COMMIT, and at COMMIT
+  another transaction's page-revision trigger locks the same user row: a lock taken after such a
+  write could close a cycle (revoke waiting for a plan that a pause holds, the pause's COMMIT
+  waiting for the clinician row that the revoke's audit row points at).
+
+Going back in the order is a deadlock waiting to happen: to lock a clearance after its plan
+(`plan_resume`), read the clearance's id unlocked first (a plan's clearance never changes).
+tests/test_lock_order.py runs each pair of multi-row services at once on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -40,6 +68,8 @@ from recovery import rows
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import (
+    DATE_CEILING,
+    DATE_FLOOR,
     Activity,
     Clearance,
     ClearanceStatus,
@@ -52,6 +82,27 @@ from recovery.services import clearance_record_event, require_assigned_clinician
 logger = logging.getLogger(__name__)
 
 STAGE_4_SIGN_OFF = "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off."
+
+# A plan starts on the day of approval or within four weeks of it: a later start is a slip of the
+# keys (9999-12-25) or a decision to take again nearer the time. The approval form and
+# `clearance_approve` refuse it; the database bounds every date absolutely.
+PLAN_START_DAYS_AHEAD = 28
+
+
+def check_plan_start(start_date: date, *, today: date) -> None:
+    """Refuse a plan start before `today` or more than PLAN_START_DAYS_AHEAD days after it.
+    Subtraction only: no arithmetic here can overflow, whatever the date."""
+    if not isinstance(start_date, date):
+        raise DomainError("Please give the plan's first day.", field="start_date")
+    days = (start_date - today).days
+    if days < 0:
+        raise DomainError("The plan cannot start in the past.", field="start_date")
+    if days > PLAN_START_DAYS_AHEAD or not DATE_FLOOR <= start_date <= DATE_CEILING:
+        raise DomainError(
+            f"The plan must start within {PLAN_START_DAYS_AHEAD // 7} weeks of today; "
+            "approve nearer the time for a later start.",
+            field="start_date",
+        )
 
 
 def patient_today(patient: PatientProfile, now: datetime | None = None) -> date:
@@ -79,9 +130,14 @@ def _rules_or_error(rules: engine.Rules | dict) -> engine.Rules:
         raise DomainError(str(error), field=field) from None
 
 
+def _locked(model):
+    """`model`'s rows, locked FOR NO KEY UPDATE when read, and only those (see the lock order)."""
+    return model.objects.select_for_update(of=("self",), no_key=True)
+
+
 def _lock_plan(plan: Plan | int) -> Plan:
     pk = plan.pk if isinstance(plan, Plan) else plan
-    return Plan.objects.select_for_update().select_related("patient").get(pk=pk)
+    return _locked(Plan).select_related("patient").get(pk=pk)
 
 
 # --- clearance ---------------------------------------------------------------------------------
@@ -106,7 +162,7 @@ def clearance_approve(
     Before procedure date + the treatment type's minimum days, approval needs a written override.
     """
     clearance = (
-        Clearance.objects.select_for_update()
+        _locked(Clearance)
         .select_related("patient", "treatment__treatment_type")
         .get(pk=clearance.pk)
     )
@@ -135,8 +191,7 @@ def clearance_approve(
         )
     if not activities:
         raise DomainError("Allow at least one activity.", field="allowed_activities")
-    if start_date < today:
-        raise DomainError("The plan cannot start in the past.", field="start_date")
+    check_plan_start(start_date, today=today)
     earliest = clearance.treatment.earliest_clearance
     override_reason = (override_reason or "").strip()
     if today < earliest:
@@ -149,12 +204,18 @@ def clearance_approve(
             ),
         )
     # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
-    for old in Plan.objects.select_for_update().filter(
-        patient=clearance.patient, status=PlanStatus.PAUSED
-    ):
-        _end(old, actor=actor, why="new_clearance")
-    if Plan.objects.filter(patient=clearance.patient, status=PlanStatus.ACTIVE).exists():
+    # Every lock (the plans, then their alerts) is taken before the first write.
+    open_plans = list(
+        _locked(Plan)
+        .filter(patient=clearance.patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        .order_by("pk")
+    )
+    if any(plan.status == PlanStatus.ACTIVE for plan in open_plans):
         raise DomainError("This patient already has an active plan.")
+    open_alerts = _lock_open_alerts(open_plans)
+    for old in open_plans:
+        old.patient = clearance.patient
+        _end(old, actor=actor, why="new_clearance", alerts=open_alerts)
 
     clearance.status = ClearanceStatus.APPROVED
     clearance.decided_by = actor
@@ -220,11 +281,13 @@ def _plan_start(
 @transaction.atomic
 def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
     """Withdraw an approval: the plan pauses at once and no reminders go out."""
-    clearance = Clearance.objects.select_for_update().select_related("patient").get(pk=clearance.pk)
+    clearance = _locked(Clearance).select_related("patient").get(pk=clearance.pk)
     require_assigned_clinician(clearance.patient, actor)
     if clearance.status != ClearanceStatus.APPROVED:
         raise DomainError("Only an approved clearance can be revoked.")
     reason = require_reason(reason)
+    # The plans before the first write (the lock order).
+    plans = list(_locked(Plan).filter(clearance=clearance, status=PlanStatus.ACTIVE).order_by("pk"))
     clearance.status = ClearanceStatus.REVOKED
     clearance.decided_by = actor
     clearance.decided_at = timezone.now()
@@ -233,9 +296,8 @@ def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clear
     clearance_record_event(
         clearance=clearance, actor=actor, from_status=ClearanceStatus.APPROVED, reason=reason
     )
-    for plan in Plan.objects.select_for_update().filter(
-        clearance=clearance, status=PlanStatus.ACTIVE
-    ):
+    for plan in plans:
+        plan.patient = clearance.patient
         _pause(plan, reason=f"Clearance withdrawn by your care team: {reason}", actor=actor)
     return clearance
 
@@ -563,7 +625,8 @@ def _open_plan_sql(vendor: str, *, by_patient: bool) -> str:
         owner="p.patient_id" if by_patient else "pp.user_id",
     )
     if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF p"  # the plan's row: logs of one plan take turns
+        # The plan's row only, FOR NO KEY UPDATE as `_locked` (the lock order in the docstring).
+        sql += " FOR NO KEY UPDATE OF p"  # logs of one plan take turns
     return sql
 
 
@@ -749,7 +812,7 @@ def session_pain_follow_up(
         if plan_id is None:
             raise DomainError("No such session.")
         plan = _lock_plan(plan_id)  # before the session: the order every log takes
-        log = SessionLog.objects.select_for_update().get(pk=log_id)
+        log = _locked(SessionLog).get(pk=log_id)
         if log.pain_duration != PainDuration.NOT_SETTLED:
             raise DomainError("This session's pain was already answered when it was logged.")
         try:
@@ -802,7 +865,7 @@ def symptom_report_create(
             if stored is not None:
                 return stored, getattr(stored, "alert", None)
         plan = (
-            Plan.objects.select_for_update()
+            _locked(Plan)
             .select_related("patient")
             .filter(patient=patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
             .first()
@@ -852,16 +915,23 @@ def symptom_report_create(
 # --- plan control ----------------------------------------------------------------------------
 
 
-def _end(plan: Plan, *, actor: User, why: str) -> None:
+def _lock_open_alerts(plans: list[Plan]) -> list[Alert]:
+    """The unacknowledged alerts of `plans`, locked by id ascending (step 4 of the lock order)."""
+    return list(_locked(Alert).filter(plan__in=plans, acknowledged_at__isnull=True).order_by("pk"))
+
+
+def _end(plan: Plan, *, actor: User, why: str, alerts: list[Alert]) -> None:
     """End a paused plan (resumed as a new one, or replaced by a new clearance), audited.
 
     Ending is the clinician's answer to the plan's open alerts: they are acknowledged by them.
+    `alerts` are those open alerts (of this plan and maybe others), locked by the caller before
+    its first write (`_lock_open_alerts`).
     """
     plan.status = PlanStatus.COMPLETED
     plan.ended_at = timezone.now()
     plan.save(update_fields=["status", "ended_at"])
     audit("plan_end", actor=actor, obj=plan, patient=plan.patient, via=why)
-    for alert in Alert.objects.filter(plan=plan, acknowledged_at__isnull=True):
+    for alert in (alert for alert in alerts if alert.plan_id == plan.pk):
         alert.acknowledged_by = actor
         alert.acknowledged_at = plan.ended_at
         alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
@@ -889,11 +959,13 @@ def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
 @transaction.atomic
 def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> Plan:
     """Resume a paused plan as a new history from week 1 at the clinician's restart minutes."""
+    # The clearance before the plan (the lock order): its id, read unlocked, never changes.
+    clearance_id = Plan.objects.filter(pk=plan.pk).values_list("clearance_id", flat=True).get()
+    clearance = _locked(Clearance).get(pk=clearance_id)
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status != PlanStatus.PAUSED:
         raise DomainError("Only a paused plan can be resumed.")
-    clearance = Clearance.objects.select_for_update().get(pk=plan.clearance_id)
     if clearance.status != ClearanceStatus.APPROVED:
         raise DomainError("Clearance was withdrawn; approve a new clearance to restart exercise.")
     try:
@@ -906,7 +978,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
         )
     except ValueError as error:
         raise DomainError(str(error), field="start_minutes") from None
-    _end(plan, actor=actor, why="resume")
+    _end(plan, actor=actor, why="resume", alerts=_lock_open_alerts([plan]))
     new_plan = _plan_start(
         patient=plan.patient,
         clearance=clearance,
@@ -1009,7 +1081,7 @@ def plan_set_stage(
 
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
-    alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
+    alert = _locked(Alert).select_related("patient").get(pk=alert.pk)
     require_assigned_clinician(alert.patient, actor, action="acknowledge this alert")
     if alert.acknowledged_at is not None:
         raise DomainError("This alert was already acknowledged.")

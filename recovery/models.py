@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.timezone import now as time_now
 
 from plans import engine
 from recovery import pagecache
@@ -164,6 +165,26 @@ def activities_for_stage(stage: int) -> list[str]:
     return [str(a) for a, lowest in ACTIVITY_MIN_STAGE.items() if lowest <= stage]
 
 
+# Every stored calendar date lies in these absolute bounds (a check constraint on each date column;
+# a database cannot know "today"). The forms and services hold tighter bounds relative to today
+# (recovery.services, plans.services); these make sure that no row, whoever wrote it (admin,
+# shell, import, raw SQL), can take date arithmetic near 9999-12-31: the largest sum the code
+# makes, a date plus at most 7 x 32767 days (a small-integer count of days, or of weeks times
+# seven: `earliest_clearance`, `Plan.week_bounds`), stays below year 2800.
+DATE_FLOOR = date(2000, 1, 1)
+DATE_CEILING = date(2100, 12, 31)
+
+
+def date_range_constraint(
+    field: str, name: str, *, nullable: bool = False
+) -> models.CheckConstraint:
+    """`field` lies within [DATE_FLOOR, DATE_CEILING] (or is null when `nullable`)."""
+    condition = Q(**{f"{field}__gte": DATE_FLOOR, f"{field}__lte": DATE_CEILING})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
 def rules_constraints(prefix: str) -> list[models.CheckConstraint]:
     """The engine's bounds for a plan's rules, enforced by the database as well."""
     e = engine
@@ -306,6 +327,7 @@ class Treatment(models.Model):
 
     class Meta:
         ordering = ["-procedure_date"]
+        constraints = [date_range_constraint("procedure_date", "treatment_procedure_date_range")]
 
     def __str__(self) -> str:
         return f"{self.treatment_type} on {self.procedure_date:%Y-%m-%d}"
@@ -369,6 +391,7 @@ class Clearance(RulesFields):
             models.CheckConstraint(
                 condition=Q(max_stage__gte=1, max_stage__lte=4), name="clearance_stage_range"
             ),
+            date_range_constraint("start_date", "clearance_start_date_range", nullable=True),
             # An approved clearance carries its rules, a decider and a start date.
             models.CheckConstraint(
                 condition=~Q(status=ClearanceStatus.APPROVED)
@@ -475,3 +498,55 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class OutboxEmailKind(models.TextChoices):
+    ENROLMENT = "enrolment", "Enrolment: choose a password"
+    INVITE = "invite", "New sign-in link"
+    PASSWORD_RESET = "password_reset", "Password reset"
+
+
+class OutboxEmail(models.Model):
+    """One e-mail to one person, written in the transaction of the change that causes it and sent
+    later (recovery.outbox): a broker or mail outage delays it and never loses it.
+
+    Subject and parts are rendered when the row is written, from contexts that hold no health
+    detail. The body carries a set-password link, a credential for PASSWORD_RESET_TIMEOUT (it
+    expires as Django's token does, `expires_at`): the parts are blanked once the row is sent or
+    given up, so a stored link lives only while it waits.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_emails"
+    )
+    kind = models.CharField(max_length=32, choices=OutboxEmailKind.choices)
+    to = models.EmailField(max_length=254)
+    subject = models.TextField()
+    body = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=time_now)
+    expires_at = models.DateTimeField()  # not sent by then: given up (the link no longer works)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True, given_up_at__isnull=True),
+                name="outbox_email_waiting_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(given_up_at__isnull=True),
+                name="outbox_email_sent_or_given_up",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} e-mail {self.pk}"

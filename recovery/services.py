@@ -1,7 +1,8 @@
 """Writes on the people side: enrolling a patient and the clearance decisions that need no plan.
 
 Approval and revocation change a plan as well, so they live in `plans.services` (the layer above);
-both sides record transitions through `clearance_record_event` here.
+both sides record transitions through `clearance_record_event` here. Row locks follow the one lock
+order written in the `plans.services` docstring.
 """
 
 from __future__ import annotations
@@ -10,27 +11,41 @@ import logging
 import re
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recovery.audit import audit
+from recovery.emails import enrolment_email
 from recovery.errors import DomainError
 from recovery.models import (
+    DATE_CEILING,
+    DATE_FLOOR,
     Category,
     Clearance,
     ClearanceEvent,
     ClearanceStatus,
+    OutboxEmail,
+    OutboxEmailKind,
     PatientProfile,
     Role,
     Treatment,
     TreatmentType,
     User,
 )
+from recovery.outbox import outbox_add
 
 logger = logging.getLogger(__name__)
 
 REASON_MIN_LENGTH = 10
+
+# How far a procedure date may lie from today on the patient's calendar. Five years back covers a
+# late referral; a procedure is booked at most a year ahead. Anything else is a slip of the keys
+# (9999-12-31) that would break every page adding days to it. The enrolment form and
+# `patient_enrol` refuse it; the database bounds every date absolutely (recovery.models.DATE_FLOOR).
+PROCEDURE_DAYS_BACK = 5 * 365 + 1
+PROCEDURE_DAYS_AHEAD = 366
 
 
 def clearance_record_event(
@@ -91,7 +106,12 @@ def clearance_request(
 
 @transaction.atomic
 def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
-    clearance = Clearance.objects.select_for_update().select_related("patient").get(pk=clearance.pk)
+    # The clearance row only, FOR NO KEY UPDATE: the lock order of `plans.services`.
+    clearance = (
+        Clearance.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("patient")
+        .get(pk=clearance.pk)
+    )
     require_assigned_clinician(clearance.patient, actor)
     if clearance.status != ClearanceStatus.PENDING:
         status = clearance.get_status_display().lower()
@@ -106,6 +126,28 @@ def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clea
         clearance=clearance, actor=actor, from_status=ClearanceStatus.PENDING, reason=reason
     )
     return clearance
+
+
+def check_procedure_date(procedure_date: date, *, today: date, planned: bool) -> None:
+    """Refuse a procedure date outside [today - ~5 years, today + 1 year], or in the future
+    without 'planned'. Subtraction only: no arithmetic here can overflow, whatever the date."""
+    if not isinstance(procedure_date, date):
+        raise DomainError("Please give the procedure date.", field="procedure_date")
+    days = (procedure_date - today).days
+    if not -PROCEDURE_DAYS_BACK <= days <= PROCEDURE_DAYS_AHEAD or not (
+        DATE_FLOOR <= procedure_date <= DATE_CEILING
+    ):
+        raise DomainError(
+            "The procedure date must be within the last five years, or within the next year "
+            "for a planned procedure.",
+            field="procedure_date",
+        )
+    if not planned and days > 0:
+        raise DomainError(
+            "A procedure that has already happened cannot be in the future. "
+            "Tick 'planned procedure' for one that is still to come.",
+            field="procedure_date",
+        )
 
 
 def _username_from_email(email: str) -> str:
@@ -132,7 +174,8 @@ def patient_enrol(
 ) -> PatientProfile:
     """Create a patient account without a usable password, with a treatment and a pending clearance.
 
-    The patient chooses a password through a one-time link e-mailed after the transaction commits.
+    The patient chooses a password through a one-time link: its e-mail is an outbox row of this
+    transaction, sent once it commits.
     """
     if clinician.role != Role.CLINICIAN:
         raise DomainError("Only a clinician can enrol a patient.")
@@ -141,12 +184,7 @@ def patient_enrol(
         raise DomainError("Please give the patient's e-mail address.", field="email")
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError("An account with this e-mail address already exists.", field="email")
-    if not planned and procedure_date > today:
-        raise DomainError(
-            "A procedure that has already happened cannot be in the future. "
-            "Tick 'planned procedure' for one that is still to come.",
-            field="procedure_date",
-        )
+    check_procedure_date(procedure_date, today=today, planned=planned)
     if not treatment_type.active:
         raise DomainError("That treatment type is no longer offered.", field="treatment_type")
     try:
@@ -170,11 +208,21 @@ def patient_enrol(
     )
     clearance_request(patient=patient, treatment=treatment, actor=clinician)
     audit("patient_enrol", actor=clinician, obj=patient, patient=patient)
-
-    from recovery.tasks import send_enrolment_email
-
-    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))
+    set_password_email(user, kind=OutboxEmailKind.ENROLMENT)
     return patient
+
+
+def set_password_email(user: User, *, kind: str) -> OutboxEmail:
+    """The choose-your-password e-mail, written to the outbox in the caller's transaction: the
+    account and its e-mail commit together, and the outbox sends it after commit, however long
+    the broker or the mail server is away (recovery.outbox). The link is Django's reset token."""
+    message = enrolment_email(
+        first_name=user.first_name or user.username,
+        username=user.username,
+        email=user.email,
+        link=enrolment_link(user, settings.SITE_URL),
+    )
+    return outbox_add(user=user, kind=kind, message=message)
 
 
 def enrolment_link(user: User, site_url: str) -> str:
@@ -189,6 +237,7 @@ def enrolment_link(user: User, site_url: str) -> str:
 
 __all__ = [
     "Category",
+    "check_procedure_date",
     "clearance_decline",
     "clearance_record_event",
     "clearance_request",
@@ -196,6 +245,7 @@ __all__ = [
     "patient_enrol",
     "require_assigned_clinician",
     "require_reason",
+    "set_password_email",
 ]
 
 
@@ -254,7 +304,4 @@ def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
             "they can use “Forgot your password?” on the sign-in page."
         )
     audit("patient_invite_resent", actor=actor, obj=patient, patient=patient)
-
-    from recovery.tasks import send_enrolment_email
-
-    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))
+    set_password_email(user, kind=OutboxEmailKind.INVITE)
