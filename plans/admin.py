@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import (
     BooleanField,
@@ -26,7 +27,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
-from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 
 from plans import tasks
@@ -42,7 +42,7 @@ from plans.models import (
     SessionLog,
     SymptomReport,
 )
-from plans.resources import STAGE_MAX, STAGE_MIN, ExerciseResource
+from plans.resources import STAGE_MAX, STAGE_MIN, ExerciseResource, SpreadsheetSafeCSV
 from recovery.admin import (
     AuditedAdminMixin,
     ClinicalReadOnlyAdmin,
@@ -153,7 +153,7 @@ class ExerciseAdmin(
 
     form = ExerciseForm
     resource_classes = [ExerciseResource]
-    formats = [base_formats.CSV]
+    formats = [SpreadsheetSafeCSV]  # every cell neutralised (SECURITY.md)
     import_form_class = LimitedImportForm
     import_template_name = "admin/plans/exercise/import.html"
     export_form_class = ExportForm
@@ -250,6 +250,20 @@ class ExerciseAdmin(
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    def process_import(self, request, **kwargs):
+        """The confirmation step; its file must be one this server saved and has not used yet
+        (plans.resources.ImportTempStorage): anything else is refused before a file is opened."""
+        try:
+            return super().process_import(request, **kwargs)
+        except (SuspiciousFileOperation, FileNotFoundError):
+            self.message_user(
+                request,
+                "That import is no longer waiting for confirmation (it was confirmed already, or "
+                "is more than a day old). Nothing was imported: upload the file again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:plans_exercise_import"))
 
     def get_import_data_kwargs(self, **kwargs):
         """The confirmed import is all or nothing too.

@@ -32,12 +32,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export import fields as ie_fields
-from import_export import resources as ie_resources
 from import_export.admin import ExportMixin
-from import_export.formats import base_formats
 from import_export.forms import ExportForm
 
 from plans import engine
+from plans.resources import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from recovery.audit import audit
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
@@ -615,7 +614,7 @@ class ClearanceEventAdmin(ClinicalReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-class AuditEventResource(ie_resources.ModelResource):
+class AuditEventResource(SpreadsheetSafeResource):
     """The audit log as CSV: who, what, which object, outcome, when, from where.
 
     `detail` is left out: the export is for reviewing access, and a cell of free-form JSON is
@@ -631,9 +630,8 @@ class AuditEventResource(ie_resources.ModelResource):
         export_order = fields
 
     def dehydrate_actor(self, event: AuditEvent) -> str:
-        name = event.actor.username if event.actor_id else ""
-        # A username may start with "+" or "-": never let a spreadsheet run it as a formula.
-        return f"'{name}" if name.startswith(("=", "+", "-", "@")) else name
+        # A username may start with "+" or "-": SpreadsheetSafeResource neutralises every cell.
+        return event.actor.username if event.actor_id else ""
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("actor")
@@ -644,7 +642,7 @@ class AuditEventAdmin(RateLimitedExportMixin, ExportMixin, ClinicalReadOnlyAdmin
     """Append-only: read-only for everyone; superusers filter it and export it as CSV."""
 
     resource_classes = [AuditEventResource]
-    formats = [base_formats.CSV]
+    formats = [SpreadsheetSafeCSV]  # every cell neutralised (SECURITY.md)
     export_form_class = ExportForm  # always the same columns, no per-field picking
     list_display = ("at", "actor", "action", "object_type", "object_id", "patient", "outcome", "ip")
     list_select_related = ("actor", "patient__user")

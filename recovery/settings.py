@@ -197,8 +197,25 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout are not counted: it ends 15 minutes after the fifth failure,
+# however often someone keeps trying (and the account-wide pause below cannot extend itself).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "recovery.backends.lockout_response"  # the template, or the pause below
 AXES_VERBOSE = False
+# Account-wide throttle on top (recovery.backends): 20 failures for one username within 15
+# minutes, from any addresses, pause that username for 15 minutes (doubling for each further
+# pause within a day, at most 2 hours). Refused attempts do not count; an address the account
+# signed in from before is not paused. Never a permanent lock-out (SECURITY.md).
+ACCOUNT_THROTTLE_FAILURES = 20
+ACCOUNT_THROTTLE_WINDOW = timedelta(minutes=15)
+ACCOUNT_THROTTLE_PAUSE = timedelta(minutes=15)
+ACCOUNT_THROTTLE_PAUSE_MAX = timedelta(hours=2)
+
+# --- import and export (django-import-export) ---------------------------------------------------
+# Uploaded files wait for confirmation under random names in a private folder; a confirmation
+# naming anything else is refused (plans.resources.ImportTempStorage, SECURITY.md).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "plans.resources.ImportTempStorage"
 
 # --- sessions ---------------------------------------------------------------------------------
 # With Redis: read from it, written through to the database, so a page view costs no session
@@ -334,6 +351,9 @@ CELERY_BEAT_SCHEDULE = {
     # Escalation pass: alerts the on-call inbox is due (emergencies not yet sent, same-day alerts
     # unacknowledged for ALERT_ESCALATE_HOURS), each sent once.
     "escalate-alerts": {"task": "plans.tasks.escalate_alerts", "schedule": 5 * 60},
+    # E-mail outbox pass: set-password and reset links not sent yet (broker or SMTP down), with
+    # backoff after a failure (recovery/outbox.py).
+    "send-due-outbox-emails": {"task": "recovery.tasks.send_due_outbox_emails", "schedule": 2 * 60},
     # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",

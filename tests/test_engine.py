@@ -1302,12 +1302,12 @@ def test_prop_full_green_week_progresses_by_the_larger_step(
 
 
 @PROPS
-@given(rules_st(), st.integers(10, 120), st.data())
-def test_prop_a_blank_pain_never_earns_the_larger_step(
-    rules: Rules, prescribed: int, data: st.DataObject
-) -> None:
-    assume(prescribed + rules.min_increment < rules.target_minutes)
+@given(rules_st(), st.data())
+def test_prop_a_blank_pain_never_earns_the_larger_step(rules: Rules, data: st.DataObject) -> None:
+    # Drawn inside the bounds rather than filtered: most rules leave little room below target.
     assume(rules.min_increment < rules.max_increment)
+    assume(10 + rules.min_increment < rules.target_minutes)
+    prescribed = data.draw(st.integers(10, rules.target_minutes - rules.min_increment - 1))
     sessions = [SessionSummary(prescribed, 0) for _ in range(rules.sessions_per_week)]
     index = data.draw(st.integers(0, len(sessions) - 1))
     sessions[index] = SessionSummary(prescribed)
