@@ -351,9 +351,6 @@ CELERY_BEAT_SCHEDULE = {
     # Escalation pass: alerts the on-call inbox is due (emergencies not yet sent, same-day alerts
     # unacknowledged for ALERT_ESCALATE_HOURS), each sent once.
     "escalate-alerts": {"task": "plans.tasks.escalate_alerts", "schedule": 5 * 60},
-    # E-mail outbox pass: set-password and reset links not sent yet (broker or SMTP down), with
-    # backoff after a failure (recovery/outbox.py).
-    "send-due-outbox-emails": {"task": "recovery.tasks.send_due_outbox_emails", "schedule": 2 * 60},
     # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",
