@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import SuspiciousFileOperation
-from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -50,6 +49,7 @@ from recovery.admin import (
     KeepUsedRowsMixin,
 )
 from recovery.audit import audit
+from recovery.celery import queue_after_commit
 from recovery.ratelimit import RateLimitedExportMixin
 
 # DESIGN.md §1 rule 7, as a staff member choosing a stage needs to read it.
@@ -432,7 +432,7 @@ class AlertAdmin(ClinicalReadOnlyAdmin):
         """Queue the same delivery task the outbox pass uses; it skips alerts already sent."""
         ids = list(queryset.filter(email_sent_at__isnull=True).values_list("pk", flat=True))
         for alert_id in ids:
-            transaction.on_commit(lambda alert_id=alert_id: tasks.deliver_alert.delay(alert_id))
+            queue_after_commit(tasks.deliver_alert, (alert_id,), what=f"Alert {alert_id}")
         audit("admin_alert_send", request=request, ids=ids)
         self.message_user(request, f"{len(ids)} alert e-mail(s) queued.", messages.SUCCESS)
 

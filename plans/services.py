@@ -66,6 +66,7 @@ from plans.models import (
 )
 from recovery import rows
 from recovery.audit import audit
+from recovery.celery import queue_after_commit
 from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
@@ -767,19 +768,11 @@ def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
 
 
 def _queue_alert(alert_id: int) -> None:
-    """Hand the alert e-mail to Celery once the log has committed.
-
-    The Alert row is already saved; if the broker is down the periodic outbox pass sends it later.
-    """
+    """Hand the alert e-mail to Celery once the log has committed, with a bounded wait: the
+    Alert row is already saved, and if the broker is down or hangs the outbox pass sends it."""
     from plans.tasks import deliver_alert
 
-    def send() -> None:
-        try:
-            deliver_alert.delay(alert_id)
-        except Exception:  # broker down: the row is the truth, the outbox pass retries
-            logger.warning("Alert %s not queued; the outbox pass will deliver it.", alert_id)
-
-    transaction.on_commit(send)
+    queue_after_commit(deliver_alert, (alert_id,), what=f"Alert {alert_id}")
 
 
 # --- pain follow-ups and symptom reports ------------------------------------------------------

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 from crispy_forms.helper import FormHelper
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
+from django.template import loader
+
+from recovery.models import OutboxEmailKind
+from recovery.outbox import outbox_add
 
 
 class LoginForm(AuthenticationForm):
@@ -30,7 +38,42 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordResetRequestForm(PasswordResetForm):
+    """Django's reset form, with its e-mail written to the outbox instead of sent in the request.
+
+    No mail server is waited on while the request runs (issue 16, finding 9); the row is sent
+    after commit by a worker or the outbox pass. Only an active account with a usable password
+    gets a row (Django's `get_users`). What is left to tell a known address from an unknown one
+    (a token, a rendered template, an INSERT, a commit and a bounded publish: some 10-20 ms) is
+    hidden by answering no sooner than `min_seconds` after the look-up starts, whoever asked.
+    """
+
+    min_seconds = 0.075
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def save(self, *args, **kwargs) -> None:
+        started = time.monotonic()
+        with transaction.atomic():
+            super().save(*args, **kwargs)  # the task is queued as this block commits
+        time.sleep(max(0.0, self.min_seconds - (time.monotonic() - started)))
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        message = EmailMultiAlternatives(
+            subject, loader.render_to_string(email_template_name, context), from_email, [to_email]
+        )
+        if html_email_template_name is not None:
+            html = loader.render_to_string(html_email_template_name, context)
+            message.attach_alternative(html, "text/html")
+        outbox_add(user=context["user"], kind=OutboxEmailKind.PASSWORD_RESET, message=message)

@@ -11,11 +11,13 @@ import logging
 import re
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recovery.audit import audit
+from recovery.emails import enrolment_email
 from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
@@ -24,12 +26,15 @@ from recovery.models import (
     Clearance,
     ClearanceEvent,
     ClearanceStatus,
+    OutboxEmail,
+    OutboxEmailKind,
     PatientProfile,
     Role,
     Treatment,
     TreatmentType,
     User,
 )
+from recovery.outbox import outbox_add
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +174,8 @@ def patient_enrol(
 ) -> PatientProfile:
     """Create a patient account without a usable password, with a treatment and a pending clearance.
 
-    The patient chooses a password through a one-time link e-mailed after the transaction commits.
+    The patient chooses a password through a one-time link: its e-mail is an outbox row of this
+    transaction, sent once it commits.
     """
     if clinician.role != Role.CLINICIAN:
         raise DomainError("Only a clinician can enrol a patient.")
@@ -202,11 +208,21 @@ def patient_enrol(
     )
     clearance_request(patient=patient, treatment=treatment, actor=clinician)
     audit("patient_enrol", actor=clinician, obj=patient, patient=patient)
-
-    from recovery.tasks import send_enrolment_email
-
-    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))
+    set_password_email(user, kind=OutboxEmailKind.ENROLMENT)
     return patient
+
+
+def set_password_email(user: User, *, kind: str) -> OutboxEmail:
+    """The choose-your-password e-mail, written to the outbox in the caller's transaction: the
+    account and its e-mail commit together, and the outbox sends it after commit, however long
+    the broker or the mail server is away (recovery.outbox). The link is Django's reset token."""
+    message = enrolment_email(
+        first_name=user.first_name or user.username,
+        username=user.username,
+        email=user.email,
+        link=enrolment_link(user, settings.SITE_URL),
+    )
+    return outbox_add(user=user, kind=kind, message=message)
 
 
 def enrolment_link(user: User, site_url: str) -> str:
@@ -229,6 +245,7 @@ __all__ = [
     "patient_enrol",
     "require_assigned_clinician",
     "require_reason",
+    "set_password_email",
 ]
 
 
@@ -287,7 +304,4 @@ def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
             "they can use “Forgot your password?” on the sign-in page."
         )
     audit("patient_invite_resent", actor=actor, obj=patient, patient=patient)
-
-    from recovery.tasks import send_enrolment_email
-
-    transaction.on_commit(lambda: send_enrolment_email.delay(user.pk))
+    set_password_email(user, kind=OutboxEmailKind.INVITE)

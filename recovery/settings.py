@@ -158,6 +158,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A Redis that hangs must not hold a page (recovery.cache): each connect and each reply may take
+# this long, and after a failure Redis is skipped for REDIS_RETRY_SECONDS, then tried again.
+REDIS_TIMEOUT_SECONDS = 0.25
+REDIS_RETRY_SECONDS = 5
 
 # Whole pages kept per viewer until what they show changes (recovery.pagecache). Off only to
 # measure what drawing the pages costs (benchmarks) or to rule the cache out when debugging.
@@ -351,6 +355,9 @@ CELERY_BEAT_SCHEDULE = {
     # Escalation pass: alerts the on-call inbox is due (emergencies not yet sent, same-day alerts
     # unacknowledged for ALERT_ESCALATE_HOURS), each sent once.
     "escalate-alerts": {"task": "plans.tasks.escalate_alerts", "schedule": 5 * 60},
+    # E-mail outbox pass: set-password and reset links not sent yet (broker or SMTP down), with
+    # backoff after a failure (recovery/outbox.py).
+    "send-due-outbox-emails": {"task": "recovery.tasks.send_due_outbox_emails", "schedule": 2 * 60},
     # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",

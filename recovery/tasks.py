@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
-from django.conf import settings
+from django.db import transaction
 
-from recovery.emails import enrolment_email
-from recovery.models import User
-from recovery.services import enrolment_link
+from recovery import outbox
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
-def send_enrolment_email(user_id: int) -> bool:
-    """Send the set-your-password link. A repeat sends a fresh, equally valid link."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.has_usable_password() or not user.email:
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_outbox_email(row_id: int) -> bool:
+    """Send one outbox e-mail, queued when its row committed. A mail-server failure is recorded
+    on the row and retried by the pass with backoff, not here; a repeat sends nothing."""
+    try:
+        return outbox.outbox_send(row_id)
+    except outbox.TransientDeliveryError:
         return False
-    enrolment_email(
-        first_name=user.first_name or user.username,
-        username=user.username,
-        email=user.email,
-        link=enrolment_link(user, settings.SITE_URL),
-    ).send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_due_outbox_emails() -> int:
+    """Outbox pass (beat): e-mails not sent yet, e.g. queued while the broker was down or after
+    a mail-server failure whose retry has come."""
+    return outbox.outbox_send_due()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_enrolment_email(user_id: int) -> bool:
+    """Kept for messages queued before the outbox existed (a deploy while some wait in the
+    broker): writes the enrolment e-mail into the outbox if the account still needs one."""
+    from recovery.models import OutboxEmailKind, User
+    from recovery.services import set_password_email
+
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None or user.has_usable_password() or not user.email:
+            return False
+        set_password_email(user, kind=OutboxEmailKind.ENROLMENT)
     return True
