@@ -1,5 +1,13 @@
-"""Django's Redis cache, with one client object per connection pool instead of one per call,
-and a counter that costs one round trip.
+"""Django's Redis cache, bounded when Redis hangs, with one client object per connection pool
+instead of one per call, and a counter that costs one round trip.
+
+A Redis that hangs (a stopped server, a network partition) accepts connections and never
+answers: with redis-py's defaults every call waits for ever, and a page makes several. Here each
+connect and each reply is given REDIS_TIMEOUT_SECONDS, and the first failure opens a short pause
+(REDIS_RETRY_SECONDS) in which every call fails at once without touching the network, so a page
+pays for one timeout at most. Callers treat the cache as optional (sessions fall back to the
+database, page and chart caches draw, rate limits count in the database or let the request
+through); after the pause the next call tries Redis again.
 
 `django.core.cache.backends.redis.RedisCacheClient.get_client` builds a new `redis.Redis` for
 every operation, and redis-py fills a table of ~150 response callbacks in each constructor:
@@ -9,13 +17,64 @@ thread-safe (connections come from its pool), so one per pool is enough.
 
 from __future__ import annotations
 
+import logging
+import time
+
+import redis
+from django.conf import settings
 from django.core.cache.backends import redis as django_redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+log = logging.getLogger(__name__)
+
+
+class Breaker:
+    """Skip Redis for `pause` seconds after a call failed on the network; one per cache."""
+
+    def __init__(self, pause: float):
+        self.pause = pause
+        self.until = 0.0
+
+    def check(self) -> None:
+        if time.monotonic() < self.until:
+            raise redis.ConnectionError("Redis skipped: it failed moments ago")
+
+    def trip(self, error: Exception) -> None:
+        if time.monotonic() >= self.until:
+            log.warning("Redis unavailable (%s); skipped for %ss", type(error).__name__, self.pause)
+        self.until = time.monotonic() + self.pause
+
+
+class BoundedRedis(redis.Redis):
+    """A client that asks the breaker first and trips it on a network failure."""
+
+    breaker: Breaker
+
+    def execute_command(self, *args, **options):
+        self.breaker.check()
+        try:
+            return super().execute_command(*args, **options)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            self.breaker.trip(error)
+            raise
+
+    def pipeline(self, *args, **kwargs):
+        self.breaker.check()
+        return super().pipeline(*args, **kwargs)
 
 
 class ReusedClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):
+        timeout = settings.REDIS_TIMEOUT_SECONDS
+        kwargs.setdefault("socket_timeout", timeout)
+        kwargs.setdefault("socket_connect_timeout", timeout)
+        kwargs.setdefault("retry_on_timeout", False)
+        kwargs.setdefault("retry", Retry(NoBackoff(), 0))
         super().__init__(*args, **kwargs)
-        self._clients: dict[int, object] = {}
+        self._client = BoundedRedis
+        self.breaker = Breaker(settings.REDIS_RETRY_SECONDS)
+        self._clients: dict[int, BoundedRedis] = {}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -24,6 +83,7 @@ class ReusedClient(django_redis.RedisCacheClient):
             client = self._clients[index] = self._client(
                 connection_pool=self._get_connection_pool(write)
             )
+            client.breaker = self.breaker
         return client
 
 
