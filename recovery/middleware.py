@@ -1,11 +1,15 @@
-"""Request middleware: automatic log-off and no caching of pages with health data."""
+"""Request middleware: hostile input refused, automatic log-off and no caching of pages with
+health data."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import BadRequest
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, resolve_url
 from django.utils.cache import add_never_cache_headers
 
@@ -13,6 +17,70 @@ SEEN_KEY = "stepwise_seen"
 LOGIN_KEY = "stepwise_login"
 # Refresh "last seen" at most once a minute so an ordinary page view does not write the session.
 SEEN_RESOLUTION = 60
+
+
+# Every page and form of the site speaks UTF-8; a body declared in another charset is not ours.
+CHARSETS = {"utf-8", "utf8", "us-ascii", "ascii"}
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
+def _refusal(raw: str | bytes) -> str:
+    """Why URL-encoded `raw` is refused ("" if not): not UTF-8 once decoded, or a NUL in it."""
+    if isinstance(raw, str):
+        raw = raw.encode("latin-1", "replace")  # WSGI hands the raw bytes over as latin-1
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"\x00" in data:
+        return "a NUL byte"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "bytes that are not UTF-8"
+    return ""
+
+
+class HostileInputMiddleware:
+    """Answer 400, before anything reads the request, when its text cannot be what a browser on
+    this site sends: a body in a charset other than UTF-8, a NUL byte or invalid UTF-8 in the
+    path, the query string or a form field, or a malformed multipart body.
+
+    Django decodes a declared charset it does not know (or UTF-16, which a urlencoded body never
+    is) only when a view first reads request.POST, and raises there: a 500. PostgreSQL refuses a
+    NUL in any text value: an admin list filter or search with one was a 500 too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reason = self.refusal(request)
+        if reason:
+            raise BadRequest(f"Refused: {reason}.")
+        return self.get_response(request)
+
+    @staticmethod
+    def refusal(request) -> str:
+        if "\x00" in request.path_info:
+            return "a NUL byte in the path"
+        reason = _refusal(request.META.get("QUERY_STRING", ""))
+        if reason:
+            return f"{reason} in the query string"
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return ""
+        charset = request.content_params.get("charset")
+        if charset is not None and charset.strip().lower() not in CHARSETS:
+            return "a body that is not UTF-8"
+        if request.content_type == FORM:
+            reason = _refusal(request.body)
+            return f"{reason} in the form" if reason else ""
+        if request.content_type == MULTIPART:
+            try:
+                fields = request.POST
+            except MultiPartParserError:
+                return "a malformed multipart body"
+            if any("\x00" in value for values in fields.lists() for value in values[1]):
+                return "a NUL byte in the form"
+        return ""
 
 
 def idle_limit(user) -> int:
