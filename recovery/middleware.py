@@ -25,12 +25,13 @@ FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 
 
-def _refusal(raw: str | bytes) -> str:
-    """Why URL-encoded `raw` is refused ("" if not): not UTF-8 once decoded, or a NUL in it."""
+def _refusal(raw: str | bytes, *, nul: bool = True) -> str:
+    """Why URL-encoded `raw` is refused ("" if not): not UTF-8 once decoded, or (`nul`) a NUL
+    in it."""
     if isinstance(raw, str):
         raw = raw.encode("latin-1", "replace")  # WSGI hands the raw bytes over as latin-1
     data = unquote_to_bytes(raw.replace(b"+", b" "))
-    if b"\x00" in data:
+    if nul and b"\x00" in data:
         return "a NUL byte"
     try:
         data.decode("utf-8")
@@ -41,12 +42,14 @@ def _refusal(raw: str | bytes) -> str:
 
 class HostileInputMiddleware:
     """Answer 400, before anything reads the request, when its text cannot be what a browser on
-    this site sends: a body in a charset other than UTF-8, a NUL byte or invalid UTF-8 in the
-    path, the query string or a form field, or a malformed multipart body.
+    this site sends: a body in a charset other than UTF-8, invalid UTF-8 in the path, the query
+    string or a form body, a NUL byte in the path or query string, or a malformed multipart body.
 
     Django decodes a declared charset it does not know (or UTF-16, which a urlencoded body never
     is) only when a view first reads request.POST, and raises there: a 500. PostgreSQL refuses a
-    NUL in any text value: an admin list filter or search with one was a 500 too.
+    NUL in any text value: an admin list filter or search with one was a 500 too. A NUL in a form
+    field is left to the form, whose fields refuse it with a message beside the field (text pasted
+    into a notes box keeps the rest of what the patient typed).
     """
 
     def __init__(self, get_response):
@@ -71,15 +74,13 @@ class HostileInputMiddleware:
         if charset is not None and charset.strip().lower() not in CHARSETS:
             return "a body that is not UTF-8"
         if request.content_type == FORM:
-            reason = _refusal(request.body)
+            reason = _refusal(request.body, nul=False)
             return f"{reason} in the form" if reason else ""
         if request.content_type == MULTIPART:
             try:
-                fields = request.POST
+                request.POST  # noqa: B018 (parsed here, where a failure can still be a 400)
             except MultiPartParserError:
                 return "a malformed multipart body"
-            if any("\x00" in value for values in fields.lists() for value in values[1]):
-                return "a NUL byte in the form"
         return ""
 
 
