@@ -190,3 +190,43 @@ def refused(call, message: str, field: str | None = None):
     assert info.value.field == field
     assert clinical_snapshot() == before
     return info.value
+
+
+def reset_broker_connections() -> None:
+    """Drop pooled broker connections (Celery's and kombu's) so the next send uses the current
+    broker_url."""
+    from kombu import pools
+
+    from recovery.celery import app
+
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+
+
+@contextmanager
+def celery_publishing_to(url: str, *, queue: str | None = None):
+    """This process's Celery app publishing to `url` on a queue of its own (the suite otherwise
+    runs tasks in process); yields the queue's name.
+
+    Afterwards the settings are as they were, not merely equal: a value read through Celery's
+    properties and written back (broker_write_url resolves to broker_url) would pin the next
+    test's publishes to this broker.
+    """
+    from recovery.celery import app
+
+    changes = app.conf.changes
+    names = ("broker_url", "task_always_eager", "task_default_queue")
+    saved = {name: changes[name] for name in names if name in changes}
+    queue = queue or f"test-{uuid.uuid4().hex[:8]}"
+    reset_broker_connections()
+    app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=queue)
+    try:
+        yield queue
+    finally:
+        reset_broker_connections()
+        for name in names:
+            changes.pop(name, None)
+        changes.update(saved)

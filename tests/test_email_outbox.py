@@ -12,8 +12,6 @@ import statistics
 import subprocess
 import threading
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 from smtplib import SMTPServerDisconnected
 
@@ -26,14 +24,13 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from kombu import pools
 
 from recovery import outbox
 from recovery.celery import app
 from recovery.models import OutboxEmail, OutboxEmailKind, PatientProfile, TreatmentType
 from recovery.services import patient_enrol, patient_resend_invite
 from tests.conftest import make_user, unavailable
-from tests.support import SMTPSink, celery_worker, free_port, worker_env
+from tests.support import SMTPSink, celery_publishing_to, celery_worker, free_port, worker_env
 
 SLOW = 0.3  # seconds per message: a slow mail relay
 FAST_ENOUGH = 0.150  # seconds: what a reset request may take, known address or not
@@ -286,32 +283,9 @@ def test_a_message_queued_by_the_release_before_is_written_to_the_outbox(
 # --- a broker that is down: the request answers, the e-mail waits ----------------------------
 
 
-def _reset_broker_connections() -> None:
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextmanager
 def broker_at(url: str, queue: str | None = None):
     """This process's Celery app publishing to `url` (the suite runs tasks in process)."""
-    saved = {
-        "broker_url": app.conf.broker_url,
-        "broker_write_url": app.conf.broker_write_url,
-        "task_always_eager": app.conf.task_always_eager,
-        "task_default_queue": app.conf.task_default_queue,
-    }
-    _reset_broker_connections()
-    app.conf.broker_url = url
-    app.conf.broker_write_url = None
-    app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue or f"test-{uuid.uuid4().hex[:8]}"
-    try:
-        yield app.conf.task_default_queue
-    finally:
-        _reset_broker_connections()
-        for name, value in saved.items():
-            setattr(app.conf, name, value)
+    return celery_publishing_to(url, queue=queue)
 
 
 def post_enrolment(clinician) -> tuple[int, float]:

@@ -27,7 +27,7 @@ from django.urls import reverse
 from plans.models import Alert
 from plans.services import patient_today
 from tests.conftest import PASSWORD, unavailable
-from tests.support import free_port
+from tests.support import celery_publishing_to, free_port
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -101,26 +101,8 @@ def redis_app(private_redis, settings):
 @pytest.fixture
 def celery_on(private_redis):
     """Celery publishing to the private Redis as its broker (no in-process tasks)."""
-    from recovery.celery import app
-
-    saved = {
-        "task_always_eager": app.conf.task_always_eager,
-        "broker_url": app.conf.broker_url,
-        "broker_write_url": app.conf.broker_write_url,
-    }
-    pool = app._pool
-    app._pool = None  # a pool made for another broker would not be used here
-    app.conf.task_always_eager = False
-    app.conf.broker_url = private_redis.url
-    app.conf.broker_write_url = None
-    try:
+    with celery_publishing_to(private_redis.url):
         yield private_redis
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = pool
-        for name, value in saved.items():
-            setattr(app.conf, name, value)
 
 
 def timed(call):
