@@ -339,7 +339,9 @@ def seed(plans: int) -> dict[str, float]:
                     minutes=15,
                     sessions_per_week=3,
                     decision="start",
-                    reason="Start gently.",
+                    reason="Your first week starts gently at 15 minutes per session.",
+                    cause="start",
+                    cause_numbers={"minutes": 15},
                 )
             )
         for model, rows in (

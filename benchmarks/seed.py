@@ -374,7 +374,7 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
         );
         CREATE TEMP TABLE bench_pattern_week (
             slot int, week int, minutes int, sessions_per_week int, decision text, reason text,
-            review text
+            review text, cause text, cause_numbers jsonb
         );
         CREATE TEMP TABLE bench_pattern_session (
             slot int, week int, day int, activity text, minutes int, pain int,
@@ -427,7 +427,10 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
     _copy(
         cursor,
         "bench_pattern_week",
-        ["slot", "week", "minutes", "sessions_per_week", "decision", "reason", "review"],
+        [
+            *("slot", "week", "minutes", "sessions_per_week", "decision", "reason", "review"),
+            *("cause", "cause_numbers"),
+        ],
         (
             (
                 p.slot,
@@ -437,6 +440,8 @@ def _load_patterns(cursor, patterns: list[Pattern]) -> None:
                 w.decision.value,
                 w.reason,
                 w.review.value,
+                w.cause.value,
+                json.dumps(dict(w.cause_numbers)),
             )
             for p in patterns
             for w in p.weeks
@@ -601,9 +606,9 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
     cursor.execute(
         """
         INSERT INTO plans_planweek (plan_id, week, minutes, sessions_per_week, decision, reason,
-                                    review, created_at)
+                                    review, cause, cause_numbers, created_at)
         SELECT b.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason, w.review,
-               b.start_date + 7 * (w.week - 1) + time '06:00'
+               w.cause, w.cause_numbers, b.start_date + 7 * (w.week - 1) + time '06:00'
         FROM bench_patient b JOIN bench_pattern_week w USING (slot)
         ORDER BY b.plan_id, w.week
         """

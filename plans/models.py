@@ -148,6 +148,11 @@ class PlanWeek(models.Model):
     # Why the engine asks a clinician to look at this week ("" for none): severe or repeated
     # pain, or overdoing. Triage tier 2 lists weeks with a review.
     review = models.CharField(max_length=16, choices=WeekReview.choices, blank=True, default="")
+    # What decided the week, as data (engine.Cause and its numbers by name), so each page can
+    # say why the week has its minutes in its own words (plans.wording). Weeks decided before
+    # these were kept have a blank cause: pages show their stored `reason` instead.
+    cause = models.CharField(max_length=32, blank=True, default="")
+    cause_numbers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from plans import engine
 from plans.models import (
@@ -26,6 +27,7 @@ from plans.models import (
     SessionLog,
     SymptomReport,
 )
+from plans.wording import Audience, explain
 from recovery.models import Activity, AuditEvent, Clearance, PatientProfile
 
 # Written by recovery.services.patient_update_reminders; its presence means "the patient chose".
@@ -49,6 +51,35 @@ class WeekSummary:
     sessions_logged: int
     sessions_done: int
     max_pain: int | None
+    # What decided the week, as data ("" for weeks decided before causes were kept).
+    cause: str = ""
+    cause_numbers: dict | str | None = None
+
+    def explanation(self, audience: Audience, *, named: bool = False) -> str:
+        """Why this week has its minutes, said about this week (plans.wording), or the stored
+        reason for a week decided before causes were kept. `named`: "Week 4 … in week 3"."""
+        return explain(
+            self.cause,
+            self.cause_numbers,
+            self.reason,
+            audience=audience,
+            week=self.week if named else None,
+        )
+
+    @property
+    def patient_explanation(self) -> str:
+        """For /me/: "This week stays at 30 minutes because last week you…"."""
+        return self.explanation("patient")
+
+    @property
+    def patient_explanation_named(self) -> str:
+        """For a list of weeks, or a week not yet begun: "Week 4 … because in week 3 you…"."""
+        return self.explanation("patient", named=True)
+
+    @property
+    def clinician_explanation(self) -> str:
+        """For the record's weeks table, in the third person, naming the week before."""
+        return self.explanation("clinician", named=True)
 
     @property
     def planned_total(self) -> int:
@@ -78,11 +109,12 @@ SELECT w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
        COALESCE(SUM(l.minutes), 0),
        COUNT(l.id),
        COALESCE(SUM(CASE WHEN 5 * l.minutes >= 4 * w.minutes THEN 1 ELSE 0 END), 0),
-       MAX(l.pain)
+       MAX(l.pain), w.cause, w.cause_numbers
 FROM {weeks} w
 LEFT JOIN {logs} l ON l.plan_id = w.plan_id AND l.week = w.week
 WHERE w.plan_id = %s
-GROUP BY w.id, w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason
+GROUP BY w.id, w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
+         w.cause, w.cause_numbers
 ORDER BY w.week DESC
 """
 
@@ -269,12 +301,60 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
 # --- history ------------------------------------------------------------------------------------
 
 
+def plan_end_day(plan: Plan, tz) -> date | None:
+    """The last day of a plan that is no longer running, on the patient's clock (None while it
+    runs): the day it was paused, else the day it ended. Its weeks end there, whatever their
+    calendar block says: a STOP prescribed for the week after a warning sign is no week the
+    patient had, and a resume starts a new plan on the same days."""
+    if plan.status == PlanStatus.ACTIVE:
+        return None
+    moment = plan.paused_at or plan.ended_at
+    return moment.astimezone(tz).date() if moment is not None else None
+
+
+def weeks_the_plan_reached(weeks: QuerySet[PlanWeek], tz) -> QuerySet[PlanWeek]:
+    """`weeks` without those a stopped plan never reached: a week is kept when its plan runs,
+    or when its calendar block began by the plan's last day (`plan_end_day`, in SQL)."""
+    seven_days = Value(timedelta(days=7), output_field=DurationField())
+    first_day = F("plan__start_date") + ExpressionWrapper(
+        (F("week") - 1) * seven_days, output_field=DurationField()
+    )
+    end_day = TruncDate(Coalesce("plan__paused_at", "plan__ended_at"), tzinfo=tz)
+    return weeks.alias(first_day=first_day, end_day=end_day).filter(
+        Q(plan__status=PlanStatus.ACTIVE) | Q(end_day__isnull=True) | Q(first_day__lte=F("end_day"))
+    )
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """A plan as the patient's history heads its weeks: when it started and how it stands."""
+
+    plan: Plan
+    end_day: date | None
+
+    @property
+    def is_current(self) -> bool:
+        return self.plan.status == PlanStatus.ACTIVE
+
+    @property
+    def resumed(self) -> bool:
+        return self.plan.status == PlanStatus.COMPLETED
+
+    @property
+    def restarted(self) -> bool:
+        """Whether this plan began as a resume of an earlier one."""
+        return self.plan.restarted_from_id is not None
+
+
 @dataclass(frozen=True)
 class HistoryWeek:
     prescription: PlanWeek
     first_day: date
     last_day: date
     sessions: list[SessionLog]
+    plan: HistoryPlan | None = None
+    # The first of its plan's weeks on this page: the page heads the plan's weeks here.
+    first_of_plan: bool = False
 
     @property
     def has_notes(self) -> bool:
@@ -285,12 +365,33 @@ class HistoryWeek:
     def sessions_done(self) -> int:
         return sum(engine.is_completed(s.minutes, self.prescription.minutes) for s in self.sessions)
 
+    @property
+    def cut_short(self) -> bool:
+        """The plan stopped before this week's calendar block ended."""
+        return self.last_day < self.first_day + timedelta(days=6)
+
+    @property
+    def explanation(self) -> str:
+        """Why this week has its minutes, naming the weeks: "Week 4 stays at 30 minutes
+        because in week 3 you completed 1 of 3 sessions." (its stored reason for old weeks)."""
+        week = self.prescription
+        return explain(
+            week.cause, week.cause_numbers, week.reason, audience="patient", week=week.week
+        )
+
 
 def history_page(patient: PatientProfile, page_number) -> tuple[Page, list[HistoryWeek]]:
-    """The patient's weeks, newest first, each with its sessions. 3 queries whatever the history's
-    length: count, the page's weeks, the page's sessions."""
+    """The patient's weeks, grouped by plan, newest plan first and each plan's newest week first,
+    each with its sessions. 3 queries whatever the history's length: count, the page's weeks
+    with their plans, the page's sessions.
+
+    A plan that stopped (a warning sign, a pause, then a resume as a new plan) lists only the
+    weeks that began by the day it stopped, the last one ending that day: the STOP prescribed
+    for the following week, and days the next plan covers, are not shown as weeks of it.
+    """
+    tz = patient.tz
     weeks = (
-        PlanWeek.objects.filter(plan__patient=patient)
+        weeks_the_plan_reached(PlanWeek.objects.filter(plan__patient=patient), tz)
         .select_related("plan")
         .order_by("-plan_id", "-week")
     )
@@ -308,14 +409,24 @@ def history_page(patient: PatientProfile, page_number) -> tuple[Page, list[Histo
         for log in SessionLog.objects.filter(condition).order_by("-date", "-id"):
             by_week.setdefault((log.plan_id, log.week), []).append(log)
     history = []
+    plans: dict[int, HistoryPlan] = {}
     for row in rows:
         first, after = row.plan.week_bounds(row.week)
+        last = after - _ONE_DAY
+        heading = row.plan_id not in plans
+        if heading:
+            plans[row.plan_id] = HistoryPlan(row.plan, plan_end_day(row.plan, tz))
+        stopped = plans[row.plan_id].end_day
+        if stopped is not None:
+            last = max(first, min(last, stopped))
         history.append(
             HistoryWeek(
                 prescription=row,
                 first_day=first,
-                last_day=after - _ONE_DAY,
+                last_day=last,
                 sessions=by_week.get((row.plan_id, row.week), []),
+                plan=plans[row.plan_id],
+                first_of_plan=heading,
             )
         )
     return page, history

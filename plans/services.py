@@ -274,8 +274,9 @@ def _plan_start(
         target_minutes=rules.target_minutes,
         sessions_per_week=rules.sessions_per_week,
     )
-    first = engine.next_week(rules, [])
-    _week_create(plan, first)
+    # A resume starts at the level the clinician chose, and week 1 says so (Cause.RESUME).
+    start_at = rules.start_minutes if restarted_from is not None else None
+    _week_create(plan, engine.next_week(rules, [], start_at=start_at))
     return plan
 
 
@@ -315,7 +316,16 @@ def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
         decision=prescription.decision.value,
         reason=prescription.reason,
         review=prescription.review.value,
+        **week_cause(prescription),
     )
+
+
+def week_cause(prescription: engine.Prescription) -> dict:
+    """The PlanWeek fields that keep what decided a prescription, as data (plans.wording)."""
+    return {
+        "cause": prescription.cause.value,
+        "cause_numbers": dict(prescription.cause_numbers),
+    }
 
 
 def _summaries_by_week(plan: Plan, first_week: int, last_week: int) -> dict[int, list]:
@@ -676,11 +686,18 @@ def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> Non
     history = _history(prescribed, sessions, through=log.week)
     decision = engine.next_week(plan.rules(), history)
     week = PlanWeek.objects.get(plan=plan, week=current)
+    cause = week_cause(decision)
     if (week.minutes, week.decision, week.review) == (
         decision.minutes,
         decision.decision.value,
         decision.review.value,
     ):
+        # The same prescription, but its explanation may name other numbers now ("completed 1
+        # of 3" rather than "0 of 3"): keep it true to the week it explains, unaudited.
+        if (week.cause, week.cause_numbers) != (cause["cause"], cause["cause_numbers"]):
+            week.reason = decision.reason
+            week.cause, week.cause_numbers = cause["cause"], cause["cause_numbers"]
+            week.save(update_fields=["reason", "cause", "cause_numbers"])
         return
     before = (week.minutes, week.decision)
     week.minutes = decision.minutes
@@ -688,7 +705,13 @@ def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> Non
     week.decision = decision.decision.value
     week.reason = decision.reason
     week.review = decision.review.value
-    week.save(update_fields=["minutes", "sessions_per_week", "decision", "reason", "review"])
+    week.cause, week.cause_numbers = cause["cause"], cause["cause_numbers"]
+    week.save(
+        update_fields=[
+            *("minutes", "sessions_per_week", "decision", "reason", "review"),
+            *("cause", "cause_numbers"),
+        ]
+    )
     audit(
         "plan_week_redecided",
         obj=plan,

@@ -43,7 +43,7 @@ from plans.models import (
     WeekReview,
     session_summary,
 )
-from plans.selectors import WeekSummary, week_summaries
+from plans.selectors import WeekSummary, plan_end_day, week_summaries
 from recovery import pagecache
 from recovery.access import clinician_patients
 from recovery.models import (
@@ -71,11 +71,6 @@ LONG_IDLE_DAYS = 14
 # A red session is listed for this many days (today included) from the moment it is logged: its
 # week has closed, and decided a reduction that triage lists in its own words, by then.
 RED_SESSION_DAYS = 7
-# The patient page lists this many of the most recent sessions (the week table covers them all),
-# and of the most recent symptom reports and alerts (open alerts are always among them).
-RECENT_LOGS = 50
-RECENT_REPORTS = 20
-RECENT_ALERTS = 20
 
 
 class Tier(IntEnum):
@@ -954,11 +949,9 @@ class PatientDetail:
     plans: list[Plan]
     plan: Plan | None  # the open one, else the latest
     summaries: list[WeekSummary]  # oldest first, as `progress_chart` takes them
-    weeks: list[WeekRow]
-    logs: list[SessionLog]  # the current plan's latest sessions, newest first
-    sessions: list[SessionRow] = field(default_factory=list)  # the same, as the record shows them
-    alerts: list[AlertRow] = field(default_factory=list)  # open first, then the latest
-    symptom_reports: list[SymptomRow] = field(default_factory=list)  # the latest first
+    weeks: list[WeekRow]  # the current plan's, up to where it stopped
+    alerts: list[AlertRow] = field(default_factory=list)  # all of them: open first, then latest
+    symptom_reports: list[SymptomRow] = field(default_factory=list)  # all of them, latest first
 
     @property
     def open_alerts(self) -> list[AlertRow]:
@@ -1045,24 +1038,28 @@ def current_plan(plans: list[Plan]) -> Plan | None:
 
 
 def patient_alerts(patient: PatientProfile, *, today: date, now: datetime) -> list[AlertRow]:
-    """The patient's open alerts and the latest others, up to RECENT_ALERTS, open first (one
-    query, each with what raised it)."""
+    """All of the patient's alerts, open first, then the latest (one query, each with what raised
+    it and who closed it). A patient has a handful a year: the record's timeline and each plan's
+    story ("ended by a warning sign") read them all."""
     open_first = Case(When(acknowledged_at__isnull=True, then=Value(0)), default=Value(1))
+    related = ["session_log", "symptom_report", "acknowledged_by"]
+    if any(f.name == "closed_by" for f in Alert._meta.get_fields()):
+        related.append("closed_by")
     alerts = (
         Alert.objects.filter(patient=patient)
-        .select_related("session_log", "symptom_report", "acknowledged_by")
-        .order_by(open_first, "-created_at", "-pk")[:RECENT_ALERTS]
+        .select_related(*related)
+        .order_by(open_first, "-created_at", "-pk")
     )
     tz = patient.tz
     return [alert_row(alert, today=today, tz=tz, now=now) for alert in alerts]
 
 
 def patient_symptom_reports(patient: PatientProfile) -> list[SymptomRow]:
-    """The latest RECENT_REPORTS symptom reports with the alert each raised (one query)."""
+    """The patient's symptom reports, newest first, with the alert each raised (one query)."""
     reports = (
         SymptomReport.objects.filter(patient=patient)
         .select_related("alert")
-        .order_by("-created_at", "-id")[:RECENT_REPORTS]
+        .order_by("-created_at", "-id")
     )
     return [
         SymptomRow(report=r, signs=r.red_flag_labels(), alert=getattr(r, "alert", None))
@@ -1078,15 +1075,17 @@ def patient_detail(
     record: bool = True,
     now: datetime | None = None,
 ) -> PatientDetail:
-    """Everything the clinician's patient page shows, in 7 queries whatever the history length.
+    """The top of the clinician's patient page, in 6 queries whatever the history length: the
+    clearances and their events, the plans, the current plan's weeks, and the patient's alerts
+    and symptom reports (few per patient, all of them: the timeline below reads them too).
 
     Weeks come from `plans.selectors.week_summaries`, the same numbers the patient's pages and
-    the progress chart use; only the latest RECENT_LOGS sessions (each with its pain follow-up),
-    RECENT_ALERTS alerts and RECENT_REPORTS symptom reports are listed.
+    the progress chart use. Sessions, and every plan's weeks, are the timeline's
+    (`plans.record.timeline`), paged.
 
     `plans` may be passed in when the caller already loaded them (the page closes the current
-    plan's weeks first, which needs the plan). `record=False` leaves out the weeks, sessions,
-    alerts and symptom reports (the clearance page shows none of them): 3 queries.
+    plan's weeks first, which needs the plan). `record=False` leaves out the weeks, alerts and
+    symptom reports (the clearance page shows none of them): 3 queries.
     """
     now = now or timezone.now()
     clearances = list(
@@ -1109,26 +1108,28 @@ def patient_detail(
 
     summaries: list[WeekSummary] = []
     weeks: list[WeekRow] = []
-    logs: list[SessionLog] = []
+    tz = patient.tz
     if plan is not None and record:
         summaries = week_summaries(plan)
-        logs = list(
-            SessionLog.objects.filter(plan=plan)
-            .select_related("pain_follow_up")
-            .order_by("-date", "-id")[:RECENT_LOGS]
-        )
         current_week = plan.week_of(today)
+        # A stopped plan's weeks end where it stopped (the STOP after a warning sign is not a
+        # week the patient had), as on the patient's history.
+        end_day = plan_end_day(plan, tz)
         for summary in summaries:
             first, after = plan.week_bounds(summary.week)
+            last = after - timedelta(days=1)
+            if end_day is not None:
+                if first > end_day:
+                    continue
+                last = min(last, end_day)
             weeks.append(
                 WeekRow(
                     week=summary,
                     first_day=first,
-                    last_day=after - timedelta(days=1),
-                    current=summary.week == current_week,
+                    last_day=last,
+                    current=summary.week == current_week and end_day is None,
                 )
             )
-    tz = patient.tz
     return PatientDetail(
         patient=patient,
         today=today,
@@ -1139,8 +1140,6 @@ def patient_detail(
         plan=plan,
         summaries=summaries,
         weeks=weeks,
-        logs=logs,
-        sessions=[session_row(log, tz) for log in logs],
         alerts=patient_alerts(patient, today=today, now=now) if record else [],
         symptom_reports=patient_symptom_reports(patient) if record else [],
     )

@@ -34,8 +34,8 @@ from plans.forms_clinic import (
     StageForm,
 )
 from plans.models import Alert, PlanStatus
+from plans.record import KINDS, parse_filters, plan_changes, timeline
 from plans.triage import (
-    RECENT_LOGS,
     clinician_triage,
     current_clearance,
     current_plan,
@@ -209,13 +209,31 @@ def _render_patient(
         if any(week.decision == "stop" for week in created):
             plans = patient_plans(patient)  # a STOP paused the plan
     detail = patient_detail(patient, today=today, plans=plans)
+    # The timeline below the current plan: every plan's record, filtered and paged by GET
+    # parameters (a filtered page has a query string: never served from the page cache).
+    kind, plan_filter, page = parse_filters(request.GET, detail.plans)
+    record = timeline(
+        patient,
+        plans=detail.plans,
+        alerts=detail.alerts,
+        reports=detail.symptom_reports,
+        events=detail.events,
+        changes=plan_changes(patient),
+        kind=kind,
+        plan=plan_filter,
+        page=page,
+    )
     context = {
         "d": detail,
         "patient": patient,
         "forms": _plan_forms(detail.plan, bound),
         # The patient's own chart, drawn from the weeks already loaded (no extra query).
         "chart": progress_chart(detail.plan, weeks=detail.summaries) if detail.plan else None,
-        "recent_count": RECENT_LOGS,
+        "record": record,
+        "kinds": KINDS,
+        "current_story": next(
+            (s for s in record.plans if detail.plan and s.plan.pk == detail.plan.pk), None
+        ),
     }
     return render(request, "plans/clinic/patient.html", context, status=status)
 

@@ -284,7 +284,10 @@ def bulk_delete_sessions(ana: PatientProfile) -> None:
 
 
 def bulk_update_weeks(ana: PatientProfile) -> None:
-    PlanWeek.objects.filter(plan__patient=ana).update(reason="Adjusted by your care team.")
+    # Without a cause, pages explain a week by its stored reason (plans.wording).
+    PlanWeek.objects.filter(plan__patient=ana).update(
+        reason="Adjusted by your care team.", cause="", cause_numbers={}
+    )
 
 
 DASHBOARD, TRIAGE, PATIENT = "dashboard", "triage", "patient"

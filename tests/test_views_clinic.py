@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
-from plans.triage import PATIENT_DETAIL_QUERY_BUDGET, RECENT_LOGS
+from plans.record import TIMELINE_PAGE_SIZE
+from plans.triage import PATIENT_DETAIL_QUERY_BUDGET
 from recovery.celery import app as celery_app
 from recovery.models import (
     AuditEvent,
@@ -266,8 +267,9 @@ def test_patient_page_shows_record_and_audits_the_view(cho, dr_cho, ana, ana_pla
         "Epidural steroid injection",
         "New numbness in the groin, buttocks or inner thighs, or when wiping",
         "Felt a twinge on the hill.",
-        "Clearance history",
+        "Clearance pending → approved",
         'id="weeks"',
+        'id="timeline"',
         "<svg",
     ):
         assert text in html, text
@@ -775,7 +777,7 @@ def test_patient_page_budget_with_a_long_history(cho, ana, django_assert_max_num
         response = cho.get(url)
     assert response.status_code == 200
     assert len(response.context["d"].weeks) == 150
-    assert len(response.context["d"].logs) == RECENT_LOGS
+    assert len(response.context["record"].entries) == TIMELINE_PAGE_SIZE
     assert response.context["d"].logged_count == 149 * 5
     assert PlanWeek.objects.filter(plan=plan).count() == 150  # nothing left to close
 
@@ -896,11 +898,11 @@ def log_session(patient: PatientProfile, *, days_ago: int = 0, **fields):
 
 
 def log_row(response, log: SessionLog) -> str:
-    """The visible text of one session's row in the record."""
-    assert [r for r in response.context["d"].sessions if r.log.pk == log.pk]
+    """The visible text of one session's entry in the record's timeline."""
+    assert [e for e in response.context["record"].entries if e.kind == "session" and e.pk == log.pk]
     html = response.content.decode()
     start = html.index(f'data-log="{log.pk}"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</tr>", start)]))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</li>", start)]))
 
 
 def test_record_shows_pain_before_and_after_the_response_in_words_and_the_notes(cho, ana, ana_plan):
@@ -923,7 +925,7 @@ def test_record_shows_pain_before_and_after_the_response_in_words_and_the_notes(
     assert "Comfortable (green)" in log_row(response, green)
     assert "Too much (red)" in log_row(response, sharp) and " Yes " in log_row(response, sharp)
     text = log_row(response, old)
-    assert "Not given" in text and "→" not in text
+    assert "Not given" in text and "Pain before → after — " in text
     # The colour is never the only cue: each badge carries its word and its colour's name.
     html = response.content.decode()
     assert 'class="badge pain-response pain-red text-bg-danger">Too much (red)</span>' in html
@@ -951,7 +953,7 @@ def test_record_shows_symptom_reports_and_alerts_with_their_escalation(
     Alert.objects.filter(pk=severe_alert.pk).update(escalated_at=sent_at)
     report, sign = plan_services.symptom_report_create(patient=ana, red_flags=["fever"], pain_now=4)
     plan_services.alert_acknowledge(alert=sign, actor=dr_cho)
-    plan_services.symptom_report_create(patient=ana, pain_now=3, red_flags=["fall"])
+    fall, _ = plan_services.symptom_report_create(patient=ana, pain_now=3, red_flags=["fall"])
 
     response = cho.get(reverse("clinic:patient", args=[ana.pk]))
     page = visible(response)
@@ -973,33 +975,36 @@ def test_record_shows_symptom_reports_and_alerts_with_their_escalation(
     assert "the clinic has no on-call inbox set up" in visible(
         cho.get(reverse("clinic:patient", args=[ana.pk]))
     )
-    alerts = visible_table(response, "alerts")
-    assert "Warning sign Same day Fever or chills Symptom report" in alerts
-    assert f"by {dr_cho.display_name()}" in alerts
+    # The record's timeline keeps every alert, with who closed it.
+    closed = entry_text(response, f'data-alert="{sign.pk}"')
+    assert "Same day warning sign: Fever or chills — Symptom report" in closed
+    assert f"by {dr_cho.display_name()}" in closed
     # Symptom reports: when, the signs ticked, pain now, the alert raised.
-    reports = visible_table(response, "symptom-reports")
-    assert "Fever or chills 4 Same day, warning sign" in reports
-    assert "A fall 3 Same day, warning sign" in reports
+    for entry, sign, pain in ((report, "Fever or chills", 4), (fall, "A fall", 3)):
+        text = entry_text(response, f'data-report="{entry.pk}"')
+        assert f"Warning signs: {sign}" in text
+        assert f"Pain now: {pain}/10. Alert: Same day, warning sign." in text
     assert report.pk  # reported without a session: no session row for it
     assert SessionLog.objects.filter(plan=ana_plan).count() == 1
 
 
-def visible_table(response, table_id: str) -> str:
+def entry_text(response, attribute: str) -> str:
+    """The visible text of one entry of the record's timeline, found by its data attribute."""
     html = response.content.decode()
-    start = html.index(f'id="{table_id}"')
-    table = html[start : html.index("</table>", start)]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+    start = html.index(attribute)
+    entry = html[start : html.index("</li>", start)]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", entry))
 
 
 def test_record_of_a_patient_waiting_for_clearance_shows_their_symptom_report(cho, ana):
-    plan_services.symptom_report_create(patient=ana, red_flags=["chest_breathing"])
+    report, _ = plan_services.symptom_report_create(patient=ana, red_flags=["chest_breathing"])
     response = cho.get(reverse("clinic:patient", args=[ana.pk]))
     page = visible(response)
     assert "No plan yet" in page
     assert "Emergency warning sign: Chest pain, sudden shortness of breath" in page
     assert "Symptom report (no plan yet)" in page
-    assert "Chest pain, sudden shortness of breath or coughing up blood" in visible_table(
-        response, "symptom-reports"
+    assert "Chest pain, sudden shortness of breath or coughing up blood" in entry_text(
+        response, f'data-report="{report.pk}"'
     )
 
 
@@ -1039,9 +1044,10 @@ def test_acknowledging_says_what_happens_to_the_plan(cho, ana, make, said):
 
 # Drawing the record: the request's user and session (unless Redis holds sessions), the access
 # check, the audit row, the patient's plans, then patient_detail: clearances, events, week
-# summaries, sessions (with their follow-ups), alerts (open ones included, with what raised
-# them), symptom reports (with their alerts).
-RECORD_QUERIES = 10
+# summaries, alerts (all, with what raised them), symptom reports (with their alerts); then the
+# timeline (plans.record): plan changes, the page's sessions (with their follow-ups and alerts)
+# and the page's weeks.
+RECORD_QUERIES = 12
 
 
 def busy_history(patient: PatientProfile, weeks: int) -> Plan:
@@ -1069,4 +1075,7 @@ def test_the_record_costs_the_same_for_a_short_or_long_history(
     assert response.status_code == 200
     d = response.context["d"]
     assert len(d.alerts) == 2 and len(d.symptom_reports) == 1
-    assert len(d.sessions) == min(RECENT_LOGS, (weeks - 1) * 5 + 2)
+    record = response.context["record"]
+    sessions = [e for e in record.entries if e.kind == "session"]
+    assert sessions[0].obj.pain == 9  # the newest first
+    assert len(record.entries) == TIMELINE_PAGE_SIZE or not record.has_next

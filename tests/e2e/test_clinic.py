@@ -204,10 +204,11 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
     # The record shows the warning sign; the clinician resumes the plan at 10 minutes.
     first.get_by_role("link", name="Ana Tester").click()
     page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
-    expect(page.locator("#logs tbody tr").first).to_contain_text(
+    expect(page.locator("#timeline [data-log]").first).to_contain_text(
         "New numbness in the groin, buttocks or inner thighs"
     )
-    expect(page.locator("#weeks tbody tr").first).to_contain_text("stop")
+    # The STOP after the warning sign is no week the patient had: the plan says why it stopped.
+    expect(page.locator("#plan-summary")).to_contain_text("Paused by a warning sign")
     assert_accessible(page)
     screenshot(page, "clinic-patient-history")
     page.get_by_label("Restart at (minutes per session)").fill("10")
@@ -341,13 +342,13 @@ def test_severe_pain_is_at_the_top_of_triage_and_the_record_reads_the_pain(page,
     rows.nth(1).get_by_role("link", name="Ana Tester").click()
     page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
     expect(page.locator("#open-alerts")).to_contain_text("Severe pain (9/10) today")
-    first = page.locator("#logs tbody tr").first
+    first = page.locator("#timeline [data-log]").first
     expect(first).to_contain_text("3 → 9")
     expect(first).to_contain_text("Too much (red)")
-    expect(page.locator("#logs")).to_contain_text("Settled later that day (answered")
-    expect(page.locator("#logs")).to_contain_text("In between (amber)")
-    expect(page.locator("#symptom-reports")).to_have_count(0)  # Ana reported none
-    expect(page.locator("#alerts")).to_contain_text("Severe pain")
+    expect(page.locator("#timeline")).to_contain_text("Settled later that day (answered")
+    expect(page.locator("#timeline")).to_contain_text("In between (amber)")
+    expect(page.locator("#timeline [data-report]")).to_have_count(0)  # Ana reported none
+    expect(page.locator("#timeline [data-alert]").first).to_contain_text("Severe pain")
     assert_accessible(page)
     screenshot(page, "clinic-record-v2")
 
@@ -368,7 +369,7 @@ def test_triage_and_the_record_at_phone_width(phone_page, busy_panel):
     assert_accessible(phone_page)
     screenshot(phone_page, "clinic-triage-v2-phone")
     phone_page.goto(f"/clinic/patients/{ana.pk}/")
-    expect(phone_page.locator("#logs")).to_contain_text("2 → 8")
+    expect(phone_page.locator("#timeline")).to_contain_text("2 → 8")
     assert fits_width(phone_page)
     assert_accessible(phone_page)
     screenshot(phone_page, "clinic-record-v2-phone")

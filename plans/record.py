@@ -1,0 +1,527 @@
+"""The patient's record as one timeline across plans (DESIGN section 14).
+
+The record belongs to the patient, not to the current plan: every plan (started, paused, ended by
+a warning sign, resumed), week, session (with its notes and any correction), alert (with who
+closed it, when and what was done), symptom report, clearance event and plan change, newest
+first, filterable by kind and by plan, and paged.
+
+Cost: a fixed number of queries whatever the length of the history. Sessions and weeks grow with
+it, so each is read only as far as the page shown reaches (newest first, `offset + page size + 1`
+rows: the extra one says whether an older page exists). Alerts, symptom reports, clearance events
+and plan changes are few per patient (a handful a year) and are read whole: the page's open
+alerts and each plan's story come from the same rows.
+
+Entries are ordered by when they entered the record (a session when it was logged, a week when
+it was decided): a session logged on Monday for Sunday says both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.apps import apps
+
+from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.selectors import plan_end_day, weeks_the_plan_reached
+from plans.triage import AlertRow, SessionRow, SymptomRow, session_row
+from plans.wording import explain
+from recovery.models import AuditEvent, ClearanceEvent, PatientProfile
+
+TIMELINE_PAGE_SIZE = 50
+# Notes longer than this are folded in <details> (the first words stay visible).
+NOTES_FOLD_AT = 160
+
+# The filters a clinician can pick, in the order shown: GET ?kind=<key>.
+KINDS: dict[str, str] = {
+    "sessions": "Sessions",
+    "weeks": "Weeks",
+    "alerts": "Alerts and symptom reports",
+    "clearance": "Clearance",
+    "changes": "Plan changes",
+}
+
+# Audited plan changes the record shows (recovery.audit; plans.services writes them). Pauses and
+# resumes are told with the plan they belong to; their audit rows say who.
+CHANGE_ACTIONS = ("plan_pause", "plan_resume", "plan_set_stage", "plan_update_rules")
+REDECIDED = "plan_week_redecided"
+PLAN_OBJECT = Plan._meta.label
+
+
+@dataclass
+class PlanStory:
+    """One plan as the record tells it: never "completed" when a pause ended it."""
+
+    plan: Plan
+    end_day: date | None
+    warning_sign: bool  # a warning sign paused it
+    paused_by: str  # who paused it ("" when the app did, on a warning sign)
+    resumed_by: str  # who resumed it as the next plan
+    restarted_as: Plan | None
+    number: int  # 1 for the patient's first plan
+    restarted_number: int | None = None  # the number of the plan it was resumed as
+
+    @property
+    def status_words(self) -> str:
+        plan = self.plan
+        if plan.status == PlanStatus.ACTIVE:
+            return "Active"
+        if self.warning_sign:
+            return (
+                "Paused by a warning sign"
+                if plan.status == PlanStatus.PAUSED
+                else ("Ended by a warning sign")
+            )
+        if plan.status == PlanStatus.PAUSED:
+            return "Paused"
+        if self.restarted_as is not None:
+            return "Paused, then resumed as a new plan"
+        return "Closed"
+
+    @property
+    def badge(self) -> str:
+        if self.plan.status == PlanStatus.ACTIVE:
+            return "text-bg-success"
+        if self.warning_sign:
+            return "text-bg-danger"
+        return "text-bg-warning" if self.plan.status == PlanStatus.PAUSED else "text-bg-secondary"
+
+    @property
+    def label(self) -> str:
+        return f"Plan {self.number}, started {self.plan.start_date:%-d %b %Y}"
+
+
+@dataclass
+class Entry:
+    """One line of the timeline. `kind` picks how the page draws it."""
+
+    kind: str  # session, week, alert, report, clearance, plan_start, plan_pause, change
+    at: datetime
+    pk: int
+    plan: PlanStory | None = None
+    obj: Any = None
+    title: str = ""
+    detail: str = ""
+    who: str = ""
+    session: SessionRow | None = None
+    alert: AlertRow | None = None
+    report: SymptomRow | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.at, _KIND_ORDER.get(self.kind, 0), self.pk)
+
+
+# Entries written in one transaction share a moment: the pause after the alert after the session.
+_KIND_ORDER = {
+    "clearance": 0,
+    "plan_start": 1,
+    "week": 2,
+    "session": 3,
+    "report": 4,
+    "alert": 5,
+    "change": 6,
+    "plan_pause": 7,
+}
+
+
+@dataclass
+class Timeline:
+    entries: list[Entry]
+    page: int
+    has_next: bool
+    kind: str  # "" for every kind
+    plan: PlanStory | None  # the plan the timeline is narrowed to, if any
+    plans: list[PlanStory]  # newest first
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.kind or self.plan)
+
+
+def _revision_model():
+    """SessionLogRevision once corrections exist (issue 17), else None."""
+    try:
+        return apps.get_model("plans", "SessionLogRevision")
+    except LookupError:
+        return None
+
+
+def _name(user) -> str:
+    return user.display_name() if user is not None else ""
+
+
+def parse_filters(query, plans: list[Plan]) -> tuple[str, Plan | None, int]:
+    """(kind, plan, page) from GET parameters; anything unknown is ignored, not an error."""
+    kind = query.get("kind", "")
+    kind = kind if kind in KINDS else ""
+    plan = None
+    wanted = query.get("plan", "")
+    if wanted.isdigit():
+        plan = next((p for p in plans if p.pk == int(wanted)), None)
+    page = query.get("page", "")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    return kind, plan, page
+
+
+def plan_stories(
+    plans: list[Plan], alerts: list[AlertRow], changes: list[AuditEvent], tz
+) -> list[PlanStory]:
+    """Each plan's story, newest first, from rows already loaded (no query)."""
+    warned = {
+        row.alert.plan_id
+        for row in alerts
+        if row.alert.kind == AlertKind.WARNING_SIGN and row.alert.plan_id
+    }
+    paused_by: dict[str, str] = {}
+    resumed_by: dict[str, str] = {}
+    for event in changes:
+        if event.action == "plan_pause" and event.actor is not None:
+            paused_by.setdefault(event.object_id, _name(event.actor))
+        elif event.action == "plan_resume":
+            resumed_by.setdefault(event.object_id, _name(event.actor))
+    successor = {p.restarted_from_id: p for p in plans if p.restarted_from_id}
+    oldest_first = sorted(plans, key=lambda p: (p.start_date, p.pk))
+    numbers = {p.pk: n for n, p in enumerate(oldest_first, start=1)}
+    stories = []
+    for plan in plans:
+        after = successor.get(plan.pk)
+        # A warning sign pauses the plan it is reported in; a later one (while paused) does not.
+        by_sign = plan.pk in warned and not paused_by.get(str(plan.pk))
+        stories.append(
+            PlanStory(
+                plan=plan,
+                end_day=plan_end_day(plan, tz),
+                warning_sign=by_sign and plan.status != PlanStatus.ACTIVE,
+                paused_by=paused_by.get(str(plan.pk), ""),
+                resumed_by=resumed_by.get(str(after.pk), "") if after else "",
+                restarted_as=after,
+                number=numbers[plan.pk],
+                restarted_number=numbers[after.pk] if after else None,
+            )
+        )
+    return stories
+
+
+def plan_changes(patient: PatientProfile) -> list[AuditEvent]:
+    """The audited plan changes of the patient, newest first (one query)."""
+    return list(
+        AuditEvent.objects.filter(patient=patient, action__in=(*CHANGE_ACTIONS, REDECIDED))
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def _session_entries(
+    patient: PatientProfile, plan_ids: list[int] | None, limit: int, stories: dict[int, PlanStory]
+) -> list[Entry]:
+    logs = SessionLog.objects.filter(plan__patient=patient)
+    if plan_ids is not None:
+        logs = logs.filter(plan_id__in=plan_ids)
+    logs = logs.select_related("pain_follow_up", "alert").order_by("-created_at", "-id")
+    revisions = _revision_model()
+    if revisions is not None:
+        accessor = revisions._meta.get_field("session_log").remote_field.get_accessor_name()
+        logs = logs.prefetch_related(accessor)
+    tz = patient.tz
+    entries = []
+    for log in logs[:limit]:
+        row = session_row(log, tz)
+        extra = {
+            "edited_at": getattr(log, "edited_at", None),
+            "deleted_at": getattr(log, "deleted_at", None),
+            "revisions": _revisions(log, revisions),
+            "logged_later": log.created_at.astimezone(tz).date() != log.date,
+            "notes_folded": len(log.notes) > NOTES_FOLD_AT,
+        }
+        entries.append(
+            Entry(
+                kind="session",
+                at=log.created_at,
+                pk=log.pk,
+                plan=stories.get(log.plan_id),
+                obj=log,
+                session=row,
+                extra=extra,
+            )
+        )
+    return entries
+
+
+def _revisions(log: SessionLog, model) -> list:
+    """The session's earlier versions, oldest first (prefetched), each with its `before` JSON."""
+    if model is None:
+        return []
+    accessor = model._meta.get_field("session_log").remote_field.get_accessor_name()
+    rows = list(getattr(log, accessor).all())
+    return sorted(rows, key=lambda r: (r.created_at, r.pk))
+
+
+def _week_entries(
+    patient: PatientProfile, plan_ids: list[int] | None, limit: int, stories: dict[int, PlanStory]
+) -> list[Entry]:
+    """Weeks as decided, without those a stopped plan never reached (see history_page)."""
+    weeks = PlanWeek.objects.filter(plan__patient=patient)
+    if plan_ids is not None:
+        weeks = weeks.filter(plan_id__in=plan_ids)
+    weeks = (
+        weeks_the_plan_reached(weeks, patient.tz)
+        .select_related("plan")
+        .order_by("-created_at", "-id")
+    )
+    entries = []
+    for week in weeks[:limit]:
+        story = stories.get(week.plan_id)
+        first, after = week.plan.week_bounds(week.week)
+        last = after.toordinal() - 1
+        last_day = date.fromordinal(last)
+        if story is not None and story.end_day is not None:
+            last_day = max(first, min(last_day, story.end_day))
+        entries.append(
+            Entry(
+                kind="week",
+                at=week.created_at,
+                pk=week.pk,
+                plan=story,
+                obj=week,
+                detail=explain(
+                    week.cause,
+                    week.cause_numbers,
+                    week.reason,
+                    audience="clinician",
+                    week=week.week,
+                ),
+                extra={"first_day": first, "last_day": last_day},
+            )
+        )
+    return entries
+
+
+def _plan_entries(stories: list[PlanStory]) -> list[Entry]:
+    entries = []
+    for story in stories:
+        plan = story.plan
+        restarted = plan.restarted_from_id is not None
+        entries.append(
+            Entry(
+                kind="plan_start",
+                at=plan.created_at,
+                pk=plan.pk,
+                plan=story,
+                obj=plan,
+                title="Plan resumed as a new plan" if restarted else "Plan started",
+                detail=(
+                    f"Week 1 from {plan.start_date:%-d %b %Y} at {plan.start_minutes} minutes × "
+                    f"{plan.sessions_per_week}; stage {plan.stage}"
+                ),
+                who=_resumer(story, stories) if restarted else "",
+            )
+        )
+        if plan.paused_at is not None:
+            title = "Plan ended by a warning sign" if story.warning_sign else "Plan paused"
+            if story.warning_sign and plan.status == PlanStatus.PAUSED:
+                title = "Plan paused by a warning sign"
+            entries.append(
+                Entry(
+                    kind="plan_pause",
+                    at=plan.paused_at,
+                    pk=plan.pk,
+                    plan=story,
+                    obj=plan,
+                    title=title,
+                    detail=plan.pause_reason,
+                    who=story.paused_by,
+                )
+            )
+    return entries
+
+
+def _resumer(story: PlanStory, stories: list[PlanStory]) -> str:
+    before = next(
+        (s for s in stories if s.restarted_as and s.restarted_as.pk == story.plan.pk), None
+    )
+    return before.resumed_by if before else ""
+
+
+def _change_words(event: AuditEvent) -> tuple[str, str]:
+    detail = event.detail or {}
+    if event.action == "plan_set_stage":
+        words = f"Stage {detail.get('before')} → {detail.get('after')}"
+        before, after = detail.get("activities_before"), detail.get("activities_after")
+        if before is not None and before != after:
+            from plans.triage import activity_labels
+
+            words += f"; activities: {', '.join(activity_labels(after)) or 'none'}"
+        return "Stage changed", words
+    if event.action == "plan_update_rules":
+        before, after = detail.get("before") or {}, detail.get("after") or {}
+        names = {
+            "start_minutes": "start",
+            "min_increment": "smallest step",
+            "max_increment": "largest step",
+            "target_minutes": "target",
+            "sessions_per_week": "sessions a week",
+        }
+        changed = [
+            f"{label} {before.get(key)} → {after.get(key)}"
+            for key, label in names.items()
+            if before.get(key) != after.get(key)
+        ]
+        return "Rules changed", "; ".join(changed) or "No number changed"
+    if event.action == REDECIDED:
+        before, after = detail.get("before") or ["?", "?"], detail.get("after") or ["?", "?"]
+        return (
+            f"Week {detail.get('week')} decided again",
+            f"After a late session: {before[0]} min ({before[1]}) → {after[0]} min ({after[1]})",
+        )
+    return event.action.replace("_", " ").capitalize(), ""
+
+
+def _change_entries(
+    changes: list[AuditEvent], plan_ids: list[int] | None, stories: dict[int, PlanStory]
+) -> list[Entry]:
+    entries = []
+    for event in changes:
+        if event.action in ("plan_pause", "plan_resume"):
+            continue  # told with the plan (its pause, the next plan's start)
+        plan_id = int(event.object_id) if event.object_id.isdigit() else None
+        if event.object_type != PLAN_OBJECT:
+            plan_id = None
+        if plan_ids is not None and plan_id not in plan_ids:
+            continue
+        title, detail = _change_words(event)
+        entries.append(
+            Entry(
+                kind="change",
+                at=event.at,
+                pk=event.pk,
+                plan=stories.get(plan_id) if plan_id else None,
+                obj=event,
+                title=title,
+                detail=detail,
+                who=_name(event.actor) or "StepWise",
+            )
+        )
+    return entries
+
+
+def _alert_entries(
+    rows: list[AlertRow], plan_ids: list[int] | None, stories: dict[int, PlanStory]
+) -> list[Entry]:
+    entries = []
+    for row in rows:
+        alert = row.alert
+        if plan_ids is not None and alert.plan_id not in plan_ids:
+            continue
+        outcome = getattr(alert, "get_closed_outcome_display", None)
+        closed_outcome = getattr(alert, "closed_outcome", "")
+        entries.append(
+            Entry(
+                kind="alert",
+                at=alert.created_at,
+                pk=alert.pk,
+                plan=stories.get(alert.plan_id),
+                obj=alert,
+                alert=row,
+                extra={
+                    "outcome": outcome() if callable(outcome) and closed_outcome else "",
+                    "note": getattr(alert, "closed_note", ""),
+                    "closed_by": getattr(alert, "closed_by", None) or alert.acknowledged_by,
+                    "closed_at": getattr(alert, "closed_at", None) or alert.acknowledged_at,
+                },
+            )
+        )
+    return entries
+
+
+def _report_entries(
+    rows: list[SymptomRow], plan_ids: list[int] | None, stories: dict[int, PlanStory]
+) -> list[Entry]:
+    entries = []
+    for row in rows:
+        report = row.report
+        if plan_ids is not None and report.plan_id not in plan_ids:
+            continue
+        entries.append(
+            Entry(
+                kind="report",
+                at=report.created_at,
+                pk=report.pk,
+                plan=stories.get(report.plan_id),
+                obj=report,
+                report=row,
+            )
+        )
+    return entries
+
+
+def _clearance_entries(events: list[ClearanceEvent]) -> list[Entry]:
+    return [
+        Entry(
+            kind="clearance",
+            at=event.at,
+            pk=event.pk,
+            obj=event,
+            title=(
+                f"Clearance {event.from_status} → {event.to_status}"
+                if event.from_status
+                else f"Clearance opened: {event.to_status}"
+            ),
+            detail=event.reason,
+            who=_name(event.actor) or "StepWise",
+        )
+        for event in events
+    ]
+
+
+def timeline(
+    patient: PatientProfile,
+    *,
+    plans: list[Plan],
+    alerts: list[AlertRow],
+    reports: list[SymptomRow],
+    events: list[ClearanceEvent],
+    changes: list[AuditEvent],
+    kind: str,
+    plan: Plan | None,
+    page: int,
+) -> Timeline:
+    """One page of the record: at most 2 queries (sessions and weeks, each only when its kind is
+    shown), the rest drawn from rows the page has loaded already."""
+    tz = patient.tz
+    stories = plan_stories(plans, alerts, changes, tz)
+    by_plan = {s.plan.pk: s for s in stories}
+    plan_ids = [plan.pk] if plan is not None else None
+    offset = (page - 1) * TIMELINE_PAGE_SIZE
+    limit = offset + TIMELINE_PAGE_SIZE + 1
+    shown = {kind} if kind else set(KINDS)
+    entries: list[Entry] = []
+    if "sessions" in shown:
+        entries += _session_entries(patient, plan_ids, limit, by_plan)
+    if "weeks" in shown:
+        entries += _week_entries(patient, plan_ids, limit, by_plan)
+    if "alerts" in shown:
+        entries += _alert_entries(alerts, plan_ids, by_plan)
+        entries += _report_entries(reports, plan_ids, by_plan)
+    if "clearance" in shown and plan is None:
+        entries += _clearance_entries(events)
+    if "changes" in shown:
+        story_list = [by_plan[plan.pk]] if plan is not None else stories
+        entries += _plan_entries(story_list)
+        entries += _change_entries(changes, plan_ids, by_plan)
+    entries.sort(key=lambda e: e.sort_key, reverse=True)
+    window = entries[offset : offset + TIMELINE_PAGE_SIZE + 1]
+    return Timeline(
+        entries=window[:TIMELINE_PAGE_SIZE],
+        page=page,
+        has_next=len(window) > TIMELINE_PAGE_SIZE,
+        kind=kind,
+        plan=by_plan.get(plan.pk) if plan is not None else None,
+        plans=stories,
+    )
