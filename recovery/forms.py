@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.template import loader
 
-from recovery.models import OutboxEmailKind
+from recovery.models import OutboxEmailKind, User
 from recovery.outbox import outbox_add
 
 
@@ -20,8 +20,8 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That username and password did not match. Please try again.",
-        "inactive": "That username and password did not match. Please try again.",
+        "invalid_login": "That e-mail or username and password did not match. Please try again.",
+        "inactive": "That e-mail or username and password did not match. Please try again.",
     }
 
     def __init__(self, *args, **kwargs):
@@ -31,10 +31,26 @@ class LoginForm(AuthenticationForm):
         # reached authenticate() and django-axes' 255-character column (a 500 on PostgreSQL). No
         # account has a longer name, so it is refused as a field error before any lookup.
         username.validators.append(MaxLengthValidator(username.max_length))
+        # A patient's username is their e-mail address as the clinic typed it: the label says
+        # so, and clean_username accepts the address in any case.
+        username.label = "E-mail or username"
         username.widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_username(self) -> str:
+        """The account's username for an e-mail address typed in another case ("Ana@…")."""
+        typed = self.cleaned_data["username"]
+        if "@" in typed:
+            username = (
+                User.objects.filter(email__iexact=typed.strip())
+                .values_list("username", flat=True)
+                .first()
+            )
+            if username is not None:
+                return username
+        return typed
 
 
 class PasswordResetRequestForm(PasswordResetForm):

@@ -28,6 +28,16 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        # Choosing a password from the one-time link signs the person in: a new patient goes
+        # straight on to their plan instead of typing the password again. Administration still
+        # asks for its second step (recovery.two_factor).
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True, post_reset_login_backend="recovery.backends.ModelBackend"
+        ),
+        name="password_reset_confirm",
+    ),
     path("accounts/two-factor/", two_factor, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/", include("plans.urls_patient")),

@@ -49,7 +49,7 @@ def test_failed_login_gives_one_message_for_unknown_and_wrong(client, ana):
     wrong = sign_in(client, "ana", "nope-nope-nope")
     unknown = sign_in(client, "nobody", "nope-nope-nope")
     assert wrong.status_code == unknown.status_code == 200
-    message = "That username and password did not match"
+    message = "That e-mail or username and password did not match"
     assert message in wrong.content.decode() and message in unknown.content.decode()
     assert AuditEvent.objects.filter(action="login_failed").count() == 2
     assert "nope" not in str(list(AuditEvent.objects.values("detail")))

@@ -65,7 +65,7 @@ def phone_page(browser, live_server):
 
 def login(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("E-mail or username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
 

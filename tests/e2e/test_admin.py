@@ -18,7 +18,7 @@ def admin_sign_in(page, user) -> None:
     device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
     page.goto("/admin/")
     page.wait_for_url("**/accounts/login/**")
-    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("E-mail or username").fill(user.username)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/two-factor/**")
