@@ -7,10 +7,11 @@ admin page (superuser-only clinical data, audit of admin edits, deactivate-not-d
 
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import FilteredSelectMultiple
-from django.core.exceptions import SuspiciousFileOperation
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.db.models import (
     BooleanField,
     Case,
@@ -21,9 +22,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
@@ -33,6 +34,7 @@ from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
     Exercise,
+    ExerciseCategory,
     PainFollowUp,
     Plan,
     PlanStatus,
@@ -41,8 +43,15 @@ from plans.models import (
     SessionLog,
     SymptomReport,
 )
-from plans.resources import STAGE_MAX, STAGE_MIN, ExerciseResource, SpreadsheetSafeCSV
+from plans.resources import (
+    NAME_SEPARATOR,
+    STAGE_MAX,
+    STAGE_MIN,
+    ExerciseResource,
+    SpreadsheetSafeCSV,
+)
 from recovery.admin import (
+    AccessibleFilteredSelectMultiple,
     AuditedAdminMixin,
     ClinicalReadOnlyAdmin,
     ClinicalReadOnlyInline,
@@ -61,6 +70,27 @@ STAGE_CHOICES = [
 ]
 OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 IMPORT_MAX_BYTES = 1024 * 1024
+# The rows of the import template (columns as EXERCISE_FIELDS): one new exercise, one retired.
+IMPORT_TEMPLATE_ROWS = (
+    (
+        "Supine marching",
+        "core",
+        "1",
+        "yes",
+        "Lie on your back with knees bent. Lift one foot a few centimetres, then the other.",
+        "Stop if your back pain sharpens.",
+        "",
+    ),
+    (
+        "Old sit-up drill",
+        "core",
+        "3",
+        "no",
+        "Retired: no longer offered.",
+        "",
+        "Lumbar fusion; Cervical fusion (ACDF)",
+    ),
+)
 
 
 # --- the exercise library (staff) ----------------------------------------------------------------
@@ -183,7 +213,7 @@ class ExerciseAdmin(
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "contraindicated_for":
-            kwargs["widget"] = FilteredSelectMultiple("treatment types", is_stacked=False)
+            kwargs["widget"] = AccessibleFilteredSelectMultiple("treatment types", is_stacked=False)
             kwargs["label"] = "Treatment types"
             kwargs["help_text"] = "Patients after these treatments are not shown this exercise."
         return super().formfield_for_manytomany(db_field, request, **kwargs)
@@ -247,6 +277,41 @@ class ExerciseAdmin(
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_urls(self):
+        template = path(
+            "import/template.csv",
+            self.admin_site.admin_view(self.import_template),
+            name="plans_exercise_import_template",
+        )
+        return [template, *super().get_urls()]
+
+    def import_template(self, request: HttpRequest) -> HttpResponse:
+        """A CSV to fill in: the header the import expects and two example rows."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="exercise-library-template.csv"'
+        writer = csv.writer(response)
+        writer.writerow(EXERCISE_FIELDS)
+        writer.writerows(IMPORT_TEMPLATE_ROWS)
+        return response
+
+    def get_import_context_data(self, **kwargs):
+        """What the import page says of the file's format (templates/admin/plans/exercise)."""
+        context = super().get_import_context_data(**kwargs)
+        context.update(
+            {
+                "category_codes": ExerciseCategory.values,
+                "stage_min": STAGE_MIN,
+                "stage_max": STAGE_MAX,
+                "name_separator": NAME_SEPARATOR,
+                "import_max_mb": IMPORT_MAX_BYTES // (1024 * 1024),
+            }
+        )
+        return context
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

@@ -216,7 +216,19 @@ def _between(low: int, high: int, unit: str = "") -> str:
     return f"{low}–{high}{f' {unit}' if unit else ''}"
 
 
-class WrappedFilteredSelectMultiple(FilteredSelectMultiple):
+class AccessibleFilteredSelectMultiple(FilteredSelectMultiple):
+    """The admin's two-box selector without its one ARIA fault (static/js/admin-select-filter.js
+    hides the search icon's prohibited aria-label)."""
+
+    @property
+    def media(self):
+        # Named after SelectFilter2.js so the merge keeps this script after it.
+        return super().media + forms.Media(
+            js=["admin/js/SelectFilter2.js", "js/admin-select-filter.js"]
+        )
+
+
+class WrappedFilteredSelectMultiple(AccessibleFilteredSelectMultiple):
     """The admin's two-box selector for a plain form field: its script moves the boxes to the
     front of the widget's parent, so give it a parent of its own (as admin's related fields
     have) or the boxes land before the field's label."""

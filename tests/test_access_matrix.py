@@ -271,6 +271,10 @@ ADMIN_PAGES: dict[str, dict[str, dict[str, object]]] = {
     f"{ADMIN}:plans_exercise_import": admin_both(200, 200),
     f"{ADMIN}:plans_exercise_process_import": {GET: admin_row(405, 405), POST: admin_row(200, 200)},
     f"{ADMIN}:plans_exercise_export": admin_both(200, 200),
+    f"{ADMIN}:plans_exercise_import_template": {
+        GET: admin_row(200, 200),
+        POST: admin_row(405, 405),
+    },
     f"{ADMIN}:recovery_auditevent_export": admin_both(403, 200),
     f"{ADMIN}:auth_user_password_change": admin_both(403, 200),
 }

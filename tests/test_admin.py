@@ -19,6 +19,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services as plan_services
+from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
     Exercise,
@@ -818,3 +819,36 @@ def test_exports_are_rate_limited(client, root):
     for url in ("/admin/recovery/auditevent/export/", "/admin/plans/exercise/export/"):
         response = client.post(url, {"format": "0"})
         assert response.status_code == 429, url
+
+
+# --- the import page says what the file holds (issue 17) ----------------------------------------
+
+
+def test_the_import_page_describes_every_column_and_links_a_template(staff):
+    page = staff.get("/admin/plans/exercise/import/").content.decode()
+    assert "Download a template CSV" in page
+    for column in EXERCISE_FIELDS:
+        assert f'<th scope="row"><code>{column}</code></th>' in page
+    assert "<code>core</code>" in page and "from 1 to 4" in page
+
+
+def test_the_import_template_imports_cleanly_as_it_is(staff):
+    response = staff.get("/admin/plans/exercise/import/template.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode()
+    assert next(csv.reader(io.StringIO(text))) == list(EXERCISE_FIELDS)
+    upload = SimpleUploadedFile("template.csv", text.encode(), content_type="text/csv")
+    preview = staff.post(
+        "/admin/plans/exercise/import/",
+        {"import_file": upload, "format": "0", "resource": "0"},
+    ).content.decode()
+    assert "Nothing was imported" not in preview and "Confirm import" in preview
+    assert Exercise.objects.count() == 0  # a preview stores nothing
+
+
+def test_only_staff_who_may_import_get_the_template(client, dee):
+    dee.user_permissions.set(Permission.objects.filter(codename="view_exercise"))
+    sign_in_to_admin(client, dee)
+    assert client.get("/admin/plans/exercise/import/template.csv").status_code == 403

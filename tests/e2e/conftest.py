@@ -9,6 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD
 
@@ -70,13 +72,32 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def admin_sign_in(page, user) -> None:
+    """Password on /accounts/login/, then the authenticator code the admin demands."""
+    device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
+    page.goto("/admin/")
+    page.wait_for_url("**/accounts/login/**")
+    page.get_by_label("E-mail or username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/two-factor/**")
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.get_by_label("6-digit code").fill(f"{code:06d}")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/admin/")
+
+
 def assert_accessible(page) -> None:
     """axe-core (carried by axe-playwright-python) finds no serious or critical violation."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in bad)
+    assert not bad, "\n".join(
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
+        f"{', '.join(str(n['target']) for n in v['nodes'][:3])})"
+        for v in bad
+    )
 
 
 def screenshot(page, name: str) -> Path:

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services as plan_services
 from plans.models import Exercise
 from tests.conftest import approve, make_patient
-from tests.e2e.conftest import login, screenshot
-
-
-def admin_sign_in(page, user) -> None:
-    """Password on /accounts/login/, then the authenticator code the admin demands."""
-    device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-    page.goto("/admin/")
-    page.wait_for_url("**/accounts/login/**")
-    page.get_by_label("E-mail or username").fill(user.username)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/accounts/two-factor/**")
-    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-    page.get_by_label("6-digit code").fill(f"{code:06d}")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/admin/")
+from tests.e2e.conftest import admin_sign_in, login, screenshot
 
 
 def library() -> None:
