@@ -1,0 +1,73 @@
+"""Every clinician page at phone, tablet and desktop width: axe clean, nothing cut off
+(issue 17). The alert e-mail sends clinicians to these pages, often on a phone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import make_patient
+from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.record_support import six_good_weeks, stopped_by_a_warning_sign
+
+WIDTHS = (390, 640, 1280)
+LONG_NOTE = "Walked to the shop and back, slower on the hill. " * 30
+
+
+# Buttons, links and table cells whose right edge lies past the right edge of the screen or of a
+# scrolling box they are in: what the phone cut off before (triage's actions).
+CUT_OFF = """() => {
+    const limit = document.documentElement.clientWidth + 0.5;
+    return [...document.querySelectorAll('main a, main button, main td, main th')]
+        .filter(el => el.getClientRects().length && !el.closest('details:not([open])'))
+        .filter(el => {
+            const right = el.getBoundingClientRect().right;
+            const box = el.closest('.table-responsive');
+            return right > limit || (box && right > box.getBoundingClientRect().right + 0.5);
+        })
+        .map(el => el.tagName + ': ' + el.textContent.trim().slice(0, 40));
+}"""
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+
+
+@pytest.fixture
+def clinic_day(dr_cho):
+    """A clinician with an open alert (a warning sign with a note), a long-noted session and a
+    patient waiting for clearance."""
+    today = date.today()
+    plan = six_good_weeks("cas", "Cas", dr_cho, today)
+    stopped_by_a_warning_sign(plan, today)
+    waiting = make_patient(
+        "wen",
+        "Wen",
+        dr_cho,
+        treatment="Physical therapy / conservative care",
+        procedure_date=today - timedelta(days=30),
+    )
+    return plan.patient, waiting
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_clinician_page_is_usable_at(page, clinic_day, width):
+    cas, wen = clinic_day
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    for name, path in (
+        ("triage", "/clinic/"),
+        ("enrol", "/clinic/patients/new/"),
+        ("record", f"/clinic/patients/{cas.pk}/"),
+        ("clearance", f"/clinic/patients/{wen.pk}/clearance/"),
+    ):
+        page.goto(path)
+        assert not scrolls_sideways(page), f"{name} scrolls sideways at {width} px"
+        cut = page.evaluate(CUT_OFF)
+        assert cut == [], f"{name} at {width} px cuts off {cut}"
+        assert_accessible(page)
+        screenshot(page, f"clinic-{name}-{width}")
