@@ -9,7 +9,7 @@ from tests.e2e.conftest import admin_sign_in, assert_accessible, screenshot
 
 
 @pytest.mark.parametrize("width", [390, 640, 1280])
-def test_the_exercise_forms_and_the_import_page_pass_axe(page, dee, width):
+def test_the_library_forms_and_lists_pass_axe(page, dee, width):
     exercise = Exercise.objects.create(
         name="Pelvic tilt", category="core", stage=1, instructions="Flatten your back gently."
     )
@@ -19,6 +19,9 @@ def test_the_exercise_forms_and_the_import_page_pass_axe(page, dee, width):
         ("add", "/admin/plans/exercise/add/"),
         ("change", f"/admin/plans/exercise/{exercise.pk}/change/"),
         ("import", "/admin/plans/exercise/import/"),
+        ("treatment-type", "/admin/recovery/treatmenttype/add/"),
+        ("treatment-types", "/admin/recovery/treatmenttype/"),
+        ("exercises", "/admin/plans/exercise/"),
     ):
         page.goto(path)
         assert_accessible(page)
