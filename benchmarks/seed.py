@@ -634,10 +634,10 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
         INSERT INTO plans_alert (plan_id, patient_id, session_log_id, kind, tier, flags,
                                  created_at, email_sent_at, email_attempts, email_last_error,
                                  escalate_at, escalated_at, escalation_attempts,
-                                 escalation_last_error)
+                                 escalation_last_error, outcome, outcome_note)
         SELECT l.plan_id, b.patient_id, l.id, 'warning_sign', p.tier, l.red_flags, l.created_at,
                l.created_at + interval '1 minute', 1, '', l.created_at,
-               l.created_at + interval '1 minute', 1, ''
+               l.created_at + interval '1 minute', 1, '', '', ''
         FROM bench_patient b
              JOIN bench_pattern p USING (slot)
              JOIN plans_sessionlog l ON l.plan_id = b.plan_id

@@ -277,6 +277,32 @@ class AlertKind(models.TextChoices):
     SEVERE_PAIN = "severe_pain", "Severe pain"
 
 
+class AlertOutcome(models.TextChoices):
+    """What the clinician did about an alert, recorded when they close it (DESIGN section 14).
+
+    The first six are the clinician's choices (AlertOutcome.chosen()); the last two are written
+    by the app: an alert closed because the clinician ended its plan (resumed or replaced), and
+    alerts closed before outcomes were recorded.
+    """
+
+    SPOKE_ADVISED = "spoke_advised", "Spoke with the patient and advised them"
+    SENT_EMERGENCY = "sent_emergency", "Advised the emergency department or 911"
+    APPOINTMENT = "appointment", "Booked an urgent appointment"
+    NO_ANSWER = "no_answer", "Called, no answer: left a message"
+    NO_CONTACT_NEEDED = "no_contact_needed", "Reviewed the record: no contact needed"
+    OTHER = "other", "Something else (say what in the note)"
+    PLAN_ENDED = "plan_ended", "Closed when the clinician resumed or replaced the plan"
+    NOT_RECORDED = "not_recorded", "Closed before outcomes were recorded"
+
+    @classmethod
+    def chosen(cls) -> list[tuple[str, str]]:
+        """The outcomes a clinician picks from, in the order the form lists them."""
+        return [(c.value, c.label) for c in cls if c not in (cls.PLAN_ENDED, cls.NOT_RECORDED)]
+
+
+ALERT_NOTE_MAX = 1000
+
+
 class SessionLog(models.Model):
     # No index of its own: three below lead with the plan. A fourth index on the most written
     # table was one more entry, and one more page to log, for every session.
@@ -481,6 +507,9 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Closing an alert records what was done (acknowledged_* say who closed it and when).
+    outcome = models.CharField(max_length=20, choices=AlertOutcome.choices, blank=True, default="")
+    outcome_note = models.TextField(max_length=ALERT_NOTE_MAX, blank=True, default="")
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -512,6 +541,16 @@ class Alert(models.Model):
                 condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
                 | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
                 name="alert_ack_complete",
+            ),
+            # A closed alert says what was done; an open one has no outcome yet.
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, outcome="")
+                | Q(acknowledged_at__isnull=False, outcome__in=AlertOutcome.values),
+                name="alert_closed_with_outcome",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome=AlertOutcome.OTHER) | ~Q(outcome_note=""),
+                name="alert_other_outcome_has_note",
             ),
         ]
         indexes = [

@@ -419,8 +419,6 @@ def _alert_entries(
         alert = row.alert
         if plan_ids is not None and alert.plan_id not in plan_ids:
             continue
-        outcome = getattr(alert, "get_closed_outcome_display", None)
-        closed_outcome = getattr(alert, "closed_outcome", "")
         entries.append(
             Entry(
                 kind="alert",
@@ -430,10 +428,10 @@ def _alert_entries(
                 obj=alert,
                 alert=row,
                 extra={
-                    "outcome": outcome() if callable(outcome) and closed_outcome else "",
-                    "note": getattr(alert, "closed_note", ""),
-                    "closed_by": getattr(alert, "closed_by", None) or alert.acknowledged_by,
-                    "closed_at": getattr(alert, "closed_at", None) or alert.acknowledged_at,
+                    "outcome": alert.get_outcome_display() if alert.outcome else "",
+                    "note": alert.outcome_note,
+                    "closed_by": alert.acknowledged_by,
+                    "closed_at": alert.acknowledged_at,
                 },
             )
         )

@@ -49,9 +49,11 @@ from django.utils import timezone
 
 from plans import engine
 from plans.models import (
+    ALERT_NOTE_MAX,
     PAIN_DURATION_HOURS,
     Alert,
     AlertKind,
+    AlertOutcome,
     AlertTier,
     PainDuration,
     PainFollowUp,
@@ -950,7 +952,8 @@ def _end(plan: Plan, *, actor: User, why: str, alerts: list[Alert]) -> None:
     for alert in (alert for alert in alerts if alert.plan_id == plan.pk):
         alert.acknowledged_by = actor
         alert.acknowledged_at = plan.ended_at
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        alert.outcome = AlertOutcome.PLAN_ENDED
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at", "outcome"])
         audit("alert_acknowledge", actor=actor, obj=alert, patient=plan.patient, via=why)
 
 
@@ -1096,13 +1099,27 @@ def plan_set_stage(
 
 
 @transaction.atomic
-def alert_acknowledge(*, alert: Alert, actor: User) -> Alert:
+def alert_acknowledge(*, alert: Alert, actor: User, outcome: str, note: str = "") -> Alert:
+    """Close an alert, recording what was done: one of `AlertOutcome.chosen()` and a note (needed
+    for "something else"). The note is clinical: it goes in the record, not in the audit log."""
+    note = note.strip()
+    if outcome not in {value for value, _ in AlertOutcome.chosen()}:
+        raise DomainError("Choose what was done about this alert.", field="outcome")
+    if outcome == AlertOutcome.OTHER and not note:
+        raise DomainError("Say in the note what was done.", field="note")
+    if len(note) > ALERT_NOTE_MAX:
+        raise DomainError(
+            f"The note can be at most {ALERT_NOTE_MAX:,} characters (it has {len(note):,}).",
+            field="note",
+        )
     alert = _locked(Alert).select_related("patient").get(pk=alert.pk)
-    require_assigned_clinician(alert.patient, actor, action="acknowledge this alert")
+    require_assigned_clinician(alert.patient, actor, action="close this alert")
     if alert.acknowledged_at is not None:
-        raise DomainError("This alert was already acknowledged.")
+        raise DomainError("This alert was already closed.")
     alert.acknowledged_by = actor
     alert.acknowledged_at = timezone.now()
-    alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-    audit("alert_acknowledge", actor=actor, obj=alert, patient=alert.patient)
+    alert.outcome = outcome
+    alert.outcome_note = note
+    alert.save(update_fields=["acknowledged_by", "acknowledged_at", "outcome", "outcome_note"])
+    audit("alert_acknowledge", actor=actor, obj=alert, patient=alert.patient, done=outcome)
     return alert

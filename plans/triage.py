@@ -32,6 +32,7 @@ from plans import engine
 from plans.models import (
     Alert,
     AlertKind,
+    AlertOutcome,
     AlertTier,
     PainDuration,
     Plan,
@@ -57,7 +58,7 @@ from recovery.models import (
     name_shown,
 )
 from recovery.rows import execute
-from recovery.templatetags.clinic_clock import clinic_time
+from recovery.templatetags.clinic_clock import clinic_time, on_clinic_clock
 
 # Drawing each page, the request's own session and user queries included: pinned by
 # tests/test_query_budgets.py and tests/test_views_clinic.py.
@@ -122,7 +123,7 @@ class OpenAlert:
     kind: str
     flags: list[str]
     created_at: datetime
-    ack_url: str
+    close_url: str  # the page that asks what was done, then closes it
     severe_words: str = ""  # "Severe pain (9/10) on Tuesday" for a severe-pain alert
 
     @property
@@ -136,6 +137,37 @@ class OpenAlert:
     @property
     def is_severe_pain(self) -> bool:
         return self.kind == AlertKind.SEVERE_PAIN
+
+
+@dataclass
+class ClosedAlert:
+    """An alert closed since midnight on the clinic's clock: triage keeps it in sight for the day,
+    with who closed it, when and what was done."""
+
+    pk: int
+    patient_url: str
+    patient_name: str
+    tier: str
+    kind: str
+    flags: list[str]
+    closed_at: datetime
+    closed_by: str
+    outcome: str
+    note: str
+
+    @property
+    def what(self) -> str:
+        if self.kind == AlertKind.SEVERE_PAIN:
+            return "Severe pain"
+        return "; ".join(flag_labels(self.flags))
+
+    @property
+    def tier_words(self) -> str:
+        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+
+    @property
+    def outcome_words(self) -> str:
+        return AlertOutcome(self.outcome).label if self.outcome in AlertOutcome.values else ""
 
 
 @dataclass
@@ -186,6 +218,7 @@ class OtherRow:
 class Triage:
     rows: list[TriageRow]
     others: list[OtherRow]
+    closed_today: list[ClosedAlert] = field(default_factory=list)
 
     def count(self, tier: Tier) -> int:
         return sum(1 for row in self.rows if row.tier == tier)
@@ -542,7 +575,7 @@ def _open_alerts(
 ) -> dict[int, list[OpenAlert]]:
     """Each patient's unacknowledged alerts, emergency first, then the oldest first (one query,
     with the session or symptom report that raised each: a report may have no plan)."""
-    ack_url = _link_maker("clinic:alert_ack")
+    close_url = _link_maker("clinic:alert_close")
     alerts: dict[int, list[OpenAlert]] = defaultdict(list)
     rows = (
         Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
@@ -577,7 +610,7 @@ def _open_alerts(
                 row.kind,
                 row.flags,
                 row.created_at,
-                ack_url(row.pk),
+                close_url(row.pk),
                 severe_words,
             )
         )
@@ -782,7 +815,55 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
                 )
             )
     rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))
-    return Triage(rows=rows, others=others)
+    return Triage(rows=rows, others=others, closed_today=_closed_today(patients, now, patient_url))
+
+
+def _closed_today(patients, now: datetime, patient_url: Callable[[int], str]) -> list[ClosedAlert]:
+    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query).
+    A cached triage page expires at that midnight."""
+    local_now = on_clinic_clock(now)
+    pagecache.until_next_day(local_now)
+    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
+    rows = (
+        Alert.objects.filter(patient__in=patients, acknowledged_at__gte=midnight)
+        .order_by("-acknowledged_at", "-pk")
+        .values_list(
+            *("pk", "patient_id", "patient__user__first_name", "patient__user__last_name"),
+            *("patient__user__username", "tier", "kind", "flags", "acknowledged_at"),
+            *("acknowledged_by__first_name", "acknowledged_by__last_name"),
+            *("acknowledged_by__username", "outcome", "outcome_note"),
+        )
+    )
+    return [
+        ClosedAlert(
+            pk=pk,
+            patient_url=patient_url(patient_id),
+            patient_name=name_shown(first, last, username),
+            tier=tier,
+            kind=kind,
+            flags=flags,
+            closed_at=closed_at,
+            closed_by=name_shown(by_first, by_last, by_username),
+            outcome=outcome,
+            note=note,
+        )
+        for (
+            pk,
+            patient_id,
+            first,
+            last,
+            username,
+            tier,
+            kind,
+            flags,
+            closed_at,
+            by_first,
+            by_last,
+            by_username,
+            outcome,
+            note,
+        ) in rows
+    ]
 
 
 # --- one patient ---------------------------------------------------------------------------------

@@ -11,5 +11,5 @@ urlpatterns = [
     path("patients/<int:patient_id>/clearance/", views.clearance, name="clearance"),
     path("patients/<int:patient_id>/plan/", views.plan_action, name="plan_action"),
     path("patients/<int:patient_id>/invite/", views.invite, name="invite"),
-    path("alerts/<int:alert_id>/acknowledge/", views.alert_ack, name="alert_ack"),
+    path("alerts/<int:alert_id>/close/", views.alert_close, name="alert_close"),
 ]

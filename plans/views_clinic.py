@@ -25,6 +25,7 @@ from plans import services as plan_services
 from plans.charts import progress_chart
 from plans.forms_clinic import (
     RULE_FIELDS,
+    AlertCloseForm,
     ApproveForm,
     DecisionReasonForm,
     EnrolForm,
@@ -36,6 +37,7 @@ from plans.forms_clinic import (
 from plans.models import Alert, PlanStatus
 from plans.record import KINDS, parse_filters, plan_changes, timeline
 from plans.triage import (
+    alert_row,
     clinician_triage,
     current_clearance,
     current_plan,
@@ -111,31 +113,59 @@ def _plan_after(alert: Alert) -> str:
     return ""
 
 
+def _safe_next(request: HttpRequest, target: str) -> str:
+    """`target` if it is a page of this site, else triage."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("clinic:triage")
+
+
 @clinician_required
-def alert_ack(request: HttpRequest, alert_id: int) -> HttpResponse:
+@require_http_methods(["GET", "HEAD", "POST"])
+def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Close an alert: the page shows it and asks what was done; nothing closes in one click."""
     # Looked up before the method check, so someone else's alert is 404 whatever the method.
     alert = (
         Alert.objects.filter(patient__in=clinician_patients(request.user), pk=alert_id)
-        .select_related("patient__user", "plan")
+        .select_related("patient__user", "plan", "session_log", "symptom_report", "acknowledged_by")
         .first()
     )
     if alert is None:
         raise Http404("No such alert.")
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    try:
-        plan_services.alert_acknowledge(alert=alert, actor=request.user)
-    except DomainError as error:
-        messages.info(request, error.message)
-    else:
-        done = f"Alert for {alert.patient.user.display_name()} acknowledged."
-        messages.success(request, f"{done} {_plan_after(alert)}".strip())
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("clinic:triage")
-    return redirect(target)
+    back = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    form = AlertCloseForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and alert.acknowledged_at is None:
+        if form.is_valid():
+            try:
+                plan_services.alert_acknowledge(
+                    alert=alert,
+                    actor=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                if not _refused_by_state(request, form, error):
+                    _refuse(form, error)
+            else:
+                done = f"Alert for {alert.patient.user.display_name()} closed."
+                messages.success(request, f"{done} {_plan_after(alert)}".strip())
+                return redirect(back)
+        status = 400
+    elif request.method == "POST":
+        messages.info(request, "This alert was already closed.")
+        return redirect(back)
+    now = timezone.now()
+    context = {
+        "alert": alert,
+        "row": alert_row(alert, today=alert.patient.local_date(now), tz=alert.patient.tz, now=now),
+        "patient": alert.patient,
+        "form": form,
+        "back": back,
+    }
+    return render(request, "plans/clinic/alert_close.html", context, status=status)
 
 
 # --- enrolment -----------------------------------------------------------------------------------

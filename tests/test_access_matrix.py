@@ -160,7 +160,7 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         GET: clinic_page(405, 404),
         POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
     },
-    "clinic:alert_ack": {GET: clinic_page(405, 404), POST: clinic_page("→/clinic/", 404)},
+    "clinic:alert_close": {GET: clinic_page(200, 404), POST: clinic_page("→/clinic/", 404)},
     # Ana has a password already, so Dr Cho's POST is refused in words and changes nothing.
     "clinic:invite": {
         GET: clinic_page(405, 404),
@@ -290,7 +290,7 @@ EFFECTIVE_POSTS = {
     "clinic:enrol": {"dr_cho", "dr_dev"},
     "clinic:clearance": {"dr_cho"},
     "clinic:plan_action": {"dr_cho"},
-    "clinic:alert_ack": {"dr_cho"},
+    "clinic:alert_close": {"dr_cho"},
     "reminders:stop": set(PERSONAS),
 }
 
@@ -533,6 +533,7 @@ def post_data(key: str, world: World) -> dict[str, object]:
         },
         "clinic:clearance": {"action": "revoke", "revoke-reason": "Revoked by the matrix test."},
         "clinic:plan_action": {"action": "resume", "resume-start_minutes": "10"},
+        "clinic:alert_close": {"outcome": "spoke_advised", "note": "Called; advised rest."},
         "password_reset": {"email": "nobody@example.org"},
         "two_factor": {"token": "000000"},
     }

@@ -282,7 +282,7 @@ def test_an_acknowledged_same_day_alert_never_escalates(ana_plan, dr_cho):
     from plans.services import alert_acknowledge
 
     alert = same_day_alert(ana_plan)
-    alert_acknowledge(alert=alert, actor=dr_cho)
+    alert_acknowledge(alert=alert, actor=dr_cho, outcome="spoke_advised")
     assert alerts_escalate_due(now=alert.created_at + timedelta(days=1)) == 0
     assert mail.outbox == []
 
@@ -291,7 +291,7 @@ def test_an_emergency_goes_on_call_at_once_even_once_acknowledged(ana_plan, dr_c
     from plans.services import alert_acknowledge
 
     alert = log(ana_plan, ana_plan.start_date + timedelta(days=15), red_flags=["fainting"]).alert
-    alert_acknowledge(alert=alert, actor=dr_cho)
+    alert_acknowledge(alert=alert, actor=dr_cho, outcome="spoke_advised")
     assert alerts_escalate_due(now=alert.created_at) == 1
     assert mail.outbox[0].to == [ON_CALL]
     assert mail.outbox[0].subject.startswith("Urgent:")

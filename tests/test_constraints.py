@@ -288,7 +288,15 @@ def test_an_acknowledgement_has_both_who_and_when(ana_plan, dr_cho):
         alerts.update(acknowledged_at=timezone.now())
     with violates("alert_ack_complete"):
         alerts.update(acknowledged_by=dr_cho)
-    alerts.update(acknowledged_at=timezone.now(), acknowledged_by=dr_cho)
+    with violates("alert_closed_with_outcome"):
+        alerts.update(acknowledged_at=timezone.now(), acknowledged_by=dr_cho)
+    with violates("alert_closed_with_outcome"):
+        alerts.update(outcome="spoke_advised")  # an open alert has no outcome yet
+    with violates("alert_closed_with_outcome"):
+        alerts.update(acknowledged_at=timezone.now(), acknowledged_by=dr_cho, outcome="shrugged")
+    with violates("alert_other_outcome_has_note"):
+        alerts.update(acknowledged_at=timezone.now(), acknowledged_by=dr_cho, outcome="other")
+    alerts.update(acknowledged_at=timezone.now(), acknowledged_by=dr_cho, outcome="no_answer")
     with violates("alert_tier_valid"):
         alerts.update(tier="whenever")
     with violates("alert_ack_complete"):

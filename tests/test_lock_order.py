@@ -212,7 +212,9 @@ def test_acknowledge_and_resume(postgres, dr_cho):
         plan = patient_with_plan(dr_cho)
         alert = log(plan, red_flags=["rapid_weakness"])().alert  # pauses the plan
         acked, resumed = race(
-            lambda alert=alert: plan_services.alert_acknowledge(alert=alert, actor=dr_cho),
+            lambda alert=alert: plan_services.alert_acknowledge(
+                alert=alert, actor=dr_cho, outcome="spoke_advised"
+            ),
             resume(plan, dr_cho),
         )
         assert not refused(resumed)

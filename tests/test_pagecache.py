@@ -202,7 +202,9 @@ def update_rules(ana: PatientProfile) -> None:
 
 
 def acknowledge(ana: PatientProfile) -> None:
-    plan_services.alert_acknowledge(alert=Alert.objects.get(patient=ana), actor=ana.clinician)
+    plan_services.alert_acknowledge(
+        alert=Alert.objects.get(patient=ana), actor=ana.clinician, outcome="spoke_advised"
+    )
 
 
 def clearance_approve(ana: PatientProfile) -> None:
@@ -411,7 +413,7 @@ def test_the_triage_for_one_address_is_not_served_for_another(ana, ana_plan, dr_
     red_flag(ana)
     cho = signed_in(dr_cho)
     for _ in range(2):
-        assert 'value="/clinic/?from=email"' in page(cho, "/clinic/?from=email")
+        assert "?next=/clinic/%3Ffrom%3Demail" in page(cho, "/clinic/?from=email")
     assert page(cho, "/clinic/") == drawn(cho, "/clinic/")
 
 

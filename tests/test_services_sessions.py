@@ -448,7 +448,7 @@ def alert(ana_plan) -> Alert:
 
 
 def test_acknowledge_records_who_and_when(alert, dr_cho):
-    acknowledged = alert_acknowledge(alert=alert, actor=dr_cho)
+    acknowledged = alert_acknowledge(alert=alert, actor=dr_cho, outcome="spoke_advised")
     alert.refresh_from_db()
     assert alert.acknowledged_by == dr_cho
     assert alert.acknowledged_at is not None
@@ -458,18 +458,50 @@ def test_acknowledge_records_who_and_when(alert, dr_cho):
 
 
 def test_acknowledge_twice_is_refused(alert, dr_cho):
-    alert_acknowledge(alert=alert, actor=dr_cho)
+    alert_acknowledge(alert=alert, actor=dr_cho, outcome="spoke_advised")
     when = Alert.objects.get().acknowledged_at
     refused(
-        lambda: alert_acknowledge(alert=alert, actor=dr_cho),
-        "This alert was already acknowledged.",
+        lambda: alert_acknowledge(alert=alert, actor=dr_cho, outcome="spoke_advised"),
+        "This alert was already closed.",
     )
     assert Alert.objects.get().acknowledged_at == when
 
 
 def test_acknowledge_by_another_clinician_is_refused(alert, dr_dev):
     refused(
-        lambda: alert_acknowledge(alert=alert, actor=dr_dev),
-        "Only the patient's assigned clinician can acknowledge this alert.",
+        lambda: alert_acknowledge(alert=alert, actor=dr_dev, outcome="spoke_advised"),
+        "Only the patient's assigned clinician can close this alert.",
     )
     assert Alert.objects.get().acknowledged_at is None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "note", "field", "message"),
+    [
+        ("", "", "outcome", "Choose what was done about this alert."),
+        ("plan_ended", "", "outcome", "Choose what was done about this alert."),
+        ("not_recorded", "", "outcome", "Choose what was done about this alert."),
+        ("other", "   ", "note", "Say in the note what was done."),
+        ("no_answer", "x" * 1001, "note", "The note can be at most 1,000 characters"),
+    ],
+)
+def test_closing_needs_a_chosen_outcome_and_a_sane_note(
+    alert, dr_cho, outcome, note, field, message
+):
+    refused(
+        lambda: alert_acknowledge(alert=alert, actor=dr_cho, outcome=outcome, note=note),
+        message,
+        field,
+    )
+    assert Alert.objects.get().acknowledged_at is None
+
+
+def test_ending_a_plan_closes_its_alerts_as_plan_ended(alert, ana_plan, dr_cho):
+    from plans.services import patient_today, plan_resume
+
+    ana_plan.refresh_from_db()
+    plan_resume(
+        plan=ana_plan, actor=dr_cho, start_minutes=10, today=patient_today(ana_plan.patient)
+    )
+    closed = Alert.objects.get()
+    assert (closed.acknowledged_by, closed.outcome) == (dr_cho, "plan_ended")

@@ -84,7 +84,9 @@ def alert_for(person: PatientProfile, flags, *, hours_ago: int, acknowledge=Fals
     ).alert
     Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(hours=hours_ago))
     if acknowledge:
-        plan_services.alert_acknowledge(alert=alert, actor=person.clinician)
+        plan_services.alert_acknowledge(
+            alert=alert, actor=person.clinician, outcome="spoke_advised"
+        )
     return alert
 
 
@@ -206,14 +208,13 @@ def test_the_page_shows_rows_with_links_acknowledge_buttons_and_add_a_patient(
     assert positions == sorted(positions)
     alert_ids = Alert.objects.filter(patient__clinician=dr_cho, acknowledged_at__isnull=True)
     for alert in alert_ids:
-        assert reverse("clinic:alert_ack", args=[alert.pk]) in html
-    assert html.count('name="csrfmiddlewaretoken"') >= 4  # three acknowledge forms and sign-out
+        assert reverse("clinic:alert_close", args=[alert.pk]) in html
     assert (
-        'Acknowledge<span class="visually-hidden"> emergency warning sign alert for Emma Tester'
+        'Close alert<span class="visually-hidden">: emergency warning sign alert for Emma Tester'
         in html
     )
     assert (
-        'Acknowledge<span class="visually-hidden"> same day warning sign alert for Sally Tester'
+        'Close alert<span class="visually-hidden">: same day warning sign alert for Sally Tester'
         in html
     )
     for name in ("Rhea", "Fay"):
@@ -238,7 +239,7 @@ def test_rows_link_where_reverse_does_and_name_people_as_everywhere(crafted, dr_
     assert triage.others[0].name == olga.username
     for row in triage.rows:
         for alert in row.alerts:
-            assert alert.ack_url == reverse("clinic:alert_ack", args=[alert.pk])
+            assert alert.close_url == reverse("clinic:alert_close", args=[alert.pk])
         if row.tier == Tier.CLEARANCE:
             assert row.clearance_url == reverse("clinic:clearance", args=[row.patient_id])
         else:
@@ -421,7 +422,7 @@ def test_a_severe_session_is_in_tier_1_at_once_and_the_plan_keeps_running(dr_cho
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
 
-    plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho)
+    plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho, outcome="spoke_advised")
     row = row_of(dr_cho, sam)
     assert (row.tier, row.reason.why) == (Tier.REVIEW, f"Pain rose from 3 to 9 {when(sam, 2)}")
     assert row.alerts == []
@@ -596,7 +597,7 @@ def test_a_symptom_report_of_a_patient_waiting_for_clearance_is_in_tier_1(dr_cho
     assert (row.tier, row.reason.why) == (Tier.URGENT, "Emergency warning sign")
     assert row.reason.detail == "Chest pain, sudden shortness of breath or coughing up blood"
     assert [r.why for r in row.also] == ["Ready for a clearance decision"]
-    assert [a.ack_url for a in row.alerts] == [reverse("clinic:alert_ack", args=[alert.pk])]
+    assert [a.close_url for a in row.alerts] == [reverse("clinic:alert_close", args=[alert.pk])]
     assert clinician_triage(dr_dev).rows == []  # another clinician never sees it
 
 
@@ -617,13 +618,14 @@ def test_the_page_names_a_severe_pain_alert_and_its_button(client, dr_cho):
     html = client.get(reverse("clinic:triage")).content.decode()
     assert "Needs you now" in html
     assert "Severe pain (9/10) today" in html
-    assert 'Acknowledge<span class="visually-hidden"> same day severe pain alert for Sam' in html
+    assert 'Close alert<span class="visually-hidden">: same day severe pain alert for Sam' in html
 
 
 # --- a fixed number of queries whatever the panel ------------------------------------------------
 
-# clinician_triage itself: people, open alerts, open plans, red sessions, pending clearances.
-TRIAGE_QUERIES = 5
+# clinician_triage itself: people, open alerts, open plans, red sessions, pending clearances,
+# alerts closed today.
+TRIAGE_QUERIES = 6
 # Around it, drawing the page after the cache was emptied: the session, the user and the panel's
 # revision.
 
@@ -662,6 +664,23 @@ def test_triage_queries_do_not_grow_with_the_panel(dr_cho, count, django_assert_
     if count == 30:
         assert triage.count(Tier.URGENT) == 5 + 4 + 4  # severe, symptom report, warning sign
         assert triage.count(Tier.REVIEW) == 5 + 4  # red session, overdoing
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_alerts_closed_today_cost_one_query_however_many(dr_cho, count, django_assert_num_queries):
+    for n in range(count):
+        person = patient(f"C{n}", dr_cho)
+        running_plan(person, started=9)
+        alert = log(person, red_flags=["fever"]).alert
+        plan_services.alert_acknowledge(
+            alert=alert, actor=dr_cho, outcome="no_answer", note=f"Left a message {n}."
+        )
+    with django_assert_num_queries(TRIAGE_QUERIES):
+        triage = clinician_triage(dr_cho)
+    assert [c.note for c in triage.closed_today] == [
+        f"Left a message {n}." for n in reversed(range(count))
+    ]
+    assert {c.outcome_words for c in triage.closed_today} == {"Called, no answer: left a message"}
 
 
 @pytest.mark.parametrize("count", [1, 30])

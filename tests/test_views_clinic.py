@@ -61,7 +61,7 @@ def all_urls(patient_id: int, alert_id: int) -> list[str]:
         reverse("clinic:triage"),
         reverse("clinic:enrol"),
         *patient_urls(patient_id),
-        reverse("clinic:alert_ack", args=[alert_id]),
+        reverse("clinic:alert_close", args=[alert_id]),
     ]
 
 
@@ -117,7 +117,7 @@ def test_other_clinicians_patient_is_404_everywhere_and_post_changes_nothing(
 ):
     client.force_login(dr_dev)
     audit_before = AuditEvent.objects.count()
-    for url in [*patient_urls(ana.pk), reverse("clinic:alert_ack", args=[ana_alert.pk])]:
+    for url in [*patient_urls(ana.pk), reverse("clinic:alert_close", args=[ana_alert.pk])]:
         assert client.get(url).status_code == 404, url
     posts = [
         ("clinic:plan_action", {"action": "pause", "pause-reason": "Not my patient at all."}),
@@ -128,7 +128,7 @@ def test_other_clinicians_patient_is_404_everywhere_and_post_changes_nothing(
     ]
     for name, data in posts:
         assert client.post(reverse(name, args=[ana.pk]), data).status_code == 404, name
-    assert client.post(reverse("clinic:alert_ack", args=[ana_alert.pk])).status_code == 404
+    assert client.post(reverse("clinic:alert_close", args=[ana_alert.pk]), CLOSE).status_code == 404
     ana_alert.refresh_from_db()
     assert ana_alert.acknowledged_at is None
     ana_plan.refresh_from_db()
@@ -674,28 +674,103 @@ def test_clinicians_read_decision_times_on_the_clinics_clock(settings, cho, ana,
 # --- alerts ---------------------------------------------------------------------------------------
 
 
-def test_acknowledge_records_who_and_when(cho, dr_cho, ana, ana_alert):
-    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]))
+CLOSE = {"outcome": "spoke_advised", "note": "Called at 10:05; advised rest and a GP review."}
+
+
+def test_closing_asks_what_was_done_and_records_it(cho, dr_cho, ana, ana_alert):
+    url = reverse("clinic:alert_close", args=[ana_alert.pk])
+    page = cho.get(url).content.decode()
+    assert "What was done?" in page and "Close the alert" in page
+    assert "New numbness" in page  # the alert itself, to decide on
+    response = cho.post(url, CLOSE)
     assert response.status_code == 302
     assert response["Location"] == reverse("clinic:triage")
     ana_alert.refresh_from_db()
     assert ana_alert.acknowledged_by == dr_cho
     assert timezone.now() - ana_alert.acknowledged_at < timedelta(minutes=1)
-    assert AuditEvent.objects.filter(action="alert_acknowledge", actor=dr_cho).exists()
-    # A second click says so and changes nothing.
-    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]), follow=True)
-    assert "already acknowledged" in response.content.decode()
+    assert (ana_alert.outcome, ana_alert.outcome_note) == (
+        "spoke_advised",
+        "Called at 10:05; advised rest and a GP review.",
+    )
+    event = AuditEvent.objects.get(action="alert_acknowledge", actor=dr_cho)
+    assert event.detail == {"done": "spoke_advised"}  # the note is clinical: not in the audit
+    # A second submission says so and changes nothing.
+    response = cho.post(url, {"outcome": "no_answer"}, follow=True)
+    assert "already closed" in response.content.decode()
+    ana_alert.refresh_from_db()
+    assert ana_alert.outcome == "spoke_advised"
 
 
-def test_acknowledge_returns_to_a_local_page_only(cho, ana, ana_alert):
+def test_one_click_closes_nothing(cho, ana_alert):
+    """The old one-click button posted nothing but the CSRF token and `next`."""
+    url = reverse("clinic:alert_close", args=[ana_alert.pk])
+    response = cho.post(url, {"next": "/clinic/"})
+    assert response.status_code == 400
+    assert "Choose what was done about this alert." in response.content.decode()
+    ana_alert.refresh_from_db()
+    assert (ana_alert.acknowledged_at, ana_alert.outcome) == (None, "")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"outcome": "other"}, "note", "Say in the note what was done."),
+        ({"outcome": "plan_ended"}, "outcome", "Select a valid choice."),
+        ({"outcome": "not_recorded"}, "outcome", "Select a valid choice."),
+        (
+            {"outcome": "spoke_advised", "note": "x" * 1001},
+            "note",
+            "The note can be at most 1000 characters (it has 1001).",
+        ),
+    ],
+)
+def test_a_bad_close_is_refused_beside_the_field_and_stores_nothing(
+    cho, ana_alert, data, field, message
+):
+    response = cho.post(reverse("clinic:alert_close", args=[ana_alert.pk]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html and 'id="error-summary"' in html
+    assert f'href="#id_{field}' in html
+    ana_alert.refresh_from_db()
+    assert ana_alert.acknowledged_at is None
+
+
+def test_closing_returns_to_a_local_page_only(cho, ana, ana_alert):
     patient_url = reverse("clinic:patient", args=[ana.pk])
-    response = cho.post(reverse("clinic:alert_ack", args=[ana_alert.pk]), {"next": patient_url})
+    response = cho.post(
+        reverse("clinic:alert_close", args=[ana_alert.pk]), {**CLOSE, "next": patient_url}
+    )
     assert response["Location"] == patient_url
     alert = red_flag_again(ana)
     response = cho.post(
-        reverse("clinic:alert_ack", args=[alert.pk]), {"next": "https://evil.example/"}
+        reverse("clinic:alert_close", args=[alert.pk]), {**CLOSE, "next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("clinic:triage")
+
+
+def test_triage_keeps_a_closed_alert_in_sight_for_the_day(cho, dr_cho, ana, ana_alert):
+    cho.post(reverse("clinic:alert_close", args=[ana_alert.pk]), CLOSE)
+    html = cho.get(reverse("clinic:triage")).content.decode()
+    assert 'id="closed-today"' in html
+    closed = html[html.index('id="closed-today"') :]
+    assert "Ana Tester" in closed and "Mei Cho" in closed
+    assert "Spoke with the patient and advised them" in closed
+    assert "advised rest and a GP review" in closed
+    # Closed yesterday on the clinic's clock: no longer listed.
+    Alert.objects.filter(pk=ana_alert.pk).update(
+        acknowledged_at=timezone.now() - timedelta(days=1, hours=1)
+    )
+    assert 'id="closed-today"' not in cho.get(reverse("clinic:triage")).content.decode()
+
+
+def test_the_record_shows_who_closed_an_alert_and_what_was_done(cho, ana, ana_alert):
+    cho.post(reverse("clinic:alert_close", args=[ana_alert.pk]), CLOSE)
+    entry = entry_text(
+        cho.get(reverse("clinic:patient", args=[ana.pk])), f'data-alert="{ana_alert.pk}"'
+    )
+    assert "by Mei Cho: Spoke with the patient and advised them" in entry
+    assert "advised rest and a GP review" in entry
 
 
 def red_flag_again(patient: PatientProfile) -> Alert:
@@ -707,10 +782,6 @@ def red_flag_again(patient: PatientProfile) -> Alert:
         today=plan_services.patient_today(patient),
     )
     return red_flag(patient, ("fever",))
-
-
-def test_acknowledge_needs_post(cho, ana_alert):
-    assert cho.get(reverse("clinic:alert_ack", args=[ana_alert.pk])).status_code == 405
 
 
 # --- budget ---------------------------------------------------------------------------------------
@@ -952,7 +1023,7 @@ def test_record_shows_symptom_reports_and_alerts_with_their_escalation(
     sent_at = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     Alert.objects.filter(pk=severe_alert.pk).update(escalated_at=sent_at)
     report, sign = plan_services.symptom_report_create(patient=ana, red_flags=["fever"], pain_now=4)
-    plan_services.alert_acknowledge(alert=sign, actor=dr_cho)
+    plan_services.alert_acknowledge(alert=sign, actor=dr_cho, outcome="spoke_advised")
     fall, _ = plan_services.symptom_report_create(patient=ana, pain_now=3, red_flags=["fall"])
 
     response = cho.get(reverse("clinic:patient", args=[ana.pk]))
@@ -1013,7 +1084,7 @@ def test_another_clinicians_patient_reports_and_alerts_are_404(client, dr_dev, a
     _, alert = plan_services.symptom_report_create(patient=ana, pain_now=9)
     client.force_login(dr_dev)
     assert client.get(reverse("clinic:patient", args=[ana.pk])).status_code == 404
-    assert client.post(reverse("clinic:alert_ack", args=[alert.pk])).status_code == 404
+    assert client.post(reverse("clinic:alert_close", args=[alert.pk]), CLOSE).status_code == 404
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
     assert "Ana" not in client.get(reverse("clinic:triage")).content.decode()
@@ -1036,8 +1107,8 @@ def test_acknowledging_says_what_happens_to_the_plan(cho, ana, make, said):
             alert = Alert.objects.get(session_log=log_session(ana, pain_before=2, pain=9))
         else:
             alert = red_flag(ana)
-    response = cho.post(reverse("clinic:alert_ack", args=[alert.pk]), follow=True)
-    assert f"Alert for Ana Tester acknowledged. {said}" in response.content.decode()
+    response = cho.post(reverse("clinic:alert_close", args=[alert.pk]), CLOSE, follow=True)
+    assert f"Alert for Ana Tester closed. {said}" in response.content.decode()
 
 
 # --- the record's queries: the same for a short and a long history -------------------------------

@@ -318,7 +318,7 @@ def test_a_plan_paused_by_a_same_day_sign_says_stop_and_call_today(ana_plan, set
 
 def test_after_the_care_team_has_seen_the_alert_the_page_calms_down(ana_plan, dr_cho):
     logged = _log_red_flag(ana_plan.patient, "fever")
-    plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho)
+    plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho, outcome="spoke_advised")
     page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
     assert "Your care team has seen your report" in page
     assert "If any of these signs come back or get worse" in page

@@ -95,7 +95,8 @@ def assert_accessible(page) -> None:
     bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert not bad, "\n".join(
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
-        f"{', '.join(str(n['target']) for n in v['nodes'][:3])})"
+        f"{', '.join(str(n['target']) for n in v['nodes'][:3])}; "
+        f"{(v['nodes'][0].get('any') or [{}])[0].get('message', '')})"
         for v in bad
     )
 

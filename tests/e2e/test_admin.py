@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-
 from plans import services as plan_services
 from plans.models import Exercise
 from tests.conftest import approve, make_patient

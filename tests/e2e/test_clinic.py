@@ -84,7 +84,11 @@ def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, 
     page.get_by_label("New password confirmation").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Save password").click()
     page.wait_for_url("**/accounts/reset/done/")
-
+    # Choosing the password signed Carla in: straight on to her page.
+    expect(page.get_by_role("main")).to_contain_text("You are signed in")
+    page.get_by_role("link", name="Continue").click()
+    page.wait_for_url("**/me/")
+    sign_out(page)
     login(page, username, NEW_PASSWORD)
     page.wait_for_url("**/me/")
     expect(page.get_by_role("main")).to_contain_text(re.compile("clearance", re.IGNORECASE))
@@ -190,16 +194,35 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, DOCS_IMG / "clinic-triage.png")
 
-    first.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    # Closing asks what was done; the clinician first tries without choosing.
+    first.get_by_role("link", name=re.compile("^Close alert")).click()
+    page.wait_for_url(f"**/clinic/alerts/{Alert.objects.get(patient=ana).pk}/close/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close an alert for Ana Tester")
+    expect(page.locator(".alert-close")).to_contain_text("New numbness in the groin")
+    screenshot(page, "clinic-alert-close")
+    assert_accessible(page)
+    page.get_by_role("button", name="Close the alert").click()
+    expect(page.locator("#error-summary")).to_contain_text("Choose what was done about this alert.")
+    assert Alert.objects.get(patient=ana).acknowledged_at is None
+    page.get_by_label("Advised the emergency department or 911").check()
+    page.get_by_label("Note (optional)").fill("Called at 10:05: sent to the ED at St Mary's.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Close the alert").click()
     page.wait_for_url("**/clinic/")
-    expect(page.get_by_role("status").first).to_contain_text("acknowledged")
+    expect(page.get_by_role("status").first).to_contain_text("Alert for Ana Tester closed.")
     alert = Alert.objects.get(patient=ana)
-    assert alert.acknowledged_by == dr_cho
-    assert alert.acknowledged_at is not None
+    assert (alert.acknowledged_by, alert.outcome) == (dr_cho, "sent_emergency")
+    assert alert.outcome_note == "Called at 10:05: sent to the ED at St Mary's."
     # Still first (the plan is stopped until resumed), now for that reason, with no button.
     first = page.locator("#triage tbody tr").first
     expect(first).to_contain_text("Plan stopped")
-    expect(first.get_by_role("button")).to_have_count(0)
+    expect(first.get_by_role("link", name=re.compile("^Close alert"))).to_have_count(0)
+    # Closed, it stays in sight for the day with what was done.
+    closed = page.locator("#closed-today")
+    expect(closed).to_contain_text("Ana Tester")
+    expect(closed).to_contain_text("by Mei Cho: Advised the emergency department or 911")
+    expect(closed).to_contain_text("sent to the ED at St Mary's")
+    screenshot(page, "clinic-triage-closed-today")
 
     # The record shows the warning sign; the clinician resumes the plan at 10 minutes.
     first.get_by_role("link", name="Ana Tester").click()
@@ -332,14 +355,14 @@ def test_severe_pain_is_at_the_top_of_triage_and_the_record_reads_the_pain(page,
     expect(rows.nth(0)).to_contain_text("Emergency warning sign")
     expect(rows.nth(1)).to_contain_text("Ana Tester")
     expect(rows.nth(1)).to_contain_text("Severe pain (9/10) today")
-    expect(rows.nth(1).get_by_role("button", name=re.compile("severe pain alert"))).to_be_visible()
+    expect(rows.nth(1).get_by_role("link", name=re.compile("severe pain alert"))).to_be_visible()
     triage = page.locator("#triage")
     expect(triage).to_contain_text("Reduced twice in a row: pain again in week 2")
     expect(triage).to_contain_text("No sessions for two weeks: restarted at 15 minutes")
     assert_accessible(page)
     screenshot(page, "clinic-triage-v2")
 
-    rows.nth(1).get_by_role("link", name="Ana Tester").click()
+    rows.nth(1).get_by_role("link", name="Ana Tester", exact=True).click()
     page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
     expect(page.locator("#open-alerts")).to_contain_text("Severe pain (9/10) today")
     first = page.locator("#timeline [data-log]").first
@@ -352,9 +375,15 @@ def test_severe_pain_is_at_the_top_of_triage_and_the_record_reads_the_pain(page,
     assert_accessible(page)
     screenshot(page, "clinic-record-v2")
 
-    # Acknowledged, Ana stays on the list for her pain, in tier 2.
-    page.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    # Closed, Ana stays on the list for her pain, in tier 2.
+    page.get_by_role("link", name=re.compile("^Close alert")).click()
+    page.get_by_label("Spoke with the patient and advised them").check()
+    page.get_by_role("button", name="Close the alert").click()
+    page.wait_for_url(f"**/clinic/patients/{ana.pk}/")
     expect(page.get_by_role("status").first).to_contain_text("The plan keeps running.")
+    expect(page.locator("#timeline [data-alert]").first).to_contain_text(
+        "by Mei Cho: Spoke with the patient and advised them"
+    )
     page.goto("/clinic/")
     row = page.locator("#triage tr", has_text="Ana Tester")
     expect(row).to_contain_text("Sharp pain rose from 3 to 9 today")
