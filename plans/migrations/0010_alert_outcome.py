@@ -4,14 +4,20 @@ Alerts closed before this keep their who and when, with the outcome "closed befo
 recorded", so the constraint holds for every row.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
 from django.db.models import Q
+
+recovery0005 = import_module("recovery.migrations.0005_date_ranges")
 
 
 class Migration(migrations.Migration):
     dependencies = [("plans", "0009_week_causes")]
 
     operations = [
+        # SQLite only: the triggers come off for the table rebuild (recovery migration 0005).
+        migrations.RunPython(recovery0005.sqlite_triggers_off, recovery0005.sqlite_triggers_on),
         migrations.AddField(
             model_name="alert",
             name="outcome",
@@ -67,4 +73,5 @@ class Migration(migrations.Migration):
                 name="alert_other_outcome_has_note",
             ),
         ),
+        migrations.RunPython(recovery0005.sqlite_triggers_on, recovery0005.sqlite_triggers_off),
     ]
