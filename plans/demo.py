@@ -90,6 +90,7 @@ def _demo_patient(
     existing = PatientProfile.objects.filter(user__username=username).first()
     if existing:
         return existing
+    n = PatientProfile.objects.count() + 1  # made-up contact details, distinct per patient
     patient = patient_enrol(
         clinician=clinician,
         first_name=first,
@@ -97,6 +98,9 @@ def _demo_patient(
         email=f"{username}@stepwise.example",
         treatment_type=TreatmentType.objects.get(name=treatment),
         procedure_date=procedure_date,
+        phone=f"(555) 010-{2100 + n:04d}",
+        date_of_birth=date(1948 + (n * 7) % 40, 1 + (n * 5) % 12, 1 + (n * 3) % 28),
+        record_number=f"SW-{10400 + n}",
         today=today,
     )
     user = patient.user

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import uuid
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -19,7 +18,7 @@ from django.template.loader import render_to_string
 
 from plans import engine
 from plans.models import PainDuration, PainSettled, Plan, RedFlag
-from recovery.models import Activity, Weekday
+from recovery.models import Activity, Weekday, timezone_choices_grouped
 
 MINUTES_MAX = 300
 
@@ -459,20 +458,6 @@ class PainFollowUpForm(forms.Form):
     )
 
 
-def _timezone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Time zones grouped by region for the select, e.g. America → New York."""
-    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for name in sorted(zoneinfo.available_timezones()):
-        region, _, place = name.partition("/")
-        if not place or region in {"Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile"}:
-            # Legacy aliases; the region/city names cover the same clocks.
-            if name != "UTC":
-                continue
-            region, place = "Other", "UTC"
-        groups[region].append((name, place.replace("_", " ").replace("/", " – ")))
-    return sorted(groups.items())
-
-
 def hour_label(hour: int) -> str:
     suffix = "am" if hour < 12 else "pm"
     twelve = hour % 12 or 12
@@ -500,7 +485,7 @@ class ReminderSettingsForm(forms.Form):
 
     def __init__(self, *args, suggest_browser_timezone: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        groups = _timezone_groups()
+        groups = timezone_choices_grouped()
         current = self.initial.get("timezone")
         listed = {name for _, options in groups for name, _ in options}
         if current and current not in listed and current in zoneinfo.available_timezones():

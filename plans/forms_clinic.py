@@ -21,10 +21,12 @@ from plans.services import PLAN_START_DAYS_AHEAD, check_plan_start
 from recovery.errors import DomainError
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
+    BIRTH_FLOOR,
     Activity,
     Clearance,
     TreatmentType,
-    timezone_choices,
+    tidy_phone,
+    timezone_choices_grouped,
 )
 from recovery.services import PROCEDURE_DAYS_AHEAD, PROCEDURE_DAYS_BACK, check_procedure_date
 
@@ -79,19 +81,115 @@ def _reason_field(label: str, help_text: str = "") -> forms.CharField:
     )
 
 
+def _clean_phone(text: str) -> str:
+    try:
+        return tidy_phone(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+def _clean_birth(born: date | None) -> date | None:
+    if born is not None and not BIRTH_FLOOR <= born <= timezone.localdate():
+        raise forms.ValidationError("Give a date of birth between 1 January 1900 and today.")
+    return born
+
+
+class ContactForm(forms.Form):
+    """The clinician corrects a patient's phone, date of birth and record number."""
+
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        required=False,
+        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        widget=forms.TextInput({"type": "tel", "inputmode": "tel"}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=_date_widget(),
+        error_messages={"invalid": "Enter the date of birth as a date, e.g. 1961-04-23."},
+    )
+    record_number = forms.CharField(
+        label="Clinic record number (optional)", max_length=32, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].widget.attrs.update(
+            min=BIRTH_FLOOR.isoformat(), max=timezone.localdate().isoformat()
+        )
+        self.helper = _helper()
+
+    def clean_phone(self) -> str:
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_date_of_birth(self) -> date | None:
+        return _clean_birth(self.cleaned_data["date_of_birth"])
+
+    def clean_record_number(self) -> str:
+        return " ".join(self.cleaned_data["record_number"].split())
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
 class EnrolForm(forms.Form):
-    first_name = forms.CharField(max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
-    last_name = forms.CharField(max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
+    first_name = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        error_messages=_required("Enter the patient's first name."),
+    )
+    last_name = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        error_messages=_required("Enter the patient's last name."),
+    )
     email = forms.EmailField(
         label="E-mail",
         max_length=254,
         help_text="The patient receives a link here to choose their password.",
         widget=forms.EmailInput({"autocomplete": "off"}),
+        error_messages={
+            **_required("Enter the patient's e-mail address."),
+            "invalid": "Enter an e-mail address like name@example.org.",
+        },
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=_date_widget(),
+        error_messages={
+            **_required("Enter the patient's date of birth."),
+            "invalid": "Enter the date of birth as a date, e.g. 1961-04-23.",
+        },
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        widget=forms.TextInput({"autocomplete": "off", "type": "tel", "inputmode": "tel"}),
+        error_messages=_required("Enter a phone number the care team can call the patient on."),
+    )
+    record_number = forms.CharField(
+        label="Clinic record number (optional)",
+        required=False,
+        max_length=32,
+        help_text="Your clinic's own number for this patient, if it has one.",
+        widget=forms.TextInput({"autocomplete": "off"}),
     )
     treatment_type = forms.ModelChoiceField(
-        queryset=TreatmentType.objects.none(), empty_label="Choose a treatment"
+        queryset=TreatmentType.objects.none(),
+        empty_label="Choose a treatment",
+        error_messages=_required("Choose the treatment the patient had or will have."),
     )
-    procedure_date = forms.DateField(widget=_date_widget())
+    procedure_date = forms.DateField(
+        widget=_date_widget(),
+        error_messages={
+            **_required("Enter the date of the procedure or of the start of treatment."),
+            "invalid": "Enter the procedure date as a date, e.g. 2026-11-03.",
+        },
+    )
     planned = forms.BooleanField(
         label="Planned procedure (still to come)",
         required=False,
@@ -101,13 +199,17 @@ class EnrolForm(forms.Form):
         label="Patient's time zone",
         initial="America/New_York",
         help_text="Weeks and reminders follow the patient's own clock.",
+        error_messages=_required("Choose the patient's time zone."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["treatment_type"].queryset = TreatmentType.objects.filter(active=True)
-        self.fields["timezone"].choices = timezone_choices()
+        self.fields["timezone"].choices = timezone_choices_grouped()
         today = timezone.localdate()
+        self.fields["date_of_birth"].widget.attrs.update(
+            min=BIRTH_FLOOR.isoformat(), max=today.isoformat()
+        )
         self.fields["procedure_date"].widget.attrs.update(
             min=(today - timedelta(days=PROCEDURE_DAYS_BACK)).isoformat(),
             max=(today + timedelta(days=PROCEDURE_DAYS_AHEAD)).isoformat(),
@@ -131,6 +233,15 @@ class EnrolForm(forms.Form):
 
     def clean_first_name(self) -> str:
         return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_phone(self) -> str:
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_date_of_birth(self) -> date:
+        return _clean_birth(self.cleaned_data["date_of_birth"])
+
+    def clean_record_number(self) -> str:
+        return " ".join(self.cleaned_data["record_number"].split())
 
     def clean_last_name(self) -> str:
         return " ".join(self.cleaned_data["last_name"].split())
@@ -187,17 +298,21 @@ class RulesForm(forms.Form):
         values = {name: data.get(name) for name in RULE_FIELDS}
         if any(value is None for value in values.values()):
             return data  # a field already carries its own error
+        # Every broken rule is said at once, each beside its field (not only the first).
+        refused = False
         if values["max_increment"] < values["min_increment"]:
             self.add_error(
                 "max_increment",
                 f"Must be at least the smallest step ({values['min_increment']} minutes).",
             )
-        elif values["target_minutes"] < values["start_minutes"]:
+            refused = True
+        if values["target_minutes"] < values["start_minutes"]:
             self.add_error(
                 "target_minutes",
                 f"Must be at least the start ({values['start_minutes']} minutes).",
             )
-        else:
+            refused = True
+        if not refused:
             try:
                 self.rules = engine.Rules(**values)
             except ValueError as error:  # the engine is the last word on bounds

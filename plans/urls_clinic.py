@@ -9,6 +9,7 @@ urlpatterns = [
     path("patients/new/", views.enrol, name="enrol"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
     path("patients/<int:patient_id>/clearance/", views.clearance, name="clearance"),
+    path("patients/<int:patient_id>/details/", views.patient_details, name="patient_details"),
     path("patients/<int:patient_id>/plan/", views.plan_action, name="plan_action"),
     path("patients/<int:patient_id>/invite/", views.invite, name="invite"),
     path("alerts/<int:alert_id>/close/", views.alert_close, name="alert_close"),

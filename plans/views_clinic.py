@@ -27,6 +27,7 @@ from plans.forms_clinic import (
     RULE_FIELDS,
     AlertCloseForm,
     ApproveForm,
+    ContactForm,
     DecisionReasonForm,
     EnrolForm,
     PauseForm,
@@ -44,6 +45,7 @@ from plans.triage import (
     panel_revision,
     patient_detail,
     patient_plans,
+    patient_search,
 )
 from recovery import pagecache
 from recovery import services as recovery_services
@@ -75,14 +77,48 @@ def _refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
 @require_GET
 def triage(request: HttpRequest) -> HttpResponse:
     """Served from the page cache until any of the clinician's patients changes (or the clock
-    moves a date or an "ago" on it)."""
-    return pagecache.serve(
+    moves a date or an "ago" on it). A search (?q=) has a query string: always drawn fresh."""
+    query = request.GET.get("q", "").strip()[:100]
+
+    def draw() -> HttpResponse:
+        context = {"triage": clinician_triage(request.user), "query": query}
+        if query:
+            context["found"] = patient_search(request.user, query)
+        return render(request, "plans/clinic/triage.html", context)
+
+    return pagecache.serve(request, "triage", draw, revision=panel_revision(request.user))
+
+
+@clinician_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def patient_details(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The assigned clinician corrects the patient's phone, date of birth and record number."""
+    patient = patient_for_clinician(request.user, patient_id)
+    initial = {
+        "phone": patient.phone,
+        "date_of_birth": patient.date_of_birth,
+        "record_number": patient.record_number,
+    }
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recovery_services.patient_update_contact(
+                patient=patient,
+                actor=request.user,
+                today=plan_services.patient_today(patient),
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            _refuse(form, error)
+        else:
+            messages.success(request, f"{patient.user.display_name()}'s details are saved.")
+            return redirect("clinic:patient", patient_id=patient.pk)
+    status = 400 if form.is_bound else 200
+    return render(
         request,
-        "triage",
-        lambda: render(
-            request, "plans/clinic/triage.html", {"triage": clinician_triage(request.user)}
-        ),
-        revision=panel_revision(request.user),
+        "plans/clinic/patient_details.html",
+        {"patient": patient, "form": form},
+        status=status,
     )
 
 
@@ -187,6 +223,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 procedure_date=data["procedure_date"],
                 planned=data["planned"],
                 timezone_name=data["timezone"],
+                phone=data["phone"],
+                date_of_birth=data["date_of_birth"],
+                record_number=data["record_number"],
                 today=timezone.now().astimezone(form.tz).date(),
             )
         except DomainError as error:

@@ -7,6 +7,7 @@ no project imports, whose bounds for a plan's rules are the single source of tho
 from __future__ import annotations
 
 import zoneinfo
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -76,6 +77,20 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+def timezone_choices_grouped() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Time zones in <optgroup>s by region for a select, e.g. America → New York. Legacy aliases
+    ("US/Eastern", "Etc/GMT+5") are left out: the region/city names cover the same clocks."""
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name in sorted(zoneinfo.available_timezones()):
+        region, _, place = name.partition("/")
+        if not place or region in {"Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile"}:
+            if name != "UTC":
+                continue
+            region, place = "Other", "UTC"
+        groups[region].append((name, place.replace("_", " ").replace("/", " – ")))
+    return sorted(groups.items())
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, "Monday"
     TUESDAY = 1, "Tuesday"
@@ -84,6 +99,44 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, "Friday"
     SATURDAY = 5, "Saturday"
     SUNDAY = 6, "Sunday"
+
+
+# Every stored calendar date lies in these absolute bounds (a check constraint on each date column;
+# a database cannot know "today"). The forms and services hold tighter bounds relative to today
+# (recovery.services, plans.services); these make sure that no row, whoever wrote it (admin,
+# shell, import, raw SQL), can take date arithmetic near 9999-12-31: the largest sum the code
+# makes, a date plus at most 7 x 32767 days (a small-integer count of days, or of weeks times
+# seven: `earliest_clearance`, `Plan.week_bounds`), stays below year 2800.
+DATE_FLOOR = date(2000, 1, 1)
+DATE_CEILING = date(2100, 12, 31)
+# The earliest date of birth the record takes (the latest is today, checked by the forms).
+BIRTH_FLOOR = date(1900, 1, 1)
+PHONE_DIGITS_MIN, PHONE_DIGITS_MAX = 7, 15  # E.164 allows at most 15 digits
+
+
+def tidy_phone(text: str) -> str:
+    """A phone number as a clinic types it ("(555) 010-2030", "+1 555 010 2030"), spaces tidied;
+    ValueError with the reason when it is not one (letters, an extension, too few digits)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    body = text[1:] if text.startswith("+") else text
+    if any(c not in "0123456789 -()." for c in body):
+        raise ValueError("Use digits only, with spaces, dashes, dots or brackets if you like.")
+    digits = sum(c.isdigit() for c in body)
+    if not PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX:
+        raise ValueError(
+            f"A phone number has {PHONE_DIGITS_MIN} to {PHONE_DIGITS_MAX} digits "
+            f"(this one has {digits})."
+        )
+    return text
+
+
+def tel_href(phone: str) -> str:
+    digits = "".join(c for c in phone if c.isdigit())
+    if not digits:
+        return ""
+    return f"tel:{'+' if phone.startswith('+') else ''}{digits}"
 
 
 class PatientProfile(models.Model):
@@ -102,10 +155,27 @@ class PatientProfile(models.Model):
     )
     reminder_hour = models.PositiveSmallIntegerField(default=9)
     reminders_enabled = models.BooleanField(default=True)
+    # Contact and identity (DESIGN section 14): the clinic calls back on `phone`, and date of
+    # birth and the clinic's own record number tell two patients of the same name apart. Taken
+    # at enrolment (patients enrolled before have them blank until a clinician fills them in).
+    phone = models.CharField(max_length=32, blank=True, default="")
+    date_of_birth = models.DateField(null=True, blank=True)
+    record_number = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True)
+                | Q(date_of_birth__gte=BIRTH_FLOOR, date_of_birth__lte=DATE_CEILING),
+                name="patient_date_of_birth_range",
+            ),
+            # One patient per clinic record number (case-insensitive); blank for none.
+            models.UniqueConstraint(
+                Lower("record_number"),
+                condition=~Q(record_number=""),
+                name="patient_record_number_unique_ci",
+            ),
             models.CheckConstraint(
                 condition=Q(reminder_weekday__gte=0, reminder_weekday__lte=6),
                 name="patient_reminder_weekday_range",
@@ -118,6 +188,22 @@ class PatientProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.display_name()
+
+    @property
+    def tel_href(self) -> str:
+        """The phone number as a tap-to-call link ("tel:+15550102030"), or "" for none."""
+        return tel_href(self.phone)
+
+    @property
+    def age(self) -> int | None:
+        """Age in whole years on the patient's own calendar today."""
+        return self.age_on(self.local_date(time_now()))
+
+    def age_on(self, day: date) -> int | None:
+        born = self.date_of_birth
+        if born is None:
+            return None
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -163,16 +249,6 @@ ACTIVITY_MIN_STAGE = {
 
 def activities_for_stage(stage: int) -> list[str]:
     return [str(a) for a, lowest in ACTIVITY_MIN_STAGE.items() if lowest <= stage]
-
-
-# Every stored calendar date lies in these absolute bounds (a check constraint on each date column;
-# a database cannot know "today"). The forms and services hold tighter bounds relative to today
-# (recovery.services, plans.services); these make sure that no row, whoever wrote it (admin,
-# shell, import, raw SQL), can take date arithmetic near 9999-12-31: the largest sum the code
-# makes, a date plus at most 7 x 32767 days (a small-integer count of days, or of weeks times
-# seven: `earliest_clearance`, `Plan.week_bounds`), stays below year 2800.
-DATE_FLOOR = date(2000, 1, 1)
-DATE_CEILING = date(2100, 12, 31)
 
 
 def date_range_constraint(

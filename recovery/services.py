@@ -20,6 +20,7 @@ from recovery.audit import audit
 from recovery.emails import enrolment_email
 from recovery.errors import DomainError
 from recovery.models import (
+    BIRTH_FLOOR,
     DATE_CEILING,
     DATE_FLOOR,
     Category,
@@ -33,6 +34,7 @@ from recovery.models import (
     Treatment,
     TreatmentType,
     User,
+    tidy_phone,
 )
 from recovery.outbox import outbox_add
 
@@ -150,6 +152,82 @@ def check_procedure_date(procedure_date: date, *, today: date, planned: bool) ->
         )
 
 
+RECORD_NUMBER_MAX = 32
+
+
+def check_contact(
+    *,
+    phone: str,
+    date_of_birth: date | None,
+    record_number: str,
+    today: date,
+    patient: PatientProfile | None = None,
+) -> dict:
+    """The contact and identity fields, tidied, or a DomainError beside the field at fault.
+
+    `patient` is the one being edited (their own record number is not a clash)."""
+    try:
+        phone = tidy_phone(phone)
+    except ValueError as error:
+        raise DomainError(str(error), field="phone") from None
+    if date_of_birth is not None and not BIRTH_FLOOR <= date_of_birth <= today:
+        raise DomainError(
+            f"Give a date of birth between {BIRTH_FLOOR:%-d %B %Y} and today.",
+            field="date_of_birth",
+        )
+    record_number = " ".join((record_number or "").split())
+    if len(record_number) > RECORD_NUMBER_MAX:
+        raise DomainError(
+            f"A record number has at most {RECORD_NUMBER_MAX} characters.", field="record_number"
+        )
+    if record_number:
+        clash = PatientProfile.objects.filter(record_number__iexact=record_number)
+        if patient is not None:
+            clash = clash.exclude(pk=patient.pk)
+        if clash.exists():
+            raise DomainError(
+                "Another patient has this record number already.", field="record_number"
+            )
+    return {"phone": phone, "date_of_birth": date_of_birth, "record_number": record_number}
+
+
+@transaction.atomic
+def patient_update_contact(
+    *,
+    patient: PatientProfile,
+    actor: User,
+    phone: str,
+    date_of_birth: date | None,
+    record_number: str,
+    today: date,
+) -> PatientProfile:
+    """The assigned clinician corrects the patient's phone, date of birth or record number.
+    Audited by which fields changed (their values are the patient's, not the audit log's)."""
+    patient = PatientProfile.objects.select_for_update().get(pk=patient.pk)
+    require_assigned_clinician(patient, actor, action="change this patient's details")
+    values = check_contact(
+        phone=phone,
+        date_of_birth=date_of_birth,
+        record_number=record_number,
+        today=today,
+        patient=patient,
+    )
+    changed = [name for name, value in values.items() if getattr(patient, name) != value]
+    if not changed:
+        return patient
+    for name in changed:
+        setattr(patient, name, values[name])
+    try:
+        with transaction.atomic():
+            patient.save(update_fields=changed)
+    except IntegrityError:  # the same record number saved by someone else meanwhile
+        raise DomainError(
+            "Another patient has this record number already.", field="record_number"
+        ) from None
+    audit("patient_update_contact", actor=actor, obj=patient, patient=patient, fields=changed)
+    return patient
+
+
 def _username_from_email(email: str) -> str:
     base = re.sub(r"[^a-z0-9.@+_-]", "", email.lower())[:140] or "patient"
     candidate, n = base, 1
@@ -170,6 +248,9 @@ def patient_enrol(
     procedure_date: date,
     planned: bool = False,
     timezone_name: str = "America/New_York",
+    phone: str = "",
+    date_of_birth: date | None = None,
+    record_number: str = "",
     today: date,
 ) -> PatientProfile:
     """Create a patient account without a usable password, with a treatment and a pending clearance.
@@ -185,6 +266,9 @@ def patient_enrol(
     if User.objects.filter(email__iexact=email).exists():
         raise DomainError("An account with this e-mail address already exists.", field="email")
     check_procedure_date(procedure_date, today=today, planned=planned)
+    contact = check_contact(
+        phone=phone, date_of_birth=date_of_birth, record_number=record_number, today=today
+    )
     if not treatment_type.active:
         raise DomainError("That treatment type is no longer offered.", field="treatment_type")
     try:
@@ -202,7 +286,15 @@ def patient_enrol(
         raise DomainError(
             "An account with this e-mail address already exists.", field="email"
         ) from None
-    patient = PatientProfile.objects.create(user=user, clinician=clinician, timezone=timezone_name)
+    try:
+        with transaction.atomic():
+            patient = PatientProfile.objects.create(
+                user=user, clinician=clinician, timezone=timezone_name, **contact
+            )
+    except IntegrityError:  # the same record number enrolled by someone else meanwhile
+        raise DomainError(
+            "Another patient has this record number already.", field="record_number"
+        ) from None
     treatment = Treatment.objects.create(
         patient=patient, treatment_type=treatment_type, procedure_date=procedure_date
     )
@@ -237,12 +329,14 @@ def enrolment_link(user: User, site_url: str) -> str:
 
 __all__ = [
     "Category",
+    "check_contact",
     "check_procedure_date",
     "clearance_decline",
     "clearance_record_event",
     "clearance_request",
     "enrolment_link",
     "patient_enrol",
+    "patient_update_contact",
     "require_assigned_clinician",
     "require_reason",
     "set_password_email",

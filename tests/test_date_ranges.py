@@ -115,6 +115,8 @@ def enrol_data(procedure: str, **extra) -> dict:
         "procedure_date": procedure,
         "planned": "on",
         "timezone": "America/New_York",
+        "date_of_birth": "1961-04-23",
+        "phone": "(555) 010-2030",
         **extra,
     }
 

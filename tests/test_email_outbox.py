@@ -88,6 +88,8 @@ def enrol_form(**overrides) -> dict:
         "treatment_type": TreatmentType.objects.get(name="Lumbar fusion").pk,
         "procedure_date": (date.today() - timedelta(days=3)).isoformat(),
         "timezone": "Europe/Madrid",
+        "date_of_birth": "1958-09-30",
+        "phone": "+34 612 345 678",
         **overrides,
     }
 

@@ -89,6 +89,9 @@ class Stored:
                     "treatment_type": kind.pk,
                     "procedure_date": (date.today() - timedelta(days=30)).isoformat(),
                     "timezone": "America/New_York",
+                    "date_of_birth": "1961-04-23",
+                    "phone": "(555) 010-2030",
+                    "record_number": self.text["first_name"][:32],
                 },
             )
         assert response.status_code == 302, response.content[:2000]

@@ -543,6 +543,9 @@ def test_enrol_form(cho_client, dr_cho, dr_dev):
         "treatment_type": st.sampled_from(types).map(str),
         "procedure_date": st.dates(today - timedelta(days=400), today).map(iso),
         "timezone": st.sampled_from(["America/New_York", "Europe/Berlin", "Asia/Tokyo"]),
+        "date_of_birth": st.dates(date(1890, 1, 1), today + timedelta(days=3)).map(iso),
+        "phone": st.sampled_from(["(555) 010-2030", "+1 555 010 2031", "12345", "call me", ""]),
+        "record_number": st.sampled_from(["", "MRN-1", "mrn-1", "x" * 40]),
     }
 
     def submit(data: dict) -> str:
@@ -564,6 +567,9 @@ def test_enrol_form(cho_client, dr_cho, dr_dev):
         assert user.email.lower() == sent(data, "email").strip().lower()
         assert user.first_name == " ".join(sent(data, "first_name").split())
         assert patient.clearances.get().status == ClearanceStatus.PENDING
+        born = patient.date_of_birth
+        assert born is not None and date(1900, 1, 1) <= born <= today
+        assert 7 <= sum(c.isdigit() for c in patient.phone) <= 15
         return ACCEPTED
 
     valid = {
@@ -573,6 +579,8 @@ def test_enrol_form(cho_client, dr_cho, dr_dev):
         "treatment_type": str(types[0]),
         "procedure_date": iso(today - timedelta(days=30)),
         "timezone": "America/New_York",
+        "date_of_birth": "1961-04-23",
+        "phone": "(555) 010-2030",
     }
     extras = every_extra(clinician=dr_dev.pk, user=dr_cho.pk)
     assert once(submit, {**valid, **extras}) == ACCEPTED

@@ -166,6 +166,8 @@ def enrol_data(**overrides) -> dict:
         "treatment_type": TreatmentType.objects.get(name="Laminectomy").pk,
         "procedure_date": (TODAY - timedelta(days=3)).isoformat(),
         "timezone": "Europe/Madrid",
+        "date_of_birth": "1958-09-30",
+        "phone": "+34 612 345 678",
         **overrides,
     }
 

@@ -1,5 +1,7 @@
-// Reminder settings: until the patient has saved a time zone, suggest the one their device uses.
-// The server marks the select with data-browser-default only in that case.
+// Reminder settings: until the patient has saved a time zone, offer the one their device uses.
+// The server marks the select with data-browser-default only in that case. The zone the clinic
+// entered stays selected: the device may be wrong (a laptop left on UTC, a trip abroad), so the
+// patient switches with one click, and nothing changes unless they do.
 (function () {
   "use strict";
   var select = document.querySelector('select[data-browser-default="true"]');
@@ -15,18 +17,24 @@
   if (!zone || select.value === zone) {
     return;
   }
-  var option = Array.prototype.find.call(select.options, function (o) { return o.value === zone; });
-  if (!option) {
+  var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+  var help = document.getElementById(select.id + "_helptext");
+  if (!known || !help) {
     return;
   }
-  select.value = zone;
-  // Say so next to the field (its help text is what the select's aria-describedby points to).
-  var help = document.getElementById(select.id + "_helptext");
-  if (help) {
-    var note = document.createElement("span");
-    note.className = "d-block fw-semibold timezone-suggestion";
-    note.textContent = "We picked " + zone.replace(/_/g, " ") + " from your device. " +
-      "Change it if that is wrong, then save.";
-    help.appendChild(note);
-  }
+  var words = zone.replace(/_/g, " ");
+  var note = document.createElement("span");
+  note.className = "d-block timezone-suggestion";
+  note.textContent = "Your device is set to " + words + ". ";
+  var use = document.createElement("button");
+  use.type = "button";
+  use.className = "btn btn-link p-0 align-baseline fw-semibold";
+  use.textContent = "Use " + words;
+  use.addEventListener("click", function () {
+    select.value = zone;
+    note.textContent = "Now set to " + words + ": save to keep it.";
+    select.focus();
+  });
+  note.appendChild(use);
+  help.appendChild(note);
 })();

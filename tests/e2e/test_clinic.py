@@ -58,6 +58,9 @@ def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, 
     page.get_by_label("First name").fill("Carla")
     page.get_by_label("Last name").fill("Diaz")
     page.get_by_label("E-mail").fill("carla@example.org")
+    page.get_by_label("Date of birth").fill("1961-04-23")
+    page.get_by_label("Phone number").fill("(555) 010-2099")
+    page.get_by_label("Clinic record number (optional)").fill("MRN-7731")
     page.get_by_label("Treatment type").select_option(label="Epidural steroid injection")
     page.get_by_label("Procedure date").fill((new_york_today() - timedelta(days=3)).isoformat())
     page.get_by_label("Patient's time zone").select_option("America/Chicago")
@@ -196,7 +199,8 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
 
     # Closing asks what was done; the clinician first tries without choosing.
     first.get_by_role("link", name=re.compile("^Close alert")).click()
-    page.wait_for_url(f"**/clinic/alerts/{Alert.objects.get(patient=ana).pk}/close/")
+    alert_id = Alert.objects.get(patient=ana).pk
+    page.wait_for_url(re.compile(rf"/clinic/alerts/{alert_id}/close/\?next="))
     expect(page.get_by_role("heading", level=1)).to_have_text("Close an alert for Ana Tester")
     expect(page.locator(".alert-close")).to_contain_text("New numbness in the groin")
     screenshot(page, "clinic-alert-close")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
+from recovery.models import PatientProfile
 from tests.conftest import make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
 from tests.record_support import six_good_weeks, stopped_by_a_warning_sign
@@ -71,3 +73,27 @@ def test_every_clinician_page_is_usable_at(page, clinic_day, width):
         assert cut == [], f"{name} at {width} px cuts off {cut}"
         assert_accessible(page)
         screenshot(page, f"clinic-{name}-{width}")
+
+
+@pytest.mark.parametrize("width", (390, 1280))
+def test_find_a_patient_by_record_number_or_birth_date_and_call_them(page, clinic_day, width):
+    cas, _waiting = clinic_day
+    PatientProfile.objects.filter(pk=cas.pk).update(
+        record_number="MRN-4410", date_of_birth=date(1961, 4, 23), phone="(555) 010-2077"
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    for typed in ("mrn-4410", "04/23/1961"):
+        page.get_by_label("Find a patient").fill(typed)
+        page.get_by_role("button", name="Search").click()
+        results = page.locator("#search-results")
+        expect(results).to_contain_text("Search results for")
+        expect(results.get_by_role("link", name="Cas Tester")).to_be_visible()
+        expect(results).not_to_contain_text("Wen Tester")
+    assert_accessible(page)
+    screenshot(page, f"clinic-search-{width}")
+    results.get_by_role("link", name="Cas Tester").click()
+    call = page.locator("#patient-identity").get_by_role("link", name="(555) 010-2077")
+    expect(call).to_have_attribute("href", "tel:5550102077")
+    assert not scrolls_sideways(page)

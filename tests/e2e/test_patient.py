@@ -274,7 +274,26 @@ def test_at_200_percent_zoom_nothing_scrolls_sideways(browser, live_server, ana)
         context.close()
 
 
-def test_reminder_settings_start_from_the_browsers_time_zone(browser, live_server, ana):
+def test_a_first_save_keeps_the_clinics_time_zone_on_a_utc_device(browser, live_server, ana):
+    """The probe's patient saved reminders from a device on UTC: the clinic's America/New_York
+    was replaced without a word. The clinic's zone now stays unless the patient picks another."""
+    context = browser.new_context(base_url=live_server.url, timezone_id="UTC")
+    page = context.new_page()
+    try:
+        login(page, "ana")
+        page.wait_for_url("**/me/")
+        page.goto("/me/settings/")
+        expect(page.get_by_label("Your time zone")).to_have_value("America/New_York")
+        expect(page.get_by_role("button", name="Use UTC")).to_be_visible()
+        page.get_by_role("button", name="Save reminder settings").click()
+        expect(page.get_by_text("Your reminder settings are saved.")).to_be_visible()
+        ana.refresh_from_db()
+        assert ana.timezone == "America/New_York"
+    finally:
+        context.close()
+
+
+def test_reminder_settings_offer_the_browsers_time_zone(browser, live_server, ana):
     context = browser.new_context(base_url=live_server.url, timezone_id="Europe/Berlin")
     page = context.new_page()
     try:
@@ -282,8 +301,10 @@ def test_reminder_settings_start_from_the_browsers_time_zone(browser, live_serve
         page.wait_for_url("**/me/")
         page.goto("/me/settings/")
         zone = page.get_by_label("Your time zone")
+        expect(zone).to_have_value("America/New_York")  # the clinic's, until the patient picks
+        expect(page.get_by_text("Your device is set to Europe/Berlin.")).to_be_visible()
+        page.get_by_role("button", name="Use Europe/Berlin").click()
         expect(zone).to_have_value("Europe/Berlin")
-        expect(page.get_by_text("We picked Europe/Berlin from your device.")).to_be_visible()
         page.get_by_label("Day of the week").select_option(label="Friday")
         page.get_by_label("Time of day").select_option(label="6 pm (18:00)")
         page.get_by_label("Send me a weekly reminder e-mail").uncheck()
