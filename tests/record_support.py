@@ -7,6 +7,9 @@ it would in real life. Shared by the record's tests and its browser test.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from plans import services
 from plans.models import Plan, PlanWeek
@@ -25,6 +28,12 @@ OLD_WEEKS = {
     5: [(0, 1.0), (2, 1.0), (4, 1.0)],
     6: [(0, 1.0), (2, 1.0), (4, 1.0)],
 }
+
+
+def patients_today() -> date:
+    """Today on the clock of the patients `make_patient` enrols (America/New_York): between
+    midnight UTC and midnight in New York it is not `date.today()` on a UTC machine."""
+    return timezone.now().astimezone(ZoneInfo("America/New_York")).date()
 
 
 def at(patient: PatientProfile, day: date) -> datetime:

@@ -221,7 +221,7 @@ def test_acknowledge_and_resume(postgres, dr_cho):
         alert.refresh_from_db()
         assert alert.acknowledged_by_id == dr_cho.pk and alert.acknowledged_at is not None
         if refused(acked):  # resume first acknowledged the plan's open alerts itself
-            assert str(acked) == "This alert was already acknowledged."
+            assert str(acked) == "This alert was already closed."
         assert fresh(plan).status == PlanStatus.COMPLETED
 
 

@@ -16,7 +16,13 @@ from django.urls import reverse
 from plans import services
 from plans.models import Alert, SessionLog
 from plans.record import TIMELINE_PAGE_SIZE
-from tests.record_support import NUMB_NOTE, resumed, six_good_weeks, stopped_by_a_warning_sign
+from tests.record_support import (
+    NUMB_NOTE,
+    patients_today,
+    resumed,
+    six_good_weeks,
+    stopped_by_a_warning_sign,
+)
 from tests.test_query_budgets import with_history
 
 
@@ -45,7 +51,7 @@ def cho(dr_cho) -> Client:
 @pytest.fixture
 def cas_resumed(dr_cho):
     """Cas: six good weeks, today's numbness (with a note) stopped the plan; Dr Cho resumed it."""
-    plan = six_good_weeks("cas", "Cas", dr_cho, date.today())
+    plan = six_good_weeks("cas", "Cas", dr_cho, patients_today())
     today = services.patient_today(plan.patient)
     numb = stopped_by_a_warning_sign(plan, today)
     new = resumed(plan, today)

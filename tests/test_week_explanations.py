@@ -15,6 +15,7 @@ from plans.models import PlanWeek
 from recovery.models import AuditEvent, PatientProfile
 from tests.record_support import (
     log,
+    patients_today,
     prescribed,
     resumed,
     six_good_weeks,
@@ -147,10 +148,8 @@ def test_old_weeks_without_a_cause_show_their_stored_reason(three_weeks):
 @pytest.fixture
 def stopped(dr_cho):
     """Cas's plan, started six weeks ago today: today's warning sign stopped it in week 7."""
-    from datetime import date
 
-    today = date.today()
-    plan = six_good_weeks("cas", "Cas", dr_cho, today)
+    plan = six_good_weeks("cas", "Cas", dr_cho, patients_today())
     today = services.patient_today(plan.patient)
     stopped_by_a_warning_sign(plan, today)
     plan.refresh_from_db()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from recovery.models import PatientProfile
 from tests.conftest import make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.record_support import six_good_weeks, stopped_by_a_warning_sign
+from tests.record_support import patients_today, six_good_weeks, stopped_by_a_warning_sign
 
 WIDTHS = (390, 640, 1280)
 LONG_NOTE = "Walked to the shop and back, slower on the hill. " * 30
@@ -42,7 +42,7 @@ def scrolls_sideways(page) -> bool:
 def clinic_day(dr_cho):
     """A clinician with an open alert (a warning sign with a note), a long-noted session and a
     patient waiting for clearance."""
-    today = date.today()
+    today = patients_today()
     plan = six_good_weeks("cas", "Cas", dr_cho, today)
     stopped_by_a_warning_sign(plan, today)
     waiting = make_patient(

@@ -11,7 +11,6 @@ and narrows to it from its link, and the patient's history lists each plan's wee
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +18,12 @@ from playwright.sync_api import expect
 from plans import services
 from plans.models import Plan, PlanStatus
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, screenshot
-from tests.record_support import NUMB_NOTE, six_good_weeks, stopped_by_a_warning_sign
+from tests.record_support import (
+    NUMB_NOTE,
+    patients_today,
+    six_good_weeks,
+    stopped_by_a_warning_sign,
+)
 
 WIDTHS = [390, 640, 1280]
 
@@ -95,7 +99,7 @@ def check(page, name: str) -> None:
 @pytest.mark.parametrize("sized_page", WIDTHS, indirect=True, ids=lambda w: f"{w}px")
 def test_the_resume_path_in_the_record_and_the_history(sized_page, dr_cho):
     page = sized_page
-    plan = six_good_weeks("cas", "Cas", dr_cho, date.today())
+    plan = six_good_weeks("cas", "Cas", dr_cho, patients_today())
     today = services.patient_today(plan.patient)
     stopped_by_a_warning_sign(plan, today)
     patient = plan.patient
