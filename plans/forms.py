@@ -11,13 +11,13 @@ from datetime import date
 from functools import cache
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout, LayoutObject, Submit
+from crispy_forms.layout import HTML, Fieldset, Layout, LayoutObject, Submit
 from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from plans import engine
-from plans.models import PainDuration, PainSettled, Plan, RedFlag
+from plans.models import SESSION_NOTES_MAX, PainDuration, PainSettled, Plan, RedFlag
 from recovery.models import Activity, Weekday, timezone_choices_grouped
 
 MINUTES_MAX = 300
@@ -275,8 +275,12 @@ class SessionLogForm(_ReportForm):
     notes = forms.CharField(
         label="Anything else your care team should know? (optional)",
         required=False,
-        max_length=2000,
+        max_length=SESSION_NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": "Notes can be at most %(limit_value)d characters; yours have "
+            "%(show_value)d. Shorten them, or tell your care team the rest at your next visit."
+        },
     )
 
     field_order = [
@@ -294,6 +298,7 @@ class SessionLogForm(_ReportForm):
     ]
     warning_signs_legend = "Since your last session, have you had any of these?"
     warning_signs_hint = "Tick each one that is new or getting worse."
+    submit_label = "Save this session"
 
     def __init__(
         self,
@@ -327,11 +332,17 @@ class SessionLogForm(_ReportForm):
         self.fields["minutes"].widget.attrs.update({"min": 1, "max": MINUTES_MAX})
         for name in ("pain_before", "pain"):
             self.fields[name].widget.attrs.update({"min": 0, "max": engine.PAIN_MAX})
-        # Notes raise no alert (rule 6): say so, and where a sign belongs instead.
-        self.fields["notes"].help_text = (
-            "Notes are read at your next review, not straight away. For a warning sign, tick it "
-            f"in the list above, or call {settings.CLINIC_PHONE}."
+        # Notes raise no alert (rule 6): say so, and where a sign belongs instead. No maxlength
+        # attribute (a browser cuts a long paste short silently): the limit is said, counted
+        # (static/js/patient-forms.js) and checked beside the field.
+        notes = self.fields["notes"]
+        notes.help_text = (
+            f"Up to {SESSION_NOTES_MAX:,} characters. Notes are read at your next review, not "
+            "straight away. For a warning sign, tick it in the list above, or call "
+            f"{settings.CLINIC_PHONE}."
         )
+        notes.widget.attrs.pop("maxlength", None)
+        notes.widget.attrs.update({"data-limit": SESSION_NOTES_MAX})
         self.set_week_minutes(minutes)
 
         self.helper = FormHelper()
@@ -349,8 +360,9 @@ class SessionLogForm(_ReportForm):
             ),
             WarningSigns(),
             "notes",
+            HTML('<p class="form-text mt-n2 mb-3" id="id_notes_counter"></p>'),
             "submission_token",
-            Submit("save", "Save this session", css_class="btn-lg"),
+            Submit("save", self.submit_label, css_class="btn-lg"),
         )
 
     def set_week_minutes(self, minutes: int | None, *, keep_to: int | None = None) -> None:
@@ -400,6 +412,35 @@ def _checking_fields() -> _SharedFields:
         if isinstance(field, forms.ChoiceField):
             field.choices = list(field.choices)
     return _SharedFields(fields)
+
+
+class SessionCorrectForm(SessionLogForm):
+    """The log form for correcting a saved session (within CORRECTION_HOURS): its answers filled
+    in, its day fixed (another day is another session: delete this one and log that one)."""
+
+    submit_label = "Save the correction"
+
+    def __init__(self, *args, log, today: date, **kwargs):
+        answers = {
+            "date": log.date,
+            "activity": log.activity,
+            "minutes": log.minutes,
+            "pain_before": log.pain_before,
+            "pain": log.pain,
+            "pain_duration": log.pain_duration,
+            "sharp_pain": log.sharp_pain,
+            "exertion": log.exertion,
+            "notes": log.notes,
+            # A session that can be corrected raised no alert, so it named no warning sign.
+            "no_red_flags": not log.red_flags,
+        }
+        kwargs["initial"] = {**answers, **kwargs.get("initial", {})}
+        super().__init__(*args, plan=log.plan, today=today, **kwargs)
+        date_field = self.fields["date"]
+        date_field.disabled = True
+        date_field.help_text = (
+            "The day stays. For another day, delete this session and log that one instead."
+        )
 
 
 class SymptomReportForm(_ReportForm):

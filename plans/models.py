@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -303,6 +303,20 @@ class AlertOutcome(models.TextChoices):
 ALERT_NOTE_MAX = 1000
 
 
+SESSION_NOTES_MAX = 2000
+# A patient may correct or delete their own session for this long after saving it (DESIGN
+# section 14); the original stays visible to the clinician (SessionLogRevision).
+CORRECTION_HOURS = 24
+
+
+class LiveSessionLogs(models.Manager):
+    """Sessions the patient has not deleted: what every page, the engine and triage read. The
+    clinician's record reads `SessionLog.with_deleted` to show a deleted session as such."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class SessionLog(models.Model):
     # No index of its own: three below lead with the plan. A fourth index on the most written
     # table was one more entry, and one more page to log, for every session.
@@ -326,13 +340,22 @@ class SessionLog(models.Model):
     sharp_pain = models.BooleanField(default=False)
     red_flags = models.JSONField(default=list, blank=True)
     exertion = models.PositiveSmallIntegerField(null=True, blank=True)
-    notes = models.TextField(blank=True, max_length=2000)
+    notes = models.TextField(blank=True, max_length=SESSION_NOTES_MAX)
     # The form's one-time token: a double click or a resubmitted form stores one session.
     submission_token = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The patient's own corrections (within CORRECTION_HOURS): the latest, and a deletion. A
+    # deleted session is kept for the clinician, with its versions in SessionLogRevision.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    with_deleted = models.Manager()
+    objects = LiveSessionLogs()
 
     class Meta:
         ordering = ["-date", "-id"]
+        default_manager_name = "objects"
+        base_manager_name = "with_deleted"
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "submission_token"], name="sessionlog_unique_submission"
@@ -394,6 +417,19 @@ class SessionLog(models.Model):
     def red_flag_labels(self) -> list[str]:
         return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
 
+    def correctable_until(self) -> datetime:
+        return self.created_at + timedelta(hours=CORRECTION_HOURS)
+
+    def correctable(self, now: datetime) -> bool:
+        """The patient may still correct or delete it: within the window, not deleted, and
+        without an alert (a warning sign or severe pain reached a person: the care team
+        corrects that record, not the patient)."""
+        return (
+            self.deleted_at is None
+            and now < self.correctable_until()
+            and getattr(self, "alert", None) is None
+        )
+
     @property
     def pain_response(self) -> engine.PainResponse:
         return engine.pain_response(self.summary())
@@ -415,6 +451,33 @@ def session_summary(
         red_flags=frozenset(red_flags or ()),
         pain_before=pain_before,
     )
+
+
+class RevisionKind(models.TextChoices):
+    CORRECTED = "corrected", "Corrected"
+    DELETED = "deleted", "Deleted"
+
+
+class SessionLogRevision(models.Model):
+    """A session as it was before the patient corrected or deleted it (DESIGN section 14)."""
+
+    session_log = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="revisions")
+    kind = models.CharField(max_length=16, choices=RevisionKind.choices)
+    # The fields as they were, by the names the record shows ("pain before", "notes", …).
+    before = models.JSONField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=RevisionKind.values), name="sessionlogrevision_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} session {self.session_log_id} at {self.created_at}"
 
 
 class PainFollowUp(models.Model):

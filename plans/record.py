@@ -221,7 +221,7 @@ def plan_changes(patient: PatientProfile) -> list[AuditEvent]:
 def _session_entries(
     patient: PatientProfile, plan_ids: list[int] | None, limit: int, stories: dict[int, PlanStory]
 ) -> list[Entry]:
-    logs = SessionLog.objects.filter(plan__patient=patient)
+    logs = SessionLog.with_deleted.filter(plan__patient=patient)  # a deleted one says so
     if plan_ids is not None:
         logs = logs.filter(plan_id__in=plan_ids)
     logs = logs.select_related("pain_follow_up", "alert").order_by("-created_at", "-id")

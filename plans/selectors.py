@@ -111,7 +111,7 @@ SELECT w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
        COALESCE(SUM(CASE WHEN 5 * l.minutes >= 4 * w.minutes THEN 1 ELSE 0 END), 0),
        MAX(l.pain), w.cause, w.cause_numbers
 FROM {weeks} w
-LEFT JOIN {logs} l ON l.plan_id = w.plan_id AND l.week = w.week
+LEFT JOIN {logs} l ON l.plan_id = w.plan_id AND l.week = w.week AND l.deleted_at IS NULL
 WHERE w.plan_id = %s
 GROUP BY w.id, w.plan_id, w.week, w.minutes, w.sessions_per_week, w.decision, w.reason,
          w.cause, w.cause_numbers

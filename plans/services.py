@@ -50,6 +50,7 @@ from django.utils import timezone
 from plans import engine
 from plans.models import (
     ALERT_NOTE_MAX,
+    CORRECTION_HOURS,
     PAIN_DURATION_HOURS,
     Alert,
     AlertKind,
@@ -62,7 +63,9 @@ from plans.models import (
     PlanStatus,
     PlanWeek,
     RedFlag,
+    RevisionKind,
     SessionLog,
+    SessionLogRevision,
     SymptomReport,
     session_summary,
 )
@@ -517,6 +520,27 @@ def session_log_create(
         if submitted is not None:
             return _resubmitted(plan, submitted)
         today = patient_today(plan.patient, now)
+        # Back, then Save: the same answers again under a new form token. Recognised as the
+        # session already saved, not stored twice (before the paused check: a warning sign's
+        # repeat gets the warning sign's page again). Forms only: callers without a token
+        # (imports, demo data) may store what they are given.
+        repeated = submission_token and _repeat_of(
+            plan,
+            now=now,
+            date=day,
+            activity=activity,
+            minutes=minutes,
+            pain_before=pain_before,
+            pain=pain,
+            pain_duration=pain_duration,
+            pain_lasted_hours=lasted,
+            sharp_pain=bool(sharp_pain),
+            red_flags=flags,
+            exertion=exertion,
+            notes=notes.strip(),
+        )
+        if repeated:
+            return _resubmitted(plan, repeated)
         try:
             if plan.status != PlanStatus.ACTIVE:
                 raise DomainError(PLAN_PAUSED)
@@ -575,6 +599,155 @@ def session_log_create(
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=True, alert=alert)
+
+
+# --- corrections (DESIGN section 14) ------------------------------------------------------------
+
+CORRECTION_CLOSED = (
+    "This session can no longer be changed: a session can be corrected or deleted for "
+    f"{CORRECTION_HOURS} hours after saving. If something in it is wrong, tell your care team."
+)
+CORRECTION_ALERTED = (
+    "This session told your care team about a warning sign or severe pain, so only they can "
+    "change its record. If something in it is wrong, please call them."
+)
+# What a revision keeps of a session, by the names the clinician's record shows.
+_REVISED = {
+    "activity": "activity",
+    "minutes": "minutes",
+    "pain_before": "pain before",
+    "pain": "pain after",
+    "pain_duration": "pain lasted",
+    "sharp_pain": "sharp pain",
+    "red_flags": "warning signs",
+    "exertion": "effort",
+    "notes": "notes",
+}
+
+
+def _revision_snapshot(log: SessionLog) -> dict:
+    before = {label: getattr(log, name) for name, label in _REVISED.items()}
+    before["activity"] = log.get_activity_display()
+    before["pain lasted"] = log.get_pain_duration_display() or None
+    before["sharp pain"] = "yes" if log.sharp_pain else "no"
+    before["warning signs"] = "; ".join(log.red_flag_labels()) or "none"
+    return before
+
+
+def _lock_own_session(user: User, log_id: int, now: datetime) -> tuple[Plan, SessionLog]:
+    """The patient's own session, its plan then itself locked (steps 2 and 3 of the lock order),
+    if it may still be changed; else a DomainError that says why."""
+    found = (
+        SessionLog.objects.filter(pk=log_id, plan__patient__user=user)
+        .values_list("plan_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise DomainError("No such session.")
+    plan = _lock_plan(found)
+    log = _locked(SessionLog).get(pk=log_id)  # deleted meanwhile: DoesNotExist, a 404
+    if Alert.objects.filter(session_log=log).exists():
+        raise DomainError(CORRECTION_ALERTED)
+    if now >= log.correctable_until():
+        raise DomainError(CORRECTION_CLOSED)
+    return plan, log
+
+
+def session_correct(
+    *,
+    user: User,
+    log_id: int,
+    activity: str,
+    minutes: int,
+    pain_before: int | None,
+    pain: int | None,
+    pain_duration: str,
+    sharp_pain: bool = False,
+    red_flags: Iterable[str] = (),
+    exertion: int | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> LoggedSession:
+    """The patient corrects their own session within CORRECTION_HOURS (its day stays).
+
+    The session as it was is kept (SessionLogRevision) and shown to the clinician with the
+    correction. A closed week it belonged to is decided again as a late log would have it. A
+    correction that adds a warning sign or severe pain raises the alert a new log would: the
+    care team hears of it exactly as if it had been logged so (a correction never removes one:
+    a session with an alert cannot be corrected).
+    """
+    now = now or timezone.now()
+    flags = sorted(set(red_flags))
+    if pain_duration not in PainDuration.values:
+        raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+    lasted = Decimal(str(PAIN_DURATION_HOURS[PainDuration(pain_duration)])).quantize(Decimal("0.1"))
+    with transaction.atomic():
+        plan, log = _lock_own_session(user, log_id, now)
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(PLAN_PAUSED)
+        today = patient_today(plan.patient, now)
+        _validate_session(
+            plan,
+            day=log.date,
+            today=today,
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            pain_before=pain_before,
+            lasted=lasted,
+            exertion=exertion,
+            flags=flags,
+        )
+        after = {
+            "activity": activity,
+            "minutes": minutes,
+            "pain_before": pain_before,
+            "pain": pain,
+            "pain_duration": pain_duration,
+            "pain_lasted_hours": lasted,
+            "sharp_pain": bool(sharp_pain),
+            "red_flags": flags,
+            "exertion": exertion,
+            "notes": notes.strip(),
+        }
+        changed = [name for name, value in after.items() if getattr(log, name) != value]
+        if not changed:
+            return LoggedSession(log, created=False, alert=None)
+        SessionLogRevision.objects.create(
+            session_log=log, kind=RevisionKind.CORRECTED, before=_revision_snapshot(log), actor=user
+        )
+        for name in changed:
+            setattr(log, name, after[name])
+        log.edited_at = now
+        log.save(update_fields=[*changed, "edited_at"])
+        audit("session_correct", actor=user, obj=log, patient=plan.patient, fields=changed)
+        alert = None
+        if flags:
+            alert = _red_flag(plan, log, today=today)
+        else:
+            _redecide_after_late_log(plan, log, today=today)
+            if log.is_severe:
+                alert = _severe_pain_alert(plan, log)
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return LoggedSession(log, created=False, alert=alert)
+
+
+def session_delete(*, user: User, log_id: int, now: datetime | None = None) -> SessionLog:
+    """The patient deletes their own session within CORRECTION_HOURS. It leaves their pages, the
+    engine and triage, and stays in the clinician's record marked deleted, with what it said."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan, log = _lock_own_session(user, log_id, now)
+        SessionLogRevision.objects.create(
+            session_log=log, kind=RevisionKind.DELETED, before=_revision_snapshot(log), actor=user
+        )
+        log.deleted_at = now
+        log.save(update_fields=["deleted_at"])
+        audit("session_delete", actor=user, obj=log, patient=plan.patient)
+        if plan.status == PlanStatus.ACTIVE:
+            _redecide_after_late_log(plan, log, today=patient_today(plan.patient, now))
+    return log
 
 
 # A log's read of the patient's open plan, its row locked (two submissions of one plan take turns
@@ -655,6 +828,20 @@ def _stored_id(plan: Plan, submission_token: UUID | None) -> int | None:
         return None
     return (
         SessionLog.objects.filter(plan=plan, submission_token=submission_token)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+REPEAT_MINUTES = 10
+
+
+def _repeat_of(plan: Plan, *, now: datetime, **answers) -> int | None:
+    """The id of a session of `plan` saved in the last REPEAT_MINUTES with exactly these
+    answers (a form sent again after Back), if any."""
+    since = now - timedelta(minutes=REPEAT_MINUTES)
+    return (
+        SessionLog.objects.filter(plan=plan, created_at__gte=since, **answers)
         .values_list("pk", flat=True)
         .first()
     )

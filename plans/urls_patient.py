@@ -15,6 +15,8 @@ urlpatterns = [
         name="session_new",
     ),
     path("sessions/<int:log_id>/saved/", views.session_saved, name="session_saved"),
+    path("sessions/<int:log_id>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:log_id>/delete/", views.session_delete, name="session_delete"),
     path("sessions/<int:log_id>/follow-up/", views.session_follow_up, name="session_follow_up"),
     path(
         "symptoms/new/",

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import engine, selectors
@@ -21,17 +23,22 @@ from plans.charts import progress_chart
 from plans.forms import (
     PainFollowUpForm,
     ReminderSettingsForm,
+    SessionCorrectForm,
     SessionLogForm,
     SymptomReportForm,
 )
 from plans.models import AlertKind, AlertTier, PainSettled, Plan, PlanStatus, RedFlag, SessionLog
 from plans.services import (
+    CORRECTION_ALERTED,
+    CORRECTION_CLOSED,
     patient_today,
     plan_close_weeks,
+    session_correct,
     session_log_create,
     session_pain_follow_up,
     symptom_report_create,
 )
+from plans.services import session_delete as delete_own_session
 from recovery import pagecache
 from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
@@ -246,9 +253,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 refusal = error
             else:
-                # A resubmission (a double click) gets the first submission's page: after a
-                # warning sign, what to do now, even though that sign has paused the plan.
-                return redirect("me:session_saved", log_id=logged.log.pk)
+                # A resubmission (a double click, or Back then Save) gets the first
+                # submission's page, saying so: after a warning sign, what to do now.
+                saved = reverse("me:session_saved", args=[logged.log.pk])
+                return redirect(saved if logged.created else f"{saved}?repeat=1")
     plan = selectors.own_open_plan(request.user)
     patient = plan.patient if plan else own_patient_profile(request.user)
     today = patient_today(patient)
@@ -380,13 +388,94 @@ def session_saved(request: HttpRequest, log_id: int) -> HttpResponse:
     if log is None:
         raise Http404("No such session.")
     alert = getattr(log, "alert", None)
-    context = {"log": log, "phone_href": _phone_href()}
+    now = timezone.now()
+    context = {
+        "log": log,
+        "phone_href": _phone_href(),
+        "repeat": request.GET.get("repeat") == "1",
+        "correctable": log.correctable(now),
+        "correctable_until": timezone.localtime(log.correctable_until(), patient.tz),
+    }
     if _is_warning_sign(alert):
         context["urgent"] = _urgency(alert)
         return render(request, "plans/patient/session_urgent.html", context)
     # Severe pain alerts the care team but leaves the plan running: the saved page, with advice.
     context["outlook"], context["advice"] = _outlook(log, patient_today(patient))
     return render(request, "plans/patient/session_saved.html", context)
+
+
+def _correctable_log(request: HttpRequest, log_id: int):
+    """(patient, own log) if it may still be changed; a 404 for no such session of theirs; or a
+    redirect to it, saying why it can no longer be changed."""
+    patient = own_patient_profile(request.user)
+    log = selectors.own_session_log(patient, log_id)
+    if log is None:
+        raise Http404("No such session.")
+    if not log.correctable(timezone.now()):
+        why = CORRECTION_ALERTED if getattr(log, "alert", None) else CORRECTION_CLOSED
+        messages.info(request, why)
+        return patient, log, redirect("me:session_saved", log_id=log.pk)
+    return patient, log, None
+
+
+@patient_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
+    """Correct a session within CORRECTION_HOURS; the clinician sees it edited, and the original."""
+    patient, log, refused = _correctable_log(request, log_id)
+    if refused:
+        return refused
+    today = patient_today(patient)
+    form = SessionCorrectForm(request.POST or None, log=log, today=today)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session_correct(
+                user=request.user,
+                log_id=log.pk,
+                activity=data["activity"],
+                minutes=data["minutes"],
+                pain_before=data["pain_before"],
+                pain=data["pain"],
+                pain_duration=data["pain_duration"],
+                sharp_pain=data["sharp_pain"],
+                red_flags=data["red_flags"],
+                exertion=data["exertion"],
+                notes=data["notes"],
+            )
+        except DomainError as error:
+            form.add_error(form.service_field(error.field), error.message)
+        else:
+            messages.success(request, "Your correction is saved.")
+            return redirect("me:session_saved", log_id=log.pk)
+    return render(
+        request,
+        "plans/patient/session_edit.html",
+        {"form": form, "log": log, "phone_href": _phone_href()},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@patient_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def session_delete(request: HttpRequest, log_id: int) -> HttpResponse:
+    """Delete a session within CORRECTION_HOURS, after a confirmation page."""
+    _patient, log, refused = _correctable_log(request, log_id)
+    if refused:
+        return refused
+    if request.method == "POST":
+        try:
+            delete_own_session(user=request.user, log_id=log.pk)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("me:session_saved", log_id=log.pk)
+        messages.success(
+            request,
+            f"Your {log.get_activity_display().lower()} session of {log.date:%A %-d %B} "
+            "is deleted.",
+        )
+        return redirect("me:history")
+    return render(request, "plans/patient/session_delete.html", {"log": log})
 
 
 @patient_required

@@ -132,6 +132,10 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "me:history": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
     "me:session_new": {GET: patient_page(200, 200), POST: patient_page(409, "→/me/sessions/*")},
     "me:session_saved": {GET: patient_page(200, 404), POST: patient_page(405, 405)},
+    # Ana's plan is paused by the world's warning sign: her correction is refused beside the
+    # form (400), her deletion goes through (a deletion needs no running plan).
+    "me:session_edit": {GET: patient_page(200, 404), POST: patient_page(400, 404)},
+    "me:session_delete": {GET: patient_page(200, 404), POST: patient_page("→/me/sessions/", 404)},
     # Ana answers when the pain of her "not settled yet" session settled; the session is not Ben's.
     "me:session_follow_up": {GET: patient_page(405, 405), POST: patient_page("→/me/", 404)},
     # A symptom report needs no plan in any state: Ana (paused) and Ben (active) both report.
@@ -290,6 +294,7 @@ for _label, _rules in ADMIN_MODELS.items():
 # Allowed POSTs that must change something: proof that the refused ones would have.
 EFFECTIVE_POSTS = {
     "me:session_new": {"ben"},
+    "me:session_delete": {"ana"},
     "me:settings": {"ana", "ben"},
     "clinic:enrol": {"dr_cho", "dr_dev"},
     "clinic:clearance": {"dr_cho"},
@@ -517,6 +522,15 @@ def post_data(key: str, world: World) -> dict[str, object]:
             "submission_token": str(uuid.uuid4()),
         },
         "me:session_follow_up": {"settled": "later"},
+        "me:session_edit": {
+            "activity": "walking",
+            "minutes": "14",
+            "pain_before": "1",
+            "pain": "2",
+            "pain_duration": "within_2h",
+            "no_red_flags": "on",
+            "submission_token": str(uuid.uuid4()),
+        },
         "me:symptom_new": {
             "no_red_flags": "on",
             "pain_now": "3",

@@ -34,4 +34,23 @@
   if (summary) {
     summary.focus();
   }
+
+  // A live count beside a text box with a limit ("412 of 2,000 characters"). The limit is in the
+  // field's help text for everyone; the server says so beside the field if it is passed, and
+  // no maxlength attribute cuts a long paste short without a word.
+  document.querySelectorAll("textarea[data-limit]").forEach(function (box) {
+    var limit = parseInt(box.getAttribute("data-limit"), 10);
+    var counter = document.getElementById(box.id + "_counter");
+    if (!limit || !counter) {
+      return;
+    }
+    function update() {
+      var used = box.value.length;
+      counter.textContent = used.toLocaleString() + " of " + limit.toLocaleString() +
+        " characters" + (used > limit ? ": " + (used - limit).toLocaleString() + " too many" : "");
+      counter.classList.toggle("text-danger-emphasis", used > limit);
+    }
+    box.addEventListener("input", update);
+    update();
+  });
 })();
