@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from plans.models import Alert
 from recovery.models import PatientProfile
 from tests.conftest import make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
@@ -66,6 +67,8 @@ def test_every_clinician_page_is_usable_at(page, clinic_day, width):
         ("enrol", "/clinic/patients/new/"),
         ("record", f"/clinic/patients/{cas.pk}/"),
         ("clearance", f"/clinic/patients/{wen.pk}/clearance/"),
+        ("details", f"/clinic/patients/{cas.pk}/details/"),
+        ("alert-close", f"/clinic/alerts/{Alert.objects.get(patient=cas).pk}/close/"),
     ):
         page.goto(path)
         assert not scrolls_sideways(page), f"{name} scrolls sideways at {width} px"
