@@ -589,16 +589,21 @@ def session_log_create(
         if not rows.insert(log, unless_exists=("plan", "submission_token")):
             # Stored meanwhile by the same form sent twice at once (the unique token).
             return _resubmitted(plan, _stored_id(plan, log.submission_token))
-        alert = None
-        if flags:
-            alert = _red_flag(plan, log, today=today)
-        else:
-            _redecide_after_late_log(plan, log, today=today)
-            if log.is_severe:
-                alert = _severe_pain_alert(plan, log)
+        alert = _what_it_sets_off(plan, log, today=today)
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=True, alert=alert)
+
+
+def _what_it_sets_off(plan: Plan, log: SessionLog, *, today: date) -> Alert | None:
+    """What a session saved or corrected sets off: a warning sign pauses the plan and alerts; any
+    other session counts for a closed week decided without it, and severe pain alerts."""
+    if log.red_flags:
+        return _red_flag(plan, log, today=today)
+    _redecide_after_late_log(plan, log, today=today)
+    if log.is_severe:
+        return _severe_pain_alert(plan, log)
+    return None
 
 
 # --- corrections (DESIGN section 14) ------------------------------------------------------------
@@ -721,13 +726,7 @@ def session_correct(
         log.edited_at = now
         log.save(update_fields=[*changed, "edited_at"])
         audit("session_correct", actor=user, obj=log, patient=plan.patient, fields=changed)
-        alert = None
-        if flags:
-            alert = _red_flag(plan, log, today=today)
-        else:
-            _redecide_after_late_log(plan, log, today=today)
-            if log.is_severe:
-                alert = _severe_pain_alert(plan, log)
+        alert = _what_it_sets_off(plan, log, today=today)
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=False, alert=alert)

@@ -223,6 +223,16 @@ def history(request: HttpRequest) -> HttpResponse:
 
 # --- logging a session -------------------------------------------------------------------------
 
+# What the log form answers about a session (besides its day and its one-time token).
+ANSWERS = (
+    *("activity", "minutes", "pain_before", "pain", "pain_duration", "sharp_pain"),
+    *("red_flags", "exertion", "notes"),
+)
+
+
+def _answers(data: dict) -> dict:
+    return {name: data[name] for name in ANSWERS}
+
 
 @patient_required
 @require_http_methods(["GET", "POST"])
@@ -239,16 +249,8 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 logged = session_log_create(
                     user=request.user,
                     day=data["date"],
-                    activity=data["activity"],
-                    minutes=data["minutes"],
-                    pain_before=data["pain_before"],
-                    pain=data["pain"],
-                    pain_duration=data["pain_duration"],
-                    sharp_pain=data["sharp_pain"],
-                    red_flags=data["red_flags"],
-                    exertion=data["exertion"],
-                    notes=data["notes"],
                     submission_token=data["submission_token"],
+                    **_answers(data),
                 )
             except DomainError as error:
                 refusal = error
@@ -428,21 +430,8 @@ def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
     today = patient_today(patient)
     form = SessionCorrectForm(request.POST or None, log=log, today=today)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            session_correct(
-                user=request.user,
-                log_id=log.pk,
-                activity=data["activity"],
-                minutes=data["minutes"],
-                pain_before=data["pain_before"],
-                pain=data["pain"],
-                pain_duration=data["pain_duration"],
-                sharp_pain=data["sharp_pain"],
-                red_flags=data["red_flags"],
-                exertion=data["exertion"],
-                notes=data["notes"],
-            )
+            session_correct(user=request.user, log_id=log.pk, **_answers(form.cleaned_data))
         except DomainError as error:
             form.add_error(form.service_field(error.field), error.message)
         else:
