@@ -13,6 +13,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
 from plans import engine
@@ -479,18 +480,25 @@ class PauseForm(DecisionReasonForm):
 
 
 class ResumeForm(forms.Form):
+    """Resume a paused plan at a level: from 10 minutes up to its last prescription (DESIGN
+    section 7), so a patient who was at 40 minutes need not start again at 10."""
+
     start_minutes = forms.IntegerField(
-        label="Restart at (minutes per session)",
-        min_value=engine.START_MINUTES_MIN,
-        max_value=engine.START_MINUTES_MAX,
-        help_text=(
-            f"{engine.START_MINUTES_MIN}–{engine.START_MINUTES_MAX} minutes. "
-            "The plan restarts at week 1 today."
-        ),
+        label="Restart at (minutes per session)", min_value=engine.FLOOR_MINUTES
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ceiling: int = engine.START_MINUTES_MAX, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["start_minutes"]
+        field.validators.append(MaxValueValidator(ceiling))
+        field.widget.attrs.update(min=engine.FLOOR_MINUTES, max=ceiling)
+        field.error_messages["max_value"] = (
+            f"Restart at {ceiling} minutes at most: the plan's last prescription."
+        )
+        field.help_text = (
+            f"From {engine.FLOOR_MINUTES} up to {ceiling} minutes, the last prescription. The "
+            "plan restarts at week 1 today and builds up from there."
+        )
         self.helper = _helper()
 
 

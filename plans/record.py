@@ -17,13 +17,12 @@ it was decided): a session logged on Monday for Sunday says both.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.apps import apps
-
-from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog, SessionLogRevision
 from plans.selectors import plan_end_day, weeks_the_plan_reached
 from plans.triage import AlertRow, SessionRow, SymptomRow, session_row
 from plans.wording import explain
@@ -145,14 +144,6 @@ class Timeline:
         return bool(self.kind or self.plan)
 
 
-def _revision_model():
-    """SessionLogRevision once corrections exist (issue 17), else None."""
-    try:
-        return apps.get_model("plans", "SessionLogRevision")
-    except LookupError:
-        return None
-
-
 def _name(user) -> str:
     return user.display_name() if user is not None else ""
 
@@ -224,19 +215,23 @@ def _session_entries(
     logs = SessionLog.with_deleted.filter(plan__patient=patient)  # a deleted one says so
     if plan_ids is not None:
         logs = logs.filter(plan_id__in=plan_ids)
-    logs = logs.select_related("pain_follow_up", "alert").order_by("-created_at", "-id")
-    revisions = _revision_model()
-    if revisions is not None:
-        accessor = revisions._meta.get_field("session_log").remote_field.get_accessor_name()
-        logs = logs.prefetch_related(accessor)
+    logs = list(
+        logs.select_related("pain_follow_up", "alert").order_by("-created_at", "-id")[:limit]
+    )
+    # Earlier versions only of the sessions the patient changed: no query on a page without one.
+    changed = [log.pk for log in logs if log.edited_at or log.deleted_at]
+    versions: dict[int, list[SessionLogRevision]] = defaultdict(list)
+    if changed:
+        for revision in SessionLogRevision.objects.filter(session_log__in=changed):
+            versions[revision.session_log_id].append(revision)
     tz = patient.tz
     entries = []
-    for log in logs[:limit]:
+    for log in logs:
         row = session_row(log, tz)
         extra = {
-            "edited_at": getattr(log, "edited_at", None),
-            "deleted_at": getattr(log, "deleted_at", None),
-            "revisions": _revisions(log, revisions),
+            "edited_at": log.edited_at,
+            "deleted_at": log.deleted_at,
+            "revisions": versions.get(log.pk, []),
             "logged_later": log.created_at.astimezone(tz).date() != log.date,
             "notes_folded": len(log.notes) > NOTES_FOLD_AT,
         }
@@ -252,15 +247,6 @@ def _session_entries(
             )
         )
     return entries
-
-
-def _revisions(log: SessionLog, model) -> list:
-    """The session's earlier versions, oldest first (prefetched), each with its `before` JSON."""
-    if model is None:
-        return []
-    accessor = model._meta.get_field("session_log").remote_field.get_accessor_name()
-    rows = list(getattr(log, accessor).all())
-    return sorted(rows, key=lambda r: (r.created_at, r.pk))
 
 
 def _week_entries(

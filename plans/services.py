@@ -265,6 +265,7 @@ def _plan_start(
     activities: list[str],
     start_date: date,
     restarted_from: Plan | None = None,
+    start_at: int | None = None,
 ) -> Plan:
     plan = Plan.objects.create(
         patient=patient,
@@ -280,7 +281,8 @@ def _plan_start(
         sessions_per_week=rules.sessions_per_week,
     )
     # A resume starts at the level the clinician chose, and week 1 says so (Cause.RESUME).
-    start_at = rules.start_minutes if restarted_from is not None else None
+    if restarted_from is not None and start_at is None:
+        start_at = rules.start_minutes
     _week_create(plan, engine.next_week(rules, [], start_at=start_at))
     return plan
 
@@ -1161,9 +1163,21 @@ def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
     return plan
 
 
+def resume_ceiling(plan: Plan, weeks: Iterable | None = None) -> int:
+    """The most minutes a paused plan may resume at: its last prescription (a STOP week has
+    none), never below the floor (DESIGN section 7, "resume at a level"). `weeks`, the plan's
+    weeks already read (anything with `week` and `minutes`), saves the query."""
+    if weeks is None:
+        weeks = PlanWeek.objects.filter(plan=plan).only("week", "minutes")
+    prescribed = [(w.week, w.minutes) for w in weeks if w.minutes > 0]
+    last = max(prescribed)[1] if prescribed else plan.start_minutes
+    return max(last, engine.FLOOR_MINUTES)
+
+
 @transaction.atomic
 def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> Plan:
-    """Resume a paused plan as a new history from week 1 at the clinician's restart minutes."""
+    """Resume a paused plan as a new history from week 1, at any minutes from the floor up to
+    the paused plan's last prescription (engine `start_at`)."""
     # The clearance before the plan (the lock order): its id, read unlocked, never changes.
     clearance_id = Plan.objects.filter(pk=plan.pk).values_list("clearance_id", flat=True).get()
     clearance = _locked(Clearance).get(pk=clearance_id)
@@ -1173,9 +1187,17 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
         raise DomainError("Only a paused plan can be resumed.")
     if clearance.status != ClearanceStatus.APPROVED:
         raise DomainError("Clearance was withdrawn; approve a new clearance to restart exercise.")
+    ceiling = resume_ceiling(plan)
+    if not engine.FLOOR_MINUTES <= start_minutes <= ceiling:
+        raise DomainError(
+            f"Restart between {engine.FLOOR_MINUTES} and {ceiling} minutes (the last "
+            "prescription).",
+            field="start_minutes",
+        )
     try:
         rules = engine.Rules(
-            start_minutes=start_minutes,
+            # The plan's own start stays within the engine's 10-15; week 1 is `start_minutes`.
+            start_minutes=min(max(start_minutes, engine.START_MINUTES_MIN), plan.start_minutes),
             min_increment=plan.min_increment,
             max_increment=plan.max_increment,
             target_minutes=max(plan.target_minutes, start_minutes),
@@ -1192,9 +1214,15 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
         activities=list(plan.allowed_activities),
         start_date=today,
         restarted_from=plan,
+        start_at=start_minutes,
     )
     audit(
-        "plan_resume", actor=actor, obj=new_plan, patient=plan.patient, start_minutes=start_minutes
+        "plan_resume",
+        actor=actor,
+        obj=new_plan,
+        patient=plan.patient,
+        start_minutes=start_minutes,
+        last_prescription=ceiling,
     )
     return new_plan
 

@@ -244,13 +244,18 @@ def enrol(request: HttpRequest) -> HttpResponse:
 # --- one patient ---------------------------------------------------------------------------------
 
 
-def _plan_forms(plan, bound: dict | None = None) -> dict:
-    """The four plan-control forms, prefilled from the plan; `bound` replaces one of them."""
+def _plan_forms(plan, bound: dict | None = None, weeks=None) -> dict:
+    """The four plan-control forms, prefilled from the plan; `bound` replaces one of them.
+    `weeks`, the plan's weeks already read, tell how high a resume may start."""
     forms = {}
     if plan is not None and plan.status != PlanStatus.COMPLETED:
         forms = {
             "pause": PauseForm(prefix="pause"),
-            "resume": ResumeForm(prefix="resume", initial={"start_minutes": plan.start_minutes}),
+            "resume": ResumeForm(
+                prefix="resume",
+                initial={"start_minutes": plan.start_minutes},
+                ceiling=plan_services.resume_ceiling(plan, weeks),
+            ),
             "rules": RulesForm(prefix="rules", initial=RulesForm.initial_from(plan.rules())),
             "stage": StageForm(
                 prefix="stage",
@@ -295,7 +300,7 @@ def _render_patient(
     context = {
         "d": detail,
         "patient": patient,
-        "forms": _plan_forms(detail.plan, bound),
+        "forms": _plan_forms(detail.plan, bound, weeks=detail.summaries),
         # The patient's own chart, drawn from the weeks already loaded (no extra query).
         "chart": progress_chart(detail.plan, weeks=detail.summaries) if detail.plan else None,
         "record": record,
@@ -338,11 +343,12 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
     action = request.POST.get("action")
     if action not in PLAN_ACTIONS:
         return HttpResponseBadRequest("Unknown action.")
-    form = PLAN_ACTIONS[action](request.POST, prefix=action)
     plan = current_plan(patient_plans(patient))
     if plan is None or plan.status == PlanStatus.COMPLETED:
         messages.error(request, "Nothing was changed: this patient has no running plan.")
         return redirect("clinic:patient", patient_id=patient.pk)
+    extra = {"ceiling": plan_services.resume_ceiling(plan)} if action == "resume" else {}
+    form = PLAN_ACTIONS[action](request.POST, prefix=action, **extra)
     needs = {"pause": PlanStatus.ACTIVE, "resume": PlanStatus.PAUSED}.get(action)
     if needs and plan.status != needs:
         # A stale page (another tab, a red flag meanwhile): show what is true now.

@@ -320,7 +320,7 @@ def test_resume_starts_a_new_history_at_the_chosen_minutes(paused, dr_cho, minut
     assert (audit.actor, audit.object_id, audit.detail) == (
         dr_cho,
         str(new.pk),
-        {"start_minutes": minutes},
+        {"start_minutes": minutes, "last_prescription": 15},
     )
 
 
@@ -345,12 +345,13 @@ def test_resume_after_a_warning_sign(ana_plan, dr_cho):
 
 
 @pytest.mark.parametrize("minutes", [9, 16, 0])
-def test_resume_refuses_minutes_outside_10_to_15(paused, dr_cho, minutes):
+def test_resume_refuses_minutes_below_10_or_above_the_last_prescription(paused, dr_cho, minutes):
+    """The paused plan never went past 15 minutes: 15 is as high as it may restart."""
     refused(
         lambda: plan_resume(
             plan=paused, actor=dr_cho, start_minutes=minutes, today=day(paused, 24)
         ),
-        "start_minutes must be between 10 and 15",
+        "Restart between 10 and 15 minutes (the last prescription).",
         field="start_minutes",
     )
 
