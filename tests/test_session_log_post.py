@@ -76,7 +76,7 @@ def test_a_resubmitted_warning_sign_gets_what_to_do_now_again(ana_plan):
     first = client.post(url("me:session_new"), data)
     again = client.post(url("me:session_new"), data)
     assert first.status_code == again.status_code == 302
-    assert again["Location"] == first["Location"]
+    assert again["Location"] == f"{first['Location']}?repeat=1"  # the page says it is a repeat
     urgent = client.get(again["Location"])
     assert urgent.templates[0].name == "plans/patient/session_urgent.html"
     assert SessionLog.objects.count() == 1
