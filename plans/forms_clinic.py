@@ -29,7 +29,12 @@ from recovery.models import (
     tidy_phone,
     timezone_choices_grouped,
 )
-from recovery.services import PROCEDURE_DAYS_AHEAD, PROCEDURE_DAYS_BACK, check_procedure_date
+from recovery.services import (
+    OVERRIDE_MIN_LENGTH,
+    PROCEDURE_DAYS_AHEAD,
+    PROCEDURE_DAYS_BACK,
+    check_procedure_date,
+)
 
 RULE_FIELDS = (
     "start_minutes",
@@ -71,6 +76,29 @@ def _rules_rows() -> list:
 
 def _date_widget(**attrs) -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
+def _stage_override_field() -> forms.CharField:
+    return forms.CharField(
+        label="Stage override reason (only before a stage's usual time)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def stage_gates_help(treatment, today: date) -> str:
+    """When each stage is usually allowed after this patient's procedure (DESIGN §7)."""
+    kind = treatment.treatment_type
+    parts = []
+    for stage in (2, 3, 4):
+        gate = kind.stage_gate(stage, treatment.procedure_date)
+        when = "reached" if today >= gate else "not before"
+        parts.append(f"stage {stage}: {when} {gate:%-d %b %Y}")
+    return (
+        f"After {kind.name}: {'; '.join(parts)}. Allowing a stage earlier needs a reason of at "
+        f"least {OVERRIDE_MIN_LENGTH} characters, kept on the record."
+    )
 
 
 def _reason_field(label: str, help_text: str = "") -> forms.CharField:
@@ -351,6 +379,7 @@ class ApproveForm(RulesForm):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    stage_override_reason = _stage_override_field()
     allowed_activities = forms.MultipleChoiceField(
         label="Activities allowed",
         choices=ACTIVITY_CHOICES,
@@ -393,16 +422,20 @@ class ApproveForm(RulesForm):
             self.fields["override_reason"].help_text = (
                 f"Required before {earliest:%-d %B %Y}: the usual minimum for {kind.name} is "
                 f"{kind.min_days_to_clearance} days after the procedure. Say why it is safe to "
-                "start earlier (at least 10 characters)."
+                f"start earlier (at least {OVERRIDE_MIN_LENGTH} characters)."
             )
         else:
             del self.fields["override_reason"]
+        self.fields["stage_override_reason"].help_text = stage_gates_help(
+            clearance.treatment, today
+        )
         self.helper.layout = Layout(
             *(["override_reason"] if self.needs_override else []),
             Row(
                 Column("start_date", css_class="col-sm-6"),
                 Column("max_stage", css_class="col-sm-6"),
             ),
+            "stage_override_reason",
             "allowed_activities",
             Fieldset("Progression rules", *_rules_rows(), css_class="clinic-fieldset"),
             "restrictions",
@@ -421,6 +454,9 @@ class ApproveForm(RulesForm):
 
     def clean_override_reason(self) -> str:
         return self.cleaned_data["override_reason"].strip()
+
+    def clean_stage_override_reason(self) -> str:
+        return self.cleaned_data["stage_override_reason"].strip()
 
 
 class DecisionReasonForm(forms.Form):
@@ -506,6 +542,7 @@ class StageForm(forms.Form):
     stage = forms.TypedChoiceField(
         label="Allowed stage", coerce=int, choices=STAGE_CHOICES, help_text=STAGES_HELP
     )
+    stage_override_reason = _stage_override_field()
     signed_off = forms.BooleanField(
         label="I sign off stage 4 (running, heavy lifting, contact sport) for this patient.",
         required=False,
@@ -520,6 +557,8 @@ class StageForm(forms.Form):
         "wound has healed.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, treatment=None, today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if treatment is not None and today is not None:
+            self.fields["stage_override_reason"].help_text = stage_gates_help(treatment, today)
         self.helper = _helper()

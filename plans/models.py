@@ -79,6 +79,9 @@ class Plan(RulesFields):
     )
     start_date = models.DateField(help_text="Week k is [start + 7(k−1) days, start + 7k days).")
     stage = models.PositiveSmallIntegerField(default=1)
+    # Why the stage was allowed before its gate (DESIGN §7), "" when it was not: shown on the
+    # record and as "stage override" in triage; each override is audited too.
+    stage_override_reason = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     pause_reason = models.TextField(blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)

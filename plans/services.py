@@ -83,7 +83,12 @@ from recovery.models import (
     User,
     activities_for_stage,
 )
-from recovery.services import clearance_record_event, require_assigned_clinician, require_reason
+from recovery.services import (
+    OVERRIDE_MIN_LENGTH,
+    clearance_record_event,
+    require_assigned_clinician,
+    require_reason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +166,14 @@ def clearance_approve(
     start_date: date,
     today: date,
     override_reason: str = "",
+    stage_override_reason: str = "",
     signed_off: bool = False,
 ) -> Plan:
     """Approve exercise clearance and start the plan with week 1 prescribed.
 
-    Before procedure date + the treatment type's minimum days, approval needs a written override.
+    Before procedure date + the treatment type's minimum days, approval needs a written override;
+    so does a highest stage before its gate (days since the procedure, DESIGN §7). Each override
+    is at least OVERRIDE_MIN_LENGTH characters, audited and shown on the record.
     """
     clearance = (
         _locked(Clearance)
@@ -208,7 +216,11 @@ def clearance_approve(
                 f"an override reason (the usual minimum for "
                 f"{clearance.treatment.treatment_type.name} is reached on {earliest:%-d %B %Y})"
             ),
+            min_length=OVERRIDE_MIN_LENGTH,
         )
+    stage_reason = check_stage_gate(
+        clearance.treatment, int(max_stage), today=today, override_reason=stage_override_reason
+    )
     # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
     # Every lock (the plans, then their alerts) is taken before the first write.
     open_plans = list(
@@ -246,13 +258,42 @@ def clearance_approve(
         from_status=ClearanceStatus.PENDING,
         reason=override_reason and f"Override: {override_reason}",
     )
-    return _plan_start(
+    plan = _plan_start(
         patient=clearance.patient,
         clearance=clearance,
         rules=rules,
         stage=clearance.max_stage,
         activities=activities,
         start_date=start_date,
+        stage_override_reason=stage_reason,
+    )
+    if stage_reason:
+        audit(
+            "stage_override",
+            actor=actor,
+            obj=plan,
+            patient=plan.patient,
+            stage=plan.stage,
+        )
+    return plan
+
+
+def check_stage_gate(treatment, stage: int, *, today: date, override_reason: str) -> str:
+    """ "" when `stage` is allowed `today` by the treatment type's gate; else the override
+    reason, which must say why at OVERRIDE_MIN_LENGTH characters (a DomainError beside the
+    `stage_override_reason` field otherwise)."""
+    kind = treatment.treatment_type
+    gate = kind.stage_gate(stage, treatment.procedure_date)
+    if stage < 2 or today >= gate:
+        return ""
+    return require_reason(
+        override_reason,
+        field="stage_override_reason",
+        what=(
+            f"a stage override reason (after {kind.name}, stage {stage} is usually allowed "
+            f"from {gate:%-d %B %Y}, {kind.days_before_stage(stage)} days after the procedure)"
+        ),
+        min_length=OVERRIDE_MIN_LENGTH,
     )
 
 
@@ -266,6 +307,7 @@ def _plan_start(
     start_date: date,
     restarted_from: Plan | None = None,
     start_at: int | None = None,
+    stage_override_reason: str = "",
 ) -> Plan:
     plan = Plan.objects.create(
         patient=patient,
@@ -273,6 +315,7 @@ def _plan_start(
         restarted_from=restarted_from,
         start_date=start_date,
         stage=stage,
+        stage_override_reason=stage_override_reason,
         allowed_activities=activities,
         start_minutes=rules.start_minutes,
         min_increment=rules.min_increment,
@@ -1215,6 +1258,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
         start_date=today,
         restarted_from=plan,
         start_at=start_minutes,
+        stage_override_reason=plan.stage_override_reason,
     )
     audit(
         "plan_resume",
@@ -1264,11 +1308,14 @@ def plan_set_stage(
     stage: int,
     signed_off: bool = False,
     allowed_activities: Iterable[str] | None = None,
+    override_reason: str = "",
 ) -> Plan:
     """Raise or lower the patient's allowed stage, and with it the activities they may log.
 
-    Stage 4 needs an explicit clinician sign-off. Without `allowed_activities`, lowering the stage
-    drops the activities above it and raising it adds none (swimming waits for a healed wound).
+    Stage 4 needs an explicit clinician sign-off. Raising the stage before its gate (days since
+    the procedure, DESIGN §7) needs an override reason, audited and kept on the plan. Without
+    `allowed_activities`, lowering the stage drops the activities above it and raising it adds
+    none (swimming waits for a healed wound).
     """
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
@@ -1296,9 +1343,32 @@ def plan_set_stage(
         if not activities:
             raise DomainError("Allow at least one activity.", field="allowed_activities")
     before = (plan.stage, list(plan.allowed_activities))
+    treatment = (
+        Clearance.objects.select_related("treatment__treatment_type")
+        .get(pk=plan.clearance_id)
+        .treatment
+    )
+    today = patient_today(plan.patient)
+    if stage > plan.stage:
+        stage_reason = check_stage_gate(
+            treatment, stage, today=today, override_reason=override_reason
+        )
+    elif today >= treatment.treatment_type.stage_gate(stage, treatment.procedure_date):
+        stage_reason = ""  # lowered to a stage whose time has come: no override stands
+    else:
+        stage_reason = plan.stage_override_reason
     plan.stage = stage
     plan.allowed_activities = activities
-    plan.save(update_fields=["stage", "allowed_activities"])
+    plan.stage_override_reason = stage_reason
+    plan.save(update_fields=["stage", "allowed_activities", "stage_override_reason"])
+    if stage > before[0] and stage_reason:
+        audit(
+            "stage_override",
+            actor=actor,
+            obj=plan,
+            patient=plan.patient,
+            stage=stage,
+        )
     audit(
         "plan_set_stage",
         actor=actor,

@@ -185,6 +185,7 @@ class TriageRow:
     also: list[Reason] = field(default_factory=list)
     alerts: list[OpenAlert] = field(default_factory=list)
     clearance_url: str = ""  # the clearance decision, when that is the reason
+    stage_override: bool = False  # the plan's stage was allowed before its usual time
 
     @property
     def tier(self) -> Tier:
@@ -212,6 +213,7 @@ class OtherRow:
     name: str
     url: str
     status: str
+    stage_override: bool = False
 
 
 @dataclass
@@ -260,6 +262,7 @@ class _OpenPlan(NamedTuple):
     prev_decision: str | None
     prev_review: str | None
     last_session: date | None
+    stage_override_reason: str
 
 
 class _AlertRow(NamedTuple):
@@ -701,6 +704,10 @@ def _pending_clearances(patients) -> list[_PendingClearance]:
     return [_PendingClearance._make(row) for row in rows]
 
 
+def _overridden(plan: _OpenPlan | None) -> bool:
+    return plan is not None and bool(plan.stage_override_reason)
+
+
 def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
     if plan is not None:
         if plan.status == PlanStatus.PAUSED:
@@ -803,6 +810,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
                     also=found[1:],
                     alerts=alerts_by_patient.get(pk, []),
                     clearance_url=clearance_url(pk) if found[0].tier == Tier.CLEARANCE else "",
+                    stage_override=_overridden(plans.get(pk)),
                 )
             )
         else:
@@ -812,6 +820,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
                     name=person.display_name,
                     url=patient_url(pk),
                     status=_status_line(person, plans.get(pk), today[pk]),
+                    stage_override=_overridden(plans.get(pk)),
                 )
             )
     rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))

@@ -244,9 +244,10 @@ def enrol(request: HttpRequest) -> HttpResponse:
 # --- one patient ---------------------------------------------------------------------------------
 
 
-def _plan_forms(plan, bound: dict | None = None, weeks=None) -> dict:
+def _plan_forms(plan, bound: dict | None = None, weeks=None, treatment=None, today=None) -> dict:
     """The four plan-control forms, prefilled from the plan; `bound` replaces one of them.
-    `weeks`, the plan's weeks already read, tell how high a resume may start."""
+    `weeks`, the plan's weeks already read, tell how high a resume may start; the treatment and
+    today, when each stage's time comes."""
     forms = {}
     if plan is not None and plan.status != PlanStatus.COMPLETED:
         forms = {
@@ -259,6 +260,8 @@ def _plan_forms(plan, bound: dict | None = None, weeks=None) -> dict:
             "rules": RulesForm(prefix="rules", initial=RulesForm.initial_from(plan.rules())),
             "stage": StageForm(
                 prefix="stage",
+                treatment=treatment,
+                today=today,
                 initial={"stage": plan.stage, "allowed_activities": plan.allowed_activities},
             ),
         }
@@ -300,7 +303,9 @@ def _render_patient(
     context = {
         "d": detail,
         "patient": patient,
-        "forms": _plan_forms(detail.plan, bound, weeks=detail.summaries),
+        "forms": _plan_forms(
+            detail.plan, bound, weeks=detail.summaries, treatment=detail.treatment, today=today
+        ),
         # The patient's own chart, drawn from the weeks already loaded (no extra query).
         "chart": progress_chart(detail.plan, weeks=detail.summaries) if detail.plan else None,
         "record": record,
@@ -383,6 +388,7 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
                     signed_off=data["signed_off"],
                     # None keeps today's activities (those above a lowered stage drop out).
                     allowed_activities=data["allowed_activities"] or None,
+                    override_reason=data["stage_override_reason"],
                 )
                 done = f"Allowed stage is now {data['stage']}."
         except DomainError as error:
@@ -489,6 +495,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
                     start_date=data["start_date"],
                     today=today,
                     override_reason=data.get("override_reason", ""),
+                    stage_override_reason=data["stage_override_reason"],
                 )
                 done = (
                     f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "

@@ -40,6 +40,7 @@ from plans.resources import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from recovery.audit import audit
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
+    STAGE_GATE_DAYS_MAX,
     Activity,
     AuditEvent,
     Clearance,
@@ -276,6 +277,9 @@ class TreatmentTypeForm(forms.ModelForm):
             "default_target_minutes",
             "default_sessions_per_week",
             "default_max_stage",
+            "days_before_stage_2",
+            "days_before_stage_3",
+            "days_before_stage_4",
             "contraindicated_activities",
         ]
         labels = {
@@ -384,6 +388,20 @@ class TreatmentTypeForm(forms.ModelForm):
         stage_ok = self._check_range(
             data, "default_max_stage", STAGE_MIN, STAGE_MAX, "The highest default stage"
         )
+        gates = [f"days_before_stage_{n}" for n in (2, 3, 4)]
+        gates_ok = [
+            self._check_range(data, name, 0, STAGE_GATE_DAYS_MAX, f"Days before stage {n}")
+            for n, name in zip((2, 3, 4), gates, strict=True)
+        ]
+        if all(gates_ok):
+            days = [data[name] for name in gates]  # read first: add_error drops a field's value
+            for n in (3, 4):
+                if days[n - 2] <= days[n - 3]:
+                    self.add_error(
+                        gates[n - 2],
+                        f"Stage {n} must come later than stage {n - 1} (more than "
+                        f"{days[n - 3]} days after the procedure).",
+                    )
         blocked = set(data.get("contraindicated_activities") or [])
         if stage_ok and "contraindicated_activities" in data:
             stage = data["default_max_stage"]
@@ -431,6 +449,11 @@ class TreatmentTypeAdmin(KeepUsedRowsMixin, AuditedAdminMixin, admin.ModelAdmin)
                     "default_max_stage",
                 )
             },
+        ),
+        (
+            "Stage gates: days after the procedure before each stage (earlier needs a "
+            "clinician's written override)",
+            {"fields": (("days_before_stage_2", "days_before_stage_3", "days_before_stage_4"),)},
         ),
         (
             "Not offered after this treatment",

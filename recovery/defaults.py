@@ -18,8 +18,34 @@ DEFAULT_TREATMENT_TYPES = [
 ]
 
 
+# Days since the procedure before stages 2, 3 and 4 (DESIGN §1, the table, version 2).
+STAGE_GATES = {
+    "Physical therapy / conservative care": (0, 14, 42),
+    "Epidural steroid injection": (2, 14, 28),
+    "Radiofrequency ablation": (2, 14, 28),
+    "Microdiscectomy / endoscopic discectomy": (28, 42, 84),
+    "Laminectomy": (28, 56, 84),
+    "Lumbar fusion": (42, 84, 182),
+    "Cervical fusion (ACDF)": (42, 84, 182),
+    "Disc replacement": (42, 84, 182),
+}
+
+
+def stage_gate_fields(name: str) -> dict[str, int]:
+    """The stage-gate fields of a default treatment type ({} for another name)."""
+    gates = STAGE_GATES.get(name)
+    if gates is None:
+        return {}
+    names = ("days_before_stage_2", "days_before_stage_3", "days_before_stage_4")
+    return dict(zip(names, gates, strict=True))
+
+
 def load_treatment_types(model) -> None:
-    """Create the defaults that do not exist yet; never overwrite a staff member's edits."""
+    """Create the defaults that do not exist yet; never overwrite a staff member's edits.
+
+    `model` may be a migration's historical model from before the stage gates (migration 0002):
+    the gates are set only where the model has them (migration 0008 fills the rest)."""
+    has_gates = any(f.name == "days_before_stage_2" for f in model._meta.get_fields())
     for (
         name,
         category,
@@ -45,5 +71,6 @@ def load_treatment_types(model) -> None:
                 "contraindicated_activities": (
                     [] if category in {"conservative", "injection"} else ["water"]
                 ),
+                **(stage_gate_fields(name) if has_gates else {}),
             },
         )

@@ -109,6 +109,7 @@ class Weekday(models.IntegerChoices):
 # seven: `earliest_clearance`, `Plan.week_bounds`), stays below year 2800.
 DATE_FLOOR = date(2000, 1, 1)
 DATE_CEILING = date(2100, 12, 31)
+STAGE_GATE_DAYS_MAX = 3650
 # The earliest date of birth the record takes (the latest is today, checked by the forms).
 BIRTH_FLOOR = date(1900, 1, 1)
 PHONE_DIGITS_MIN, PHONE_DIGITS_MAX = 7, 15  # E.164 allows at most 15 digits
@@ -329,6 +330,21 @@ class TreatmentType(models.Model):
     default_target_minutes = models.PositiveSmallIntegerField(default=45)
     default_sessions_per_week = models.PositiveSmallIntegerField(default=5)
     default_max_stage = models.PositiveSmallIntegerField(default=1)
+    # Stage gates (DESIGN §7): days since the procedure before each stage; earlier needs a
+    # written override. Stage 1 has no gate beyond clearance.
+    days_before_stage_2 = models.PositiveSmallIntegerField(
+        default=0, help_text="Days after the procedure before stage 2 (core stability)."
+    )
+    days_before_stage_3 = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="Days after the procedure before stage 3 (challenging core, light resistance, "
+        "elliptical).",
+    )
+    days_before_stage_4 = models.PositiveSmallIntegerField(
+        default=42,
+        help_text="Days after the procedure before stage 4 (running, heavy lifting, contact "
+        "sport).",
+    )
     contraindicated_activities = models.JSONField(
         default=list,
         blank=True,
@@ -376,6 +392,15 @@ class TreatmentType(models.Model):
                 condition=Q(default_max_stage__gte=1, default_max_stage__lte=4),
                 name="treatment_type_stage_range",
             ),
+            # Each stage comes later than the one before it (and within ten years).
+            models.CheckConstraint(
+                condition=Q(
+                    days_before_stage_2__lt=models.F("days_before_stage_3"),
+                    days_before_stage_3__lt=models.F("days_before_stage_4"),
+                    days_before_stage_4__lte=STAGE_GATE_DAYS_MAX,
+                ),
+                name="treatment_type_stage_gates_increase",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -389,6 +414,18 @@ class TreatmentType(models.Model):
             target_minutes=self.default_target_minutes,
             sessions_per_week=self.default_sessions_per_week,
         )
+
+    def days_before_stage(self, stage: int) -> int:
+        """Days since the procedure before `stage` may be allowed (0 for stage 1)."""
+        return {
+            2: self.days_before_stage_2,
+            3: self.days_before_stage_3,
+            4: self.days_before_stage_4,
+        }.get(stage, 0)
+
+    def stage_gate(self, stage: int, procedure_date: date) -> date:
+        """The first day `stage` may be allowed without an override."""
+        return procedure_date + timedelta(days=self.days_before_stage(stage))
 
     def default_activities(self) -> list[str]:
         blocked = set(self.contraindicated_activities or [])

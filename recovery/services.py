@@ -41,6 +41,9 @@ from recovery.outbox import outbox_add
 logger = logging.getLogger(__name__)
 
 REASON_MIN_LENGTH = 10
+# An override of a clinical gate (early clearance, a stage before its time) says why at length
+# (DESIGN §1 rule 1, §7).
+OVERRIDE_MIN_LENGTH = 20
 
 # How far a procedure date may lie from today on the patient's calendar. Five years back covers a
 # late referral; a procedure is booked at most a year ahead. Anything else is a slip of the keys
@@ -77,12 +80,16 @@ def require_assigned_clinician(
         raise DomainError(f"Only the patient's assigned clinician can {action}.")
 
 
-def require_reason(reason: str, *, field: str = "reason", what: str = "a reason") -> str:
+def require_reason(
+    reason: str,
+    *,
+    field: str = "reason",
+    what: str = "a reason",
+    min_length: int = REASON_MIN_LENGTH,
+) -> str:
     reason = (reason or "").strip()
-    if len(reason) < REASON_MIN_LENGTH:
-        raise DomainError(
-            f"Please write {what} of at least {REASON_MIN_LENGTH} characters.", field=field
-        )
+    if len(reason) < min_length:
+        raise DomainError(f"Please write {what} of at least {min_length} characters.", field=field)
     return reason
 
 

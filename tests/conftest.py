@@ -168,6 +168,7 @@ def approve(
         start_date=start,
         today=today or start,
         override_reason="Reviewed in clinic; healing well ahead of schedule.",
+        stage_override_reason="Reviewed in clinic: strength and healing allow this stage now.",
     )
 
 

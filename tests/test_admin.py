@@ -472,6 +472,9 @@ def treatment_form(treatment_type: TreatmentType | None = None, **overrides) -> 
         "default_target_minutes": "40",
         "default_sessions_per_week": "5",
         "default_max_stage": "1",
+        "days_before_stage_2": "28",
+        "days_before_stage_3": "42",
+        "days_before_stage_4": "84",
         "contraindicated_activities": ["water"],
         "contraindicated_exercises": [],
     }
@@ -480,6 +483,9 @@ def treatment_form(treatment_type: TreatmentType | None = None, **overrides) -> 
             name=treatment_type.name,
             category=treatment_type.category,
             min_days_to_clearance=str(treatment_type.min_days_to_clearance),
+            days_before_stage_2=str(treatment_type.days_before_stage_2),
+            days_before_stage_3=str(treatment_type.days_before_stage_3),
+            days_before_stage_4=str(treatment_type.days_before_stage_4),
         )
     data.update(overrides)
     return data

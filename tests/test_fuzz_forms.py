@@ -727,8 +727,15 @@ def test_plan_forms(cho_client, cara, ben_plan, dr_cho, dr_dev, action):
         fields = {
             "stage-stage": st.sampled_from(["1", "2", "3", "4"]),
             "stage-signed_off": st.sampled_from(["", "on"]),
+            "stage-stage_override_reason": st.sampled_from(
+                ["", "too soon", "Reviewed in clinic: strong and fully healed."]
+            ),
         }
-        valid = {"stage-stage": "4", "stage-signed_off": "on"}
+        valid = {
+            "stage-stage": "4",
+            "stage-signed_off": "on",
+            "stage-stage_override_reason": "Reviewed in clinic: strong and fully healed.",
+        }
     else:
         fields, valid = {}, {}
     fixed = {"action": action}

@@ -1,16 +1,17 @@
-"""Procedure protocols (issue 18, DESIGN section 7): resume at a level."""
+"""Procedure protocols (issue 18, DESIGN section 7): resume at a level, stage gates."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from plans import services
 from plans.models import Plan, PlanWeek
-from recovery.models import AuditEvent
-from tests.conftest import approve
+from recovery.models import AuditEvent, TreatmentType
+from tests.conftest import approve, make_patient
 from tests.record_support import patients_today
 from tests.support import refused
 
@@ -62,3 +63,168 @@ def test_the_resume_form_says_the_range_and_holds_to_it(client, dr_cho, paused_a
     assert response.status_code == 302
     new = Plan.objects.filter(patient=patient).latest("pk")
     assert PlanWeek.objects.get(plan=new, week=1).minutes == 25
+
+
+# --- stage gates (DESIGN §1 rule 9, §7) --------------------------------------------------------
+
+OVERRIDE = "Reviewed in clinic: strong, fully healed, cleared by the surgeon."
+
+
+@pytest.fixture
+def fusion_day_20(dr_cho):
+    """A lumbar-fusion patient 20 days after surgery: stage 2 is usually from day 42."""
+    return make_patient(
+        "fay",
+        "Fay",
+        dr_cho,
+        treatment="Lumbar fusion",
+        procedure_date=patients_today() - timedelta(days=20),
+    )
+
+
+def approve_at(patient, stage: int, **extra):
+    clearance = patient.clearances.get(status="pending")
+    kind = clearance.treatment.treatment_type
+    today = patients_today()
+    return services.clearance_approve(
+        clearance=clearance,
+        actor=patient.clinician,
+        rules=kind.default_rules(),
+        max_stage=stage,
+        allowed_activities=["walking"],
+        start_date=today,
+        today=today,
+        **extra,
+    )
+
+
+def test_the_default_gates_follow_the_design_table(db):
+    fusion = TreatmentType.objects.get(name="Lumbar fusion")
+    assert [fusion.days_before_stage(s) for s in (1, 2, 3, 4)] == [0, 42, 84, 182]
+    therapy = TreatmentType.objects.get(name="Physical therapy / conservative care")
+    assert [therapy.days_before_stage(s) for s in (2, 3, 4)] == [0, 14, 42]
+
+
+@pytest.mark.parametrize("reason", ["", "too soon", "x" * 19])
+def test_approving_a_stage_before_its_gate_needs_a_20_character_reason(fusion_day_20, reason):
+    error = refused(
+        lambda: approve_at(fusion_day_20, 2, stage_override_reason=reason),
+        "stage 2 is usually allowed from",
+        "stage_override_reason",
+    )
+    assert "42 days after the procedure" in error.message
+    assert "at least 20 characters" in error.message
+
+
+def test_an_approved_stage_override_is_kept_audited_and_shown(fusion_day_20, client, dr_cho):
+    plan = approve_at(fusion_day_20, 2, stage_override_reason=f"  {OVERRIDE}  ")
+    assert plan.stage == 2 and plan.stage_override_reason == OVERRIDE
+    event = AuditEvent.objects.get(action="stage_override")
+    assert event.detail == {"stage": 2}  # the reason is on the plan, not in the audit log
+    client.force_login(dr_cho)
+    record = client.get(reverse("clinic:patient", args=[fusion_day_20.pk])).content.decode()
+    assert "stage override" in record and OVERRIDE in record
+    triage = client.get(reverse("clinic:triage")).content.decode()
+    row = triage[triage.index("Fay Tester") :][:300]
+    assert "stage override" in row
+
+
+def test_stage_1_has_no_gate(fusion_day_20):
+    plan = approve_at(fusion_day_20, 1)
+    assert (plan.stage, plan.stage_override_reason) == (1, "")
+
+
+def test_raising_the_stage_before_its_gate_needs_the_reason_too(fusion_day_20, dr_cho):
+    plan = approve_at(fusion_day_20, 1)
+    refused(
+        lambda: services.plan_set_stage(plan=plan, actor=dr_cho, stage=2),
+        "stage 2 is usually allowed from",
+        "stage_override_reason",
+    )
+    raised = services.plan_set_stage(plan=plan, actor=dr_cho, stage=2, override_reason=OVERRIDE)
+    assert (raised.stage, raised.stage_override_reason) == (2, OVERRIDE)
+    lowered = services.plan_set_stage(plan=plan, actor=dr_cho, stage=1)
+    assert (lowered.stage, lowered.stage_override_reason) == (1, "")
+
+
+def test_after_the_gate_no_override_is_asked(dr_cho):
+    patient = make_patient(
+        "gus",
+        "Gus",
+        dr_cho,
+        treatment="Lumbar fusion",
+        procedure_date=patients_today() - timedelta(days=42),
+    )
+    plan = approve_at(patient, 2)
+    assert (plan.stage, plan.stage_override_reason) == (2, "")
+
+
+def test_gates_must_increase(db):
+    kind = TreatmentType.objects.get(name="Laminectomy")
+    kind.days_before_stage_3 = kind.days_before_stage_2
+    with pytest.raises(IntegrityError), transaction.atomic():
+        kind.save()
+
+
+def test_the_forms_say_when_each_stage_comes(fusion_day_20, client, dr_cho):
+    client.force_login(dr_cho)
+    page = client.get(reverse("clinic:clearance", args=[fusion_day_20.pk])).content.decode()
+    gate = patients_today() - timedelta(days=20) + timedelta(days=42)
+    assert f"stage 2: not before {gate:%-d %b %Y}" in page
+    response = client.post(
+        reverse("clinic:clearance", args=[fusion_day_20.pk]),
+        {
+            "action": "approve",
+            "approve-start_date": patients_today().isoformat(),
+            "approve-max_stage": "2",
+            "approve-allowed_activities": ["walking"],
+            "approve-start_minutes": "10",
+            "approve-min_increment": "5",
+            "approve-max_increment": "5",
+            "approve-target_minutes": "30",
+            "approve-sessions_per_week": "5",
+        },
+    )
+    assert response.status_code == 400
+    assert "stage override reason" in response.content.decode()
+    assert fusion_day_20.clearances.get().status == "pending"
+
+
+def test_staff_edit_the_gates_and_are_told_when_they_do_not_increase(client, dee):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(dee, backend="recovery.backends.ModelBackend")
+    device = TOTPDevice.objects.create(user=dee, name="Authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    kind = TreatmentType.objects.get(name="Laminectomy")
+    url = reverse("admin:recovery_treatmenttype_change", args=[kind.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: form.initial.get(name) for name in form.fields if form.initial.get(name) is not None
+    }
+    data.update(
+        contraindicated_activities=form.initial.get("contraindicated_activities") or [],
+        contraindicated_exercises=[],
+        days_before_stage_2="30",
+        days_before_stage_3="30",
+        days_before_stage_4="20",
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "days_before_stage_3" in errors, errors
+    assert errors["days_before_stage_3"] == [
+        "Stage 3 must come later than stage 2 (more than 30 days after the procedure)."
+    ]
+    assert TreatmentType.objects.get(pk=kind.pk).days_before_stage_2 == 28
+    data.update(days_before_stage_2="21", days_before_stage_3="49", days_before_stage_4="91")
+    assert client.post(url, data).status_code == 302
+    kind.refresh_from_db()
+    assert (kind.days_before_stage_2, kind.days_before_stage_3, kind.days_before_stage_4) == (
+        21,
+        49,
+        91,
+    )

@@ -533,7 +533,7 @@ def test_approval_before_the_minimum_needs_an_override_reason(cho, dora):
     response = cho.post(url, approve_data(start=today, override_reason="  too soon "))
     assert response.status_code == 400
     error = form_errors(response, "approve")["override_reason"][0]
-    assert "at least 10 characters" in error
+    assert "at least 20 characters" in error
     assert dora.clearances.get().status == ClearanceStatus.PENDING
 
     response = cho.post(
