@@ -23,6 +23,7 @@ from recovery.errors import DomainError
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
     BIRTH_FLOOR,
+    WOUND_CATEGORIES,
     Activity,
     Clearance,
     TreatmentType,
@@ -380,12 +381,19 @@ class ApproveForm(RulesForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     stage_override_reason = _stage_override_field()
+    wound_healed_on = forms.DateField(
+        label="Wound seen healed on (optional)",
+        required=False,
+        widget=_date_widget(),
+        help_text="Water exercise can be allowed only once this date is recorded.",
+        error_messages={"invalid": "Enter the date as a date, e.g. 2026-11-20."},
+    )
     allowed_activities = forms.MultipleChoiceField(
         label="Activities allowed",
         choices=ACTIVITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only activities of the highest stage or below. Leave swimming unticked until "
-        "any wound has healed.",
+        help_text="Only activities of the highest stage or below. Water exercise after surgery "
+        "needs the date the wound was seen healed.",
     )
     restrictions = forms.CharField(
         label="Restrictions (shown to the patient)",
@@ -429,6 +437,11 @@ class ApproveForm(RulesForm):
         self.fields["stage_override_reason"].help_text = stage_gates_help(
             clearance.treatment, today
         )
+        self.has_wound = kind.category in WOUND_CATEGORIES
+        if self.has_wound:
+            self.initial.setdefault("wound_healed_on", clearance.wound_healed_on)
+        else:
+            del self.fields["wound_healed_on"]
         self.helper.layout = Layout(
             *(["override_reason"] if self.needs_override else []),
             Row(
@@ -436,6 +449,7 @@ class ApproveForm(RulesForm):
                 Column("max_stage", css_class="col-sm-6"),
             ),
             "stage_override_reason",
+            *(["wound_healed_on"] if self.has_wound else []),
             "allowed_activities",
             Fieldset("Progression rules", *_rules_rows(), css_class="clinic-fieldset"),
             "restrictions",
@@ -457,6 +471,24 @@ class ApproveForm(RulesForm):
 
     def clean_stage_override_reason(self) -> str:
         return self.cleaned_data["stage_override_reason"].strip()
+
+
+class WoundForm(forms.Form):
+    """The day a clinician saw the surgical wound healed."""
+
+    wound_healed_on = forms.DateField(
+        label="Wound seen healed on",
+        widget=_date_widget(),
+        help_text="Between the procedure and today. Water exercise can be allowed from then.",
+        error_messages={
+            "required": "Enter the day the wound was seen healed.",
+            "invalid": "Enter the date as a date, e.g. 2026-11-20.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
 
 
 class DecisionReasonForm(forms.Form):

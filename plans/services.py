@@ -76,6 +76,7 @@ from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
     DATE_FLOOR,
+    WOUND_CATEGORIES,
     Activity,
     Clearance,
     ClearanceStatus,
@@ -168,6 +169,7 @@ def clearance_approve(
     override_reason: str = "",
     stage_override_reason: str = "",
     signed_off: bool = False,
+    wound_healed_on: date | None = None,
 ) -> Plan:
     """Approve exercise clearance and start the plan with week 1 prescribed.
 
@@ -221,6 +223,10 @@ def clearance_approve(
     stage_reason = check_stage_gate(
         clearance.treatment, int(max_stage), today=today, override_reason=stage_override_reason
     )
+    if wound_healed_on is not None:
+        check_wound_date(clearance, wound_healed_on, today=today)
+        clearance.wound_healed_on = wound_healed_on
+    check_wound_healed(clearance, activities, today=today)
     # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
     # Every lock (the plans, then their alerts) is taken before the first write.
     open_plans = list(
@@ -276,6 +282,55 @@ def clearance_approve(
             stage=plan.stage,
         )
     return plan
+
+
+WATER_NEEDS_WOUND = (
+    "Water exercise needs the date the wound was seen healed. Record it first, or leave water "
+    "exercise out for now."
+)
+
+
+def check_wound_healed(clearance: Clearance, activities: Iterable[str], *, today: date) -> None:
+    """After surgery or a minimally invasive procedure, water exercise only once a clinician has
+    recorded the day the wound was seen healed, on or before today (DESIGN §1 rule 2)."""
+    if Activity.WATER.value not in activities:
+        return
+    if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
+        return
+    healed = clearance.wound_healed_on
+    if healed is None or healed > today:
+        raise DomainError(WATER_NEEDS_WOUND, field="allowed_activities")
+
+
+def check_wound_date(clearance: Clearance, day: date, *, today: date) -> None:
+    procedure = clearance.treatment.procedure_date
+    if not procedure <= day <= today:
+        raise DomainError(
+            f"The wound is seen healed between the procedure ({procedure:%-d %B %Y}) and today.",
+            field="wound_healed_on",
+        )
+
+
+@transaction.atomic
+def clearance_set_wound_healed(*, clearance: Clearance, actor: User, day: date, today: date):
+    """Record the day the wound was seen healed: water exercise may be allowed from then."""
+    clearance = (
+        _locked(Clearance)
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor, action="record this")
+    if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
+        raise DomainError("This treatment leaves no wound to record.")
+    if clearance.status not in (ClearanceStatus.PENDING, ClearanceStatus.APPROVED):
+        raise DomainError(
+            f"This clearance is {clearance.get_status_display().lower()}: nothing to record."
+        )
+    check_wound_date(clearance, day, today=today)
+    clearance.wound_healed_on = day
+    clearance.save(update_fields=["wound_healed_on"])
+    audit("wound_healed", actor=actor, obj=clearance, patient=clearance.patient, on=day.isoformat())
+    return clearance
 
 
 def check_stage_gate(treatment, stage: int, *, today: date, override_reason: str) -> str:
@@ -1343,12 +1398,12 @@ def plan_set_stage(
         if not activities:
             raise DomainError("Allow at least one activity.", field="allowed_activities")
     before = (plan.stage, list(plan.allowed_activities))
-    treatment = (
-        Clearance.objects.select_related("treatment__treatment_type")
-        .get(pk=plan.clearance_id)
-        .treatment
+    clearance = Clearance.objects.select_related("treatment__treatment_type").get(
+        pk=plan.clearance_id
     )
+    treatment = clearance.treatment
     today = patient_today(plan.patient)
+    check_wound_healed(clearance, activities, today=today)
     if stage > plan.stage:
         stage_reason = check_stage_gate(
             treatment, stage, today=today, override_reason=override_reason

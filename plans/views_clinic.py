@@ -34,6 +34,7 @@ from plans.forms_clinic import (
     ResumeForm,
     RulesForm,
     StageForm,
+    WoundForm,
 )
 from plans.models import Alert, PlanStatus
 from plans.record import KINDS, parse_filters, plan_changes, timeline
@@ -52,7 +53,7 @@ from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit
 from recovery.errors import DomainError
-from recovery.models import ClearanceStatus, PatientProfile
+from recovery.models import WOUND_CATEGORIES, ClearanceStatus, PatientProfile
 
 
 def _refuse(form, error: DomainError) -> None:
@@ -412,6 +413,10 @@ def _clearance_forms(clearance, today, bound: dict | None = None) -> dict:
         forms["decline"] = DecisionReasonForm(prefix="decline")
     elif clearance is not None and clearance.status == ClearanceStatus.APPROVED:
         forms["revoke"] = DecisionReasonForm(prefix="revoke")
+        if clearance.treatment.treatment_type.category in WOUND_CATEGORIES:
+            forms["wound"] = WoundForm(
+                prefix="wound", initial={"wound_healed_on": clearance.wound_healed_on or today}
+            )
     forms.update(bound or {})
     return forms
 
@@ -461,6 +466,32 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, "A new clearance request is open for your decision.")
         return redirect("clinic:clearance", patient_id=patient.pk)
 
+    if action == "wound":
+        if current is None:
+            raise Http404("No clearance on record.")
+        form = WoundForm(request.POST, prefix="wound")
+        if form.is_valid():
+            try:
+                plan_services.clearance_set_wound_healed(
+                    clearance=current,
+                    actor=request.user,
+                    day=form.cleaned_data["wound_healed_on"],
+                    today=today,
+                )
+            except DomainError as error:
+                if not _refused_by_state(request, form, error):
+                    _refuse(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Wound seen healed on {form.cleaned_data['wound_healed_on']:%-d %B %Y}: "
+                    "water exercise can now be allowed.",
+                )
+                return redirect("clinic:clearance", patient_id=patient.pk)
+        if not form.errors:  # refused by the record's state, said above a fresh page
+            return redirect("clinic:clearance", patient_id=patient.pk)
+        return _render_clearance(request, patient, bound={"wound": form}, status=400)
+
     forms_for_action = {
         "approve": lambda: ApproveForm(
             request.POST, prefix="approve", clearance=current, today=today
@@ -496,6 +527,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
                     today=today,
                     override_reason=data.get("override_reason", ""),
                     stage_override_reason=data["stage_override_reason"],
+                    wound_healed_on=data.get("wound_healed_on"),
                 )
                 done = (
                     f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "

@@ -432,6 +432,10 @@ class TreatmentType(models.Model):
         return [a for a in activities_for_stage(self.default_max_stage) if a not in blocked]
 
 
+# Treatments with a wound: water exercise waits for the date it was seen healed.
+WOUND_CATEGORIES = frozenset({"surgical", "minimally_invasive"})
+
+
 class Treatment(models.Model):
     patient = models.ForeignKey(PatientProfile, on_delete=models.CASCADE, related_name="treatments")
     treatment_type = models.ForeignKey(TreatmentType, on_delete=models.PROTECT, related_name="+")
@@ -486,6 +490,9 @@ class Clearance(RulesFields):
     allowed_activities = models.JSONField(default=list, blank=True)
     max_stage = models.PositiveSmallIntegerField(default=1)
     restrictions = models.TextField(blank=True, help_text="Shown to the patient.")
+    # The day a clinician saw the surgical wound healed (surgical and minimally invasive
+    # treatments): water exercise is refused until it is set (DESIGN §1 rule 2, §7).
+    wound_healed_on = models.DateField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     # Rules are empty until approval.
     start_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -505,6 +512,9 @@ class Clearance(RulesFields):
                 condition=Q(max_stage__gte=1, max_stage__lte=4), name="clearance_stage_range"
             ),
             date_range_constraint("start_date", "clearance_start_date_range", nullable=True),
+            date_range_constraint(
+                "wound_healed_on", "clearance_wound_healed_on_range", nullable=True
+            ),
             # An approved clearance carries its rules, a decider and a start date.
             models.CheckConstraint(
                 condition=~Q(status=ClearanceStatus.APPROVED)

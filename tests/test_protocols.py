@@ -1,4 +1,5 @@
-"""Procedure protocols (issue 18, DESIGN section 7): resume at a level, stage gates."""
+"""Procedure protocols (issue 18, DESIGN section 7): resume at a level, stage gates, wound
+healed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from plans import services
 from plans.models import Plan, PlanWeek
@@ -86,16 +88,16 @@ def approve_at(patient, stage: int, **extra):
     clearance = patient.clearances.get(status="pending")
     kind = clearance.treatment.treatment_type
     today = patients_today()
-    return services.clearance_approve(
-        clearance=clearance,
-        actor=patient.clinician,
-        rules=kind.default_rules(),
-        max_stage=stage,
-        allowed_activities=["walking"],
-        start_date=today,
-        today=today,
-        **extra,
-    )
+    kwargs = {
+        "clearance": clearance,
+        "actor": patient.clinician,
+        "rules": kind.default_rules(),
+        "max_stage": stage,
+        "allowed_activities": ["walking"],
+        "start_date": today,
+        "today": today,
+    }
+    return services.clearance_approve(**{**kwargs, **extra})
 
 
 def test_the_default_gates_follow_the_design_table(db):
@@ -228,3 +230,115 @@ def test_staff_edit_the_gates_and_are_told_when_they_do_not_increase(client, dee
         49,
         91,
     )
+
+
+# --- wound healed (DESIGN §1 rule 2, §7) ------------------------------------------------------
+
+
+def test_water_after_surgery_needs_the_wound_seen_healed(fusion_day_20):
+    refused(
+        lambda: approve_at(
+            fusion_day_20,
+            2,
+            allowed_activities=["walking", "water"],
+            stage_override_reason=OVERRIDE,
+        ),
+        "Water exercise needs the date the wound was seen healed.",
+        "allowed_activities",
+    )
+
+
+def test_water_is_allowed_once_the_wound_date_is_recorded_at_approval(fusion_day_20):
+    healed = patients_today() - timedelta(days=3)
+    plan = approve_at(
+        fusion_day_20,
+        2,
+        allowed_activities=["walking", "water"],
+        wound_healed_on=healed,
+        stage_override_reason=OVERRIDE,
+    )
+    assert "water" in plan.allowed_activities
+    assert plan.clearance.wound_healed_on == healed
+
+
+@pytest.mark.parametrize("days_ago", [21, -1])
+def test_a_wound_date_before_the_procedure_or_after_today_is_refused(fusion_day_20, days_ago):
+    refused(
+        lambda: approve_at(
+            fusion_day_20,
+            1,
+            allowed_activities=["walking"],
+            wound_healed_on=patients_today() - timedelta(days=days_ago),
+        ),
+        "between the procedure",
+        "wound_healed_on",
+    )
+
+
+def test_the_clinician_records_the_wound_later_and_then_allows_water(fusion_day_20, client, dr_cho):
+    plan = approve_at(fusion_day_20, 2, stage_override_reason=OVERRIDE)
+    refused(
+        lambda: services.plan_set_stage(
+            plan=plan, actor=dr_cho, stage=2, allowed_activities=["walking", "water"]
+        ),
+        "Water exercise needs the date",
+        "allowed_activities",
+    )
+    client.force_login(dr_cho)
+    url = reverse("clinic:clearance", args=[fusion_day_20.pk])
+    assert "Not recorded as healed: no water exercise yet" in client.get(url).content.decode()
+    healed = patients_today() - timedelta(days=1)
+    response = client.post(url, {"action": "wound", "wound-wound_healed_on": healed.isoformat()})
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="wound_healed").exists()
+    raised = services.plan_set_stage(
+        plan=plan, actor=dr_cho, stage=2, allowed_activities=["walking", "water"]
+    )
+    assert "water" in raised.allowed_activities
+
+
+def test_no_wound_no_gate_after_an_injection(ana):
+    plan = approve_at(
+        ana, 2, allowed_activities=["walking", "water"], stage_override_reason=OVERRIDE
+    )
+    assert "water" in plan.allowed_activities
+
+
+def test_an_approved_surgical_clearance_with_water_keeps_it_after_the_migration(
+    transactional_db, dr_cho
+):
+    """The data migration runs on a database built at the migration before it."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    patient = make_patient(
+        "wes",
+        "Wes",
+        dr_cho,
+        treatment="Laminectomy",
+        procedure_date=patients_today() - timedelta(days=60),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([("recovery", "0008_stage_gates")])
+    apps = executor.loader.project_state([("recovery", "0008_stage_gates")]).apps
+    old = apps.get_model("recovery", "Clearance")
+    old.objects.filter(patient_id=patient.pk).update(
+        status="approved",
+        decided_at=timezone.now(),
+        decided_by_id=dr_cho.pk,
+        allowed_activities=["walking", "water"],
+        start_date=patients_today(),
+        start_minutes=10,
+        min_increment=5,
+        max_increment=10,
+        target_minutes=30,
+        sessions_per_week=3,
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    clearance = patient.clearances.get()
+    assert clearance.wound_healed_on == timezone.now().date()
+    assert AuditEvent.objects.filter(
+        action="wound_healed_assumed", object_id=str(clearance.pk)
+    ).exists()

@@ -256,7 +256,7 @@ def test_approval_before_the_minimum_without_a_reason_is_refused(page, dr_cho):
     expect(page.get_by_role("note")).to_contain_text("needs an override reason")
 
     page.get_by_role("button", name="Approve clearance").click()
-    reason = page.get_by_label("Override reason")
+    reason = page.locator("#id_approve-override_reason")
     expect(reason).to_have_attribute("aria-invalid", "true")
     error = page.locator("#error_1_id_approve-override_reason")
     expect(error).to_contain_text("Please write an override reason")
