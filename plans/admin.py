@@ -61,11 +61,11 @@ from recovery.audit import audit
 from recovery.celery import queue_after_commit
 from recovery.ratelimit import RateLimitedExportMixin
 
-# DESIGN.md §1 rule 7, as a staff member choosing a stage needs to read it.
+# DESIGN.md §1 rule 9, as a staff member choosing a stage needs to read it.
 STAGE_CHOICES = [
-    (1, "1 · walking, gentle core, gentle stretches"),
-    (2, "2 · adds water exercise, cycling, core stability"),
-    (3, "3 · challenging core, light resistance"),
+    (1, "1 · gentle core, gentle stretches (with walking, cycling, water exercise)"),
+    (2, "2 · adds core stability"),
+    (3, "3 · challenging core, light resistance, elliptical"),
     (4, "4 · running, heavy lifting, contact sport (clinician sign-off)"),
 ]
 OPEN_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)

@@ -47,9 +47,9 @@ RULE_FIELDS = (
 
 STAGE_CHOICES = [(1, "Stage 1"), (2, "Stage 2"), (3, "Stage 3"), (4, "Stage 4 (sign-off)")]
 STAGES_HELP = (
-    "1: walking, gentle core, gentle stretches. 2: adds water exercise, recumbent or stationary "
-    "cycling, core stability. 3: adds challenging core, light resistance. 4: running, heavy "
-    "lifting, contact sport."
+    "1: walking, cycling and water exercise as allowed, gentle core, gentle stretches. 2: adds "
+    "core stability. 3: adds challenging core, light resistance, the elliptical. 4: running, "
+    "heavy lifting, contact sport."
 )
 
 

@@ -1,7 +1,8 @@
 """The starter exercise library (written for StepWise; staff maintain it in the admin afterwards).
 
-Stages: 1 walking, gentle core, gentle stretches; 2 water exercise, cycling, core stability;
-3 challenging core, light resistance; 4 running, heavy lifting, contact sport (sign-off only).
+Stages (of the core work; walking, cycling and water exercise are first activities): 1 gentle
+core, gentle stretches; 2 core stability; 3 challenging core, light resistance; 4 running, heavy
+lifting, contact sport (sign-off only).
 """
 
 # What staff edit of an exercise, in the admin form and in CSV import/export alike.

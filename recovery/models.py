@@ -238,11 +238,15 @@ class Activity(models.TextChoices):
     RUNNING = "running", "Running"
 
 
+# The lowest stage at which each activity may be allowed (DESIGN §1 rule 2, version 2): walking,
+# recumbent and stationary cycling and water exercise are first activities, each allowed or not
+# by the clearance (water only once a wound is seen healed); elliptical is stage 3, running 4.
+# Stages otherwise grade the core work (stage 2 adds core stability only).
 ACTIVITY_MIN_STAGE = {
     Activity.WALKING: 1,
-    Activity.WATER: 2,
-    Activity.RECUMBENT_BIKE: 2,
-    Activity.STATIONARY_BIKE: 2,
+    Activity.WATER: 1,
+    Activity.RECUMBENT_BIKE: 1,
+    Activity.STATIONARY_BIKE: 1,
     Activity.ELLIPTICAL: 3,
     Activity.RUNNING: 4,
 }

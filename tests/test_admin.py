@@ -552,7 +552,11 @@ def test_staff_adds_and_edits_a_treatment_type(staff):
         ({"default_max_stage": "0"}, "default_max_stage", "between 1 and 4"),
         ({"min_days_to_clearance": "-1"}, "min_days_to_clearance", "0"),
         (
-            {"contraindicated_activities": ["walking"]},
+            {
+                "contraindicated_activities": [
+                    *("walking", "water", "recumbent_bike", "stationary_bike"),
+                ]
+            },
             "contraindicated_activities",
             "at least one activity",
         ),

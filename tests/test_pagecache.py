@@ -192,7 +192,9 @@ def resume(ana: PatientProfile) -> None:
 
 
 def set_stage(ana: PatientProfile) -> None:
-    plan_services.plan_set_stage(plan=open_plan(ana), actor=ana.clinician, stage=1)
+    plan_services.plan_set_stage(
+        plan=open_plan(ana), actor=ana.clinician, stage=1, allowed_activities=["walking"]
+    )
 
 
 def update_rules(ana: PatientProfile) -> None:

@@ -342,3 +342,22 @@ def test_an_approved_surgical_clearance_with_water_keeps_it_after_the_migration(
     assert AuditEvent.objects.filter(
         action="wound_healed_assumed", object_id=str(clearance.pk)
     ).exists()
+
+
+# --- activities apart from the core stage (DESIGN §1 rule 2) ----------------------------------
+
+
+def test_first_activities_need_no_stage_and_stage_2_adds_only_core_work():
+    from recovery.models import activities_for_stage
+
+    first = ["walking", "water", "recumbent_bike", "stationary_bike"]
+    assert activities_for_stage(1) == first
+    assert activities_for_stage(2) == first
+    assert activities_for_stage(3) == [*first, "elliptical"]
+    assert activities_for_stage(4) == [*first, "elliptical", "running"]
+
+
+def test_a_fusion_patient_cycles_at_stage_1_without_an_override(fusion_day_20):
+    plan = approve_at(fusion_day_20, 1, allowed_activities=["walking", "recumbent_bike"])
+    assert (plan.stage, plan.allowed_activities) == (1, ["walking", "recumbent_bike"])
+    assert plan.stage_override_reason == ""

@@ -216,11 +216,11 @@ def test_approve_accepts_the_rule_bounds(ana):
 
 def test_approve_refuses_activities_above_the_stage(ana):
     error = refused(
-        approve_call(ana, max_stage=1, allowed_activities=["walking", "water"]),
+        approve_call(ana, max_stage=2, allowed_activities=["walking", "elliptical"]),
         "These activities belong to a higher stage than the one allowed",
         field="allowed_activities",
     )
-    assert "Swimming or water exercise" in error.message
+    assert "Elliptical trainer" in error.message
 
 
 def test_approve_refuses_running_below_stage_four(ana):

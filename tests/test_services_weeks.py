@@ -467,32 +467,40 @@ def test_stage_four_needs_an_explicit_sign_off(plan, dr_cho):
 
 
 def test_lowering_the_stage_removes_activities_above_it(plan, dr_cho):
-    plan_set_stage(plan=plan, actor=dr_cho, stage=1)
+    """Walking and cycling are first activities (any stage); the elliptical is stage 3."""
+    plan_set_stage(
+        plan=plan,
+        actor=dr_cho,
+        stage=3,
+        allowed_activities=["walking", "recumbent_bike", "elliptical"],
+        override_reason="Reviewed in clinic: strong and fully healed now.",
+    )
+    plan_set_stage(plan=plan, actor=dr_cho, stage=2)
     plan.refresh_from_db()
-    assert plan.stage == 1
-    assert plan.allowed_activities == ["walking"]
-    audit = AuditEvent.objects.get(action="plan_set_stage")
+    assert plan.stage == 2
+    assert plan.allowed_activities == ["walking", "recumbent_bike"]
+    audit = AuditEvent.objects.filter(action="plan_set_stage").latest("pk")
     assert (audit.actor, audit.detail) == (
         dr_cho,
         {
-            "before": 2,
-            "after": 1,
-            "activities_before": ["walking", "recumbent_bike"],
-            "activities_after": ["walking"],
+            "before": 3,
+            "after": 2,
+            "activities_before": ["walking", "recumbent_bike", "elliptical"],
+            "activities_after": ["walking", "recumbent_bike"],
         },
     )
     with pytest.raises(DomainError, match=r"That activity is not part of your plan yet\."):
         session_log_create(
             patient=plan.patient,
             day=day(plan, 1),
-            activity="recumbent_bike",
+            activity="elliptical",
             minutes=15,
             now=datetime.combine(day(plan, 1), time(12), tzinfo=plan.patient.tz),
         )
 
 
 def test_lowering_below_every_activity_leaves_walking(ana, dr_cho):
-    plan = approve(ana, start=START, activities=("recumbent_bike",))
+    plan = approve(ana, start=START, stage=3, activities=("elliptical",))
     plan_set_stage(plan=plan, actor=dr_cho, stage=1)
     plan.refresh_from_db()
     assert plan.allowed_activities == ["walking"]

@@ -409,13 +409,14 @@ def test_stage_4_needs_the_sign_off(cho, dr_cho, ana, ana_plan):
     assert (detail["before"], detail["after"]) == (2, 4)
 
 
-def test_lowering_the_stage_drops_activities_above_it(cho, ana, ana_plan):
+def test_lowering_the_stage_keeps_first_activities(cho, ana, ana_plan):
+    """Walking and cycling are first activities (DESIGN §1 rule 2): stage 1 keeps them."""
     response = cho.post(
         reverse("clinic:plan_action", args=[ana.pk]), {"action": "stage", "stage-stage": "1"}
     )
     assert response.status_code == 302
     ana_plan.refresh_from_db()
-    assert (ana_plan.stage, ana_plan.allowed_activities) == (1, ["walking"])
+    assert (ana_plan.stage, ana_plan.allowed_activities) == (1, ["walking", "recumbent_bike"])
 
 
 @pytest.mark.parametrize("stage", ["0", "5", "x"])
@@ -489,7 +490,8 @@ def test_clearance_page_prefills_the_treatment_defaults(client, ben, dr_dev):
     assert form["max_increment"].value() == 5
     assert form["target_minutes"].value() == 30
     assert form["max_stage"].value() == 1
-    assert form["allowed_activities"].value() == ["walking"]
+    # First activities at stage 1; no water before a wound is seen healed.
+    assert form["allowed_activities"].value() == ["walking", "recumbent_bike", "stationary_bike"]
     assert form["start_date"].value() == plan_services.patient_today(ben)
     assert "decline" in response.context["forms"]
     assert "override_reason" not in form.fields  # 60 days after the procedure: not needed
@@ -549,7 +551,7 @@ def test_approval_before_the_minimum_needs_an_override_reason(cho, dora):
     ("overrides", "field"),
     [
         ({"start_date": (TODAY - timedelta(days=2)).isoformat()}, "start_date"),
-        ({"max_stage": "1", "allowed_activities": ["walking", "water"]}, "allowed_activities"),
+        ({"max_stage": "2", "allowed_activities": ["walking", "elliptical"]}, "allowed_activities"),
         ({"allowed_activities": []}, "allowed_activities"),
         ({"allowed_activities": ["flying"]}, "allowed_activities"),
         ({"max_stage": "4"}, "max_stage"),
