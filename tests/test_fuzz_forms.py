@@ -655,6 +655,12 @@ def test_clearance_forms(cho_client, ana, cara, ben, dr_cho, dr_dev, action):
             ),
             "approve-restrictions": st.text(max_size=300),
             "approve-override_reason": reason,
+            "approve-stage_override_reason": st.one_of(
+                st.sampled_from(["", "too soon", "Reviewed in clinic: strong and healed."]),
+                st.text(max_size=60),
+            ),
+            # No wound after an injection: the field is not on Ana's form, so it is ignored.
+            "approve-wound_healed_on": st.dates(today - timedelta(days=30), today).map(iso),
         }
         valid = {**valid_rules("approve"), "approve-start_date": iso(today)}
         valid |= {"approve-max_stage": "2", "approve-allowed_activities": ["walking"]}
@@ -686,6 +692,9 @@ def test_clearance_forms(cho_client, ana, cara, ben, dr_cho, dr_dev, action):
         if action == "approve":
             plan = Plan.objects.get(clearance=clearance)
             assert plan.patient_id == patient.pk and plan.status == PlanStatus.ACTIVE
+            # A stage before its gate carries a reason of at least 20 characters, or none.
+            assert plan.stage_override_reason == "" or len(plan.stage_override_reason) >= 20
+            assert clearance.wound_healed_on is None
         if action == "revoke":
             assert Plan.objects.get(pk=cara.pk).status == PlanStatus.PAUSED
 
