@@ -437,6 +437,10 @@ class ApproveForm(RulesForm):
         self.fields["stage_override_reason"].help_text = stage_gates_help(
             clearance.treatment, today
         )
+        for name, field in _precaution_fields().items():
+            self.fields[name] = field
+        for name, value in kind.default_precautions(clearance.treatment.procedure_date).items():
+            self.initial.setdefault(name, value)
         self.has_wound = kind.category in WOUND_CATEGORIES
         if self.has_wound:
             self.initial.setdefault("wound_healed_on", clearance.wound_healed_on)
@@ -452,6 +456,15 @@ class ApproveForm(RulesForm):
             *(["wound_healed_on"] if self.has_wound else []),
             "allowed_activities",
             Fieldset("Progression rules", *_rules_rows(), css_class="clinic-fieldset"),
+            Fieldset(
+                "Precautions (shown to the patient until they end)",
+                "no_bending_until",
+                Row(
+                    Column("lifting_limit_kg", css_class="col-sm-6"),
+                    Column("lifting_limit_until", css_class="col-sm-6"),
+                ),
+                css_class="clinic-fieldset",
+            ),
             "restrictions",
         )
 
@@ -471,6 +484,40 @@ class ApproveForm(RulesForm):
 
     def clean_stage_override_reason(self) -> str:
         return self.cleaned_data["stage_override_reason"].strip()
+
+
+def _precaution_fields() -> dict[str, forms.Field]:
+    return {
+        "no_bending_until": forms.DateField(
+            label="No bending, lifting or twisting until",
+            required=False,
+            widget=_date_widget(),
+            help_text="Shown to the patient until then. Empty for none.",
+            error_messages={"invalid": "Enter the date as a date, e.g. 2026-12-20."},
+        ),
+        "lifting_limit_kg": forms.DecimalField(
+            label="Lifting limit (kg)",
+            required=False,
+            max_digits=4,
+            decimal_places=1,
+            help_text="The patient sees it in kg and lb. Empty for none.",
+        ),
+        "lifting_limit_until": forms.DateField(
+            label="Lifting limit until",
+            required=False,
+            widget=_date_widget(),
+            error_messages={"invalid": "Enter the date as a date, e.g. 2026-12-20."},
+        ),
+    }
+
+
+class PrecautionsForm(forms.Form):
+    """Structured precautions of an approved clearance (DESIGN §7)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(_precaution_fields())
+        self.helper = _helper()
 
 
 class WoundForm(forms.Form):

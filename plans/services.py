@@ -76,6 +76,8 @@ from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
     DATE_FLOOR,
+    LIFTING_LIMIT_MAX_KG,
+    LIFTING_LIMIT_MIN_KG,
     WOUND_CATEGORIES,
     Activity,
     Clearance,
@@ -170,6 +172,7 @@ def clearance_approve(
     stage_override_reason: str = "",
     signed_off: bool = False,
     wound_healed_on: date | None = None,
+    precautions: dict | None = None,
 ) -> Plan:
     """Approve exercise clearance and start the plan with week 1 prescribed.
 
@@ -227,6 +230,11 @@ def clearance_approve(
         check_wound_date(clearance, wound_healed_on, today=today)
         clearance.wound_healed_on = wound_healed_on
     check_wound_healed(clearance, activities, today=today)
+    if precautions is None:  # the treatment type's defaults (DESIGN §7)
+        kind = clearance.treatment.treatment_type
+        precautions = kind.default_precautions(clearance.treatment.procedure_date)
+    for name, value in check_precautions(clearance, precautions).items():
+        setattr(clearance, name, value)
     # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
     # Every lock (the plans, then their alerts) is taken before the first write.
     open_plans = list(
@@ -300,6 +308,65 @@ def check_wound_healed(clearance: Clearance, activities: Iterable[str], *, today
     healed = clearance.wound_healed_on
     if healed is None or healed > today:
         raise DomainError(WATER_NEEDS_WOUND, field="allowed_activities")
+
+
+PRECAUTION_FIELDS = ("no_bending_until", "lifting_limit_kg", "lifting_limit_until")
+PRECAUTION_YEARS_MAX = 2
+
+
+def check_precautions(clearance: Clearance, values: dict) -> dict:
+    """The precaution fields tidied, or a DomainError beside the field at fault: dates from the
+    procedure to two years after it; a lifting limit of 0.5 to 50 kg with an end date."""
+    procedure = clearance.treatment.procedure_date
+    latest = procedure.replace(year=procedure.year + PRECAUTION_YEARS_MAX)
+    for name in ("no_bending_until", "lifting_limit_until"):
+        day = values.get(name)
+        if day is not None and not procedure <= day <= latest:
+            raise DomainError(
+                f"Give a date between the procedure ({procedure:%-d %B %Y}) and "
+                f"{latest:%-d %B %Y}.",
+                field=name,
+            )
+    kg = values.get("lifting_limit_kg")
+    if kg is not None:
+        kg = Decimal(str(kg)).quantize(Decimal("0.1"))
+        if not Decimal(str(LIFTING_LIMIT_MIN_KG)) <= kg <= Decimal(str(LIFTING_LIMIT_MAX_KG)):
+            raise DomainError(
+                f"A lifting limit is {LIFTING_LIMIT_MIN_KG} to {LIFTING_LIMIT_MAX_KG} kg.",
+                field="lifting_limit_kg",
+            )
+    until = values.get("lifting_limit_until")
+    if (kg is None) != (until is None):
+        raise DomainError(
+            "Give the lifting limit and the date it ends, or neither.",
+            field="lifting_limit_kg" if kg is None else "lifting_limit_until",
+        )
+    return {
+        "no_bending_until": values.get("no_bending_until"),
+        "lifting_limit_kg": kg,
+        "lifting_limit_until": until,
+    }
+
+
+@transaction.atomic
+def clearance_set_precautions(*, clearance: Clearance, actor: User, **values) -> Clearance:
+    """The clinician changes the structured precautions of an approved clearance (audited)."""
+    clearance = (
+        _locked(Clearance)
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor, action="change these precautions")
+    if clearance.status != ClearanceStatus.APPROVED:
+        raise DomainError("Precautions go with an approved clearance.")
+    tidy = check_precautions(clearance, values)
+    changed = [name for name in PRECAUTION_FIELDS if getattr(clearance, name) != tidy[name]]
+    for name in changed:
+        setattr(clearance, name, tidy[name])
+    if changed:
+        clearance.save(update_fields=changed)
+        audit("precautions", actor=actor, obj=clearance, patient=clearance.patient, fields=changed)
+    return clearance
 
 
 def check_wound_date(clearance: Clearance, day: date, *, today: date) -> None:

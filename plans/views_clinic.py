@@ -31,6 +31,7 @@ from plans.forms_clinic import (
     DecisionReasonForm,
     EnrolForm,
     PauseForm,
+    PrecautionsForm,
     ResumeForm,
     RulesForm,
     StageForm,
@@ -38,6 +39,7 @@ from plans.forms_clinic import (
 )
 from plans.models import Alert, PlanStatus
 from plans.record import KINDS, parse_filters, plan_changes, timeline
+from plans.services import PRECAUTION_FIELDS
 from plans.triage import (
     alert_row,
     clinician_triage,
@@ -413,6 +415,10 @@ def _clearance_forms(clearance, today, bound: dict | None = None) -> dict:
         forms["decline"] = DecisionReasonForm(prefix="decline")
     elif clearance is not None and clearance.status == ClearanceStatus.APPROVED:
         forms["revoke"] = DecisionReasonForm(prefix="revoke")
+        forms["precautions"] = PrecautionsForm(
+            prefix="precautions",
+            initial={name: getattr(clearance, name) for name in PRECAUTION_FIELDS},
+        )
         if clearance.treatment.treatment_type.category in WOUND_CATEGORIES:
             forms["wound"] = WoundForm(
                 prefix="wound", initial={"wound_healed_on": clearance.wound_healed_on or today}
@@ -465,6 +471,25 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
         else:
             messages.success(request, "A new clearance request is open for your decision.")
         return redirect("clinic:clearance", patient_id=patient.pk)
+
+    if action == "precautions":
+        if current is None:
+            raise Http404("No clearance on record.")
+        form = PrecautionsForm(request.POST, prefix="precautions")
+        if form.is_valid():
+            try:
+                plan_services.clearance_set_precautions(
+                    clearance=current, actor=request.user, **form.cleaned_data
+                )
+            except DomainError as error:
+                if not _refused_by_state(request, form, error):
+                    _refuse(form, error)
+            else:
+                messages.success(request, "Precautions saved: the patient sees them now.")
+                return redirect("clinic:clearance", patient_id=patient.pk)
+        if not form.errors:
+            return redirect("clinic:clearance", patient_id=patient.pk)
+        return _render_clearance(request, patient, bound={"precautions": form}, status=400)
 
     if action == "wound":
         if current is None:
@@ -528,6 +553,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
                     override_reason=data.get("override_reason", ""),
                     stage_override_reason=data["stage_override_reason"],
                     wound_healed_on=data.get("wound_healed_on"),
+                    precautions={name: data.get(name) for name in PRECAUTION_FIELDS},
                 )
                 done = (
                     f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "

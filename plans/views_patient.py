@@ -174,6 +174,7 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "week": week,
             "chart": chart,
+            "precautions": plan.clearance.precautions_on(today),
             "urgent": _urgency(board.alert),
             "advice": advice,
             "phone_href": _phone_href(),

@@ -40,6 +40,8 @@ from plans.resources import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from recovery.audit import audit
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
+    LIFTING_LIMIT_MAX_KG,
+    LIFTING_LIMIT_MIN_KG,
     STAGE_GATE_DAYS_MAX,
     Activity,
     AuditEvent,
@@ -280,6 +282,8 @@ class TreatmentTypeForm(forms.ModelForm):
             "days_before_stage_2",
             "days_before_stage_3",
             "days_before_stage_4",
+            "precaution_weeks",
+            "default_lifting_limit_kg",
             "contraindicated_activities",
         ]
         labels = {
@@ -388,6 +392,13 @@ class TreatmentTypeForm(forms.ModelForm):
         stage_ok = self._check_range(
             data, "default_max_stage", STAGE_MIN, STAGE_MAX, "The highest default stage"
         )
+        self._check_range(data, "precaution_weeks", 0, 104, "Weeks of precautions")
+        kg = data.get("default_lifting_limit_kg")
+        if kg is not None and not LIFTING_LIMIT_MIN_KG <= float(kg) <= LIFTING_LIMIT_MAX_KG:
+            self.add_error(
+                "default_lifting_limit_kg",
+                f"A lifting limit is {LIFTING_LIMIT_MIN_KG} to {LIFTING_LIMIT_MAX_KG} kg.",
+            )
         gates = [f"days_before_stage_{n}" for n in (2, 3, 4)]
         gates_ok = [
             self._check_range(data, name, 0, STAGE_GATE_DAYS_MAX, f"Days before stage {n}")
@@ -454,6 +465,10 @@ class TreatmentTypeAdmin(KeepUsedRowsMixin, AuditedAdminMixin, admin.ModelAdmin)
             "Stage gates: days after the procedure before each stage (earlier needs a "
             "clinician's written override)",
             {"fields": (("days_before_stage_2", "days_before_stage_3", "days_before_stage_4"),)},
+        ),
+        (
+            "Default precautions (shown to the patient; a clinician can change them)",
+            {"fields": (("precaution_weeks", "default_lifting_limit_kg"),)},
         ),
         (
             "Not offered after this treatment",

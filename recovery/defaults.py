@@ -31,6 +31,22 @@ STAGE_GATES = {
 }
 
 
+# Weeks of no bending, lifting or twisting and the lifting limit for them (DESIGN §7: fusion and
+# disc replacement, 6 weeks, 4.5 kg / 10 lb).
+PRECAUTIONS = {
+    "Lumbar fusion": (6, "4.5"),
+    "Cervical fusion (ACDF)": (6, "4.5"),
+    "Disc replacement": (6, "4.5"),
+}
+
+
+def precaution_fields(name: str) -> dict:
+    if name not in PRECAUTIONS:
+        return {}
+    weeks, kg = PRECAUTIONS[name]
+    return {"precaution_weeks": weeks, "default_lifting_limit_kg": kg}
+
+
 def stage_gate_fields(name: str) -> dict[str, int]:
     """The stage-gate fields of a default treatment type ({} for another name)."""
     gates = STAGE_GATES.get(name)
@@ -45,7 +61,9 @@ def load_treatment_types(model) -> None:
 
     `model` may be a migration's historical model from before the stage gates (migration 0002):
     the gates are set only where the model has them (migration 0008 fills the rest)."""
-    has_gates = any(f.name == "days_before_stage_2" for f in model._meta.get_fields())
+    names = {f.name for f in model._meta.get_fields()}
+    has_gates = "days_before_stage_2" in names
+    has_precautions = "precaution_weeks" in names
     for (
         name,
         category,
@@ -72,5 +90,6 @@ def load_treatment_types(model) -> None:
                     [] if category in {"conservative", "injection"} else ["water"]
                 ),
                 **(stage_gate_fields(name) if has_gates else {}),
+                **(precaution_fields(name) if has_precautions else {}),
             },
         )

@@ -110,6 +110,7 @@ class Weekday(models.IntegerChoices):
 DATE_FLOOR = date(2000, 1, 1)
 DATE_CEILING = date(2100, 12, 31)
 STAGE_GATE_DAYS_MAX = 3650
+LIFTING_LIMIT_MIN_KG, LIFTING_LIMIT_MAX_KG = 0.5, 50
 # The earliest date of birth the record takes (the latest is today, checked by the forms).
 BIRTH_FLOOR = date(1900, 1, 1)
 PHONE_DIGITS_MIN, PHONE_DIGITS_MAX = 7, 15  # E.164 allows at most 15 digits
@@ -344,6 +345,18 @@ class TreatmentType(models.Model):
         help_text="Days after the procedure before stage 3 (challenging core, light resistance, "
         "elliptical).",
     )
+    # Default precautions after this treatment (DESIGN §7): weeks of no bending, lifting or
+    # twisting, and a lifting limit for the same weeks (0 weeks and no limit: none).
+    precaution_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="Weeks after the procedure with no bending, lifting or twisting."
+    )
+    default_lifting_limit_kg = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Lifting limit (kg) for the same weeks; empty for none.",
+    )
     days_before_stage_4 = models.PositiveSmallIntegerField(
         default=42,
         help_text="Days after the procedure before stage 4 (running, heavy lifting, contact "
@@ -418,6 +431,18 @@ class TreatmentType(models.Model):
             target_minutes=self.default_target_minutes,
             sessions_per_week=self.default_sessions_per_week,
         )
+
+    def default_precautions(self, procedure_date: date) -> dict:
+        """The clearance's precaution fields this treatment suggests, from the procedure date."""
+        if not self.precaution_weeks:
+            return {"no_bending_until": None, "lifting_limit_kg": None, "lifting_limit_until": None}
+        until = procedure_date + timedelta(weeks=self.precaution_weeks)
+        limit = self.default_lifting_limit_kg
+        return {
+            "no_bending_until": until,
+            "lifting_limit_kg": limit,
+            "lifting_limit_until": until if limit is not None else None,
+        }
 
     def days_before_stage(self, stage: int) -> int:
         """Days since the procedure before `stage` may be allowed (0 for stage 1)."""
@@ -497,6 +522,11 @@ class Clearance(RulesFields):
     # The day a clinician saw the surgical wound healed (surgical and minimally invasive
     # treatments): water exercise is refused until it is set (DESIGN §1 rule 2, §7).
     wound_healed_on = models.DateField(null=True, blank=True)
+    # Precautions as data (DESIGN §7), shown to the patient until they end: no bending,
+    # lifting or twisting until a date; a lifting limit until a date.
+    no_bending_until = models.DateField(null=True, blank=True)
+    lifting_limit_kg = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    lifting_limit_until = models.DateField(null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     # Rules are empty until approval.
     start_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -518,6 +548,22 @@ class Clearance(RulesFields):
             date_range_constraint("start_date", "clearance_start_date_range", nullable=True),
             date_range_constraint(
                 "wound_healed_on", "clearance_wound_healed_on_range", nullable=True
+            ),
+            date_range_constraint(
+                "no_bending_until", "clearance_no_bending_until_range", nullable=True
+            ),
+            date_range_constraint(
+                "lifting_limit_until", "clearance_lifting_limit_until_range", nullable=True
+            ),
+            # A lifting limit has a weight and an end, or neither.
+            models.CheckConstraint(
+                condition=Q(lifting_limit_kg__isnull=True, lifting_limit_until__isnull=True)
+                | Q(
+                    lifting_limit_kg__gte=LIFTING_LIMIT_MIN_KG,
+                    lifting_limit_kg__lte=LIFTING_LIMIT_MAX_KG,
+                    lifting_limit_until__isnull=False,
+                ),
+                name="clearance_lifting_limit_complete",
             ),
             # An approved clearance carries its rules, a decider and a start date.
             models.CheckConstraint(
@@ -551,6 +597,17 @@ class Clearance(RulesFields):
 
     def __str__(self) -> str:
         return f"Clearance for {self.patient} ({self.get_status_display()})"
+
+    def precautions_on(self, day: date) -> list[str]:
+        """The structured precautions still in force on `day`, in the patient's words."""
+        said = []
+        if self.no_bending_until and day <= self.no_bending_until:
+            said.append(f"No bending, lifting or twisting until {self.no_bending_until:%A %-d %B}.")
+        limit, until = self.lifting_limit_kg, self.lifting_limit_until
+        if limit is not None and until and day <= until:
+            kg, pounds = f"{float(limit):g}", round(float(limit) * 2.20462)
+            said.append(f"Lift nothing heavier than {kg} kg ({pounds} lb) until {until:%A %-d %B}.")
+        return said
 
 
 class AppendOnlyQuerySet(models.QuerySet):

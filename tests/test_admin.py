@@ -475,6 +475,8 @@ def treatment_form(treatment_type: TreatmentType | None = None, **overrides) -> 
         "days_before_stage_2": "28",
         "days_before_stage_3": "42",
         "days_before_stage_4": "84",
+        "precaution_weeks": "0",
+        "default_lifting_limit_kg": "",
         "contraindicated_activities": ["water"],
         "contraindicated_exercises": [],
     }
@@ -486,6 +488,8 @@ def treatment_form(treatment_type: TreatmentType | None = None, **overrides) -> 
             days_before_stage_2=str(treatment_type.days_before_stage_2),
             days_before_stage_3=str(treatment_type.days_before_stage_3),
             days_before_stage_4=str(treatment_type.days_before_stage_4),
+            precaution_weeks=str(treatment_type.precaution_weeks),
+            default_lifting_limit_kg=str(treatment_type.default_lifting_limit_kg or ""),
         )
     data.update(overrides)
     return data

@@ -4,6 +4,7 @@ healed."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -361,3 +362,81 @@ def test_a_fusion_patient_cycles_at_stage_1_without_an_override(fusion_day_20):
     plan = approve_at(fusion_day_20, 1, allowed_activities=["walking", "recumbent_bike"])
     assert (plan.stage, plan.allowed_activities) == (1, ["walking", "recumbent_bike"])
     assert plan.stage_override_reason == ""
+
+
+# --- precautions as data (DESIGN §7) ----------------------------------------------------------
+
+
+def test_fusion_approval_carries_six_weeks_of_precautions_by_default(fusion_day_20):
+    plan = approve_at(fusion_day_20, 1)
+    clearance = plan.clearance
+    procedure = clearance.treatment.procedure_date
+    assert clearance.no_bending_until == procedure + timedelta(weeks=6)
+    assert clearance.lifting_limit_kg == Decimal("4.5")
+    assert clearance.lifting_limit_until == procedure + timedelta(weeks=6)
+    lines = clearance.precautions_on(patients_today())
+    assert lines[0].startswith("No bending, lifting or twisting until ")
+    assert "Lift nothing heavier than 4.5 kg (10 lb) until " in lines[1]
+    assert clearance.precautions_on(procedure + timedelta(weeks=6, days=1)) == []
+
+
+def test_an_injection_has_no_default_precautions(ana):
+    plan = approve_at(ana, 1)
+    assert plan.clearance.precautions_on(patients_today()) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"lifting_limit_kg": "4.5"}, "lifting_limit_until", "or neither"),
+        ({"lifting_limit_until": "+10"}, "lifting_limit_kg", "or neither"),
+        ({"lifting_limit_kg": "80", "lifting_limit_until": "+10"}, "lifting_limit_kg", "0.5 to 50"),
+        ({"no_bending_until": "-30"}, "no_bending_until", "between the procedure"),
+        ({"no_bending_until": "+1000"}, "no_bending_until", "between the procedure"),
+    ],
+)
+def test_bad_precautions_are_refused_beside_the_field(
+    fusion_day_20, dr_cho, values, field, message
+):
+    plan = approve_at(fusion_day_20, 1)
+    today = patients_today()
+    given = {
+        name: (today + timedelta(days=int(v))) if name.endswith("until") else Decimal(v)
+        for name, v in values.items()
+    }
+    given = {
+        name: given.get(name)
+        for name in ("no_bending_until", "lifting_limit_kg", "lifting_limit_until")
+    }
+    refused(
+        lambda: services.clearance_set_precautions(clearance=plan.clearance, actor=dr_cho, **given),
+        message,
+        field,
+    )
+
+
+def test_the_clinician_edits_precautions_and_the_patient_sees_them(fusion_day_20, client, dr_cho):
+    approve_at(fusion_day_20, 1, precautions={})
+    client.force_login(dr_cho)
+    url = reverse("clinic:clearance", args=[fusion_day_20.pk])
+    until = patients_today() + timedelta(days=14)
+    response = client.post(
+        url,
+        {
+            "action": "precautions",
+            "precautions-no_bending_until": until.isoformat(),
+            "precautions-lifting_limit_kg": "5",
+            "precautions-lifting_limit_until": until.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.get(action="precautions").detail["fields"] == [
+        "no_bending_until",
+        "lifting_limit_kg",
+        "lifting_limit_until",
+    ]
+    client.force_login(fusion_day_20.user)
+    page = client.get(reverse("me:dashboard")).content.decode()
+    card = page[page.index('id="precautions"') :][:800]
+    assert "No bending, lifting or twisting until" in card
+    assert "5 kg (11 lb)" in card
