@@ -448,6 +448,36 @@ def _render_clearance(
     return render(request, "plans/clinic/clearance.html", context, status=status)
 
 
+def _clearance_detail_action(
+    request: HttpRequest, patient: PatientProfile, clearance, action: str, today
+) -> HttpResponse:
+    """Change one detail of the clearance (its precautions, the day the wound was seen healed):
+    saved and said, refused beside the field, or refused above a fresh page."""
+    form = (PrecautionsForm if action == "precautions" else WoundForm)(request.POST, prefix=action)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if action == "precautions":
+                plan_services.clearance_set_precautions(
+                    clearance=clearance, actor=request.user, **data
+                )
+                done = "Precautions saved: the patient sees them now."
+            else:
+                day = data["wound_healed_on"]
+                plan_services.clearance_set_wound_healed(
+                    clearance=clearance, actor=request.user, day=day, today=today
+                )
+                done = f"Wound seen healed on {day:%-d %B %Y}: water exercise can now be allowed."
+        except DomainError as error:
+            if not _refused_by_state(request, form, error):
+                _refuse(form, error)
+        else:
+            messages.success(request, done)
+    if not form.errors:  # saved, or refused by the record's state (said above the page)
+        return redirect("clinic:clearance", patient_id=patient.pk)
+    return _render_clearance(request, patient, bound={action: form}, status=400)
+
+
 @clinician_required
 @require_http_methods(["GET", "POST"])
 def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -472,50 +502,10 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
             messages.success(request, "A new clearance request is open for your decision.")
         return redirect("clinic:clearance", patient_id=patient.pk)
 
-    if action == "precautions":
+    if action in ("precautions", "wound"):
         if current is None:
             raise Http404("No clearance on record.")
-        form = PrecautionsForm(request.POST, prefix="precautions")
-        if form.is_valid():
-            try:
-                plan_services.clearance_set_precautions(
-                    clearance=current, actor=request.user, **form.cleaned_data
-                )
-            except DomainError as error:
-                if not _refused_by_state(request, form, error):
-                    _refuse(form, error)
-            else:
-                messages.success(request, "Precautions saved: the patient sees them now.")
-                return redirect("clinic:clearance", patient_id=patient.pk)
-        if not form.errors:
-            return redirect("clinic:clearance", patient_id=patient.pk)
-        return _render_clearance(request, patient, bound={"precautions": form}, status=400)
-
-    if action == "wound":
-        if current is None:
-            raise Http404("No clearance on record.")
-        form = WoundForm(request.POST, prefix="wound")
-        if form.is_valid():
-            try:
-                plan_services.clearance_set_wound_healed(
-                    clearance=current,
-                    actor=request.user,
-                    day=form.cleaned_data["wound_healed_on"],
-                    today=today,
-                )
-            except DomainError as error:
-                if not _refused_by_state(request, form, error):
-                    _refuse(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Wound seen healed on {form.cleaned_data['wound_healed_on']:%-d %B %Y}: "
-                    "water exercise can now be allowed.",
-                )
-                return redirect("clinic:clearance", patient_id=patient.pk)
-        if not form.errors:  # refused by the record's state, said above a fresh page
-            return redirect("clinic:clearance", patient_id=patient.pk)
-        return _render_clearance(request, patient, bound={"wound": form}, status=400)
+        return _clearance_detail_action(request, patient, current, action, today)
 
     forms_for_action = {
         "approve": lambda: ApproveForm(
