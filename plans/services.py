@@ -636,6 +636,16 @@ def _validate_session(
         raise DomainError("Unknown warning sign.", field="red_flags")
 
 
+def _lasted_hours(pain_duration: str, pain_lasted_hours: Decimal | float = 0) -> Decimal:
+    """The hours raised pain lasted, as the engine reads them: the patient's answer mapped to
+    hours, or the hours a caller knows (imports, demo data) when there is no answer."""
+    if pain_duration:
+        if pain_duration not in PainDuration.values:
+            raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+        pain_lasted_hours = PAIN_DURATION_HOURS[PainDuration(pain_duration)]
+    return Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
+
+
 PLAN_PAUSED = "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
 
 
@@ -674,11 +684,7 @@ def session_log_create(
         raise TypeError("Give either the patient or their user.")
     now = now or timezone.now()
     flags = sorted(set(red_flags))
-    if pain_duration:
-        if pain_duration not in PainDuration.values:
-            raise DomainError("Choose how long the pain lasted.", field="pain_duration")
-        pain_lasted_hours = PAIN_DURATION_HOURS[PainDuration(pain_duration)]
-    lasted = Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
+    lasted = _lasted_hours(pain_duration, pain_lasted_hours)
     with transaction.atomic():
         locked = _lock_open_plan(patient=patient, user=user, submission_token=submission_token)
         if locked is None:
@@ -850,9 +856,9 @@ def session_correct(
     """
     now = now or timezone.now()
     flags = sorted(set(red_flags))
-    if pain_duration not in PainDuration.values:
+    if not pain_duration:
         raise DomainError("Choose how long the pain lasted.", field="pain_duration")
-    lasted = Decimal(str(PAIN_DURATION_HOURS[PainDuration(pain_duration)])).quantize(Decimal("0.1"))
+    lasted = _lasted_hours(pain_duration)
     with transaction.atomic():
         plan, log = _lock_own_session(user, log_id, now)
         if plan.status != PlanStatus.ACTIVE:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from plans.forms_clinic import ApproveForm, EnrolForm, RulesForm
-from plans.services import clearance_approve, patient_today
+from plans.services import clearance_approve
 from plans.triage import patient_search
 from recovery.errors import DomainError
 from recovery.models import AuditEvent, PatientProfile, TreatmentType, tel_href, tidy_phone
@@ -310,11 +310,3 @@ def test_the_rules_form_says_every_broken_rule_at_once():
     assert not form.is_valid()
     assert form.errors["max_increment"] == ["Must be at least the smallest step (10 minutes)."]
     assert form.errors["target_minutes"] == ["Must be at least the start (15 minutes)."]
-
-
-def test_patient_today_is_the_patients_clock(ana):
-    assert patient_today(ana) in {
-        date.today() - timedelta(days=1),
-        date.today(),
-        date.today() + timedelta(days=1),
-    }
