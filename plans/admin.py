@@ -33,6 +33,7 @@ from plans import tasks
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
+    Contraindication,
     Exercise,
     ExerciseCategory,
     PainFollowUp,
@@ -51,7 +52,6 @@ from plans.resources import (
     SpreadsheetSafeCSV,
 )
 from recovery.admin import (
-    AccessibleFilteredSelectMultiple,
     AuditedAdminMixin,
     ClinicalReadOnlyAdmin,
     ClinicalReadOnlyInline,
@@ -144,7 +144,8 @@ class ExerciseForm(forms.ModelForm):
 
     class Meta:
         model = Exercise
-        fields = EXERCISE_FIELDS
+        # Contraindications are rows of their own (with a stage): the inline below edits them.
+        fields = [f for f in EXERCISE_FIELDS if f != "contraindicated_for"]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -152,6 +153,50 @@ class ExerciseForm(forms.ModelForm):
         if clash is not None:
             raise forms.ValidationError(f"The library already has “{clash.name}”.")
         return name
+
+
+UNTIL_STAGE_CHOICES = [("", "For good"), *((n, f"Until stage {n}") for n in (2, 3, 4))]
+
+
+class ContraindicationInline(admin.StackedInline):
+    """Which treatments hide the exercise, for good or until a stage. Whoever may change the
+    exercise may change these rows (they are part of it)."""
+
+    model = Contraindication
+    fields = ("treatment_type", "until_stage")
+    extra = 1
+    verbose_name = "treatment"
+    verbose_name_plural = "Not for patients after"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "until_stage":
+            return forms.TypedChoiceField(
+                label="How long",
+                choices=UNTIL_STAGE_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                help_text="Patients after this treatment are not shown the exercise, for good or "
+                "until their plan reaches the stage.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def _may_change_exercise(self, request) -> bool:
+        return request.user.has_perm("plans.change_exercise") or request.user.has_perm(
+            "plans.add_exercise"
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("plans.view_exercise") or self._may_change_exercise(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_change_exercise(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change_exercise(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change_exercise(request)
 
 
 class LimitedImportForm(ImportForm):
@@ -193,7 +238,7 @@ class ExerciseAdmin(
     ordering = ("stage", "category", "name")
     list_per_page = 100
     actions = ("activate", "deactivate", "delete_selected")
-    filter_horizontal = ("contraindicated_for",)
+    inlines = [ContraindicationInline]
     readonly_fields = ("patient_preview", "usage", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "category", "stage", "active")}),
@@ -206,17 +251,9 @@ class ExerciseAdmin(
                 "continue editing to see a change.",
             },
         ),
-        ("Not for patients after", {"fields": ("contraindicated_for",)}),
         ("Use", {"fields": ("usage", "updated_at")}),
     )
     used_reason = "plans have reached their stage, so patients may have seen them"
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "contraindicated_for":
-            kwargs["widget"] = AccessibleFilteredSelectMultiple("treatment types", is_stacked=False)
-            kwargs["label"] = "Treatment types"
-            kwargs["help_text"] = "Patients after these treatments are not shown this exercise."
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         at_or_above, highest = plan_reach()

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services
-from plans.library import STARTER_EXERCISES
-from plans.models import Exercise, Plan
+from plans.library import STARTER_CONTRAINDICATIONS, STARTER_EXERCISES
+from plans.models import Contraindication, Exercise, Plan
 from recovery.defaults import load_treatment_types
 from recovery.models import ClinicianProfile, PatientProfile, Role, TreatmentType, User
 from recovery.services import patient_enrol
@@ -41,9 +41,11 @@ def _log(patient: PatientProfile, day: date, **fields) -> None:
 
 
 def load_library() -> int:
-    created = 0
+    """The starter library with its contraindications; an exercise already there is left as
+    staff keep it."""
+    created = []
     for name, category, stage, instructions, cautions in STARTER_EXERCISES:
-        _, made = Exercise.objects.get_or_create(
+        exercise, made = Exercise.objects.get_or_create(
             name=name,
             defaults={
                 "category": category,
@@ -52,8 +54,16 @@ def load_library() -> int:
                 "cautions": cautions,
             },
         )
-        created += made
-    return created
+        if made:
+            created.append(exercise)
+    new = {e.name: e for e in created}
+    kinds = {t.name: t for t in TreatmentType.objects.all()}
+    Contraindication.objects.bulk_create(
+        Contraindication(exercise=new[name], treatment_type=kinds[kind], until_stage=until)
+        for name, kind, until in STARTER_CONTRAINDICATIONS
+        if name in new and kind in kinds
+    )
+    return len(created)
 
 
 def library_group() -> Group:

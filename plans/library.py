@@ -174,6 +174,23 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "Not in the first weeks after fusion surgery unless your clinician allows it.",
     ),
     (
+        "Lower-trunk rotation",
+        "flexibility",
+        1,
+        "Lie on your back with knees bent and feet flat. Keeping your shoulders on the floor, let "
+        "both knees sway a little to one side, then the other. 10 slow sways.",
+        "Small, easy movements within comfort; stop if pain spreads into a leg.",
+    ),
+    (
+        "Neck side stretch",
+        "flexibility",
+        1,
+        "Sit tall and gently tilt your ear towards your shoulder until you feel a mild stretch "
+        "along the side of your neck. Hold 15 seconds, then the other side.",
+        "Do not pull with your hand or push into pain. Stop if you feel pins and needles in "
+        "an arm.",
+    ),
+    (
         "Easy jogging",
         "cardio",
         4,
@@ -181,4 +198,17 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "surface. Build the jogging time only as your plan allows.",
         "Stage 4 only, with your clinician's explicit sign-off.",
     ),
+]
+
+# Which exercises a treatment type must not show (DESIGN §7): (exercise, treatment type, until
+# stage, or None for good). Bending and twisting the lumbar spine early after fusion or disc
+# replacement; neck stretches after ACDF until the fusion has had stage 3's time to heal.
+STARTER_CONTRAINDICATIONS: list[tuple[str, str, int | None]] = [
+    ("Knee-to-chest stretch", "Lumbar fusion", None),
+    ("Knee-to-chest stretch", "Disc replacement", None),
+    ("Cat-camel", "Lumbar fusion", None),
+    ("Cat-camel", "Disc replacement", None),
+    ("Lower-trunk rotation", "Lumbar fusion", None),
+    ("Lower-trunk rotation", "Disc replacement", None),
+    ("Neck side stretch", "Cervical fusion (ACDF)", 3),
 ]

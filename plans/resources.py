@@ -4,6 +4,9 @@ The file a member of staff edits in a spreadsheet has one row per exercise, keye
 
     name, category, stage, active, instructions, cautions, contraindicated_for
 
+`contraindicated_for` names treatment types separated by ";", each for good or followed by "until
+stage N" ("Lumbar fusion; Cervical fusion (ACDF) until stage 3").
+
 An import is all or nothing. The admin first runs the whole file as a dry run inside a
 transaction that is rolled back; if any row is invalid it lists every bad row with the field and
 the reason and offers no "confirm" button. The confirmed import runs in one transaction again and
@@ -30,12 +33,13 @@ from typing import Any
 from uuid import uuid4
 
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.db.models import Prefetch
 from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 
 from plans.library import EXERCISE_FIELDS
-from plans.models import Exercise, ExerciseCategory
+from plans.models import Contraindication, Exercise, ExerciseCategory
 from recovery.models import TreatmentType
 
 STAGE_MIN = 1
@@ -202,31 +206,71 @@ class YesNoWidget(widgets.Widget):
         return "yes" if value else "no"
 
 
-class TreatmentTypeNamesWidget(widgets.ManyToManyWidget):
-    """Treatment types by their exact names, separated by ";". An unknown name is an error."""
+UNTIL_STAGE = re.compile(r"^(?P<name>.+?)\s+until stage (?P<stage>\d+)$", re.IGNORECASE)
 
-    def __init__(self):
-        super().__init__(TreatmentType, separator=NAME_SEPARATOR, field="name")
+# A contraindication as the CSV carries it: the treatment type's name and the stage it lasts
+# until (None: for good).
+Pair = tuple[str, int | None]
 
-    def clean(self, value, row=None, **kwargs):
+
+class ContraindicationsWidget(widgets.Widget):
+    """Treatment types by their exact names, separated by ";", each optionally followed by
+    "until stage N" (2–4). An unknown name or stage is an error."""
+
+    def clean(self, value, row=None, **kwargs) -> frozenset[Pair]:
         text = unneutralise(str(value or "").strip())
-        names = [n.strip() for n in text.split(NAME_SEPARATOR) if n.strip()]
-        if not names:
-            return TreatmentType.objects.none()
-        found = TreatmentType.objects.filter(name__in=names)
-        missing = sorted(set(names) - {t.name for t in found})
+        pairs: set[Pair] = set()
+        for item in (i.strip() for i in text.split(NAME_SEPARATOR)):
+            if not item:
+                continue
+            match = UNTIL_STAGE.match(item)
+            if match is None:
+                pairs.add((item, None))
+                continue
+            stage = int(match["stage"])
+            if stage not in (2, 3, 4):
+                raise ValueError(f"“{item}”: a contraindication lasts until stage 2, 3 or 4.")
+            pairs.add((match["name"].strip(), stage))
+        names = {name for name, _ in pairs}
+        missing = sorted(
+            names - set(TreatmentType.objects.filter(name__in=names).values_list("name", flat=True))
+        )
         if missing:
             raise ValueError(
                 "No treatment type is called "
                 + ", ".join(f"“{n}”" for n in missing)
                 + f". Use the names from the treatment type list, separated by “{NAME_SEPARATOR}”."
             )
-        return found
+        if len(names) < len(pairs):
+            raise ValueError("Name each treatment type once.")
+        return frozenset(pairs)
 
-    def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        return neutralise(f"{NAME_SEPARATOR} ".join(t.name for t in value.all()))
+    def render(self, value, obj=None, **kwargs) -> str:
+        return neutralise(
+            f"{NAME_SEPARATOR} ".join(
+                name if until is None else f"{name} until stage {until}"
+                for name, until in sorted(value or (), key=lambda pair: pair[0])
+            )
+        )
+
+
+class ContraindicationsField(fields.Field):
+    """An exercise's contraindications as a set of pairs. An imported row's pairs wait on the
+    instance until it is saved (`ExerciseResource.after_save_instance` writes them), so that
+    "unchanged" compares like with like."""
+
+    def get_value(self, obj) -> frozenset[Pair]:
+        pending = getattr(obj, "_imported_contraindications", None)
+        if pending is not None:
+            return pending
+        if obj.pk is None:
+            return frozenset()
+        return frozenset(
+            (c.treatment_type.name, c.until_stage) for c in obj.contraindication_set.all()
+        )
+
+    def save(self, instance, row, is_m2m=False, **kwargs) -> None:
+        instance._imported_contraindications = self.clean(row, **kwargs)
 
 
 class ExerciseResource(SpreadsheetSafeResource):
@@ -240,10 +284,10 @@ class ExerciseResource(SpreadsheetSafeResource):
     cautions = fields.Field(
         attribute="cautions", column_name="cautions", widget=SpreadsheetSafeText()
     )
-    contraindicated_for = fields.Field(
+    contraindicated_for = ContraindicationsField(
         attribute="contraindicated_for",
         column_name="contraindicated_for",
-        widget=TreatmentTypeNamesWidget(),
+        widget=ContraindicationsWidget(),
     )
 
     class Meta:
@@ -286,22 +330,26 @@ class ExerciseResource(SpreadsheetSafeResource):
                 {"name": f"The library already has “{existing}”: spell it the same to update it."}
             )
 
-    def import_instance(self, instance, row, **kwargs):
-        """Check the treatment type names too, so that a bad one is a field error of its row."""
-        errors: dict[str, Any] = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        field = self.fields["contraindicated_for"]
-        if field.column_name in row:
-            try:
-                field.clean(row)
-            except ValueError as error:
-                errors[field.attribute] = ValidationError(str(error), code="invalid")
-        if errors:
-            raise ValidationError(errors)
+    def after_save_instance(self, instance, row, **kwargs):
+        """The row's contraindications replace the exercise's (rolled back with the rest on a
+        dry run or an error: the import is one transaction)."""
+        wanted = getattr(instance, "_imported_contraindications", None)
+        if wanted is None:
+            return
+        kinds = dict(
+            TreatmentType.objects.filter(name__in={n for n, _ in wanted}).values_list("name", "pk")
+        )
+        instance.contraindication_set.all().delete()
+        Contraindication.objects.bulk_create(
+            Contraindication(exercise=instance, treatment_type_id=kinds[name], until_stage=until)
+            for name, until in wanted
+        )
 
     def filter_export(self, queryset, **kwargs):
-        """One query for all the treatment type names, not one per exercise."""
-        return queryset.prefetch_related("contraindicated_for")
+        """One query for all the contraindications and their names, not one per exercise."""
+        return queryset.prefetch_related(
+            Prefetch(
+                "contraindication_set",
+                queryset=Contraindication.objects.select_related("treatment_type"),
+            )
+        )

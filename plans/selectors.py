@@ -11,13 +11,23 @@ from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import DurationField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from plans import engine
 from plans.models import (
     Alert,
     AlertKind,
+    Contraindication,
     Exercise,
     ExerciseCategory,
     PainDuration,
@@ -172,14 +182,18 @@ def latest_clearance(patient: PatientProfile) -> Clearance | None:
 
 def exercises_for_plan(plan: Plan) -> list[Exercise]:
     """Active core and stretching exercises up to the plan's stage, minus those contraindicated
-    for the patient's treatment type. 1 query (needs `clearance__treatment` loaded)."""
+    for the patient's treatment type at that stage (for good, or until a later stage). 1 query
+    (needs `clearance__treatment` loaded)."""
+    blocking = Contraindication.objects.blocking(
+        plan.clearance.treatment.treatment_type_id, plan.stage
+    ).filter(exercise=OuterRef("pk"))
     return list(
         Exercise.objects.filter(
             active=True,
             stage__lte=plan.stage,
             category__in=[ExerciseCategory.CORE, ExerciseCategory.FLEXIBILITY],
         )
-        .exclude(contraindicated_for=plan.clearance.treatment.treatment_type_id)
+        .exclude(Exists(blocking))
         .order_by("category", "stage", "name")
     )
 

@@ -76,15 +76,17 @@ class AuditedAdminMixin:
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        # Only the labels of the changed fields from Django's structured message: no values.
+        # Only labels from Django's structured message, no values: the changed fields, and the
+        # kind of any inline row added, changed or deleted.
+        parts = [
+            part
+            for entry in (message if isinstance(message, list) else [])
+            for part in entry.values()
+            if isinstance(part, dict)
+        ]
         fields = sorted(
-            {
-                str(label)
-                for entry in (message if isinstance(message, list) else [])
-                for part in entry.values()
-                if isinstance(part, dict)
-                for label in part.get("fields", [])
-            }
+            {str(label) for part in parts for label in part.get("fields", [])}
+            | {str(part["name"]) for part in parts if "name" in part}
         )
         self._audit(request, "admin_change", obj, fields=fields)
         return super().log_change(request, obj, message)

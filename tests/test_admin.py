@@ -22,6 +22,7 @@ from plans import services as plan_services
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
+    Contraindication,
     Exercise,
     PainFollowUp,
     Reminder,
@@ -291,7 +292,8 @@ def test_staff_cannot_export_the_audit_log(staff):
 # --- the exercise library ------------------------------------------------------------------------
 
 
-def exercise_form(**overrides) -> dict:
+def exercise_form(contraindications=(), **overrides) -> dict:
+    """The exercise form with its "Not for patients after" rows: (treatment type, until stage)."""
     data = {
         "name": "Gentle bridge",
         "category": "core",
@@ -299,9 +301,22 @@ def exercise_form(**overrides) -> dict:
         "active": "on",
         "instructions": "Lie on your back.\n\nLift your hips a little.",
         "cautions": "",
-        "contraindicated_for": [],
+        **inline_rows(contraindications),
     }
     data.update(overrides)
+    return data
+
+
+def inline_rows(contraindications) -> dict:
+    data = {
+        "contraindication_set-TOTAL_FORMS": str(len(contraindications)),
+        "contraindication_set-INITIAL_FORMS": "0",
+        "contraindication_set-MIN_NUM_FORMS": "0",
+        "contraindication_set-MAX_NUM_FORMS": "1000",
+    }
+    for i, (kind, until) in enumerate(contraindications):
+        data[f"contraindication_set-{i}-treatment_type"] = str(kind.pk)
+        data[f"contraindication_set-{i}-until_stage"] = "" if until is None else str(until)
     return data
 
 
@@ -318,7 +333,7 @@ def test_staff_adds_lists_and_edits_an_exercise(staff, dee):
     fusion = TreatmentType.objects.get(name="Lumbar fusion")
     response = staff.post(
         f"{EXERCISES}{bridge.pk}/change/",
-        exercise_form(stage="2", contraindicated_for=[fusion.pk], active=""),
+        exercise_form(stage="2", contraindications=[(fusion, None)], active=""),
     )
     assert response.status_code == 302
     bridge.refresh_from_db()
@@ -327,7 +342,7 @@ def test_staff_adds_lists_and_edits_an_exercise(staff, dee):
     events = AuditEvent.objects.filter(actor=dee, object_id=str(bridge.pk))
     assert {e.action for e in events} == {"admin_add", "admin_change"}
     change = events.get(action="admin_change")
-    assert change.detail == {"fields": ["Active", "Stage", "Treatment types"]}
+    assert change.detail == {"fields": ["Active", "Stage", "contraindication"]}
 
 
 def test_exercise_form_refuses_a_bad_stage_and_a_case_twin(staff):
@@ -761,15 +776,70 @@ def test_export_returns_the_library_as_csv_that_imports_unchanged(staff):
     assert not again.context["result"].has_validation_errors()
 
 
+def test_a_contraindication_until_a_stage_goes_out_and_comes_back_in_the_csv(staff):
+    acdf = TreatmentType.objects.get(name="Cervical fusion (ACDF)")
+    fusion = TreatmentType.objects.get(name="Lumbar fusion")
+    neck = exercise("Neck side stretch", category="flexibility")
+    Contraindication.objects.create(exercise=neck, treatment_type=acdf, until_stage=3)
+    Contraindication.objects.create(exercise=neck, treatment_type=fusion)
+    response = staff.post(EXPORT, {"format": "0", "resource": "0"})
+    (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert row["contraindicated_for"] == "Cervical fusion (ACDF) until stage 3; Lumbar fusion"
+    assert (
+        dry_run(staff, SimpleUploadedFile("x.csv", response.content))
+        .context["result"]
+        .totals["skip"]
+        == 1
+    )
+
+    upload = csv_upload(
+        [["Neck side stretch", "flexibility", "1", "yes", "Tilt.", "", "Laminectomy until stage 2"]]
+    )
+    confirm(staff, dry_run(staff, upload))
+    assert [(c.treatment_type.name, c.until_stage) for c in neck.contraindication_set.all()] == [
+        ("Laminectomy", 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("Lumbar fusion until stage 7", "until stage 2, 3 or 4"),
+        ("Lumbar fusion until stage 1", "until stage 2, 3 or 4"),
+        ("Lumbar fusion; Lumbar fusion until stage 3", "Name each treatment type once"),
+        ("Knee surgery until stage 3", "No treatment type is called “Knee surgery”"),
+    ],
+)
+def test_a_bad_contraindication_cell_is_an_error_of_its_row(staff, cell, message):
+    upload = csv_upload([["Neck side stretch", "flexibility", "1", "yes", "Tilt.", "", cell]])
+    result = dry_run(staff, upload).context["result"]
+    (invalid,) = result.invalid_rows
+    assert message in str(invalid.error_dict["contraindicated_for"])
+    assert not Exercise.objects.exists()
+
+
+def test_staff_hide_an_exercise_until_a_stage_in_the_admin(staff):
+    acdf = TreatmentType.objects.get(name="Cervical fusion (ACDF)")
+    response = staff.post(
+        f"{EXERCISES}add/", exercise_form(name="Neck side stretch", contraindications=[(acdf, 3)])
+    )
+    assert response.status_code == 302
+    (row,) = Contraindication.objects.all()
+    assert (row.exercise.name, row.treatment_type, row.until_stage) == (
+        "Neck side stretch",
+        acdf,
+        3,
+    )
+
+
 def test_export_query_budget_with_500_exercises(staff, django_assert_max_num_queries):
     fusion = TreatmentType.objects.get(name="Lumbar fusion")
     created = Exercise.objects.bulk_create(
         Exercise(name=f"Exercise {i:03}", category="core", stage=1, instructions="Go.")
         for i in range(500)
     )
-    Exercise.contraindicated_for.through.objects.bulk_create(
-        Exercise.contraindicated_for.through(exercise_id=e.pk, treatmenttype_id=fusion.pk)
-        for e in created
+    Contraindication.objects.bulk_create(
+        Contraindication(exercise_id=e.pk, treatment_type_id=fusion.pk) for e in created
     )
     with django_assert_max_num_queries(20):
         response = staff.post(EXPORT, {"format": "0", "resource": "0"})

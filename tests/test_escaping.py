@@ -72,7 +72,8 @@ class Stored:
                 "active": "on",
                 "instructions": self.text["instructions"],
                 "cautions": self.text["cautions"],
-                "contraindicated_for": [],
+                "contraindication_set-TOTAL_FORMS": "0",
+                "contraindication_set-INITIAL_FORMS": "0",
             },
         )
         assert response.status_code == 302, response.content[:2000]

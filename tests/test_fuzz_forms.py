@@ -717,6 +717,62 @@ def test_clearance_forms(cho_client, ana, cara, ben, dr_cho, dr_dev, action):
     fuzz(submissions(fields, fixed), submit, both=action != "request")
 
 
+@pytest.mark.parametrize("action", ["precautions", "wound"])
+def test_clearance_detail_forms(cho_client, cara, ben, dr_dev, action):
+    """The precautions and the wound date of an approved surgical clearance (issue 18): any
+    submission either stores dates and a limit inside their bounds, or nothing."""
+    clearance = cara.clearance
+    procedure = clearance.treatment.procedure_date
+    today = plan_services.patient_today(cara.patient)
+    url = f"/clinic/patients/{cara.patient_id}/clearance/"
+    around = st.dates(procedure - timedelta(days=30), today + timedelta(days=800)).map(iso)
+    if action == "precautions":
+        fields = {
+            "precautions-no_bending_until": st.one_of(st.just(""), around),
+            "precautions-lifting_limit_kg": st.one_of(
+                st.just(""),
+                st.decimals(min_value=0, max_value=100, places=1).map(str),
+                st.sampled_from(["0.4", "0.5", "50", "50.1", "4,5", "1e2", "-3", "NaN"]),
+            ),
+            "precautions-lifting_limit_until": st.one_of(st.just(""), around),
+        }
+        soon = iso(today + timedelta(days=14))
+        valid = {
+            "precautions-no_bending_until": soon,
+            "precautions-lifting_limit_kg": "4.5",
+            "precautions-lifting_limit_until": soon,
+        }
+    else:
+        fields = {"wound-wound_healed_on": st.one_of(st.just(""), around)}
+        valid = {"wound-wound_healed_on": iso(today - timedelta(days=3))}
+    fixed = {"action": action}
+    others_before = rows(Clearance.objects.exclude(pk=clearance.pk))
+
+    def effect(before, after):
+        assert changed(before, after) <= {"clearances"}
+        clearance.refresh_from_db()
+        assert clearance.patient_id == cara.patient_id and clearance.status == "approved"
+        if action == "wound":
+            assert procedure <= clearance.wound_healed_on <= today
+            return
+        limit, until = clearance.lifting_limit_kg, clearance.lifting_limit_until
+        assert (limit is None) == (until is None)
+        assert limit is None or Decimal("0.5") <= limit <= Decimal("50")
+        for day in (clearance.no_bending_until, until):
+            assert day is None or procedure <= day <= procedure + timedelta(days=731)
+
+    def submit(data: dict) -> str:
+        before = clinical_state()
+        response = post(cho_client, url, data)
+        after = clinical_state()
+        assert rows(Clearance.objects.exclude(pk=clearance.pk)) == others_before, data
+        return check_clinic_answer(response, data, before, after, action=action, effect=effect)
+
+    extras = every_extra(action, patient=ben.pk, decided_by=dr_dev.pk, plan=ben.pk)
+    assert once(submit, {**valid, **fixed, **extras}) == ACCEPTED
+    fuzz(submissions(fields, fixed), submit)
+
+
 @pytest.mark.parametrize("action", ["pause", "resume", "rules", "stage", "unknown"])
 def test_plan_forms(cho_client, cara, ben_plan, dr_cho, dr_dev, action):
     plan = cara

@@ -1,5 +1,5 @@
 """Procedure protocols (issue 18, DESIGN section 7): resume at a level, stage gates, wound
-healed."""
+healed, activities apart from the core stage, precautions, contraindications."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services
-from plans.models import Plan, PlanWeek
-from recovery.models import AuditEvent, TreatmentType
+from plans.demo import load_library
+from plans.models import Contraindication, Plan, PlanWeek
+from plans.selectors import exercises_for_plan
+from recovery.defaults import DEFAULT_TREATMENT_TYPES
+from recovery.models import AuditEvent, Clearance, Treatment, TreatmentType
 from tests.conftest import approve, make_patient
 from tests.record_support import patients_today
 from tests.support import refused
@@ -440,3 +443,87 @@ def test_the_clinician_edits_precautions_and_the_patient_sees_them(fusion_day_20
     card = page[page.index('id="precautions"') :][:800]
     assert "No bending, lifting or twisting until" in card
     assert "5 kg (11 lb)" in card
+
+
+# --- contraindications (DESIGN §7) ------------------------------------------------------------
+
+
+def shown(kind: TreatmentType, stage: int) -> set[str]:
+    """The exercise names a patient after this treatment sees at this stage."""
+    plan = Plan(stage=stage, clearance=Clearance(treatment=Treatment(treatment_type=kind)))
+    return {e.name for e in exercises_for_plan(plan)}
+
+
+NEVER_AFTER_LUMBAR_SURGERY = {"Knee-to-chest stretch", "Cat-camel", "Lower-trunk rotation"}
+
+
+@pytest.mark.parametrize("kind", [row[0] for row in DEFAULT_TREATMENT_TYPES])
+def test_no_treatment_type_is_shown_a_contraindicated_exercise_at_any_stage(db, kind):
+    load_library()
+    kind = TreatmentType.objects.get(name=kind)
+    for stage in (1, 2, 3, 4):
+        hidden = set(
+            Contraindication.objects.blocking(kind.pk, stage).values_list(
+                "exercise__name", flat=True
+            )
+        )
+        assert not shown(kind, stage) & hidden, (kind, stage)
+        if kind.name in {"Lumbar fusion", "Disc replacement"}:
+            assert hidden == NEVER_AFTER_LUMBAR_SURGERY
+        elif kind.name == "Cervical fusion (ACDF)":
+            assert hidden == ({"Neck side stretch"} if stage < 3 else set())
+            assert ("Neck side stretch" in shown(kind, stage)) == (stage >= 3)
+        else:
+            assert hidden == set()
+            assert shown(kind, 2) >= NEVER_AFTER_LUMBAR_SURGERY
+
+
+def test_the_patients_page_leaves_out_what_their_treatment_must_not_do(fusion_day_20, client):
+    load_library()
+    approve_at(fusion_day_20, 3, stage_override_reason=OVERRIDE)
+    client.force_login(fusion_day_20.user)
+    page = client.get(reverse("me:dashboard")).content.decode()
+    assert "Bird-dog" in page and "Hamstring stretch" in page
+    for name in NEVER_AFTER_LUMBAR_SURGERY:
+        assert name not in page
+
+
+def test_contraindications_are_filled_in_on_an_existing_install(transactional_db):
+    """The data migration runs on a database built at the migration before it: a starter-library
+    exercise staff never marked gets the seeded contraindications; one they marked keeps theirs."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("plans", "0012_stage_override")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    old_exercise = apps.get_model("plans", "Exercise")
+    kinds = apps.get_model("recovery", "TreatmentType").objects
+    common = {"category": "flexibility", "stage": 2, "instructions": "Gently."}
+    old_exercise.objects.create(name="Cat-camel", **common)
+    old_exercise.objects.create(name="neck side stretch", **common)
+    marked = old_exercise.objects.create(name="Knee-to-chest stretch", **common)
+    marked.contraindicated_for.add(kinds.get(name="Laminectomy"))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    def pairs(name):
+        return {
+            (c.treatment_type.name, c.until_stage)
+            for c in Contraindication.objects.filter(exercise__name=name)
+        }
+
+    assert pairs("Cat-camel") == {("Lumbar fusion", None), ("Disc replacement", None)}
+    assert pairs("neck side stretch") == {("Cervical fusion (ACDF)", 3)}
+    assert pairs("Knee-to-chest stretch") == {("Laminectomy", None)}
+
+
+def test_a_contraindication_lasts_for_good_or_until_stage_2_to_4(db):
+    load_library()
+    row = Contraindication.objects.first()
+    row.until_stage = 1
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row.save()

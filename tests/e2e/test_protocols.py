@@ -1,5 +1,6 @@
 """A lumbar-fusion patient's week at day 20 (issue 18): the precautions card, no water exercise
-(the wound is not recorded as healed), and the stage-1 core work only."""
+(the wound is not recorded as healed), the stage-1 core work only, and none of the starter
+library's exercises contraindicated after fusion."""
 
 from __future__ import annotations
 
@@ -8,19 +9,14 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from plans import services
-from plans.models import Exercise
+from plans.demo import load_library
 from tests.conftest import make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
 from tests.record_support import patients_today
 
 
 def test_a_fusion_patient_at_day_20_sees_precautions_and_no_water(phone_page, dr_cho):
-    Exercise.objects.create(
-        name="Pelvic tilt", category="core", stage=1, instructions="Flatten your back gently."
-    )
-    Exercise.objects.create(
-        name="Modified plank", category="core", stage=2, instructions="Knees down, 10 seconds."
-    )
+    load_library()
     today = patients_today()
     patient = make_patient(
         "fay", "Fay", dr_cho, treatment="Lumbar fusion", procedure_date=today - timedelta(days=20)
@@ -45,8 +41,11 @@ def test_a_fusion_patient_at_day_20_sees_precautions_and_no_water(phone_page, dr
     allowed = phone_page.get_by_role("heading", name="What you may do").locator("..")
     expect(allowed).to_contain_text("Recumbent cycling")
     expect(allowed).not_to_contain_text("water")
-    expect(phone_page.get_by_role("heading", name="Pelvic tilt")).to_be_visible()
+    expect(phone_page.get_by_role("heading", name="Pelvic tilts")).to_be_visible()
+    expect(phone_page.get_by_role("heading", name="Hamstring stretch")).to_be_visible()
     expect(phone_page.get_by_role("heading", name="Modified plank")).to_have_count(0)
+    for never in ("Lower-trunk rotation", "Cat-camel", "Knee-to-chest stretch"):
+        expect(phone_page.get_by_text(never)).to_have_count(0)
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(phone_page)
     screenshot(phone_page, "me-fusion-day-20-phone")
