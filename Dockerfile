@@ -5,7 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim-bookworm
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=recovery.settings
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=stepwise.settings
 WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
@@ -17,4 +17,4 @@ RUN DEBUG=false ALLOWED_HOSTS=build SECRET_KEY=collectstatic-only-$(head -c 48 /
  && useradd --system --uid 10001 stepwise
 USER stepwise
 EXPOSE 8000
-CMD ["gunicorn", "recovery.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-"]
+CMD ["gunicorn", "stepwise.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--no-control-socket", "--access-logfile", "-"]

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from celery.signals import task_postrun, worker_process_init
 
-from recovery.celery import app  # `celery -A benchmarks.reminders` runs the app with the hooks
+from stepwise.celery import app  # `celery -A benchmarks.reminders` runs the app with the hooks
 from tests.support import celery_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -447,7 +447,7 @@ def worker_env(smtp_port: int) -> dict[str, str]:
         if not k.startswith(("DATABASE_", "CELERY_", "EMAIL_", "REDIS_", "REMINDER_", "PYTEST"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="recovery.settings",
+        DJANGO_SETTINGS_MODULE="stepwise.settings",
         DATABASE_URL=f"{PG}/{DATABASE}",
         CELERY_BROKER_URL=REDIS,
         CELERY_TASK_DEFAULT_QUEUE=QUEUE,
@@ -656,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in args.plans.split(",")]
     # This process seeds, queues the beat task on Redis and watches the rows.
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="recovery.settings",
+        DJANGO_SETTINGS_MODULE="stepwise.settings",
         DATABASE_URL=f"{PG}/{DATABASE}",
         CELERY_BROKER_URL=REDIS,
         CELERY_TASK_DEFAULT_QUEUE=QUEUE,

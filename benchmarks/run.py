@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -62,7 +62,6 @@ class Page:
     target: float | None  # minimum ratio to the baseline
     targets: list[tuple[str, str]] = field(default_factory=list)  # (path, cookie header)
     form: dict[str, str] = field(default_factory=dict)  # POST fields but the submission token
-    informational: bool = False  # reported, not judged (the pages drawn with the cache off)
 
 
 @dataclass
@@ -137,7 +136,7 @@ def production_env(static_root: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://root@127.0.0.1:5432/{DATABASE}",
-        # The shared cache as in production (rate limits, page cache), in a database of its own.
+        # The shared cache as in production (rate limits), in a database of its own.
         "REDIS_URL": REDIS_URL,
         "CONN_MAX_AGE": "60",
         "SECURE_SSL_REDIRECT": "false",
@@ -255,7 +254,7 @@ def signed_in(user) -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    from recovery.middleware import LOGIN_KEY, SEEN_KEY
+    from infra.middleware import LOGIN_KEY, SEEN_KEY
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -311,7 +310,7 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
             else f"`/me/` ({seeded.size.closed_weeks} weeks)",
             "GET",
             200,
-            0.5,
+            0.35,  # DESIGN §13
             [("/me/", cookie_header(signed_in(users[pk]))) for pk in seeded.dashboard_users],
         ),
         Page(
@@ -319,7 +318,7 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
             "`POST /me/sessions/new/`",
             "POST",
             302,
-            0.35,
+            0.30,
             [
                 ("/me/sessions/new/", cookie_header(signed_in(users[pk]), csrf))
                 for pk in seeded.logging_users
@@ -331,7 +330,7 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
             f"`/clinic/` ({panel} patients)",
             "GET",
             200,
-            0.25,
+            0.15,
             [("/clinic/", clinician)],
         ),
         Page(
@@ -341,7 +340,7 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
             else f"`/clinic/patients/<id>/` ({seeded.size.closed_weeks} weeks)",
             "GET",
             200,
-            None,
+            0.20,
             [(f"/clinic/patients/{pk}/", clinician) for pk in seeded.detail_patients],
         ),
     ]
@@ -351,28 +350,13 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
 # --- queries per request (in process) ----------------------------------------------------------
 
 
-def drawn(page: Page) -> Page:
-    """The same requests, answered with the page cache off: what drawing the page costs."""
-    return replace(
-        page,
-        key=f"{page.key}-drawn",
-        label=f"{page.label}, *drawn*",
-        target=None,
-        informational=True,
-    )
-
-
-def count_queries(page: Page, csrf: str, *, page_cache: bool = True) -> int:
+def count_queries(page: Page, csrf: str) -> int:
     """SQL statements of one steady-state request (the second one: the first may close weeks)."""
     import uuid
 
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
-
-    if not page_cache:
-        with override_settings(PAGE_CACHE=False):
-            return count_queries(page, csrf)
+    from django.test.utils import CaptureQueriesContext
 
     path, cookies = page.targets[0]
     client = Client(HTTP_HOST="127.0.0.1")
@@ -556,7 +540,7 @@ class Server:
             sys.executable,
             "-m",
             "gunicorn",
-            "recovery.wsgi:application",
+            "stepwise.wsgi:application",
             "--config",
             "gunicorn.conf.py",  # production's: (2 × cores) + 1 workers unless --workers
             "--bind",
@@ -721,23 +705,16 @@ def report(
     ok = not (baseline.wrong_status or baseline.socket_errors)
     for row in rows:
         ratio = row.ratio
-        if row.page.informational:
-            result = "errors" if row.wrong_status or row.socket_errors else "—"
-            ok = ok and result == "—"
-            target = "reported only"
-        else:
-            result = verdict(row, ratio)
-            ok = ok and result == "meets"
-            target = f"≥ {row.page.target}, p99 < 250 ms" if row.page.target else "p99 < 250 ms"
+        result = verdict(row, ratio)
+        ok = ok and result == "meets"
+        target = f"≥ {row.page.target}, p99 < 250 ms" if row.page.target else "p99 < 250 ms"
         lines.append(
             f"| {row.page.label} | {row.rps:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
             f"{row.queries} | {row.baseline_rps:,.0f} | {ratio:.2f} | {target} | {result} |"
         )
     lines += [
         "",
-        "The GET pages are served from the page cache (recovery.pagecache) until what they show "
-        "changes; the rows marked *drawn* are the same requests against a second server started "
-        "with `PAGE_CACHE=false`, i.e. what a page costs the first time after a change.",
+        "Every page is drawn on every request (there is no page cache).",
         "",
         "Each ratio is the page's requests/s over the baseline's in the slices alternating with "
         "it; p50 is the median slice's, p99 the worst slice's. Responses with another status "
@@ -876,10 +853,6 @@ def main(argv: list[str] | None = None) -> int:
         pages = [p for p in pages if p.key in keep]
     queries = {p.key: count_queries(p, csrf) for p in [baseline, *pages]}
     print("  SQL queries per request: " + ", ".join(f"{k} {v}" for k, v in queries.items()))
-    drawn_queries = {
-        drawn(p).key: count_queries(p, csrf, page_cache=False) for p in pages if p.method == "GET"
-    }
-    print("  drawn (page cache off): " + ", ".join(f"{k} {v}" for k, v in drawn_queries.items()))
     info = machine()
     info["settings"] = verify_production_settings()
     info["triage"] = triage_shape(seeded.clinician_id)
@@ -890,19 +863,7 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(env, worker_class=args.worker_class, workers=args.workers, threads=args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="stepwise-bench-wrk-"))
     load_before = load_average()
-    queries.update(drawn_queries)
     rows, baselines = measured_on(server, pages, baseline, csrf, seconds, workdir, queries)
-    drawn_pages = [drawn(p) for p in pages if p.method == "GET"]
-    if drawn_pages:
-        uncached = Server(
-            {**env, "PAGE_CACHE": "false"},
-            worker_class=args.worker_class,
-            workers=args.workers,
-            threads=args.threads,
-        )
-        more = measured_on(uncached, drawn_pages, baseline, csrf, seconds, workdir, queries)
-        rows += more[0]
-        baselines += more[1]
     load_after = load_average()
     shutil.rmtree(workdir, ignore_errors=True)
     shutil.rmtree(static_root, ignore_errors=True)

@@ -543,9 +543,10 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
 
         INSERT INTO recovery_patientprofile (id, user_id, clinician_id, timezone,
                                              reminder_weekday, reminder_hour, reminders_enabled,
-                                             created_at)
+                                             created_at, phone, record_number)
         SELECT b.patient_id, b.user_id, b.clinician_id, %(tz)s, b.g %% 7, 7 + b.g %% 12, true,
-               b.start_date - 31 + time '12:00'
+               b.start_date - 31 + time '12:00', '(555) 010-' || lpad((b.g %% 10000)::text, 4, '0'),
+               'B' || b.g
         FROM bench_patient b;
 
         INSERT INTO recovery_treatment (id, patient_id, treatment_type_id, procedure_date,
@@ -586,7 +587,7 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
         INSERT INTO plans_plan (id, patient_id, clearance_id, restarted_from_id, start_date, stage,
                                 status, pause_reason, paused_at, allowed_activities, created_at,
                                 ended_at, start_minutes, min_increment, max_increment,
-                                target_minutes, sessions_per_week)
+                                target_minutes, sessions_per_week, stage_override_reason)
         SELECT b.plan_id, b.patient_id, b.clearance_id, NULL, b.start_date, p.stage,
                CASE WHEN p.paused THEN 'paused' ELSE 'active' END,
                CASE WHEN p.paused
@@ -596,7 +597,7 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
                CASE WHEN p.paused THEN b.start_date + 7 * %(closed)s + time '23:00' END,
                p.activities, b.start_date + time '12:00', NULL,
                p.start_minutes, p.min_increment, p.max_increment, p.target_minutes,
-               p.sessions_per_week
+               p.sessions_per_week, ''
         FROM bench_patient b JOIN bench_pattern p USING (slot)
         WHERE p.archetype <> 'pending';
         """,

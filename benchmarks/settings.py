@@ -10,8 +10,8 @@ import copy
 import os
 from pathlib import Path
 
-from recovery.settings import *  # noqa: F403
-from recovery.settings import BASE_DIR, TEMPLATES
+from stepwise.settings import *  # noqa: F403
+from stepwise.settings import BASE_DIR, TEMPLATES
 
 # The baseline view is routed here only: production URLs and the access-matrix tests never see it.
 ROOT_URLCONF = "benchmarks.urls"

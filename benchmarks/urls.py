@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from plans.models import PlanWeek
-from recovery.urls import handler500
-from recovery.urls import urlpatterns as project_urlpatterns
+from stepwise.urls import handler500
+from stepwise.urls import urlpatterns as project_urlpatterns
 
 __all__ = ["handler500", "urlpatterns"]
 

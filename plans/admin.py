@@ -29,7 +29,9 @@ from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.forms import ExportForm, ImportForm
 
-from plans import tasks
+from infra.queue import queue_after_commit
+from infra.ratelimit import RateLimitedExportMixin
+from infra.spreadsheets import SpreadsheetSafeCSV
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
@@ -49,7 +51,6 @@ from plans.resources import (
     STAGE_MAX,
     STAGE_MIN,
     ExerciseResource,
-    SpreadsheetSafeCSV,
 )
 from recovery.admin import (
     AuditedAdminMixin,
@@ -58,8 +59,6 @@ from recovery.admin import (
     KeepUsedRowsMixin,
 )
 from recovery.audit import audit
-from recovery.celery import queue_after_commit
-from recovery.ratelimit import RateLimitedExportMixin
 
 # DESIGN.md §1 rule 9, as a staff member choosing a stage needs to read it.
 STAGE_CHOICES = [
@@ -355,7 +354,7 @@ class ExerciseAdmin(
 
     def process_import(self, request, **kwargs):
         """The confirmation step; its file must be one this server saved and has not used yet
-        (plans.resources.ImportTempStorage): anything else is refused before a file is opened."""
+        (infra.spreadsheets.ImportTempStorage): anything else is refused before a file is opened."""
         try:
             return super().process_import(request, **kwargs)
         except (SuspiciousFileOperation, FileNotFoundError):
@@ -534,7 +533,7 @@ class AlertAdmin(ClinicalReadOnlyAdmin):
         """Queue the same delivery task the outbox pass uses; it skips alerts already sent."""
         ids = list(queryset.filter(email_sent_at__isnull=True).values_list("pk", flat=True))
         for alert_id in ids:
-            queue_after_commit(tasks.deliver_alert, (alert_id,), what=f"Alert {alert_id}")
+            queue_after_commit("plans.tasks.deliver_alert", (alert_id,), what=f"Alert {alert_id}")
         audit("admin_alert_send", request=request, ids=ids)
         self.message_user(request, f"{len(ids)} alert e-mail(s) queued.", messages.SUCCESS)
 

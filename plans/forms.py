@@ -3,12 +3,9 @@ choosing reminders. They validate and normalise; the services save."""
 
 from __future__ import annotations
 
-import copy
 import uuid
 import zoneinfo
-from collections.abc import Callable
 from datetime import date
-from functools import cache
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, LayoutObject, Submit
@@ -50,22 +47,6 @@ NONE_AND_SIGN_MESSAGE = "You ticked “None of these” and a sign: untick which
 EMERGENCY_LEGEND = "Call 911 or go to the nearest emergency department now if you have any of these"
 PAIN_RANGE_MESSAGE = "Enter a whole number from 0 to 10."
 PAIN_HELP = "0 means no pain, 10 the worst pain you can imagine."
-
-
-def _fixed(choices: list) -> Callable[[], list]:
-    """Choices that never change, given as a callable: each shown form copies its fields, and
-    Django copies (and normalises again) a list of choices with them but not a callable; those
-    copies were ~0.1 ms of Python a form. Forms only checked copy nothing (_checking_fields)."""
-    return lambda: choices
-
-
-class _SharedFields(dict):
-    """Fields that every instance of a form uses as they are: Django deep-copies a form's fields
-    for each instance, so that one instance may change its own, and this copy is a copy of the
-    dict only. For forms that are only checked, never shown: checking changes no field."""
-
-    def __deepcopy__(self, memo) -> dict:
-        return dict(self)
 
 
 def _is_uuid(value) -> bool:
@@ -114,14 +95,14 @@ class _ReportForm(forms.Form):
 
     red_flags_emergency = forms.MultipleChoiceField(
         label=EMERGENCY_LEGEND,
-        choices=_fixed(EMERGENCY_CHOICES),
+        choices=EMERGENCY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"invalid_choice": "Tick only the signs listed."},
     )
     red_flags_same_day = forms.MultipleChoiceField(
         label="Stop exercising and call your care team today",  # + the phone, when shown
-        choices=_fixed(SAME_DAY_CHOICES),
+        choices=SAME_DAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"invalid_choice": "Tick only the signs listed."},
@@ -220,7 +201,7 @@ class SessionLogForm(_ReportForm):
     )
     activity = forms.ChoiceField(
         label="What did you do?",
-        choices=_fixed(Activity.choices),
+        choices=Activity.choices,
         widget=forms.RadioSelect,
         error_messages={
             "required": "Choose what you did.",
@@ -252,7 +233,7 @@ class SessionLogForm(_ReportForm):
     )
     pain_duration = forms.ChoiceField(
         label="How long did any raised pain last?",
-        choices=_fixed(PainDuration.choices),
+        choices=PainDuration.choices,
         widget=forms.RadioSelect,
         help_text="If your pain did not go up, choose “Gone within 2 hours”. Logging straight "
         "after exercise? Choose “It has not settled yet” and we will ask you the next day.",
@@ -266,7 +247,7 @@ class SessionLogForm(_ReportForm):
     )
     exertion = forms.TypedChoiceField(
         label="How hard did it feel? (optional)",
-        choices=_fixed(BORG_CHOICES),
+        choices=BORG_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,
@@ -300,22 +281,11 @@ class SessionLogForm(_ReportForm):
     warning_signs_hint = "Tick each one that is new or getting worse."
     submit_label = "Save this session"
 
-    def __init__(
-        self,
-        *args,
-        plan: Plan | None = None,
-        today: date | None = None,
-        minutes: int | None = None,
-        **kwargs,
-    ):
-        if plan is None:
-            self.base_fields = _checking_fields()  # only checked: no copy of the fields
+    def __init__(self, *args, plan: Plan, today: date, minutes: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.today = today
         self._take_token()
-        if plan is None:
-            return  # only validated, never shown
         self._prepare_to_show()
         if not self.is_bound:
             self.initial.setdefault("date", today)
@@ -381,8 +351,6 @@ class SessionLogForm(_ReportForm):
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
-        if self.plan is None:
-            return day
         if day > self.today:
             raise forms.ValidationError("The date cannot be in the future.")
         if day < self.plan.start_date:
@@ -399,19 +367,6 @@ class SessionLogForm(_ReportForm):
         cleaned["red_flags"] = self._clean_warning_signs(cleaned)
         self._refuse_a_replaced_token()
         return cleaned
-
-
-@cache
-def _checking_fields() -> _SharedFields:
-    """SessionLogForm's fields for the forms it only checks, copied once. Their choices are plain
-    lists, normalised once, as no copying is left to spare. On the log POST the per-form copy and
-    the choices normalised again for each check were 0.15 ms of Python, in process: a check took
-    238 µs with them and takes 85 µs now."""
-    fields = copy.deepcopy(SessionLogForm.base_fields)
-    for field in fields.values():
-        if isinstance(field, forms.ChoiceField):
-            field.choices = list(field.choices)
-    return _SharedFields(fields)
 
 
 class SessionCorrectForm(SessionLogForm):

@@ -40,13 +40,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.utils import timezone
 
+from infra.queue import queue_after_commit
 from plans import engine
 from plans.models import (
     ALERT_NOTE_MAX,
@@ -69,9 +70,7 @@ from plans.models import (
     SymptomReport,
     session_summary,
 )
-from recovery import rows
 from recovery.audit import audit
-from recovery.celery import queue_after_commit
 from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
@@ -686,19 +685,16 @@ def session_log_create(
     flags = sorted(set(red_flags))
     lasted = _lasted_hours(pain_duration, pain_lasted_hours)
     with transaction.atomic():
-        locked = _lock_open_plan(patient=patient, user=user, submission_token=submission_token)
-        if locked is None:
+        plan = _lock_open_plan(patient=patient, user=user)
+        if plan is None:
             raise DomainError("You do not have an exercise plan yet.")
-        plan, last_week, submitted = locked
-        if submitted is not None:
-            return _resubmitted(plan, submitted)
-        today = patient_today(plan.patient, now)
-        # Back, then Save: the same answers again under a new form token. Recognised as the
-        # session already saved, not stored twice (before the paused check: a warning sign's
-        # repeat gets the warning sign's page again). Forms only: callers without a token
-        # (imports, demo data) may store what they are given.
-        repeated = submission_token and _repeat_of(
+        # The same form again (a double click, a resubmission, or Back then Save: the same
+        # answers under a new token) is answered with the session already saved, before the
+        # paused check: a warning sign's repeat gets the warning sign's page again. Forms only:
+        # callers without a token (imports, demo data) may store what they are given.
+        earlier = submission_token and _earlier_submission(
             plan,
+            submission_token,
             now=now,
             date=day,
             activity=activity,
@@ -712,37 +708,29 @@ def session_log_create(
             exertion=exertion,
             notes=notes.strip(),
         )
-        if repeated:
-            return _resubmitted(plan, repeated)
-        try:
-            if plan.status != PlanStatus.ACTIVE:
+        if earlier:
+            return _resubmitted(plan, earlier)
+        today = patient_today(plan.patient, now)
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(PLAN_PAUSED)
+        _validate_session(
+            plan,
+            day=day,
+            today=today,
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            pain_before=pain_before,
+            lasted=lasted,
+            exertion=exertion,
+            flags=flags,
+        )
+        # The plan is locked already: close its finished weeks without a second lock. Most logs
+        # find none to close.
+        if weeks_due(plan, today, last_week=plan.last_week):
+            _close_weeks(plan, today)
+            if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
                 raise DomainError(PLAN_PAUSED)
-            _validate_session(
-                plan,
-                day=day,
-                today=today,
-                activity=activity,
-                minutes=minutes,
-                pain=pain,
-                pain_before=pain_before,
-                lasted=lasted,
-                exertion=exertion,
-                flags=flags,
-            )
-            # The plan is locked already: close its finished weeks without a second lock. Most
-            # logs find none to close.
-            if weeks_due(plan, today, last_week=last_week):
-                _close_weeks(plan, today)
-                if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
-                    raise DomainError(PLAN_PAUSED)
-        except DomainError:
-            # The same form sent twice at once: the locked read may predate the first one's
-            # commit (see _OPEN_PLAN_SQL), and what the first stored (a warning sign pauses the
-            # plan) can refuse the second. It gets the first one's answer, as always.
-            submitted = _stored_id(plan, submission_token)
-            if submitted is not None:
-                return _resubmitted(plan, submitted)
-            raise
         log = SessionLog(
             plan=plan,
             date=day,
@@ -759,9 +747,7 @@ def session_log_create(
             notes=notes.strip(),
             **({"submission_token": submission_token} if submission_token else {}),
         )
-        if not rows.insert(log, unless_exists=("plan", "submission_token")):
-            # Stored meanwhile by the same form sent twice at once (the unique token).
-            return _resubmitted(plan, _stored_id(plan, log.submission_token))
+        log.save()
         alert = _what_it_sets_off(plan, log, today=today)
     if alert is not None:
         _queue_alert(alert.pk)
@@ -922,98 +908,41 @@ def session_delete(*, user: User, log_id: int, now: datetime | None = None) -> S
     return log
 
 
-# A log's read of the patient's open plan, its row locked (two submissions of one plan take turns
-# here), and of the patient's clock, with what else a log needs to know: the plan's last
-# prescribed week (are weeks due?) and the session the submission token stored already, if any
-# (the unique (plan, submission_token) index answers it). One statement, written out in SQL and
-# loaded by recovery.rows: through the ORM (select_for_update, select_related, then two more
-# queries) it cost ~0.7 ms more Python per log on the benchmark data, and a round trip.
-#
-# The two subqueries read the snapshot the statement started with, which can predate a
-# submission of the same plan that held the lock meanwhile. Neither can mislead: a stale last
-# week only makes weeks look due, and closing them reads them again; a stale token misses a
-# session the INSERT then meets (ON CONFLICT on the unique token) or, when that session's warning
-# sign paused the plan, the refusal path looks the token up again (session_log_create).
-# Portable SQL: SQLite runs it too, without the row locks it does not have. At most one plan per
-# patient is open (plan_one_open_per_patient): no ordering needed.
-_OPEN_PLAN_SQL = """
-SELECT {plan_columns}, pp.user_id, pp.timezone,
-       (SELECT MAX(w.week) FROM {weeks} w WHERE w.plan_id = p.id),
-       (SELECT l.id FROM {logs} l WHERE l.plan_id = p.id AND l.submission_token = %s)
-FROM {plans} p INNER JOIN {patients} pp ON pp.id = p.patient_id
-WHERE {owner} = %s AND p.status IN (%s, %s)
-"""
+def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Plan | None:
+    """The patient's open plan with its patient, the plan's row locked, and its last prescribed
+    week as `last_week`; None without an open plan. One query.
 
-
-def _lock_open_plan(
-    *, patient: PatientProfile | None, user: User | None, submission_token: UUID | None
-) -> tuple[Plan, int | None, int | None] | None:
-    """(the patient's open plan, its row locked, with its patient; its last prescribed week;
-    the id of the session stored with `submission_token`), None for none; or None without an
-    open plan. One query.
-
-    The patient is loaded with what a log reads of it (its clock); any other field loads on use.
+    Two submissions of one plan take turns at the lock. `last_week` is read by the same
+    statement, so a week the other closed meanwhile may be missing from it: that only makes
+    weeks look due, and closing them reads them again. At most one plan per patient is open
+    (plan_one_open_per_patient).
     """
-    sql = _open_plan_sql(connection.vendor, by_patient=patient is not None)
-    owner = patient.pk if patient is not None else user.pk
-    token = _token_value(submission_token)
-    with connection.cursor() as cursor:
-        rows.execute(cursor, sql, [token, owner, PlanStatus.ACTIVE.value, PlanStatus.PAUSED.value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    plan = rows.from_row(Plan, row)
-    user_id, timezone_name, last_week, submitted = row[-4:]
-    plan.patient = PatientProfile.from_db(
-        connection.alias, ["id", "user_id", "timezone"], [plan.patient_id, user_id, timezone_name]
-    )
-    if user is not None:
-        plan.patient.user = user
-    return plan, last_week, submitted
-
-
-@cache
-def _open_plan_sql(vendor: str, *, by_patient: bool) -> str:
-    sql = _OPEN_PLAN_SQL.format(
-        plan_columns=rows.select_list(Plan, "p"),
-        plans=Plan._meta.db_table,
-        patients=PatientProfile._meta.db_table,
-        weeks=PlanWeek._meta.db_table,
-        logs=SessionLog._meta.db_table,
-        owner="p.patient_id" if by_patient else "pp.user_id",
-    )
-    if connection.features.has_select_for_update:
-        # The plan's row only, FOR NO KEY UPDATE as `_locked` (the lock order in the docstring).
-        sql += " FOR NO KEY UPDATE OF p"  # logs of one plan take turns
-    return sql
-
-
-def _token_value(submission_token: UUID | None):
-    return SessionLog._meta.get_field("submission_token").get_db_prep_value(
-        submission_token, connection
-    )
-
-
-def _stored_id(plan: Plan, submission_token: UUID | None) -> int | None:
-    """The id of the session of `plan` stored with `submission_token`, read now."""
-    if submission_token is None:
-        return None
-    return (
-        SessionLog.objects.filter(plan=plan, submission_token=submission_token)
-        .values_list("pk", flat=True)
+    owner = {"patient": patient} if patient is not None else {"patient__user": user}
+    last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
+    plan = (
+        _locked(Plan)
+        .select_related("patient")
+        .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
+        .annotate(last_week=Subquery(last_week[:1]))
         .first()
     )
+    if plan is not None and user is not None:
+        plan.patient.user = user
+    return plan
 
 
 REPEAT_MINUTES = 10
 
 
-def _repeat_of(plan: Plan, *, now: datetime, **answers) -> int | None:
-    """The id of a session of `plan` saved in the last REPEAT_MINUTES with exactly these
-    answers (a form sent again after Back), if any."""
+def _earlier_submission(plan: Plan, token: UUID, *, now: datetime, **answers) -> int | None:
+    """The id of the session this form stored already: the one saved with its token, or else
+    one saved in the last REPEAT_MINUTES with exactly these answers (the form sent again after
+    Back). One query, after the plan's lock: it sees what another submission committed."""
     since = now - timedelta(minutes=REPEAT_MINUTES)
     return (
-        SessionLog.objects.filter(plan=plan, created_at__gte=since, **answers)
+        SessionLog.objects.filter(plan=plan)
+        .filter(Q(submission_token=token) | Q(created_at__gte=since, **answers))
+        .order_by(Case(When(submission_token=token, then=0), default=1), "pk")
         .values_list("pk", flat=True)
         .first()
     )
@@ -1154,9 +1083,7 @@ def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
 def _queue_alert(alert_id: int) -> None:
     """Hand the alert e-mail to Celery once the log has committed, with a bounded wait: the
     Alert row is already saved, and if the broker is down or hangs the outbox pass sends it."""
-    from plans.tasks import deliver_alert
-
-    queue_after_commit(deliver_alert, (alert_id,), what=f"Alert {alert_id}")
+    queue_after_commit("plans.tasks.deliver_alert", (alert_id,), what=f"Alert {alert_id}")
 
 
 # --- pain follow-ups and symptom reports ------------------------------------------------------

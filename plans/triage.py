@@ -23,7 +23,6 @@ from enum import IntEnum
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +44,6 @@ from plans.models import (
     session_summary,
 )
 from plans.selectors import WeekSummary, plan_end_day, week_summaries
-from recovery import pagecache
 from recovery.access import clinician_patients
 from recovery.models import (
     Activity,
@@ -57,7 +55,6 @@ from recovery.models import (
     earliest_clearance_date,
     name_shown,
 )
-from recovery.rows import execute
 from recovery.templatetags.clinic_clock import clinic_time, on_clinic_clock
 
 # Drawing each page, the request's own session and user queries included: pinned by
@@ -727,27 +724,6 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
     return "No open plan"
 
 
-# The triage's page-cache revision: the clinician's own number (their name, and who is on their
-# panel: a patient profile changing raises it) and the sum of their patients' numbers, each of
-# which only rises and rises with any change to that patient's records (plans migration 0004).
-# With the panel fixed, the sum moves whenever anything listed does. A subquery per patient so
-# that PostgreSQL reads each user by its primary key: joined, it hashed all users (4.8 ms at
-# 20,000) instead of 500 lookups (~0.5 ms).
-_PANEL_REVISION_SQL = (
-    "SELECT COALESCE(SUM((SELECT u.page_revision FROM recovery_user u WHERE u.id = pp.user_id)), 0)"
-    " FROM recovery_patientprofile pp WHERE pp.clinician_id = %s"
-)
-
-
-def panel_revision(clinician: User) -> str:
-    """What the clinician's triage is cached under: it changes whenever the triage would. One
-    query."""
-    with connection.cursor() as cursor:
-        execute(cursor, _PANEL_REVISION_SQL, [clinician.pk])
-        (patients,) = cursor.fetchone()
-    return f"{clinician.page_revision}.{patients}"
-
-
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
     """The clinician's own patients in order of urgency, plus everyone else (5 queries).
 
@@ -828,10 +804,8 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
 
 
 def _closed_today(patients, now: datetime, patient_url: Callable[[int], str]) -> list[ClosedAlert]:
-    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query).
-    A cached triage page expires at that midnight."""
+    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query)."""
     local_now = on_clinic_clock(now)
-    pagecache.until_next_day(local_now)
     midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
     rows = (
         Alert.objects.filter(patient__in=patients, acknowledged_at__gte=midnight)
@@ -1035,7 +1009,6 @@ def _escalation_words(alert: Alert, now: datetime) -> str:
         times = "1 time" if n == 1 else f"{n} times"
         tries = f" (failed {times}: {alert.escalation_last_error}; retrying)"
     if alert.escalate_at > now:
-        pagecache.until(alert.escalate_at)  # "goes at" becomes "due since" then
         return f"Goes to the on-call inbox {clinic_time(alert.escalate_at)} unless acknowledged"
     return f"Due to the on-call inbox since {clinic_time(alert.escalate_at)}{tries}"
 

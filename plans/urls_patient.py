@@ -1,7 +1,7 @@
 from django.urls import path
 
+from infra.ratelimit import by_user, rate_limit
 from plans import views_patient as views
-from recovery.ratelimit import by_user, rate_limit
 
 app_name = "me"
 

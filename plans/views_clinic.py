@@ -45,12 +45,10 @@ from plans.triage import (
     clinician_triage,
     current_clearance,
     current_plan,
-    panel_revision,
     patient_detail,
     patient_plans,
     patient_search,
 )
-from recovery import pagecache
 from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit
@@ -79,17 +77,13 @@ def _refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
 @clinician_required
 @require_GET
 def triage(request: HttpRequest) -> HttpResponse:
-    """Served from the page cache until any of the clinician's patients changes (or the clock
-    moves a date or an "ago" on it). A search (?q=) has a query string: always drawn fresh."""
+    """The clinician's patients in order of urgency, and a search by name, record number or
+    date of birth (?q=)."""
     query = request.GET.get("q", "").strip()[:100]
-
-    def draw() -> HttpResponse:
-        context = {"triage": clinician_triage(request.user), "query": query}
-        if query:
-            context["found"] = patient_search(request.user, query)
-        return render(request, "plans/clinic/triage.html", context)
-
-    return pagecache.serve(request, "triage", draw, revision=panel_revision(request.user))
+    context = {"triage": clinician_triage(request.user), "query": query}
+    if query:
+        context["found"] = patient_search(request.user, query)
+    return render(request, "plans/clinic/triage.html", context)
 
 
 @clinician_required
@@ -323,16 +317,10 @@ def _render_patient(
 @clinician_required
 @require_GET
 def patient(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Every view is audited, cached or not; the page itself follows the patient's revision."""
+    """One patient's record; every view is audited."""
     patient = patient_for_clinician(request.user, patient_id)
     audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
-    return pagecache.serve(
-        request,
-        "patient",
-        lambda: _render_patient(request, patient),
-        revision=patient.user.page_revision,
-        subject=patient.pk,
-    )
+    return _render_patient(request, patient)
 
 
 PLAN_ACTIONS = {

@@ -39,7 +39,6 @@ from plans.services import (
     symptom_report_create,
 )
 from plans.services import session_delete as delete_own_session
-from recovery import pagecache
 from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
 from recovery.models import ClearanceStatus
@@ -130,14 +129,7 @@ FOLLOW_UP_RETURNS = {"dashboard": "me:dashboard", "session_new": "me:session_new
 @patient_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """This week, from the page cache until the patient's records change or their day ends.
-
-    Drawing it costs at most 10 queries for any history length once its weeks are closed.
-    """
-    return pagecache.serve(request, "dashboard", lambda: _dashboard(request))
-
-
-def _dashboard(request: HttpRequest) -> HttpResponse:
+    """This week. At most 10 queries for any history length once its weeks are closed."""
     plan = selectors.own_open_plan(request.user)
     patient = plan.patient if plan else own_patient_profile(request.user)
     if plan is None:
@@ -238,12 +230,14 @@ def _answers(data: dict) -> dict:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
-    refusal = None
-    if request.method == "POST":
-        # A valid form is saved without reading the plan here: the service reads and locks it once
-        # and checks the rules that need it (dates, activities, paused). Only a form that comes
-        # back loads the page's plan and checks again with it, as before a save.
-        form = SessionLogForm(request.POST)
+    plan = selectors.own_open_plan(request.user)
+    patient = plan.patient if plan else own_patient_profile(request.user)
+    today = patient_today(patient)
+    form = None
+    if request.method == "POST" and plan is not None:
+        # Sent to the service whatever the plan's state: a resubmission (a double click, or Back
+        # then Save) of a warning sign that paused the plan gets the first submission's page.
+        form = SessionLogForm(request.POST, plan=plan, today=today)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -254,16 +248,11 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     **_answers(data),
                 )
             except DomainError as error:
-                refusal = error
+                form.add_error(form.service_field(error.field), error.message)
             else:
-                # A resubmission (a double click, or Back then Save) gets the first
-                # submission's page, saying so: after a warning sign, what to do now.
                 saved = reverse("me:session_saved", args=[logged.log.pk])
                 return redirect(saved if logged.created else f"{saved}?repeat=1")
-    plan = selectors.own_open_plan(request.user)
-    patient = plan.patient if plan else own_patient_profile(request.user)
-    today = patient_today(patient)
-    if plan is not None and plan.status == PlanStatus.ACTIVE and request.method == "GET":
+    elif plan is not None and plan.status == PlanStatus.ACTIVE:
         _close_weeks(plan, today)
     if plan is None or plan.status != PlanStatus.ACTIVE or plan.start_date > today:
         return render(
@@ -272,13 +261,6 @@ def session_new(request: HttpRequest) -> HttpResponse:
             {"plan": plan, "phone_href": _phone_href()},
             status=200 if request.method == "GET" else 409,
         )
-    form = None
-    if request.method == "POST":
-        form = SessionLogForm(request.POST, plan=plan, today=today)
-        # The plan's own checks come first, as they did before the save; the service's refusal
-        # (one the form cannot see) is shown beside the field it names.
-        if form.is_valid() and refusal is not None:
-            form.add_error(form.service_field(refusal.field), refusal.message)
     # This week's prescription is only read to show the form: a successful save skips it.
     current = plan.week_of(today)
     week = selectors.week_prescription(plan, current)

@@ -35,8 +35,9 @@ from import_export import fields as ie_fields
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from infra.ratelimit import RateLimitedExportMixin
+from infra.spreadsheets import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from plans import engine
-from plans.resources import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from recovery.audit import audit
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
@@ -53,7 +54,6 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from recovery.ratelimit import RateLimitedExportMixin
 
 STAGE_MIN, STAGE_MAX = 1, 4
 

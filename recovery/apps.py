@@ -6,4 +6,5 @@ class RecoveryConfig(AppConfig):
     verbose_name = "People and clearance"
 
     def ready(self) -> None:
-        from recovery import checks, signals  # noqa: F401  (registers checks and auth receivers)
+        from infra import checks  # noqa: F401  (registers the system checks)
+        from recovery import signals  # noqa: F401  (registers the auth receivers)

@@ -1,5 +1,5 @@
-"""The sign-in backend: Django's ModelBackend, with the signed-in user read leanly and an
-account-wide throttle on top of django-axes' per-username-and-address lockout.
+"""The sign-in backend: Django's ModelBackend with an account-wide throttle on top of
+django-axes' per-username-and-address lockout.
 
 Account-wide throttle (SECURITY.md, "Sign-in throttling"): django-axes locks one username from
 one address after 5 failures, so an attacker with many addresses could go on guessing one
@@ -35,8 +35,8 @@ from django.shortcuts import render
 from django.template import engines
 from django.utils import timezone
 
-from recovery import rows
-from recovery.audit import client_ip
+from infra.addresses import client_ip
+from infra.ratelimit import count_up
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +73,6 @@ def _key(kind: str, username: str) -> str:
     return f"account-throttle:{kind}:{digest}"
 
 
-def _count(key: str, timeout: int) -> int:
-    """The same counter as `recovery.ratelimit.hit`: one round trip with Redis."""
-    if hasattr(cache, "count"):
-        return cache.count(key, timeout)
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
 def _paused_in_database(username: str) -> int:
     """Seconds left of a pause, judged from django-axes' failure records (the cache is down).
 
@@ -119,9 +107,9 @@ def record_failure(username: str) -> None:
     """Count one failed sign-in for `username`; pause it once the failures reach the limit."""
     limit, window, pause, pause_max = _config()
     try:
-        if _count(_key("failures", username), window) < limit:
+        if count_up(_key("failures", username), window) < limit:
             return
-        pauses = _count(_key("pauses", username), PAUSE_HISTORY)
+        pauses = count_up(_key("pauses", username), PAUSE_HISTORY)
         length = min(pause * 2 ** min(pauses - 1, 16), pause_max)
         cache.set(_key("pause", username), time.time() + length, timeout=length)
         cache.delete(_key("failures", username))
@@ -143,12 +131,7 @@ def known_address(username: str, ip: str | None) -> bool:
 
 
 class ModelBackend(backends.ModelBackend):
-    """Django's, with the account-wide throttle, and the user of every signed-in request read by
-    `recovery.rows`.
-
-    The same row, the same checks (an inactive user is signed out); one statement without the
-    query compiler, which cost ~0.25 ms of Python on each request.
-    """
+    """Django's, with the account-wide throttle."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
@@ -166,10 +149,6 @@ class ModelBackend(backends.ModelBackend):
         if user is None:
             record_failure(username)
         return user
-
-    def get_user(self, user_id):
-        user = rows.get(get_user_model(), user_id)
-        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def _address(request: HttpRequest) -> str | None:

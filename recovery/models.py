@@ -18,7 +18,6 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now as time_now
 
 from plans import engine
-from recovery import pagecache
 
 
 class Role(models.TextChoices):
@@ -35,12 +34,6 @@ def name_shown(first_name: str, last_name: str, username: str) -> str:
 
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
-    # Raised by database triggers (plans migrations 0003 and 0004) whenever anything this user's
-    # pages show changes: a patient's records raise the patient's; a clinician's is raised by
-    # their own name and profile and by who is on their panel (their triage adds the sum of
-    # their patients'). Cached pages are keyed by it (recovery.pagecache); code never sets it,
-    # and it never goes down.
-    page_revision = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -216,9 +209,7 @@ class PatientProfile(models.Model):
 
     def local_date(self, moment) -> date:
         """The patient's calendar date at an aware moment: weeks follow the patient's clock."""
-        local = moment.astimezone(self.tz)
-        pagecache.until_next_day(local)  # a cached page showing this date ends at midnight
-        return local.date()
+        return moment.astimezone(self.tz).date()
 
 
 class Category(models.TextChoices):

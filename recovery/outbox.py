@@ -27,7 +27,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from recovery.celery import queue_after_commit
+from infra.queue import queue_after_commit
 from recovery.models import OutboxEmail, User
 
 logger = logging.getLogger(__name__)
@@ -140,9 +140,9 @@ def outbox_add(
         # A set-password link is Django's token: it stops working after PASSWORD_RESET_TIMEOUT.
         expires_at=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
     )
-    from recovery.tasks import send_outbox_email
-
-    queue_after_commit(send_outbox_email, (row.pk,), what=f"Outbox e-mail {row.pk}")
+    queue_after_commit(
+        "recovery.tasks.send_outbox_email", (row.pk,), what=f"Outbox e-mail {row.pk}"
+    )
     return row
 
 

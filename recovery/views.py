@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -42,10 +43,8 @@ def _broker_ok() -> bool | None:
     """None when tasks run in process (no broker configured)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return None
-    from recovery.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
         return True
     except Exception:

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import connection
 
 from plans import services as plan_services
 from recovery import services as recovery_services
@@ -56,7 +55,7 @@ def _celery_in_process():
     CI sets REDIS_URL (so settings name a broker); without this, every red-flag log in a test
     would leave a message in Redis that no worker ever reads.
     """
-    from recovery.celery import app
+    from stepwise.celery import app
 
     # Reading the configuration first makes Celery load Django's settings now; a change made
     # before that would be overwritten by CELERY_TASK_ALWAYS_EAGER when they load later.
@@ -92,25 +91,6 @@ def _treatment_types(request):
         request.getfixturevalue("db")
     if not TreatmentType.objects.exists():
         load_treatment_types(TreatmentType)
-    if not transactional:
-        _page_revisions_immediate()
-
-
-def _page_revisions_immediate() -> None:
-    """A test runs inside a transaction that never commits, and PostgreSQL raises page
-    revisions at COMMIT (plans migration 0003). Inside the test, raise them as each statement
-    ends instead, so a page read after a write sees the new revision. Transactional tests
-    commit for real and keep the production behaviour."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger "
-            "WHERE tgconstraint <> 0 AND tgname LIKE '%%page_revision'"
-        )
-        (names,) = cursor.fetchone()
-        if names:
-            cursor.execute(f"SET CONSTRAINTS {names} IMMEDIATE")
 
 
 def make_patient(

@@ -77,7 +77,7 @@ def worker_env(*, broker_url: str, smtp_port: int | None = None, **extra: str) -
         if not k.startswith(("DATABASE_", "CELERY_", "EMAIL_", "REDIS_", "PYTEST"))
     }
     env.update(
-        DJANGO_SETTINGS_MODULE="recovery.settings",
+        DJANGO_SETTINGS_MODULE="stepwise.settings",
         DATABASE_URL=database_url_for_worker(),
         CELERY_BROKER_URL=broker_url,
         TESTING="true",
@@ -95,7 +95,7 @@ def celery_worker(
     *,
     queue: str | None = None,
     concurrency: int = 1,
-    app: str = "recovery",
+    app: str = "stepwise",
     stop_seconds: float = 20,
 ):
     """Run `celery -A <app> worker` as a real child process; stop it (warm) on exit.
@@ -197,7 +197,7 @@ def reset_broker_connections() -> None:
     broker_url."""
     from kombu import pools
 
-    from recovery.celery import app
+    from stepwise.celery import app
 
     if app._pool is not None:
         app._pool.force_close_all()
@@ -215,7 +215,7 @@ def celery_publishing_to(url: str, *, queue: str | None = None):
     properties and written back (broker_write_url resolves to broker_url) would pin the next
     test's publishes to this broker.
     """
-    from recovery.celery import app
+    from stepwise.celery import app
 
     changes = app.conf.changes
     names = ("broker_url", "task_always_eager", "task_default_queue")

@@ -19,6 +19,7 @@ from axes.models import AccessAttempt
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from infra.env import redis_cache
 from recovery.models import AuditEvent
 from tests.conftest import PASSWORD
 
@@ -126,13 +127,7 @@ def test_the_patient_at_a_known_address_keeps_signing_in(ana):
     assert sign_in("ana", "not-her-password", ip="192.0.2.7")[1].status_code == 200
 
 
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "recovery.cache.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
-}
+DEAD_REDIS = {"default": redis_cache("redis://127.0.0.1:1/0", timeout=0.2)}
 
 
 @pytest.fixture

@@ -891,7 +891,7 @@ def test_exports_are_rate_limited(client, root):
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from recovery.ratelimit import hit
+    from infra.ratelimit import hit
 
     device = TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
     client.force_login(root)

@@ -64,9 +64,9 @@ def test_idle_log_off_by_role(client, ana, dr_cho, username, minutes, signed_out
 
     sign_in(client, username)
     start = real_time.time()
-    with mock.patch("recovery.middleware.time.time", return_value=start):
+    with mock.patch("infra.middleware.time.time", return_value=start):
         client.get("/")
-    with mock.patch("recovery.middleware.time.time", return_value=start + minutes * 60):
+    with mock.patch("infra.middleware.time.time", return_value=start + minutes * 60):
         response = client.get("/")
     assert (response.status_code == 302 and "timeout=1" in response.url) is signed_out
 
@@ -76,11 +76,11 @@ def test_absolute_cap_even_when_active(client, ana):
 
     sign_in(client, "ana")
     now = real_time.time()
-    with mock.patch("recovery.middleware.time.time", return_value=now):
+    with mock.patch("infra.middleware.time.time", return_value=now):
         client.get("/")
     # Active every 20 minutes for 12 hours and a bit: still signed out at the cap.
     for step in range(1, 38):
-        with mock.patch("recovery.middleware.time.time", return_value=now + step * 20 * 60):
+        with mock.patch("infra.middleware.time.time", return_value=now + step * 20 * 60):
             response = client.get("/")
     assert "timeout=1" in response.url
 

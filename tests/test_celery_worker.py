@@ -12,7 +12,7 @@ from kombu import pools
 
 from plans import services
 from plans.models import Alert
-from recovery.celery import app
+from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
 from tests.support import SMTPSink, celery_worker, worker_env
 

@@ -20,16 +20,16 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from import_export.admin import ExportMixin, ImportMixin
 
-from plans.models import Exercise
-from plans.resources import (
+from infra.ratelimit import RateLimitedExportMixin
+from infra.spreadsheets import (
     FORMULA_STARTS,
     ImportTempStorage,
     SpreadsheetSafeCSV,
     SpreadsheetSafeResource,
 )
+from plans.models import Exercise
 from recovery.audit import audit
 from recovery.models import AuditEvent, Role, TreatmentType
-from recovery.ratelimit import RateLimitedExportMixin
 from tests.conftest import make_user
 from tests.test_admin import (
     IMPORT,

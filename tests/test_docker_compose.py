@@ -36,14 +36,14 @@ def test_exactly_one_beat():
 
 def test_commands_refer_to_modules_that_exist():
     web = " ".join(command_words(COMPOSE["services"]["web"]))
-    assert "manage.py migrate" in web and "gunicorn recovery.wsgi" in web
-    importlib.import_module("recovery.wsgi")
+    assert "manage.py migrate" in web and "gunicorn stepwise.wsgi" in web
+    importlib.import_module("stepwise.wsgi")
     for name in ("worker", "beat"):
         words = command_words(COMPOSE["services"][name])
-        assert words[:3] == ["celery", "-A", "recovery"]
-        assert importlib.import_module("recovery.celery").app.main == "stepwise"
+        assert words[:3] == ["celery", "-A", "stepwise"]
+        assert importlib.import_module("stepwise.celery").app.main == "stepwise"
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "gunicorn" in dockerfile and "recovery.wsgi" in dockerfile
+    assert "gunicorn" in dockerfile and "stepwise.wsgi" in dockerfile
     assert "collectstatic" in dockerfile
     assert (ROOT / "package-lock.json").exists()
 
@@ -67,7 +67,7 @@ def test_web_processes_use_the_gunicorn_config_with_its_worker_rule(monkeypatch)
 def test_beat_schedule_points_at_registered_tasks():
     from django.conf import settings
 
-    from recovery.celery import app
+    from stepwise.celery import app
 
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():

@@ -26,9 +26,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recovery import outbox
-from recovery.celery import app
 from recovery.models import OutboxEmail, OutboxEmailKind, PatientProfile, TreatmentType
 from recovery.services import patient_enrol, patient_resend_invite
+from stepwise.celery import app
 from tests.conftest import make_user, unavailable
 from tests.support import SMTPSink, celery_publishing_to, celery_worker, free_port, worker_env
 

@@ -131,57 +131,6 @@ def test_numbers_stay_inside_their_ranges(field, value, valid):
     assert session_form({field: value}).is_valid() is valid
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        *((field, value) for field, value, _ in NUMBER_CASES),
-        ("activity", "walking"),
-        ("activity", "flying"),
-        ("red_flags_same_day", ["fall"]),
-        ("red_flags_same_day", ["bladder_bowel"]),
-        ("red_flags_emergency", ["bladder_bowel", "nonsense"]),
-        ("no_red_flags", ""),
-        ("no_red_flags", "on"),
-        ("submission_token", "not-a-uuid"),
-        ("date", "24/11/2026x"),
-    ],
-)
-def test_a_form_only_checked_judges_as_the_shown_form_does(field, value):
-    """The log POST checks the form without a plan first (views_patient.session_new), on
-    fields shared between such forms rather than copied for each."""
-    data = form_data({field: value})
-    shown = SessionLogForm(data, plan=plan(), today=TODAY)
-    checked = SessionLogForm(data)
-    assert checked.is_valid() is shown.is_valid()
-    assert checked.errors == shown.errors
-    if shown.is_valid():
-        assert checked.cleaned_data == shown.cleaned_data
-
-
-def test_forms_only_checked_share_their_fields_and_checking_changes_none():
-    def described(form):
-        return {
-            name: (
-                list(getattr(field, "choices", [])),
-                dict(field.widget.attrs),
-                str(field.help_text),
-                dict(field.error_messages),
-                len(field.validators),
-            )
-            for name, field in form.fields.items()
-        }
-
-    first, second = SessionLogForm({}), SessionLogForm({"minutes": "x"})
-    assert all(first.fields[name] is second.fields[name] for name in first.fields)
-    before = described(first)
-    for data in ({}, form_data({"minutes": "400", "activity": "flying"}), form_data()):
-        SessionLogForm(data).is_valid()
-    shown = session_form(minutes=25)  # a shown form changes its own fields
-    shown.set_week_minutes(30)
-    assert not any(shown.fields[name] is first.fields[name] for name in first.fields)
-    assert described(SessionLogForm({})) == before
-
-
 def test_cleaned_values_are_normalised_for_the_service():
     form = session_form(
         {

@@ -269,9 +269,7 @@ def rows(model_or_queryset, *fields) -> list[tuple]:
     return list(queryset.order_by("pk").values_list(*fields))
 
 
-# page_revision is the page cache's key, raised by the database when anything shown changes: it
-# moves with the rows below, it is not state of its own.
-USER_STATE = [f.attname for f in User._meta.concrete_fields if f.name != "page_revision"]
+USER_STATE = [f.attname for f in User._meta.concrete_fields]
 
 
 def clinical_state() -> dict[str, list]:

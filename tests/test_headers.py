@@ -44,10 +44,10 @@ def test_server_error_is_generic(client, db, settings):
     def boom(request):
         raise RuntimeError("secret detail: patient 42 has saddle numbness")
 
-    import recovery.urls
+    import stepwise.urls
 
     settings.ROOT_URLCONF = type(
-        "Urls", (), {"urlpatterns": [path("boom/", boom)], "handler500": recovery.urls.handler500}
+        "Urls", (), {"urlpatterns": [path("boom/", boom)], "handler500": stepwise.urls.handler500}
     )
     client.raise_request_exception = False
     response = client.get("/boom/")

@@ -2,7 +2,7 @@ from unittest import mock
 
 import pytest
 
-from recovery.celery import app
+from stepwise.celery import app
 
 
 def test_healthz_ok_with_database(client, db, settings):

@@ -19,7 +19,7 @@ def manage(*args: str, database: Path) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "recovery.settings",
+        "DJANGO_SETTINGS_MODULE": "stepwise.settings",
     }
     for name in ("REQUIRE_SERVICES", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)  # `make run`: no Redis, tasks in-process

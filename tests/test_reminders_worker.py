@@ -18,7 +18,7 @@ from kombu import pools
 from plans import services
 from plans.models import Alert, Reminder, ReminderStatus
 from plans.tasks import deliver_pending_alerts, send_due_reminders
-from recovery.celery import app
+from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
 from tests.support import celery_worker, free_port, worker_env
 from tests.test_reminders import START, ReplySink, at, enrol, use_smtp

@@ -16,8 +16,8 @@ from django.core import mail
 from plans import services
 from plans.models import Alert, Plan, PlanStatus, RedFlag, SessionLog
 from plans.services import alert_acknowledge, plan_pause, session_log_create
-from recovery.celery import app as celery_app
 from recovery.models import AuditEvent
+from stepwise.celery import app as celery_app
 from tests.support import clinical_snapshot, refused
 
 DAY = 20  # Ana's plan started 20 days ago: day 20 is the last-but-one day of week 3.
@@ -192,33 +192,7 @@ def test_logging_closes_the_weeks_that_have_passed(ana_plan):
     assert ana_plan.weeks.get(week=3).minutes == ana_plan.start_minutes
 
 
-def stale_token_read(monkeypatch) -> None:
-    """The locked read missing a stored token, as when the same form was sent twice at once and
-    the first committed while the second waited for the plan's lock (its subqueries read the
-    snapshot from before the wait). Threads reach this only by chance (tests/test_concurrency)."""
-    real = services._lock_open_plan
-
-    def stale(**kwargs):
-        locked = real(**kwargs)
-        return None if locked is None else (*locked[:2], None)
-
-    monkeypatch.setattr(services, "_lock_open_plan", stale)
-
-
-# A resubmission is answered with the first session whether the locked read saw it ("fresh") or
-# the INSERT meets it, or the refusal its warning sign caused looks it up ("stale").
-TOKEN_READS = pytest.mark.parametrize("token_read", ["fresh", "stale"], indirect=True)
-
-
-@pytest.fixture
-def token_read(request, monkeypatch) -> str:
-    if request.param == "stale":
-        stale_token_read(monkeypatch)
-    return request.param
-
-
-@TOKEN_READS
-def test_the_same_submission_twice_stores_one_session(ana_plan, token_read):
+def test_the_same_submission_twice_stores_one_session(ana_plan):
     token = uuid.uuid4()
     first = log(ana_plan, submission_token=token)
     second = log(ana_plan, submission_token=token, minutes=40)
@@ -292,8 +266,7 @@ def test_a_warning_sign_reported_late_still_stops_the_coming_week(ana_plan):
     assert [w for w, decision, _ in weeks if decision == "stop"] == [5]
 
 
-@TOKEN_READS
-def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan, token_read):
+def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan):
     token = uuid.uuid4()
     first = log(ana_plan, red_flags=["fever"], submission_token=token)
     again = log(ana_plan, red_flags=["fever"], submission_token=token)
@@ -304,8 +277,7 @@ def test_a_resubmitted_warning_sign_returns_the_first_alert(ana_plan, token_read
     assert ana_plan.weeks.filter(decision="stop").count() == 1
 
 
-def test_a_refused_submission_with_a_new_token_is_still_refused(ana_plan, monkeypatch):
-    stale_token_read(monkeypatch)
+def test_a_refused_submission_with_a_new_token_is_still_refused(ana_plan):
     log(ana_plan, red_flags=["fever"], submission_token=uuid.uuid4())
     refused(lambda: log(ana_plan, submission_token=uuid.uuid4()), "Your plan is paused")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from recovery.env import env_bool, env_int, parse_database_url
+from infra.env import env_bool, env_int, parse_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3y-" + "x7Gq9zR2pL5mW8vB1nC4dF6hJ0sT3yU" * 2

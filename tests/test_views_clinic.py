@@ -21,7 +21,6 @@ from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.record import TIMELINE_PAGE_SIZE
 from plans.triage import PATIENT_DETAIL_QUERY_BUDGET
-from recovery.celery import app as celery_app
 from recovery.models import (
     AuditEvent,
     ClearanceEvent,
@@ -31,6 +30,7 @@ from recovery.models import (
     User,
 )
 from recovery.templatetags.clinic_clock import clinic_date, clinic_time
+from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
 
 pytestmark = pytest.mark.django_db

@@ -741,7 +741,7 @@ def test_every_post_needs_the_csrf_token(ana_plan, name):
 
 
 def test_logging_is_rate_limited_per_patient(client, ana_plan, ben_plan):
-    from recovery.ratelimit import hit
+    from infra.ratelimit import hit
 
     client.force_login(ana_plan.patient.user)
     for _ in range(30):
@@ -1170,7 +1170,7 @@ def test_another_patients_symptom_report_is_404(ana, ben, dr_cho, client):
 
 
 def test_symptom_reports_are_rate_limited_per_patient(client, ana, ben):
-    from recovery.ratelimit import hit
+    from infra.ratelimit import hit
 
     client.force_login(ana.user)
     for _ in range(30):

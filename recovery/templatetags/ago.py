@@ -1,17 +1,12 @@
-"""`{{ moment|ago }}`: "12 minutes ago", in one unit, and when that text will change.
-
-Django's `timesince` reads the clock without saying how long its answer holds, which a cached
-page needs to know (recovery.pagecache): this filter reports the moment its text changes.
-"""
+"""`{{ moment|ago }}`: "12 minutes ago", in one unit (Django's `timesince` says "1 hour, 12
+minutes", more than a glance at a list needs)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import template
 from django.utils import timezone
-
-from recovery import pagecache
 
 register = template.Library()
 
@@ -22,23 +17,18 @@ _UNITS = (  # (seconds in the unit, singular, plural, used below this many secon
 )
 
 
-def ago_text(moment: datetime, now: datetime) -> tuple[str, datetime]:
-    """The words for `moment` seen at `now`, and the first moment they differ."""
+def ago_text(moment: datetime, now: datetime) -> str:
+    """The words for `moment` seen at `now`."""
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return "just now", moment + timedelta(seconds=60)
+        return "just now"
     for size, one, many, below in _UNITS:
         if below is None or seconds < below:
             count = seconds // size
-            changes = moment + timedelta(seconds=(count + 1) * size)
-            return f"{count} {one if count == 1 else many} ago", changes
+            return f"{count} {one if count == 1 else many} ago"
     raise AssertionError("unreachable")
 
 
 @register.filter
 def ago(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    text, changes = ago_text(moment, timezone.now())
-    pagecache.until(changes)
-    return text
+    return "" if moment is None else ago_text(moment, timezone.now())

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from plans import services as plan_services
 from plans.models import Alert, PlanWeek, SessionLog
-from recovery.celery import app as celery_app
 from recovery.models import ClearanceStatus, PatientProfile
+from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
 

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from recovery.audit import client_ip
+from infra.addresses import client_ip
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +33,23 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> bool:
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
     name = f"rl:{scope}:{digest}:{bucket}"
     try:
-        if hasattr(cache, "count"):  # recovery.cache.RedisCache: one round trip
-            return cache.count(name, window + 5) <= limit
-        cache.add(name, 0, timeout=window + 5)
-        try:
-            count = cache.incr(name)
-        except ValueError:  # evicted between add and incr
-            cache.set(name, 1, timeout=window + 5)
-            count = 1
+        count = count_up(name, window + 5)
     except Exception:
         # Open, not closed: with Redis down a patient can still log a session; the limits
         # guard against abuse, not against a single request.
         log.warning("rate limit %s not counted: the cache is unavailable", scope, exc_info=True)
         return True
     return count <= limit
+
+
+def count_up(key: str, timeout: int) -> int:
+    """Add one to a counter that lives `timeout` seconds from its first count; the new value."""
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
 
 
 def rate_limit(

@@ -17,7 +17,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from recovery.env import env_bool, env_int, env_list, env_str, parse_database_url
+from infra.env import env_bool, env_int, env_list, env_str, parse_database_url, redis_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,7 +61,7 @@ ALERT_ESCALATE_HOURS = env_int("ALERT_ESCALATE_HOURS", 4, minimum=1)
 
 # --- applications -----------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "recovery.admin_apps.StepWiseAdminConfig",  # django.contrib.admin with TOTP required
+    "stepwise.admin_apps.StepWiseAdminConfig",  # django.contrib.admin with TOTP required
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,9 +80,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "recovery.audit.AuditContextMiddleware",
+    "infra.addresses.RequestAddressMiddleware",
     # Before anything reads the request: a hostile charset, NUL byte or body is a 400, not a 500.
-    "recovery.middleware.HostileInputMiddleware",
+    "infra.middleware.HostileInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,16 +90,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "recovery.middleware.SessionTimeoutMiddleware",
+    "infra.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "recovery.middleware.NoStoreMiddleware",
+    "infra.middleware.NoStoreMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "recovery.urls"
-WSGI_APPLICATION = "recovery.wsgi.application"
+ROOT_URLCONF = "stepwise.urls"
+WSGI_APPLICATION = "stepwise.wsgi.application"
 
 TEMPLATES = [
     {
@@ -110,9 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "recovery.context_processors.clinic",
-                # Last: while a page is drawn for the page cache, forms get a placeholder token.
-                "recovery.pagecache.csrf_placeholder",
+                "infra.context_processors.clinic",
             ],
             # Cached loader always: templates are parsed once per process, not once per request.
             # (In DEBUG, runserver restarts on code changes; template edits need a reload.)
@@ -144,30 +142,17 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The hottest statements (the signed-in user, the log form's) are prepared once per PostgreSQL
-# connection (recovery.rows). Off behind a pooler that shares server sessions between clients.
-DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 # --- cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# The cache holds only counters (rate limits, the account-wide sign-in throttle), shared by every
+# process through Redis. A Redis that hangs must not hold a request: each connect and each reply
+# may take REDIS_TIMEOUT_SECONDS, with no retry, and every caller treats the cache as optional.
+REDIS_TIMEOUT_SECONDS = 0.25
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "recovery.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "stepwise",
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# A Redis that hangs must not hold a page (recovery.cache): each connect and each reply may take
-# this long, and after a failure Redis is skipped for REDIS_RETRY_SECONDS, then tried again.
-REDIS_TIMEOUT_SECONDS = 0.25
-REDIS_RETRY_SECONDS = 5
-
-# Whole pages kept per viewer until what they show changes (recovery.pagecache). Off only to
-# measure what drawing the pages costs (benchmarks) or to rule the cache out when debugging.
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
 
 # --- auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "recovery.User"
@@ -220,15 +205,13 @@ ACCOUNT_THROTTLE_PAUSE_MAX = timedelta(hours=2)
 
 # --- import and export (django-import-export) ---------------------------------------------------
 # Uploaded files wait for confirmation under random names in a private folder; a confirmation
-# naming anything else is refused (plans.resources.ImportTempStorage, SECURITY.md).
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "plans.resources.ImportTempStorage"
+# naming anything else is refused (infra.spreadsheets.ImportTempStorage, SECURITY.md).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "infra.spreadsheets.ImportTempStorage"
 
 # --- sessions ---------------------------------------------------------------------------------
-# With Redis: read from it, written through to the database, so a page view costs no session
-# query and a flush, restart or outage of Redis signs nobody out (recovery.sessions). Without a
-# shared cache, sessions stay in the database only: a per-process cache would let another
-# process keep a signed-out session.
-SESSION_ENGINE = "recovery.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# In the database (Django's default): a flush, restart or outage of Redis signs nobody out. The
+# last-seen time is written at most once a minute (infra.middleware.SEEN_RESOLUTION).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Idle limits per role (seconds) and an absolute cap, enforced by SessionTimeoutMiddleware.
 SESSION_IDLE_SECONDS = {"patient": 30 * 60, "clinician": 15 * 60, "staff": 15 * 60}
 SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
@@ -385,7 +368,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "recovery.logging.JsonFormatter"},
+        "json": {"()": "infra.logging.JsonFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -100,3 +100,18 @@ def parse_database_url(name: str, url: str, *, conn_max_age: int) -> dict:
         f"{name} must start with postgres://, postgresql:// or sqlite:/// (got scheme "
         f"{parts.scheme or 'none'!r})."
     )
+
+
+def redis_cache(url: str, *, timeout: float) -> dict:
+    """Django's Redis cache at `url`, each connect and each reply bounded by `timeout` seconds
+    with no retry: a Redis that hangs costs a caller one timeout, not a hung request."""
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "stepwise",
+        "OPTIONS": {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+            "retry_on_timeout": False,
+        },
+    }

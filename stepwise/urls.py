@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from infra.ratelimit import rate_limit
 from recovery import views
 from recovery.forms import LoginForm, PasswordResetRequestForm
-from recovery.ratelimit import rate_limit
 from recovery.two_factor import two_factor
 
 handler500 = "recovery.views.server_error"

@@ -113,10 +113,7 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 return redirect(f"{resolve_url(settings.LOGIN_URL)}?timeout=1")
             elif now - seen >= SEEN_RESOLUTION:
-                if hasattr(session, "touch"):  # recovery.sessions: Redis only, see there
-                    session.touch(SEEN_KEY, now)
-                else:
-                    session[SEEN_KEY] = now
+                session[SEEN_KEY] = now
         return self.get_response(request)
 
 
