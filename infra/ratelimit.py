@@ -43,13 +43,15 @@ def hit(scope: str, key: str, *, limit: int, window: int) -> bool:
 
 
 def count_up(key: str, timeout: int) -> int:
-    """Add one to a counter that lives `timeout` seconds from its first count; the new value."""
-    cache.add(key, 0, timeout=timeout)
+    """Add one to a counter that lives `timeout` seconds from its first count; the new value.
+    Counting is the common case, so it goes first; the first count of a window creates the key
+    (`add`, so that of two first counts at once one counts again)."""
     try:
         return cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+    except ValueError:  # no such key yet
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)
 
 
 def rate_limit(

@@ -147,11 +147,7 @@ class ExerciseForm(forms.ModelForm):
         fields = [f for f in EXERCISE_FIELDS if f != "contraindicated_for"]
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        clash = Exercise.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
-        if clash is not None:
-            raise forms.ValidationError(f"The library already has “{clash.name}”.")
-        return name
+        return self.cleaned_data["name"].strip()
 
 
 UNTIL_STAGE_CHOICES = [("", "For good"), *((n, f"Until stage {n}") for n in (2, 3, 4))]

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from plans import engine
 from recovery.models import (
@@ -29,7 +30,7 @@ class ExerciseCategory(models.TextChoices):
 
 
 class Exercise(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
     category = models.CharField(max_length=16, choices=ExerciseCategory.choices)
     stage = models.PositiveSmallIntegerField(
         help_text="Lowest stage (1–4) this exercise belongs to."
@@ -48,6 +49,13 @@ class Exercise(models.Model):
     class Meta:
         ordering = ["stage", "category", "name"]
         constraints = [
+            # "Bird-dog" and "bird-dog" are one exercise to a patient and in the CSV.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="exercise_name_unique_any_case",
+                violation_error_message="The library already has an exercise of this name "
+                "(in upper or lower case).",
+            ),
             models.CheckConstraint(
                 condition=Q(category__in=ExerciseCategory.values), name="exercise_category_valid"
             ),

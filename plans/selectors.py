@@ -42,6 +42,7 @@ from plans.models import (
     SymptomReport,
 )
 from plans.wording import Audience, explain
+from recovery.access import own_patients
 from recovery.models import Activity, AuditEvent, Clearance, PatientProfile
 
 # Written by recovery.services.patient_update_reminders; its presence means "the patient chose".
@@ -172,7 +173,9 @@ def own_open_plan(user) -> Plan | None:
     # At most one open plan per patient (plan_one_open_per_patient): no ordering needed. The
     # profile's user is the signed-in user the auth middleware has loaded already.
     rows = list(
-        Plan.objects.filter(patient__user=user, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        Plan.objects.filter(
+            patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+        )
         .select_related("patient", "clearance__treatment")
         .order_by()[:1]
     )
@@ -491,7 +494,7 @@ def week_prescription(plan: Plan, week: int) -> PlanWeek | None:
 def own_symptom_report(user, report_id: int) -> SymptomReport | None:
     """One of the signed-in patient's own symptom reports with its alert and patient. 1 query."""
     return (
-        SymptomReport.objects.filter(pk=report_id, patient__user=user)
+        SymptomReport.objects.filter(pk=report_id, patient__in=own_patients(user))
         .select_related("alert", "patient")
         .first()
     )

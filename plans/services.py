@@ -70,6 +70,7 @@ from plans.models import (
     SymptomReport,
     session_summary,
 )
+from recovery.access import own_patients
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import (
@@ -802,7 +803,7 @@ def _lock_own_session(user: User, log_id: int, now: datetime) -> tuple[Plan, Ses
     """The patient's own session, its plan then itself locked (steps 2 and 3 of the lock order),
     if it may still be changed; else a DomainError that says why."""
     found = (
-        SessionLog.objects.filter(pk=log_id, plan__patient__user=user)
+        SessionLog.objects.filter(pk=log_id, plan__patient__in=own_patients(user))
         .values_list("plan_id", flat=True)
         .first()
     )
@@ -917,7 +918,7 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     weeks look due, and closing them reads them again. At most one plan per patient is open
     (plan_one_open_per_patient).
     """
-    owner = {"patient": patient} if patient is not None else {"patient__user": user}
+    owner = {"patient": patient} if patient is not None else {"patient__in": own_patients(user)}
     last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
     plan = (
         _locked(Plan)

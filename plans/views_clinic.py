@@ -38,17 +38,16 @@ from plans.forms_clinic import (
     WoundForm,
 )
 from plans.models import Alert, PlanStatus
-from plans.record import KINDS, parse_filters, plan_changes, timeline
-from plans.services import PRECAUTION_FIELDS
-from plans.triage import (
+from plans.patient_record import (
     alert_row,
-    clinician_triage,
     current_clearance,
     current_plan,
     patient_detail,
     patient_plans,
-    patient_search,
 )
+from plans.record import KINDS, parse_filters, plan_changes, timeline
+from plans.services import PRECAUTION_FIELDS
+from plans.triage import clinician_triage, patient_search
 from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit

@@ -1,8 +1,8 @@
 """Who may see which patient: the one place that answers it.
 
-Every view that shows a patient's data starts its query from `request.user` through these
-helpers, so a record that is not yours is simply not found (404), never "forbidden" (which would
-confirm it exists).
+Every query that selects patients, or their records, for a person starts from that person
+through these helpers (`own_patients`, `clinician_patients`), so a record that is not yours is
+simply not found (404), never "forbidden" (which would confirm it exists).
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ def role_required(role: str):
 
 patient_required = role_required(Role.PATIENT)
 clinician_required = role_required(Role.CLINICIAN)
+
+
+def own_patients(user) -> QuerySet[PatientProfile]:
+    """The signed-in patient's own profile as a query (empty for anyone else): what a patient's
+    own plans, sessions and reports are selected by, as a subquery of the same statement."""
+    if user.role != Role.PATIENT:
+        return PatientProfile.objects.none()
+    return PatientProfile.objects.filter(user=user)
 
 
 def own_patient_profile(user) -> PatientProfile:

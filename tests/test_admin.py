@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -349,10 +349,16 @@ def test_exercise_form_refuses_a_bad_stage_and_a_case_twin(staff):
     exercise("Gentle bridge")
     response = staff.post(f"{EXERCISES}add/", exercise_form(name="gentle BRIDGE", stage="5"))
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "already has “Gentle bridge”" in errors["name"][0]
-    assert "stage" in errors
+    form = response.context["adminform"].form
+    assert "already has an exercise of this name" in form.non_field_errors()[0]
+    assert "stage" in form.errors
     assert Exercise.objects.count() == 1
+
+
+def test_the_database_keeps_exercise_names_unique_in_any_case(db):
+    exercise("Bird-dog")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Exercise.objects.create(name="BIRD-DOG", category="core", stage=2, instructions="Reach.")
 
 
 def test_changelist_filters_search_and_column(staff, ana_plan):

@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from plans import services as plan_services
 from plans.models import Alert, AlertTier, Plan, PlanStatus, PlanWeek, SessionLog
-from plans.triage import PATIENT_DETAIL_QUERY_BUDGET, TRIAGE_QUERY_BUDGET
+from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
+from plans.triage import TRIAGE_QUERY_BUDGET
 from recovery.models import (
     Clearance,
     ClearanceStatus,

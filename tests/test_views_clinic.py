@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
 from plans.record import TIMELINE_PAGE_SIZE
-from plans.triage import PATIENT_DETAIL_QUERY_BUDGET
 from recovery.models import (
     AuditEvent,
     ClearanceEvent,
