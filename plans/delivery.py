@@ -1,4 +1,5 @@
-"""Outbox delivery: the row is the truth, an e-mail is an attempt recorded on the row.
+"""Alert delivery: the row is the truth, an e-mail is an attempt recorded on the row, claimed,
+sent and recorded by the one outbox step every outbox shares (`recovery.outbox.claim_and_send`).
 
 A message is sent while its row is locked and marked sent in the same transaction. The one
 window for a duplicate is a crash after the mail server accepted the message and before the
@@ -8,69 +9,54 @@ commit (see README, "Delivery guarantees").
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from smtplib import SMTPException
+from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from plans.emails import alert_email, escalation_email
 from plans.models import Alert, AlertKind, AlertTier
+from recovery.outbox import AttemptFields, TransientDeliveryError, claim_and_send
 
 logger = logging.getLogger(__name__)
 
-RETRY_CAP = timedelta(hours=1)
-
-
-class TransientDeliveryError(Exception):
-    """The mail server could not be reached or refused for now; try again later."""
-
-
-def retry_delay(attempts: int) -> timedelta:
-    return min(timedelta(minutes=2**attempts), RETRY_CAP)
+EMAIL = AttemptFields(
+    sent_at="email_sent_at",
+    attempts="email_attempts",
+    next_attempt_at="email_next_attempt_at",
+    last_error="email_last_error",
+)
+ESCALATION = AttemptFields(
+    sent_at="escalated_at",
+    attempts="escalation_attempts",
+    next_attempt_at="escalation_next_attempt_at",
+    last_error="escalation_last_error",
+)
 
 
 def alert_deliver(alert_id: int, *, now: datetime | None = None) -> bool:
     """Send one alert's e-mail if it is still unsent. Returns whether this call sent it."""
-    now = now or timezone.now()
-    failure: Exception | None = None
-    with transaction.atomic():
-        alert = (
-            Alert.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient__clinician")
-            .filter(pk=alert_id, email_sent_at__isnull=True)
-            .first()
-        )
-        if alert is None:
-            return False  # already sent, or another worker holds it right now
+
+    def send(alert: Alert) -> bool:
         clinician = alert.patient.clinician
-        try:
-            alert_email(
-                clinician_email=clinician.email,
-                clinician_name=clinician.get_full_name() or clinician.username,
-                patient_id=alert.patient_id,
-                urgent=alert.tier == AlertTier.EMERGENCY,
-                plan_paused=alert.kind == AlertKind.WARNING_SIGN and alert.plan_id is not None,
-            ).send()
-        except (SMTPException, OSError) as error:
-            failure = error
-            alert.email_attempts += 1
-            alert.email_next_attempt_at = now + retry_delay(alert.email_attempts)
-            alert.email_last_error = type(error).__name__[:200]
-            alert.save(
-                update_fields=["email_attempts", "email_next_attempt_at", "email_last_error"]
-            )
-        else:
-            alert.email_attempts += 1
-            alert.email_sent_at = now
-            alert.email_last_error = ""
-            alert.save(update_fields=["email_attempts", "email_sent_at", "email_last_error"])
-    if failure is not None:
-        logger.warning("Alert %s e-mail failed (%s); will retry.", alert_id, type(failure).__name__)
-        raise TransientDeliveryError(str(failure)) from failure
-    return True
+        alert_email(
+            clinician_email=clinician.email,
+            clinician_name=clinician.get_full_name() or clinician.username,
+            patient_id=alert.patient_id,
+            urgent=alert.tier == AlertTier.EMERGENCY,
+            plan_paused=alert.kind == AlertKind.WARNING_SIGN and alert.plan_id is not None,
+        ).send()
+        return True
+
+    return claim_and_send(
+        Alert.objects.select_related("patient__clinician").filter(email_sent_at__isnull=True),
+        alert_id,
+        send=send,
+        fields=EMAIL,
+        now=now or timezone.now(),
+        what="Alert e-mail",
+    )
 
 
 def alerts_deliver_pending(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -110,52 +96,27 @@ def alert_escalate(alert_id: int, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if not settings.CLINIC_ALERT_EMAIL:
         return False
-    failure: Exception | None = None
-    with transaction.atomic():
-        alert = (
-            _escalation_due(now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient__clinician")
-            .filter(pk=alert_id)
-            .first()
-        )
-        if alert is None:
-            return False  # not due, sent already, acknowledged, or held by another worker
+
+    def send(alert: Alert) -> bool:
         clinician = alert.patient.clinician
-        try:
-            escalation_email(
-                to=settings.CLINIC_ALERT_EMAIL,
-                alert_id=alert.pk,
-                clinician_name=clinician.get_full_name() or clinician.username,
-                patient_id=alert.patient_id,
-                urgent=alert.tier == AlertTier.EMERGENCY,
-                hours=settings.ALERT_ESCALATE_HOURS,
-            ).send()
-        except (SMTPException, OSError) as error:
-            failure = error
-            alert.escalation_attempts += 1
-            alert.escalation_next_attempt_at = now + retry_delay(alert.escalation_attempts)
-            alert.escalation_last_error = type(error).__name__[:200]
-            alert.save(
-                update_fields=[
-                    "escalation_attempts",
-                    "escalation_next_attempt_at",
-                    "escalation_last_error",
-                ]
-            )
-        else:
-            alert.escalation_attempts += 1
-            alert.escalated_at = now
-            alert.escalation_last_error = ""
-            alert.save(
-                update_fields=["escalation_attempts", "escalated_at", "escalation_last_error"]
-            )
-    if failure is not None:
-        logger.warning(
-            "Alert %s escalation failed (%s); will retry.", alert_id, type(failure).__name__
-        )
-        raise TransientDeliveryError(str(failure)) from failure
-    return True
+        escalation_email(
+            to=settings.CLINIC_ALERT_EMAIL,
+            alert_id=alert.pk,
+            clinician_name=clinician.get_full_name() or clinician.username,
+            patient_id=alert.patient_id,
+            urgent=alert.tier == AlertTier.EMERGENCY,
+            hours=settings.ALERT_ESCALATE_HOURS,
+        ).send()
+        return True
+
+    return claim_and_send(
+        _escalation_due(now).select_related("patient__clinician"),
+        alert_id,
+        send=send,
+        fields=ESCALATION,
+        now=now,
+        what="Alert escalation",
+    )
 
 
 def alerts_escalate_due(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -38,7 +38,9 @@ from import_export.forms import ExportForm
 from infra.ratelimit import RateLimitedExportMixin
 from infra.spreadsheets import SpreadsheetSafeCSV, SpreadsheetSafeResource
 from plans import engine
+from recovery import services
 from recovery.audit import audit
+from recovery.errors import DomainError
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
     LIFTING_LIMIT_MAX_KG,
@@ -576,10 +578,38 @@ class ClinicianProfileAdmin(SuperuserOnlyMixin, AuditedAdminMixin, admin.ModelAd
     autocomplete_fields = ("user",)
 
 
+REMINDER_FIELDS = {"timezone", "reminders_enabled", "reminder_weekday", "reminder_hour"}
+REMINDER_FIELD_NAMES = {"weekday": "reminder_weekday", "hour": "reminder_hour"}
+
+
+class PatientProfileForm(forms.ModelForm):
+    """The reminder settings checked by the service that saves them, beside the field."""
+
+    class Meta:
+        model = PatientProfile
+        fields = ["clinician", *sorted(REMINDER_FIELDS)]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                services.check_reminder_settings(
+                    weekday=data["reminder_weekday"],
+                    hour=data["reminder_hour"],
+                    timezone_name=data["timezone"],
+                )
+            except DomainError as error:
+                self.add_error(REMINDER_FIELD_NAMES.get(error.field, error.field), error.message)
+        return data
+
+
 @admin.register(PatientProfile)
 class PatientProfileAdmin(SuperuserOnlyMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Patients are enrolled by their clinician (a service sends the enrolment link); here a
-    superuser can reassign the clinician or correct reminder settings."""
+    superuser can reassign the clinician or correct reminder settings, through the services
+    that do the same elsewhere (checked and audited)."""
+
+    form = PatientProfileForm
 
     list_display = (
         "__str__",
@@ -613,6 +643,20 @@ class PatientProfileAdmin(SuperuserOnlyMixin, AuditedAdminMixin, admin.ModelAdmi
 
     def audit_patient(self, obj):
         return obj
+
+    def save_model(self, request, obj, form, change):
+        changed = set(form.changed_data)
+        if "clinician" in changed:
+            services.patient_reassign(patient=obj, clinician=obj.clinician, actor=request.user)
+        if changed & REMINDER_FIELDS:
+            services.patient_update_reminders(
+                patient=obj,
+                weekday=obj.reminder_weekday,
+                hour=obj.reminder_hour,
+                timezone_name=obj.timezone,
+                enabled=obj.reminders_enabled,
+                actor=request.user,
+            )
 
 
 # --- clinical records (superusers, read-only) ----------------------------------------------------

@@ -350,14 +350,8 @@ __all__ = [
 ]
 
 
-@transaction.atomic
-def patient_update_reminders(
-    *, patient: PatientProfile, weekday: int, hour: int, timezone_name: str, enabled: bool
-) -> PatientProfile:
-    """Save when the patient wants the weekly reminder, on their own clock, or that they want none.
-
-    The time zone also decides the patient's calendar day, so it moves their weeks too.
-    """
+def check_reminder_settings(*, weekday: int, hour: int, timezone_name: str) -> None:
+    """A DomainError beside the field at fault, or nothing."""
     import zoneinfo
 
     if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
@@ -366,6 +360,25 @@ def patient_update_reminders(
         raise DomainError("Pick an hour of the day.", field="hour")
     if timezone_name not in zoneinfo.available_timezones():
         raise DomainError("Pick a time zone from the list.", field="timezone")
+
+
+@transaction.atomic
+def patient_update_reminders(
+    *,
+    patient: PatientProfile,
+    weekday: int,
+    hour: int,
+    timezone_name: str,
+    enabled: bool,
+    actor: User | None = None,
+) -> PatientProfile:
+    """Save when the patient wants the weekly reminder, on their own clock, or that they want none.
+
+    The time zone also decides the patient's calendar day, so it moves their weeks too. The
+    patient chooses (`actor` None); a superuser correcting them in the admin is audited apart,
+    so that the patient's own choice stays recognisable.
+    """
+    check_reminder_settings(weekday=weekday, hour=hour, timezone_name=timezone_name)
     patient.reminder_weekday = weekday
     patient.reminder_hour = hour
     patient.timezone = timezone_name
@@ -375,14 +388,36 @@ def patient_update_reminders(
     )
     # The selector `plans.selectors.reminders_ever_saved` reads this action name.
     audit(
-        "patient_update_reminders",
-        actor=patient.user,
+        "patient_update_reminders" if actor is None else "admin_update_reminders",
+        actor=actor or patient.user,
         obj=patient,
         patient=patient,
         weekday=weekday,
         hour=hour,
         timezone=timezone_name,
         enabled=bool(enabled),
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_reassign(*, patient: PatientProfile, clinician: User, actor: User) -> PatientProfile:
+    """Give the patient another assigned clinician (who then sees their record and alerts)."""
+    if clinician.role != Role.CLINICIAN or not clinician.is_active:
+        raise DomainError("Choose an active clinician.", field="clinician")
+    patient = PatientProfile.objects.select_for_update().get(pk=patient.pk)
+    before = patient.clinician_id
+    if before == clinician.pk:
+        return patient
+    patient.clinician = clinician
+    patient.save(update_fields=["clinician"])
+    audit(
+        "patient_reassign",
+        actor=actor,
+        obj=patient,
+        patient=patient,
+        from_clinician=before,
+        to_clinician=clinician.pk,
     )
     return patient
 

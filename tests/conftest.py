@@ -20,6 +20,10 @@ from recovery import services as recovery_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
 
+# The shared fixtures of tests/support.py (the access matrix's world, one of each clinical record)
+# for every test module, without any of them importing another.
+pytest_plugins = ["tests.support"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "correct-horse-battery"

@@ -21,46 +21,33 @@ both with a verified second factor.
 
 from __future__ import annotations
 
-import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.contrib.auth.tokens import default_token_generator
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
-from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from plans import reminders
 from plans import services as plan_services
 from plans.models import (
     Alert,
     Exercise,
     PainFollowUp,
     Plan,
-    PlanStatus,
     PlanWeek,
     Reminder,
     SessionLog,
     SymptomReport,
 )
-from recovery.audit import audit
 from recovery.models import (
     AuditEvent,
-    Category,
     Clearance,
     ClearanceEvent,
     ClinicianProfile,
@@ -69,12 +56,12 @@ from recovery.models import (
     TreatmentType,
     User,
 )
+from tests.support import ADMIN, World, kwargs_for, routes, url_for
 
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ("anonymous", "ana", "ben", "dr_cho", "dr_dev", "dee", "root")
 GET, POST = "GET", "POST"
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 # Answers are a status code, or "→/path" for a redirect to that path (query string ignored).
 # "→/path*" matches any redirect whose path starts with /path; {name} is filled from the URL's
@@ -179,8 +166,6 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
 }
 
 # --- the admin, by rules -------------------------------------------------------------------------
-
-ADMIN = admin.site.name
 
 
 def admin_row(dee, root) -> dict[str, object]:
@@ -308,203 +293,7 @@ EFFECTIVE_POSTS = {
 # --- what is routed ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Route:
-    key: str  # namespace:name, or the full pattern for an unnamed one
-    route: str  # the full pattern, e.g. "me/sessions/<int:log_id>/saved/"
-    params: tuple[str, ...]
-    named: bool
-
-
-def routes() -> dict[str, Route]:
-    """Every pattern the project routes, walked recursively. A name routed twice (Django's auth
-    URLs repeat login and password_reset under the same path) is kept once: the first wins."""
-    found: dict[str, Route] = {}
-
-    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> None:
-        for pattern in resolver.url_patterns:
-            route = prefix + str(pattern.pattern)
-            if isinstance(pattern, URLResolver):
-                inner = namespace
-                if pattern.namespace:
-                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-                walk(pattern, route, inner)
-                continue
-            assert isinstance(pattern, URLPattern)
-            key = route
-            if pattern.name:
-                key = f"{namespace}:{pattern.name}" if namespace else pattern.name
-            params = tuple(pattern.pattern.regex.groupindex)
-            found.setdefault(key, Route(key, route, params, named=bool(pattern.name)))
-
-    walk(get_resolver(), "", None)
-    return found
-
-
 # --- the world -----------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    ana: PatientProfile
-    ben: PatientProfile
-    users: dict[str, User]
-    log: SessionLog
-    alert: Alert
-    report: SymptomReport
-    admin_rows: dict[str, int]
-    device: TOTPDevice
-    cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
-    reset: dict[str, str] = field(default_factory=dict)
-
-
-def _session_key(user: User, *, verified: bool) -> str:
-    client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
-    if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-@pytest.fixture
-def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
-    ana, ben = ana_plan.patient, ben_plan.patient
-    today = plan_services.patient_today(ana)
-    logged = plan_services.session_log_create(
-        patient=ana,
-        day=today - timedelta(days=3),
-        activity="walking",
-        minutes=15,
-        pain_before=1,
-        pain=2,
-        pain_duration="not_settled",  # asked again: the follow-up URL has something to answer
-        notes="Felt fine afterwards.",
-    )
-    answered = plan_services.session_log_create(
-        patient=ana,
-        day=today - timedelta(days=2),
-        activity="walking",
-        minutes=15,
-        pain_before=1,
-        pain=3,
-        pain_duration="not_settled",
-    )
-    follow_up = plan_services.session_pain_follow_up(
-        patient=ana, log_id=answered.log.pk, settled="within_2h"
-    ).follow_up
-    report, _ = plan_services.symptom_report_create(patient=ana, pain_now=3)
-    # A red flag: the plan pauses and an alert waits for Dr Cho.
-    flagged = plan_services.session_log_create(
-        patient=ana,
-        day=today - timedelta(days=1),
-        activity="walking",
-        minutes=10,
-        pain=4,
-        red_flags=["numbness"],
-    )
-    plan_services.session_log_create(
-        patient=ben,
-        day=plan_services.patient_today(ben) - timedelta(days=1),
-        activity="walking",
-        minutes=10,
-        pain=1,
-    )
-    users = {"ana": ana.user, "ben": ben.user, "dr_cho": dr_cho, "dr_dev": dr_dev}
-    users |= {"dee": dee, "root": root}
-    cookies = {
-        name: _session_key(user, verified=name in {"dee", "root"}) for name, user in users.items()
-    }
-    device = TOTPDevice.objects.get(user=root)
-
-    exercise = Exercise.objects.create(  # stage 4: no plan has reached it, so it can be deleted
-        name="Wall sit", category="core", stage=4, instructions="Slide down the wall slowly."
-    )
-    unused_type = TreatmentType.objects.create(
-        name="Matrix test procedure", category=Category.values[0], min_days_to_clearance=7
-    )
-    ClinicianProfile.objects.create(user=dr_cho, title="Physiotherapist")
-    Reminder.objects.create(plan=ana_plan, week=1)
-    attempt = AccessAttempt.objects.create(
-        username="ana", ip_address="10.0.0.9", failures_since_start=1
-    )
-    access = AccessLog.objects.create(username="ana", ip_address="10.0.0.9")
-    failure = AccessFailureLog.objects.create(
-        username="ana", ip_address="10.0.0.9", locked_out=False
-    )
-    event = audit("matrix_test", outcome="ok")
-    admin_rows = {
-        "plans.exercise": exercise.pk,
-        "recovery.treatmenttype": unused_type.pk,
-        "recovery.user": ana.user.pk,
-        "recovery.clinicianprofile": ClinicianProfile.objects.get(user=dr_cho).pk,
-        "auth.group": Group.objects.create(name="Library editors").pk,
-        "otp_totp.totpdevice": device.pk,
-        "recovery.patientprofile": ana.pk,
-        "recovery.treatment": Treatment.objects.filter(patient=ana).first().pk,
-        "recovery.clearance": Clearance.objects.filter(patient=ana).first().pk,
-        "plans.plan": ana_plan.pk,
-        "plans.planweek": PlanWeek.objects.filter(plan=ana_plan).first().pk,
-        "plans.sessionlog": logged.log.pk,
-        "plans.alert": flagged.alert.pk,
-        "plans.symptomreport": report.pk,
-        "plans.painfollowup": follow_up.pk,
-        "plans.reminder": Reminder.objects.get(plan=ana_plan).pk,
-        "recovery.clearanceevent": ClearanceEvent.objects.filter(clearance__patient=ana).first().pk,
-        "recovery.auditevent": event.pk,
-        "axes.accessattempt": attempt.pk,
-        "axes.accesslog": access.pk,
-        "axes.accessfailurelog": failure.pk,
-    }
-    assert set(admin_rows) == set(ADMIN_MODELS)
-    ana_plan.refresh_from_db()
-    assert ana_plan.status == PlanStatus.PAUSED and flagged.alert.acknowledged_at is None
-    # After force_login: a sign-in changes last_login, which invalidates older reset tokens.
-    ana.user.refresh_from_db()
-    reset = {
-        "uidb64": urlsafe_base64_encode(force_bytes(ana.user.pk)),
-        "token": default_token_generator.make_token(ana.user),
-    }
-    return World(
-        ana, ben, users, logged.log, flagged.alert, report, admin_rows, device, cookies, reset
-    )
-
-
-def kwargs_for(route: Route, world: World) -> dict[str, object]:
-    values: dict[str, object] = {
-        "patient_id": world.ana.pk,
-        "log_id": world.log.pk,
-        "report_id": world.report.pk,
-        "alert_id": world.alert.pk,
-        "token": reminders.opt_out_token(world.ana.pk),
-        "pk": world.device.pk,  # the TOTP device pages
-        "id": world.ana.user.pk,  # a user's password page
-        "content_type_id": ContentType.objects.get_for_model(User).pk,
-        "app_label": "recovery",
-        "url": "no-such-page/",
-    }
-    if route.key == "password_reset_confirm":
-        values |= world.reset
-    if route.key == f"{ADMIN}:view_on_site":
-        values["object_id"] = world.ana.user.pk
-    elif "object_id" in route.params:
-        model = re.match(r"admin/(\w+)/(\w+)/", route.route)
-        values["object_id"] = world.admin_rows[f"{model[1]}.{model[2]}"]
-    return {name: values[name] for name in route.params}
-
-
-def url_for(route: Route, kwargs: dict[str, object]) -> str:
-    if route.key == "admin/(?P<url>.*)$":
-        return f"/admin/{kwargs['url']}"
-    if route.named:
-        url = reverse(route.key, kwargs=kwargs)
-    else:  # an unnamed pattern: fill in its converters
-        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m[1]]), route.route)
-    if route.key == f"{ADMIN}:autocomplete":
-        url += "?app_label=recovery&model_name=clinicianprofile&field_name=user&term=a"
-    return url
 
 
 def post_data(key: str, world: World) -> dict[str, object]:
@@ -624,6 +413,10 @@ def test_every_routed_url_has_an_expectation():
     for key, methods in EXPECTED.items():
         for method in (GET, POST):
             assert set(methods[method]) == set(PERSONAS), (key, method)
+
+
+def test_the_world_has_a_row_for_every_admin_model(world):
+    assert set(world.admin_rows) == set(ADMIN_MODELS)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

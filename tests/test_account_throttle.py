@@ -33,7 +33,7 @@ def sign_in(username: str, password: str = PASSWORD, ip: str = "127.0.0.1"):
     return client, response
 
 
-def signed_in(client: Client) -> bool:
+def is_signed_in(client: Client) -> bool:
     return client.get("/me/").status_code == 200
 
 
@@ -74,12 +74,12 @@ def test_fifty_guesses_from_ten_addresses_pause_the_account_everywhere(ana, ben)
     assert response.status_code == 429
     assert PAUSED + " 15 minutes" in response.content.decode()
     assert 890 <= int(response["Retry-After"]) <= 900
-    assert not signed_in(client)
+    assert not is_signed_in(client)
 
     # Another account is not affected, from a new address or from one the guesses came from.
     for ip in ("198.51.100.12", "203.0.113.1"):
         client, response = sign_in("ben", ip=ip)
-        assert response.status_code == 302 and signed_in(client)
+        assert response.status_code == 302 and is_signed_in(client)
 
     with later(14 * 60):
         client, response = sign_in("ana", ip="198.51.100.11")
@@ -87,7 +87,7 @@ def test_fifty_guesses_from_ten_addresses_pause_the_account_everywhere(ana, ben)
         assert PAUSED + " 1 minute." in response.content.decode()
     with later(15 * 60 + 1):
         client, response = sign_in("ana", ip="198.51.100.11")
-        assert response.status_code == 302 and signed_in(client)
+        assert response.status_code == 302 and is_signed_in(client)
 
     refused = AuditEvent.objects.filter(action="lockout", detail__username="ana")
     assert refused.count() >= 30  # every refused attempt is in the audit log
@@ -104,7 +104,7 @@ def test_a_second_pause_within_a_day_is_longer_and_none_is_permanent(ana):
         guess_from_ten_addresses("ana", guesses=50)
     with later(15 * 60 + 30 * 60 + 2):
         client, response = sign_in("ana", ip="198.51.100.11")
-        assert response.status_code == 302 and signed_in(client)
+        assert response.status_code == 302 and is_signed_in(client)
 
 
 def test_an_unknown_username_is_paused_the_same_way(ana):
@@ -122,7 +122,7 @@ def test_the_patient_at_a_known_address_keeps_signing_in(ana):
     guess_from_ten_addresses("ana")
     assert sign_in("ana", ip="198.51.100.11")[1].status_code == 429
     client, response = sign_in("ana", ip="192.0.2.7")
-    assert response.status_code == 302 and signed_in(client)
+    assert response.status_code == 302 and is_signed_in(client)
     # A wrong password from home is still refused (and counted by axes there).
     assert sign_in("ana", "not-her-password", ip="192.0.2.7")[1].status_code == 200
 
@@ -142,10 +142,10 @@ def test_with_redis_down_the_database_records_decide(ana, ben, redis_down):
 
     client, response = sign_in("ana", ip="198.51.100.11")
     assert response.status_code == 429 and PAUSED in response.content.decode()
-    assert not signed_in(client)
+    assert not is_signed_in(client)
     assert sign_in("ben", ip="198.51.100.12")[1].status_code == 302
 
     now = timezone.now()
     with mock.patch("recovery.backends.timezone.now", return_value=now + timedelta(minutes=16)):
         client, response = sign_in("ana", ip="198.51.100.11")
-    assert response.status_code == 302 and signed_in(client)
+    assert response.status_code == 302 and is_signed_in(client)

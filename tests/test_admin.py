@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -18,26 +17,21 @@ from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from plans import services as plan_services
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Alert,
     Contraindication,
     Exercise,
     PainFollowUp,
-    Reminder,
-    ReminderStatus,
     SymptomReport,
 )
 from recovery.audit import audit
-from recovery.models import AuditEvent, ClearanceEvent, ClinicianProfile, Role, TreatmentType
+from recovery.models import AuditEvent, ClearanceEvent, Role, TreatmentType
 from tests.conftest import make_user
+from tests.support import confirm, csv_upload, dry_run, exercise, messages_of, sign_in_to_admin
 
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 EXERCISES = "/admin/plans/exercise/"
 TREATMENT_TYPES = "/admin/recovery/treatmenttype/"
-IMPORT = "/admin/plans/exercise/import/"
-PROCESS_IMPORT = "/admin/plans/exercise/process_import/"
 EXPORT = "/admin/plans/exercise/export/"
 
 CLINICAL_CHANGELISTS = [
@@ -58,36 +52,6 @@ CLINICAL_CHANGELISTS = [
 ]
 
 
-def exercise(name: str = "Pelvic tilt", *, stage: int = 1, **extra) -> Exercise:
-    fields = {"category": "core", "instructions": "Lie on your back and tilt gently."}
-    fields.update(extra)
-    return Exercise.objects.create(name=name, stage=stage, **fields)
-
-
-def csv_upload(rows: list[list[str]], name: str = "library.csv") -> SimpleUploadedFile:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["name", "category", "stage", "active", "instructions", "cautions", "contraindicated_for"]
-    )
-    writer.writerows(rows)
-    return SimpleUploadedFile(name, buffer.getvalue().encode(), content_type="text/csv")
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
-
-
-def sign_in_to_admin(client, user):
-    """Password and second factor done: what /accounts/login/ + /accounts/two-factor/ leave."""
-    client.force_login(user, backend=MODEL_BACKEND)
-    device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
 @pytest.fixture
 def staff(client, dee):
     return sign_in_to_admin(client, dee)
@@ -96,38 +60,6 @@ def staff(client, dee):
 @pytest.fixture
 def superuser(client, root):
     return sign_in_to_admin(client, root)
-
-
-@pytest.fixture
-def clinical_records(ana_plan):
-    """One of each clinical record: Ana's plan, a session answered the next day, a session with a
-    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
-    unsettled = plan_services.session_log_create(
-        patient=ana_plan.patient,
-        day=date.today() - timedelta(days=2),
-        activity="walking",
-        minutes=15,
-        pain_before=2,
-        pain=5,
-        pain_duration="not_settled",
-    ).log
-    plan_services.session_pain_follow_up(
-        patient=ana_plan.patient, log_id=unsettled.pk, settled="later"
-    )
-    logged = plan_services.session_log_create(
-        patient=ana_plan.patient,
-        day=date.today() - timedelta(days=1),
-        activity="walking",
-        minutes=15,
-        pain=3,
-        red_flags=["fever"],
-        notes="Felt <b>hot</b> afterwards",
-    )
-    plan_services.symptom_report_create(patient=ana_plan.patient, pain_now=9)
-    ClinicianProfile.objects.create(user=ana_plan.patient.clinician, title="Physiotherapist")
-    Reminder.objects.create(plan=ana_plan, week=1, status=ReminderStatus.FAILED, attempts=5)
-    Reminder.objects.create(plan=ana_plan, week=2, status=ReminderStatus.SENT, attempts=1)
-    return logged
 
 
 # --- roles ---------------------------------------------------------------------------------------
@@ -194,6 +126,52 @@ def test_superuser_opens_a_session_log_and_its_notes_are_escaped(superuser, clin
     assert "Felt &lt;b&gt;hot&lt;/b&gt; afterwards" in html
     assert "<b>hot</b>" not in html
     assert 'name="_save"' not in html  # written by a service: read-only here
+
+
+def profile_form(patient, **changes) -> dict:
+    data = {
+        "clinician": patient.clinician_id,
+        "timezone": patient.timezone,
+        "reminders_enabled": "on" if patient.reminders_enabled else "",
+        "reminder_weekday": patient.reminder_weekday,
+        "reminder_hour": patient.reminder_hour,
+    }
+    return {**data, **changes}
+
+
+def test_a_superuser_reassigns_a_patient_and_corrects_reminders_through_the_services(
+    superuser, root, clinical_records, dr_dev
+):
+    patient = clinical_records.log.plan.patient
+    url = f"/admin/recovery/patientprofile/{patient.pk}/change/"
+    response = superuser.post(
+        url, profile_form(patient, clinician=dr_dev.pk, reminder_hour=18, timezone="Europe/Madrid")
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.clinician, patient.reminder_hour, patient.timezone) == (
+        dr_dev,
+        18,
+        "Europe/Madrid",
+    )
+    reassigned = AuditEvent.objects.get(action="patient_reassign")
+    assert (reassigned.actor, reassigned.detail["to_clinician"]) == (root, dr_dev.pk)
+    corrected = AuditEvent.objects.get(action="admin_update_reminders")
+    assert (corrected.actor, corrected.patient) == (root, patient)
+    # Not the patient's own choice: /me/settings/ still asks them to choose.
+    assert not AuditEvent.objects.filter(action="patient_update_reminders").exists()
+
+
+def test_a_bad_time_zone_in_the_admin_is_refused_beside_the_field(superuser, clinical_records):
+    patient = clinical_records.log.plan.patient
+    url = f"/admin/recovery/patientprofile/{patient.pk}/change/"
+    response = superuser.post(url, profile_form(patient, timezone="Mars/Olympus_Mons"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["timezone"] == [
+        "Pick a time zone from the list."
+    ]
+    patient.refresh_from_db()
+    assert patient.timezone != "Mars/Olympus_Mons"
 
 
 @pytest.mark.parametrize("model", ["clearanceevent", "auditevent"])
@@ -645,15 +623,6 @@ def test_treatment_type_in_use_is_deactivated_not_deleted(staff, ana):
 # --- CSV import and export -----------------------------------------------------------------------
 
 
-def dry_run(client, upload):
-    return client.post(IMPORT, {"import_file": upload, "format": "0", "resource": "0"})
-
-
-def confirm(client, response):
-    form = response.context["confirm_form"]
-    return client.post(PROCESS_IMPORT, {**form.initial, "confirm": "Confirm import"}, follow=True)
-
-
 def test_csv_with_one_bad_row_imports_nothing_and_names_row_and_field(staff):
     exercise("Pelvic tilt", instructions="Old words.")
     upload = csv_upload(
@@ -874,7 +843,6 @@ def test_view_only_staff_cannot_import(client, db):
 
 
 def test_no_one_can_read_a_second_factor_secret_in_the_admin(client, root, dee):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.create(user=dee, name="phone", confirmed=True)
     verified_root = TOTPDevice.objects.create(user=root, name="root phone", confirmed=True)
@@ -894,7 +862,6 @@ def test_no_one_can_read_a_second_factor_secret_in_the_admin(client, root, dee):
 
 
 def test_exports_are_rate_limited(client, root):
-    from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from infra.ratelimit import hit

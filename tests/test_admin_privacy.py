@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from recovery.models import AuditEvent, Role
 from recovery.two_factor import STAFF_MODELS
 from tests.conftest import make_user
-from tests.test_admin import clinical_records, sign_in_to_admin  # noqa: F401 (a fixture)
+from tests.support import sign_in_to_admin
 
 MISSING_PK = 987_654_321
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -48,7 +48,7 @@ def everything(db):
 
 
 @pytest.fixture
-def one_of_each(clinical_records, ana, root):  # noqa: F811 (the imported fixture)
+def one_of_each(clinical_records, ana, root):
     """At least one row of every model on the admin site."""
     Group.objects.create(name="Library editors")
     AccessAttempt.objects.create(

@@ -11,12 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from recovery.models import AuditEvent, OutboxEmail
 from tests.conftest import PASSWORD
-
-LOGIN = "/accounts/login/"
-
-
-def sign_in(client: Client, username: str, password: str = PASSWORD, ip: str = "127.0.0.1"):
-    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
+from tests.support import LOGIN_PAGE, sign_in
 
 
 def test_each_role_lands_on_its_home(client, ana, dr_cho, dee):
@@ -27,7 +22,7 @@ def test_each_role_lands_on_its_home(client, ana, dr_cho, dee):
 
 
 def test_login_changes_the_session_key_and_is_audited(client, ana):
-    client.get(LOGIN)
+    client.get(LOGIN_PAGE)
     before = client.cookies.get("sessionid")
     response = sign_in(client, "ana")
     assert response.status_code == 302

@@ -31,7 +31,7 @@ from plans.models import Exercise
 from recovery.audit import audit
 from recovery.models import AuditEvent, Role, TreatmentType
 from tests.conftest import make_user
-from tests.test_admin import (
+from tests.support import (
     IMPORT,
     PROCESS_IMPORT,
     confirm,

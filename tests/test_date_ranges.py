@@ -35,6 +35,7 @@ from recovery.models import (
     TreatmentType,
 )
 from tests.conftest import approve
+from tests.support import sign_in_to_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -405,7 +406,6 @@ def test_session_form_dates(client, ana_plan):
 def test_admin_date_filters_never_fail(client, root, ana_plan, url, year):
     """The admin's clinical rows are read-only (no date is typed into an admin form); their date
     filters take any value in the address and answer a page or a redirect, never a 500."""
-    from tests.test_admin import sign_in_to_admin
 
     sign_in_to_admin(client, root)
     assert client.get(url.format(y="2026")).status_code == 200  # signed in for real

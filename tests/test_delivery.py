@@ -10,15 +10,10 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from plans.delivery import (
-    RETRY_CAP,
-    TransientDeliveryError,
-    alert_deliver,
-    alerts_deliver_pending,
-    retry_delay,
-)
+from plans.delivery import alert_deliver, alerts_deliver_pending
 from plans.models import Alert, Plan
 from plans.services import session_log_create
+from recovery.outbox import RETRY_CAP, TransientDeliveryError, retry_delay
 
 FAILING_BACKEND = "tests.test_delivery.FailingBackend"
 

@@ -15,12 +15,11 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.utils.html import escape
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from plans import services as plan_services
 from plans.models import Exercise, SessionLog
 from recovery.models import Clearance, PatientProfile, TreatmentType
+from tests.support import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +39,6 @@ def fields(payload: str) -> dict[str, str]:
         "instructions": f"Lift your hips {payload}",
         "cautions": f"Stop if {payload}",
     }
-
-
-def signed_in(user, *, verified: bool = False) -> Client:
-    client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
-    if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 class Stored:

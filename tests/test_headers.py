@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_auth import sign_in
+from tests.support import sign_in
 
 CSP_PARTS = ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")
 

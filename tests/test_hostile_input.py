@@ -24,12 +24,7 @@ from hypothesis import strategies as st
 
 from plans.models import Alert, SessionLog, SymptomReport
 from recovery.models import AuditEvent, OutboxEmail, PatientProfile, User
-from tests.test_access_matrix import (
-    kwargs_for,
-    routes,
-    url_for,
-    world,  # noqa: F401 (the fixture)
-)
+from tests.support import kwargs_for, routes, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +63,7 @@ NUL_IN_FORMS = [
 ]
 
 
-def client_as(persona: str, world, *, csrf: bool = True) -> Client:  # noqa: F811
+def client_as(persona: str, world, *, csrf: bool = True) -> Client:
     """A client with `persona`'s session; CSRF checked as in production (the probe's 500s came
     from the CSRF check reading the body), or not, to let a POST reach the view."""
     client = Client(enforce_csrf_checks=csrf, raise_request_exception=False)
@@ -85,7 +80,7 @@ def send(client: Client, method: str, url: str, query: str, content_type, body: 
     return client.generic("POST", url, body, content_type=content_type or "", **extra)
 
 
-def urls(world) -> list[str]:  # noqa: F811
+def urls(world) -> list[str]:
     return sorted({url_for(route, kwargs_for(route, world)) for route in routes().values()})
 
 
@@ -96,7 +91,7 @@ def stored() -> dict[str, int]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_every_url_answers_hostile_bytes_with_the_400_page(persona, world):  # noqa: F811
+def test_every_url_answers_hostile_bytes_with_the_400_page(persona, world):
     client = client_as(persona, world)
     reach = client_as(persona, world, csrf=False)
     before = stored()
@@ -116,7 +111,7 @@ def test_every_url_answers_hostile_bytes_with_the_400_page(persona, world):  # n
     assert stored() == before
 
 
-def test_a_utf8_form_with_accents_still_signs_in(world):  # noqa: F811
+def test_a_utf8_form_with_accents_still_signs_in(world):
     """The refusal is for what no browser on this site sends, not for accented text."""
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.get("/accounts/login/")  # the CSRF cookie
@@ -174,7 +169,7 @@ QUERY = st.sampled_from(["", "q=%00", "q=%ff", "o=1", "p=-1", "q=%C3%A9", "all=&
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_no_generated_request_to_any_url_answers_500(world, data):  # noqa: F811
+def test_no_generated_request_to_any_url_answers_500(world, data):
     url = data.draw(st.sampled_from(urls(world)), label="url")
     persona = data.draw(st.sampled_from(PERSONAS), label="persona")
     method = data.draw(st.sampled_from(["GET", "POST"]), label="method")

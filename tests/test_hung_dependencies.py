@@ -28,7 +28,7 @@ from infra.env import redis_cache
 from plans.models import Alert
 from plans.services import patient_today
 from tests.conftest import PASSWORD, unavailable
-from tests.support import celery_publishing_to, free_port
+from tests.support import celery_publishing_to, free_port, signed_in
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -118,12 +118,6 @@ def red_flag_log(plan) -> dict:
         "red_flags_emergency": ["bladder_bowel"],
         "submission_token": str(uuid.uuid4()),
     }
-
-
-def signed_in(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def assert_urgent(response, seconds: float) -> None:

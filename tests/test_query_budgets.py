@@ -44,7 +44,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from tests.conftest import approve
+from tests.support import signed_in, text, with_history
 
 BUDGETS = {
     "dashboard": 10,
@@ -65,43 +65,6 @@ def drawn(client: Client, path: str, page: str, assert_max):
     return response
 
 
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
-    """An approved plan `weeks` closed weeks old (plus two days), three sessions in every week,
-    its weeks closed by the service that closes them. Each session is the week's prescription
-    (15, 25, 35, then the 45-minute target) with comfortable pain, so the plan progresses by the
-    larger step, then maintains: no week is overdone, reduced or held."""
-    today = plan_services.patient_today(patient)
-    start = today - timedelta(days=7 * weeks + 2)
-    plan = approve(patient, start=start, sessions_per_week=3, target=45)
-    SessionLog.objects.bulk_create(
-        SessionLog(
-            plan=plan,
-            date=start + timedelta(days=7 * (week - 1) + day),
-            week=week,
-            activity="walking",
-            minutes=min(45, 15 + 10 * (week - 1)),
-            pain_before=1 + (week + day) % 3,
-            pain=1 + (week + day) % 3,
-            submission_token=uuid.uuid4(),
-        )
-        for week in range(1, weeks + 1)
-        for day in (0, 2, 4)
-    )
-    plan_services.plan_close_weeks(plan=plan, today=today)
-    assert PlanWeek.objects.filter(plan=plan).count() == weeks + 1
-    return plan
-
-
-def visible(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
-
-
 # --- the patient ---------------------------------------------------------------------------------
 
 
@@ -113,7 +76,7 @@ def ana_three_years(ana) -> Plan:
 def test_dashboard_with_three_years_of_history(ana_three_years, django_assert_max_num_queries):
     client = signed_in(ana_three_years.patient.user)
     response = drawn(client, reverse("me:dashboard"), "dashboard", django_assert_max_num_queries)
-    assert f"Week {THREE_YEARS + 1}" in visible(response)
+    assert f"Week {THREE_YEARS + 1}" in text(response)
 
 
 def test_logging_a_session_with_three_years_of_history(
@@ -140,7 +103,7 @@ def test_logging_a_session_with_three_years_of_history(
                 "submission_token": str(uuid.uuid4()),
             },
         )
-    assert response.status_code == 302, visible(response)[:500]
+    assert response.status_code == 302, text(response)[:500]
     assert SessionLog.objects.filter(plan=ana_three_years).count() == before + 1
 
 
@@ -285,8 +248,8 @@ def test_patient_page_costs_the_same_for_any_history(
     response = drawn(
         client, reverse("clinic:patient", args=[ana.pk]), "patient", django_assert_max_num_queries
     )
-    assert ana.user.get_full_name() in visible(response)
-    assert f"Week {weeks + 1}" in visible(response) or f"week {weeks + 1}" in visible(response)
+    assert ana.user.get_full_name() in text(response)
+    assert f"Week {weeks + 1}" in text(response) or f"week {weeks + 1}" in text(response)
 
 
 def test_the_table_in_the_docstring_matches_the_budgets():

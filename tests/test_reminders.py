@@ -5,13 +5,11 @@ Run on SQLite and on PostgreSQL; the tests that race two passes need PostgreSQL'
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from email import message_from_bytes, policy
 from io import StringIO
 
 import pytest
@@ -25,45 +23,12 @@ from django.utils import timezone
 
 from plans import reminders
 from plans.emails import alert_email
-from plans.models import Plan, PlanStatus, PlanWeek, RedFlag, Reminder, ReminderStatus, SessionLog
+from plans.models import PlanStatus, PlanWeek, RedFlag, Reminder, ReminderStatus, SessionLog
 from plans.services import plan_pause
 from plans.tasks import send_due_reminders, send_reminder_batch
 from recovery.models import AuditEvent, ClearanceStatus, PatientProfile, User
-from tests.conftest import approve, make_patient, make_user
-from tests.support import free_port
-
-NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-START = date(2026, 11, 30)  # a Monday
-
-
-def at(day: date, hour: int, minute: int = 0, tz: zoneinfo.ZoneInfo = NEW_YORK) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-
-
-def enrol(
-    username: str,
-    clinician,
-    *,
-    first: str | None = None,
-    start: date = START,
-    tz: str = "America/New_York",
-    weekday: int = 0,
-    hour: int = 9,
-    treatment: str = "Epidural steroid injection",
-) -> Plan:
-    """A patient with an approved plan starting on `start` and a reminder choice."""
-    patient = make_patient(
-        username,
-        first or username.title(),
-        clinician,
-        treatment=treatment,
-        procedure_date=date.today() - timedelta(days=40),
-        timezone_name=tz,
-    )
-    PatientProfile.objects.filter(pk=patient.pk).update(
-        reminder_weekday=weekday, reminder_hour=hour, timezone=tz
-    )
-    return approve(patient, start=start, today=start)
+from tests.conftest import make_user
+from tests.support import NEW_YORK, START, ReplySink, at, enrol, free_port, use_smtp
 
 
 def run(now: datetime) -> str:
@@ -79,68 +44,6 @@ def counts(output: str) -> tuple[int, int]:
 
 
 # --- a real SMTP server that answers as told -----------------------------------------------------
-
-
-class ReplySink:
-    """aiosmtpd on 127.0.0.1 that keeps what it accepts. `reply` is its answer to DATA ("250 OK",
-    or "451 4.3.0 Try again later"); `delay` holds each accepted reply back (a slow server);
-    `refuse` names recipients it answers 550 to."""
-
-    def __init__(self, *, reply: str = "250 OK", delay: float = 0.0, refuse=()):
-        from aiosmtpd.controller import Controller
-
-        self.reply = reply
-        self.delay = delay
-        self.messages = []
-        self.refused = 0
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler:
-            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                if address in refuse:
-                    return "550 5.1.1 No such user"
-                envelope.rcpt_tos.append(address)
-                return "250 OK"
-
-            async def handle_DATA(self, server, session, envelope):
-                if not sink.reply.startswith("250"):
-                    with sink._lock:
-                        sink.refused += 1
-                    return sink.reply
-                with sink._lock:
-                    # Kept before the reply: a client that dies now has been "accepted" here.
-                    sink.messages.append(
-                        message_from_bytes(envelope.content, policy=policy.default)
-                    )
-                if sink.delay:
-                    await asyncio.sleep(sink.delay)
-                return sink.reply
-
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self) -> ReplySink:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
-
-    def recipients(self) -> list[str]:
-        with self._lock:
-            return [str(m["To"]) for m in self.messages]
-
-
-def use_smtp(settings, port: int) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
 
 
 # --- when a reminder is due (pure) ---------------------------------------------------------------

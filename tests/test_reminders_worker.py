@@ -20,8 +20,16 @@ from plans.models import Alert, Reminder, ReminderStatus
 from plans.tasks import deliver_pending_alerts, send_due_reminders
 from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
-from tests.support import celery_worker, free_port, worker_env
-from tests.test_reminders import START, ReplySink, at, enrol, use_smtp
+from tests.support import (
+    START,
+    ReplySink,
+    at,
+    celery_worker,
+    enrol,
+    free_port,
+    use_smtp,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 

@@ -12,11 +12,11 @@ import pytest
 from plans.models import PlanStatus, SessionLog
 from plans.services import patient_today, plan_pause, session_log_create
 from tests.conftest import approve
-from tests.test_views_patient import client_for, log_form, text, url
+from tests.support import log_form, signed_in, text, url
 
 
 def post(patient, data):
-    return client_for(patient).post(url("me:session_new"), data)
+    return signed_in(patient).post(url("me:session_new"), data)
 
 
 def test_an_activity_the_plan_does_not_allow_gets_the_forms_own_message(ana_plan):
@@ -72,7 +72,7 @@ def test_a_resubmitted_warning_sign_gets_what_to_do_now_again(ana_plan):
     nothing more and is answered with the first one's page: what to do about the sign."""
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient), red_flags_same_day=["fever"])
-    client = client_for(patient)
+    client = signed_in(patient)
     first = client.post(url("me:session_new"), data)
     again = client.post(url("me:session_new"), data)
     assert first.status_code == again.status_code == 302

@@ -7,7 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recovery.outbox import outbox_send_due
-from tests.test_auth import sign_in
+from tests.support import sign_in
 
 
 def code(device: TOTPDevice) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, timedelta
-from importlib import import_module
 
 import pytest
-from django.conf import settings
-from django.contrib.sessions.backends import cached_db
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -17,7 +14,6 @@ from django.urls import reverse
 from plans import services as plan_services
 from plans.models import (
     Alert,
-    Exercise,
     PainFollowUp,
     Plan,
     PlanStatus,
@@ -27,92 +23,14 @@ from plans.models import (
 )
 from plans.services import patient_today
 from recovery.errors import DomainError
-from recovery.models import AuditEvent, PatientProfile, TreatmentType
+from recovery.models import AuditEvent, PatientProfile
 from tests.conftest import approve
+from tests.support import add_exercises, log_form, signed_in, text, url
 
 # With Redis configured the session comes from the cache (cached_db); without, it costs a query.
-SESSION_QUERY = (
-    0
-    if issubclass(import_module(settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore)
-    else 1
-)
+SESSION_QUERY = 1  # sessions live in the database
 
 ME_URLS = ["me:dashboard", "me:history", "me:session_new", "me:settings", "me:symptom_new"]
-
-
-def url(name: str, **kwargs) -> str:
-    return reverse(name, kwargs=kwargs or None)
-
-
-def client_for(patient_or_user) -> Client:
-    user = getattr(patient_or_user, "user", patient_or_user)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    """The page's visible words, whitespace collapsed, for reading assertions like a person."""
-    body = response.content.decode()
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", body).replace("&#x27;", "'").replace("&amp;", "&")
-
-
-def log_form(plan: Plan, today: date, **overrides) -> dict:
-    """A valid log: pain before and after, how long it lasted, and the warning-sign list
-    answered ("None of these" unless a sign is ticked). `None` leaves a field out."""
-    data = {
-        "date": today.isoformat(),
-        "activity": "walking",
-        "minutes": "20",
-        "pain_before": "1",
-        "pain": "1",
-        "pain_duration": "within_2h",
-        "exertion": "11",
-        "notes": "",
-        "submission_token": str(uuid.uuid4()),
-    }
-    if not {"red_flags_same_day", "red_flags_emergency"} & set(overrides):
-        data["no_red_flags"] = "on"
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def add_exercises(plan_treatment: str = "Epidural steroid injection") -> dict[str, Exercise]:
-    """A small library: what Ana (stage 2, injection) should and should not see."""
-    made = {
-        "tilt": Exercise.objects.create(
-            name="Pelvic tilt",
-            category="core",
-            stage=1,
-            instructions="Lie on your back and gently flatten your lower back.",
-            cautions="Stop if it causes sharp pain.",
-        ),
-        "hamstring": Exercise.objects.create(
-            name="Hamstring stretch",
-            category="flexibility",
-            stage=1,
-            instructions="Hold a gentle stretch for 30 seconds; never bounce.",
-        ),
-        "bird_dog": Exercise.objects.create(
-            name="Bird dog", category="core", stage=2, instructions="On hands and knees..."
-        ),
-        "plank": Exercise.objects.create(
-            name="Full plank", category="core", stage=3, instructions="Hold a plank."
-        ),
-        "old": Exercise.objects.create(
-            name="Retired crunch", category="core", stage=1, instructions="x", active=False
-        ),
-        "treadmill": Exercise.objects.create(
-            name="Treadmill walk", category="cardio", stage=1, instructions="Walk."
-        ),
-        "twist": Exercise.objects.create(
-            name="Seated twist", category="flexibility", stage=1, instructions="Twist gently."
-        ),
-    }
-    made["twist"].contraindicated_for.add(TreatmentType.objects.get(name=plan_treatment))
-    return made
 
 
 def seed_history(plan: Plan, weeks: int, *, per_week: int = 3, minutes: int = 30) -> None:
@@ -162,7 +80,7 @@ def test_anonymous_is_sent_to_sign_in(client, db, name):
 
 @pytest.mark.parametrize("name", ME_URLS)
 def test_a_clinician_gets_403_on_patient_pages(dr_cho, name):
-    assert client_for(dr_cho).get(url(name)).status_code == 403
+    assert signed_in(dr_cho).get(url(name)).status_code == 403
 
 
 def test_anonymous_and_clinician_cannot_see_a_saved_page(client, dr_cho, ana_plan):
@@ -171,7 +89,7 @@ def test_anonymous_and_clinician_cannot_see_a_saved_page(client, dr_cho, ana_pla
     ).log
     target = url("me:session_saved", log_id=log.pk)
     assert client.get(target).status_code == 302
-    assert client_for(dr_cho).get(target).status_code == 403
+    assert signed_in(dr_cho).get(target).status_code == 403
 
 
 def test_another_patients_saved_page_is_404(ana_plan, ben_plan):
@@ -179,14 +97,12 @@ def test_another_patients_saved_page_is_404(ana_plan, ben_plan):
         patient=ana_plan.patient, day=ana_plan.start_date, activity="walking", minutes=15
     ).log
     assert (
-        client_for(ana_plan.patient).get(url("me:session_saved", log_id=log.pk)).status_code == 200
+        signed_in(ana_plan.patient).get(url("me:session_saved", log_id=log.pk)).status_code == 200
     )
     assert (
-        client_for(ben_plan.patient).get(url("me:session_saved", log_id=log.pk)).status_code == 404
+        signed_in(ben_plan.patient).get(url("me:session_saved", log_id=log.pk)).status_code == 404
     )
-    assert (
-        client_for(ana_plan.patient).get(url("me:session_saved", log_id=99999)).status_code == 404
-    )
+    assert signed_in(ana_plan.patient).get(url("me:session_saved", log_id=99999)).status_code == 404
 
 
 def test_history_lists_only_the_patients_own_sessions(ana_plan, ben_plan):
@@ -197,7 +113,7 @@ def test_history_lists_only_the_patients_own_sessions(ana_plan, ben_plan):
         minutes=10,
         notes="Ben's private note",
     )
-    page = text(client_for(ana_plan.patient).get(url("me:history")))
+    page = text(signed_in(ana_plan.patient).get(url("me:history")))
     assert "Ben's private note" not in page
 
 
@@ -205,7 +121,7 @@ def test_history_lists_only_the_patients_own_sessions(ana_plan, ben_plan):
 
 
 def test_before_clearance_the_dashboard_says_what_it_waits_for_and_prescribes_nothing(ana):
-    response = client_for(ana).get(url("me:dashboard"))
+    response = signed_in(ana).get(url("me:dashboard"))
     page = text(response)
     assert response.status_code == 200
     assert "Waiting for your exercise clearance" in page
@@ -222,7 +138,7 @@ def test_a_declined_clearance_says_exercise_is_on_hold(ana, dr_cho):
     clearance_decline(
         clearance=ana.clearances.get(), actor=dr_cho, reason="Wound needs another review first."
     )
-    page = text(client_for(ana).get(url("me:dashboard")))
+    page = text(signed_in(ana).get(url("me:dashboard")))
     assert "on hold" in page
     assert "Wound needs another review" not in page  # the clinician's note stays in the clinic
 
@@ -231,7 +147,7 @@ def test_the_active_dashboard_shows_this_weeks_plan_and_closes_weeks_first(ana_p
     """Ana started 20 days ago: weeks 1 and 2 have closed, so opening /me/ prescribes week 3."""
     add_exercises()
     assert not PlanWeek.objects.filter(plan=ana_plan, week=3).exists()
-    response = client_for(ana_plan.patient).get(url("me:dashboard"))
+    response = signed_in(ana_plan.patient).get(url("me:dashboard"))
     page = text(response)
     week3 = PlanWeek.objects.get(plan=ana_plan, week=3)
     assert "Week 3 of your plan" in page
@@ -250,7 +166,7 @@ def test_the_active_dashboard_shows_this_weeks_plan_and_closes_weeks_first(ana_p
 
 def test_exercises_are_the_active_core_and_stretches_of_the_stage_not_contraindicated(ana_plan):
     add_exercises()
-    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    page = text(signed_in(ana_plan.patient).get(url("me:dashboard")))
     assert "Pelvic tilt" in page and "gently flatten your lower back" in page
     assert "Take care: Stop if it causes sharp pain." in page
     assert "Hamstring stretch" in page
@@ -268,7 +184,7 @@ def test_sessions_done_counts_only_completed_sessions(ana):
         plan_services.session_log_create(
             patient=ana, day=today, activity="walking", minutes=minutes
         )
-    page = text(client_for(ana).get(url("me:dashboard")))
+    page = text(signed_in(ana).get(url("me:dashboard")))
     assert "2 of 3 sessions done so far" in page
     assert "counts as done at 12 minutes or more" in page
     assert plan.weeks.count() == 1
@@ -277,14 +193,14 @@ def test_sessions_done_counts_only_completed_sessions(ana):
 def test_a_plan_that_has_not_started_shows_its_first_week_without_a_log_button(ana):
     today = patient_today(ana)
     approve(ana, start=today + timedelta(days=3), today=today)
-    response = client_for(ana).get(url("me:dashboard"))
+    response = signed_in(ana).get(url("me:dashboard"))
     page = text(response)
     assert "Your plan starts on" in page
     assert "15 minutes" in page
     assert (
         'class="btn btn-primary btn-lg" href="/me/sessions/new/"' not in response.content.decode()
     )
-    form = client_for(ana).get(url("me:session_new"))
+    form = signed_in(ana).get(url("me:session_new"))
     assert "Come back on that day" in text(form)
 
 
@@ -297,7 +213,7 @@ def _log_red_flag(patient: PatientProfile, flag: str):
 
 def test_a_plan_paused_by_an_emergency_sign_says_call_911(ana_plan):
     _log_red_flag(ana_plan.patient, "saddle_numbness")
-    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    page = text(signed_in(ana_plan.patient).get(url("me:dashboard")))
     assert "Your plan is paused" in page
     assert "Call 911 or go to the nearest emergency department now" in page
     assert "New numbness in the groin, buttocks or inner thighs, or when wiping" in page
@@ -307,7 +223,7 @@ def test_a_plan_paused_by_an_emergency_sign_says_call_911(ana_plan):
 def test_a_plan_paused_by_a_same_day_sign_says_stop_and_call_today(ana_plan, settings):
     settings.CLINIC_PHONE = "(555) 777-1234"
     _log_red_flag(ana_plan.patient, "calf_pain")
-    response = client_for(ana_plan.patient).get(url("me:dashboard"))
+    response = signed_in(ana_plan.patient).get(url("me:dashboard"))
     page = text(response)
     assert "Stop exercising and call your care team today" in page
     assert "(555) 777-1234" in page
@@ -319,14 +235,14 @@ def test_a_plan_paused_by_a_same_day_sign_says_stop_and_call_today(ana_plan, set
 def test_after_the_care_team_has_seen_the_alert_the_page_calms_down(ana_plan, dr_cho):
     logged = _log_red_flag(ana_plan.patient, "fever")
     plan_services.alert_acknowledge(alert=logged.alert, actor=dr_cho, outcome="spoke_advised")
-    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    page = text(signed_in(ana_plan.patient).get(url("me:dashboard")))
     assert "Your care team has seen your report" in page
     assert "If any of these signs come back or get worse" in page
 
 
 def test_a_plan_paused_by_the_clinician_says_contact_the_care_team(ana_plan, dr_cho):
     plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Waiting for the MRI results.")
-    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    page = text(signed_in(ana_plan.patient).get(url("me:dashboard")))
     assert "Your plan is paused" in page
     assert "Please talk to your care team before exercising again" in page
     assert "Waiting for the MRI results." in page
@@ -334,24 +250,18 @@ def test_a_plan_paused_by_the_clinician_says_contact_the_care_team(ana_plan, dr_
 
 
 def test_the_dashboard_shows_the_progress_chart_and_its_table(ana_plan):
-    response = client_for(ana_plan.patient).get(url("me:dashboard"))
+    response = signed_in(ana_plan.patient).get(url("me:dashboard"))
     body = response.content.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in body
     assert "Show the numbers as a table" in body
     assert re.search(r"<th scope=\"row\">3</th>", body)
 
 
-def test_dashboard_query_budget_with_three_years_of_history(
-    ana_plan, django_assert_max_num_queries
-):
+def test_dashboard_with_three_years_of_history_shows_this_week(ana_plan):
     add_exercises()
     seed_history(ana_plan, weeks=156)
-    client = client_for(ana_plan.patient)
-    client.get(url("me:dashboard"))  # the first request after sign-in stores the session's clock
-    cache.clear()  # the drawing budget, not the page cache's
-    with django_assert_max_num_queries(10):
-        response = client.get(url("me:dashboard"))
-    assert response.context is not None
+    client = signed_in(ana_plan.patient)
+    response = client.get(url("me:dashboard"))  # its query budget: tests/test_query_budgets.py
     page = text(response)
     assert "Week 157 of your plan" in page
     assert "Bird dog" in page
@@ -364,10 +274,9 @@ def test_dashboard_budget_does_not_grow_with_history(ana_plan, django_assert_num
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     seed_history(ana_plan, weeks=2)
     client.get(url("me:dashboard"))
-    cache.clear()  # measure drawing the page, not serving it from the page cache
     with CaptureQueriesContext(connection) as short:
         client.get(url("me:dashboard"))
     seed_history(ana_plan, weeks=156)
@@ -381,18 +290,16 @@ def test_dashboard_budget_does_not_grow_with_history(ana_plan, django_assert_num
 def test_paused_dashboard_budget(ana_plan, django_assert_max_num_queries):
     seed_history(ana_plan, weeks=156)
     _log_red_flag(ana_plan.patient, "fever")
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     client.get(url("me:dashboard"))
-    cache.clear()  # the drawing budget, not the page cache's
     with django_assert_max_num_queries(10):
         response = client.get(url("me:dashboard"))
     assert "Your plan is paused" in text(response)
 
 
 def test_the_waiting_dashboard_budget(ana, django_assert_max_num_queries):
-    client = client_for(ana)
+    client = signed_in(ana)
     client.get(url("me:dashboard"))
-    cache.clear()  # the drawing budget, not the page cache's
     with django_assert_max_num_queries(5):
         client.get(url("me:dashboard"))
 
@@ -402,7 +309,7 @@ def test_the_waiting_dashboard_budget(ana, django_assert_max_num_queries):
 
 def test_the_log_form_is_prefilled_and_offers_only_allowed_activities(ben_plan):
     today = patient_today(ben_plan.patient)
-    response = client_for(ben_plan.patient).get(url("me:session_new"))
+    response = signed_in(ben_plan.patient).get(url("me:session_new"))
     body = response.content.decode()
     assert response.status_code == 200
     assert f'value="{today.isoformat()}"' in body
@@ -443,7 +350,7 @@ def test_logging_a_session_stores_it_and_redirects_to_the_saved_page(ana_plan):
     data = log_form(
         ana_plan, today, pain_before="2", pain="3", pain_duration="later", notes=" stiff at first "
     )
-    response = client_for(patient).post(url("me:session_new"), data)
+    response = signed_in(patient).post(url("me:session_new"), data)
     log = SessionLog.objects.get(plan=ana_plan)
     assert response.status_code == 302
     assert response.url == url("me:session_saved", log_id=log.pk)
@@ -468,7 +375,7 @@ def test_bad_input_comes_back_with_what_was_typed_and_stores_nothing(ana_plan):
         sharp_pain="on",
         red_flags_same_day=["tingling"],
     )
-    response = client_for(patient).post(url("me:session_new"), data)
+    response = signed_in(patient).post(url("me:session_new"), data)
     body = response.content.decode()
     assert response.status_code == 200
     assert not SessionLog.objects.exists()
@@ -495,7 +402,7 @@ def test_bad_input_comes_back_with_what_was_typed_and_stores_nothing(ana_plan):
 def test_a_resubmitted_form_stores_the_session_once(ana_plan):
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient))
-    client = client_for(patient)
+    client = signed_in(patient)
     first = client.post(url("me:session_new"), data)
     second = client.post(url("me:session_new"), data)
     assert SessionLog.objects.filter(plan=ana_plan).count() == 1
@@ -506,14 +413,14 @@ def test_a_resubmitted_form_stores_the_session_once(ana_plan):
 def test_a_form_without_a_valid_token_is_refused_with_a_fresh_token(ana_plan):
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient), submission_token="not-a-token")
-    response = client_for(patient).post(url("me:session_new"), data)
+    response = signed_in(patient).post(url("me:session_new"), data)
     body = response.content.decode()
     assert not SessionLog.objects.exists()
     assert "This form could not be checked" in body
     token = re.search(r'name="submission_token" value="([^"]+)"', body).group(1)
     assert uuid.UUID(token)
     data["submission_token"] = token
-    assert client_for(patient).post(url("me:session_new"), data).status_code == 302
+    assert signed_in(patient).post(url("me:session_new"), data).status_code == 302
 
 
 def test_a_service_refusal_is_shown_beside_the_field_it_names(ana_plan, monkeypatch):
@@ -525,7 +432,7 @@ def test_a_service_refusal_is_shown_beside_the_field_it_names(ana_plan, monkeypa
 
     monkeypatch.setattr("plans.views_patient.session_log_create", refuse)
     patient = ana_plan.patient
-    response = client_for(patient).post(
+    response = signed_in(patient).post(
         url("me:session_new"), log_form(ana_plan, patient_today(patient))
     )
     body = response.content.decode()
@@ -536,7 +443,7 @@ def test_a_service_refusal_is_shown_beside_the_field_it_names(ana_plan, monkeypa
 def test_a_red_flag_leads_to_the_urgent_page_and_pauses_the_plan(ana_plan, settings):
     settings.CLINIC_PHONE = "(555) 010-2030"
     patient = ana_plan.patient
-    client = client_for(patient)
+    client = signed_in(patient)
     data = log_form(ana_plan, patient_today(patient), red_flags_same_day=["weakness"])
     response = client.post(url("me:session_new"), data, follow=True)
     page = text(response)
@@ -556,15 +463,15 @@ def test_a_red_flag_leads_to_the_urgent_page_and_pauses_the_plan(ana_plan, setti
 def test_an_emergency_flag_leads_to_call_911(ana_plan):
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient), red_flags_emergency=["both_legs"])
-    page = text(client_for(patient).post(url("me:session_new"), data, follow=True))
+    page = text(signed_in(patient).post(url("me:session_new"), data, follow=True))
     assert "Call 911 or go to the nearest emergency department now" in page
     assert Alert.objects.get(plan=ana_plan).tier == "emergency"
 
 
 def test_the_log_form_is_unavailable_without_a_plan(ana):
-    response = client_for(ana).get(url("me:session_new"))
+    response = signed_in(ana).get(url("me:session_new"))
     assert "You can log sessions once your plan has started" in text(response)
-    post = client_for(ana).post(url("me:session_new"), {"minutes": "10"})
+    post = signed_in(ana).post(url("me:session_new"), {"minutes": "10"})
     assert post.status_code == 409
 
 
@@ -573,7 +480,7 @@ def test_the_log_form_is_unavailable_without_a_plan(ana):
 
 def _saved_page(patient, **overrides) -> str:
     data = log_form(None, patient_today(patient), **overrides)
-    return text(client_for(patient).post(url("me:session_new"), data, follow=True))
+    return text(signed_in(patient).post(url("me:session_new"), data, follow=True))
 
 
 def test_saved_page_encourages_when_too_few_sessions_are_done_so_far(ana):
@@ -644,7 +551,7 @@ def test_saved_page_for_a_session_in_a_week_already_closed(ana_plan):
 def test_saved_page_query_budget(ana_plan, django_assert_max_num_queries):
     seed_history(ana_plan, weeks=156)
     log = SessionLog.objects.filter(plan=ana_plan).first()
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     client.get(url("me:dashboard"))
     with django_assert_max_num_queries(6):
         assert client.get(url("me:session_saved", log_id=log.pk)).status_code == 200
@@ -658,7 +565,7 @@ def test_history_is_newest_first_with_each_weeks_prescription_and_decision(ana_p
     plan_services.session_log_create(
         patient=patient, day=ana_plan.start_date, activity="walking", minutes=15, pain=2
     )
-    client = client_for(patient)
+    client = signed_in(patient)
     client.get(url("me:dashboard"))  # closes weeks 1 and 2
     page = text(client.get(url("me:history")))
     assert page.index("Week 3") < page.index("Week 2") < page.index("Week 1")
@@ -670,7 +577,7 @@ def test_history_is_newest_first_with_each_weeks_prescription_and_decision(ana_p
 
 def test_history_is_paginated_with_bounded_queries(ana_plan, django_assert_max_num_queries):
     seed_history(ana_plan, weeks=156)
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     client.get(url("me:dashboard"))
     with django_assert_max_num_queries(6):
         first = client.get(url("me:history"))
@@ -687,7 +594,7 @@ def test_history_is_paginated_with_bounded_queries(ana_plan, django_assert_max_n
 
 
 def test_settings_show_the_current_choice_and_save_through_the_service(ana):
-    client = client_for(ana)
+    client = signed_in(ana)
     body = client.get(url("me:settings")).content.decode()
     assert 'data-browser-default="true"' in body  # never saved: the browser may suggest a zone
     assert re.search(r'<option value="America/New_York"[^>]*selected', body)
@@ -707,7 +614,7 @@ def test_settings_show_the_current_choice_and_save_through_the_service(ana):
 
 
 def test_settings_refuse_an_unknown_time_zone_and_keep_the_rest(ana):
-    response = client_for(ana).post(
+    response = signed_in(ana).post(
         url("me:settings"),
         {"weekday": "2", "hour": "7", "timezone": "Mars/Olympus", "reminders_enabled": "on"},
     )
@@ -778,7 +685,7 @@ def test_an_unanswered_warning_list_is_refused_beside_it_and_keeps_what_was_type
         sharp_pain="on",
         notes="Stairs were hard",
     )
-    response = client_for(patient).post(url("me:session_new"), data)
+    response = signed_in(patient).post(url("me:session_new"), data)
     body = response.content.decode()
     assert response.status_code == 200
     assert not SessionLog.objects.exists() and not Alert.objects.exists()
@@ -804,7 +711,7 @@ def test_none_of_these_with_a_sign_is_refused_and_both_stay_ticked(ana_plan):
     data = log_form(
         ana_plan, patient_today(patient), red_flags_same_day=["fall"], no_red_flags="on"
     )
-    response = client_for(patient).post(url("me:session_new"), data)
+    response = signed_in(patient).post(url("me:session_new"), data)
     body = response.content.decode()
     assert response.status_code == 200
     assert "You ticked “None of these” and a sign: untick whichever is not true." in text(response)
@@ -817,7 +724,7 @@ def test_none_of_these_with_a_sign_is_refused_and_both_stay_ticked(ana_plan):
 
 def test_the_log_form_lists_emergency_signs_first_and_says_notes_wait(ana_plan, settings):
     settings.CLINIC_PHONE = "(555) 777-1234"
-    page = text(client_for(ana_plan.patient).get(url("me:session_new")))
+    page = text(signed_in(ana_plan.patient).get(url("me:session_new")))
     emergency = page.index(
         "Call 911 or go to the nearest emergency department now if you have any of these"
     )
@@ -830,7 +737,7 @@ def test_the_log_form_lists_emergency_signs_first_and_says_notes_wait(ana_plan, 
 def test_a_session_not_settled_yet_is_stored_as_said(ana_plan):
     patient = ana_plan.patient
     data = log_form(ana_plan, patient_today(patient), pain="5", pain_duration="not_settled")
-    assert client_for(patient).post(url("me:session_new"), data).status_code == 302
+    assert signed_in(patient).post(url("me:session_new"), data).status_code == 302
     log = SessionLog.objects.get()
     assert (log.pain_duration, log.pain_lasted_hours) == ("not_settled", 0)
 
@@ -853,7 +760,7 @@ def test_the_next_day_dashboard_and_log_form_ask_whether_the_pain_settled(ana_pl
     asked = _not_settled(patient, yesterday)
     _not_settled(patient, today)  # asked tomorrow, not today
     _log(patient, yesterday - timedelta(days=1))  # answered when logged
-    client = client_for(patient)
+    client = signed_in(patient)
     for name in ("me:dashboard", "me:session_new"):
         response = client.get(url(name))
         page = text(response)
@@ -870,7 +777,7 @@ def test_answering_the_follow_up_stores_it_once_and_returns_to_the_page(ana_plan
     patient = ana_plan.patient
     yesterday = patient_today(patient) - timedelta(days=1)
     log = _not_settled(patient, yesterday)
-    client = client_for(patient)
+    client = signed_in(patient)
     target = url("me:session_follow_up", log_id=log.pk)
     response = client.post(target, {"settled": "within_2h", "back": "session_new"})
     assert response.status_code == 302 and response.url == url("me:session_new")
@@ -889,9 +796,9 @@ def test_answering_the_follow_up_stores_it_once_and_returns_to_the_page(ana_plan
 def test_a_follow_up_for_another_patients_session_is_404(ana_plan, ben_plan):
     log = _not_settled(ana_plan.patient, patient_today(ana_plan.patient) - timedelta(days=1))
     target = url("me:session_follow_up", log_id=log.pk)
-    assert client_for(ben_plan.patient).post(target, {"settled": "later"}).status_code == 404
+    assert signed_in(ben_plan.patient).post(target, {"settled": "later"}).status_code == 404
     assert (
-        client_for(ana_plan.patient)
+        signed_in(ana_plan.patient)
         .post(url("me:session_follow_up", log_id=99999), {"settled": "later"})
         .status_code
         == 404
@@ -903,13 +810,13 @@ def test_a_follow_up_needs_an_answer_and_a_post(ana_plan, dr_cho, client):
     patient = ana_plan.patient
     log = _not_settled(patient, patient_today(patient) - timedelta(days=1))
     target = url("me:session_follow_up", log_id=log.pk)
-    patient_client = client_for(patient)
+    patient_client = signed_in(patient)
     refused = patient_client.post(target, {"settled": "soon", "back": "https://evil.example/"})
     assert refused.status_code == 302 and refused.url == url("me:dashboard")
     assert "Nothing was saved: choose when the pain" in text(patient_client.get(refused.url))
     assert patient_client.get(target).status_code == 405
     assert client.post(target, {"settled": "later"}).status_code == 302  # to sign in
-    assert client_for(dr_cho).post(target, {"settled": "later"}).status_code == 403
+    assert signed_in(dr_cho).post(target, {"settled": "later"}).status_code == 403
     assert not PainFollowUp.objects.exists()
 
 
@@ -918,7 +825,7 @@ def test_a_follow_up_for_a_closed_week_decides_this_week_again(ana):
     today = patient_today(ana)
     plan = approve(ana, start=today - timedelta(days=7), today=today - timedelta(days=7))
     log = _not_settled(ana, today - timedelta(days=1), pain_before=2, pain=5)
-    client = client_for(ana)
+    client = signed_in(ana)
     client.get(url("me:dashboard"))  # closes week 1
     week2 = PlanWeek.objects.get(plan=plan, week=2)
     assert week2.decision == "hold" and week2.minutes == 15
@@ -932,7 +839,7 @@ def test_a_follow_up_that_makes_the_pain_severe_says_the_care_team_was_told(ana_
     settings.CLINIC_PHONE = "(555) 777-1234"
     patient = ana_plan.patient
     log = _not_settled(patient, patient_today(patient) - timedelta(days=1), pain=8)
-    response = client_for(patient).post(
+    response = signed_in(patient).post(
         url("me:session_follow_up", log_id=log.pk), {"settled": "next_day"}, follow=True
     )
     page = text(response)
@@ -957,7 +864,7 @@ def test_after_a_red_session_the_saved_page_and_me_say_what_to_keep_to(ana_plan)
     """Week 3 at 30 minutes; pain 7 is red, and next week would be 30 - max(5, 5 x 2) = 20."""
     seed_history(ana_plan, weeks=2, minutes=30)
     patient = ana_plan.patient
-    client = client_for(patient)
+    client = signed_in(patient)
     data = log_form(ana_plan, patient_today(patient), minutes="30", pain="7")
     saved = text(client.post(url("me:session_new"), data, follow=True))
     advice = (
@@ -980,7 +887,7 @@ def test_after_a_severe_session_rest_and_call_if_not_easing_but_the_plan_runs(an
     settings.CLINIC_PHONE = "(555) 777-1234"
     seed_history(ana_plan, weeks=2, minutes=30)
     patient = ana_plan.patient
-    client = client_for(patient)
+    client = signed_in(patient)
     data = log_form(ana_plan, patient_today(patient), minutes="30", pain_before="3", pain="9")
     response = client.post(url("me:session_new"), data, follow=True)
     saved = text(response)
@@ -1006,7 +913,7 @@ def test_after_a_severe_session_rest_and_call_if_not_easing_but_the_plan_runs(an
 def test_a_green_session_gives_no_pain_advice(ana_plan):
     seed_history(ana_plan, weeks=2, minutes=30)
     patient = ana_plan.patient
-    client = client_for(patient)
+    client = signed_in(patient)
     saved = text(
         client.post(url("me:session_new"), log_form(ana_plan, patient_today(patient)), follow=True)
     )
@@ -1041,7 +948,7 @@ PLAN_STATES = ["waiting", "active", "paused", "completed"]
 @pytest.mark.parametrize("state", PLAN_STATES)
 def test_the_symptom_page_opens_in_every_plan_state(ana, state):
     _plan_in_state(ana, state)
-    response = client_for(ana).get(url("me:symptom_new"))
+    response = signed_in(ana).get(url("me:symptom_new"))
     page = text(response)
     assert response.status_code == 200
     assert "Report a symptom" in page
@@ -1056,7 +963,7 @@ def test_the_symptom_page_opens_in_every_plan_state(ana, state):
 def test_a_same_day_sign_reported_in_any_state_says_call_today(ana, state, settings):
     settings.CLINIC_PHONE = "(555) 777-1234"
     plan = _plan_in_state(ana, state)
-    client = client_for(ana)
+    client = signed_in(ana)
     response = client.post(
         url("me:symptom_new"), symptom_form(red_flags_same_day=["weakness"], pain_now="4")
     )
@@ -1082,7 +989,7 @@ def test_a_same_day_sign_reported_in_any_state_says_call_today(ana, state, setti
 
 
 def test_an_emergency_sign_reported_while_waiting_says_call_911(ana):
-    client = client_for(ana)
+    client = signed_in(ana)
     response = client.post(
         url("me:symptom_new"), symptom_form(red_flags_emergency=["chest_breathing"]), follow=True
     )
@@ -1095,7 +1002,7 @@ def test_an_emergency_sign_reported_while_waiting_says_call_911(ana):
 
 def test_severe_pain_reported_without_a_sign_says_rest_and_call_if_not_easing(ana_plan, settings):
     settings.CLINIC_PHONE = "(555) 777-1234"
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     response = client.post(
         url("me:symptom_new"), symptom_form(no_red_flags="on", pain_now="9"), follow=True
     )
@@ -1111,7 +1018,7 @@ def test_severe_pain_reported_without_a_sign_says_rest_and_call_if_not_easing(an
 
 
 def test_mild_pain_reported_is_thanked_and_read_at_the_next_review(ana_plan):
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     response = client.post(
         url("me:symptom_new"), symptom_form(no_red_flags="on", pain_now="5"), follow=True
     )
@@ -1137,7 +1044,7 @@ def test_mild_pain_reported_is_thanked_and_read_at_the_next_review(ana_plan):
 def test_a_symptom_report_without_an_answer_stores_nothing_and_keeps_what_was_typed(
     ana_plan, data, message
 ):
-    response = client_for(ana_plan.patient).post(url("me:symptom_new"), symptom_form(**data))
+    response = signed_in(ana_plan.patient).post(url("me:symptom_new"), symptom_form(**data))
     body = response.content.decode()
     assert response.status_code == 200
     assert message in text(response)
@@ -1152,7 +1059,7 @@ def test_a_symptom_report_without_an_answer_stores_nothing_and_keeps_what_was_ty
 
 
 def test_a_symptom_report_sent_twice_is_stored_once(ana_plan):
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     data = symptom_form(red_flags_same_day=["fever"])
     first = client.post(url("me:symptom_new"), data)
     again = client.post(url("me:symptom_new"), data)
@@ -1163,9 +1070,9 @@ def test_a_symptom_report_sent_twice_is_stored_once(ana_plan):
 def test_another_patients_symptom_report_is_404(ana, ben, dr_cho, client):
     report = plan_services.symptom_report_create(patient=ana, pain_now=3)[0]
     target = url("me:symptom_saved", report_id=report.pk)
-    assert client_for(ana).get(target).status_code == 200
-    assert client_for(ben).get(target).status_code == 404
-    assert client_for(dr_cho).get(target).status_code == 403
+    assert signed_in(ana).get(target).status_code == 200
+    assert signed_in(ben).get(target).status_code == 404
+    assert signed_in(dr_cho).get(target).status_code == 403
     assert client.get(target).status_code == 302
 
 
@@ -1200,7 +1107,7 @@ REPORT_LINK = 'href="/me/symptoms/new/"'
 @pytest.mark.parametrize("state", PLAN_STATES)
 def test_every_patient_page_links_to_report_a_symptom(ana, state):
     plan = _plan_in_state(ana, state)
-    client = client_for(ana)
+    client = signed_in(ana)
     for name in ("me:dashboard", "me:history", "me:settings", "me:session_new", "me:symptom_new"):
         response = client.get(url(name))
         assert response.status_code == 200, name
@@ -1216,14 +1123,14 @@ def test_every_patient_page_links_to_report_a_symptom(ana, state):
 
 def test_the_urgent_page_links_to_report_a_symptom(ana_plan):
     logged = _log_red_flag(ana_plan.patient, "fever")
-    body = client_for(ana_plan.patient).get(url("me:session_saved", log_id=logged.log.pk))
+    body = signed_in(ana_plan.patient).get(url("me:session_saved", log_id=logged.log.pk))
     assert body.templates[0].name == "plans/patient/session_urgent.html"
     assert body.content.decode().count(REPORT_LINK) >= 2  # the menu and the page
 
 
 def test_a_symptom_reported_while_paused_shows_on_the_paused_dashboard(ana_plan, dr_cho):
     plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Waiting for the MRI results.")
-    client = client_for(ana_plan.patient)
+    client = signed_in(ana_plan.patient)
     client.post(url("me:symptom_new"), symptom_form(red_flags_emergency=["fainting"]))
     page = text(client.get(url("me:dashboard")))
     assert "Call 911 or go to the nearest emergency department now" in page
@@ -1233,7 +1140,7 @@ def test_a_symptom_reported_while_paused_shows_on_the_paused_dashboard(ana_plan,
 def test_a_severe_pain_alert_is_not_taken_for_the_reason_a_plan_is_paused(ana_plan, dr_cho):
     plan_services.symptom_report_create(patient=ana_plan.patient, pain_now=10)
     plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Waiting for the MRI results.")
-    page = text(client_for(ana_plan.patient).get(url("me:dashboard")))
+    page = text(signed_in(ana_plan.patient).get(url("me:dashboard")))
     assert "Please talk to your care team before exercising again" in page
     assert "Waiting for the MRI results." in page
 
@@ -1253,7 +1160,7 @@ def three_years_with_pain(ana_plan):
     today = patient_today(patient)
     red = _log(patient, today, minutes=30, pain=7)
     asked = _not_settled(patient, today - timedelta(days=1))
-    client = client_for(patient)
+    client = signed_in(patient)
     client.get(url("me:dashboard"))  # closes the weeks; the first request stores the clock
     return client, red, asked
 
@@ -1262,7 +1169,6 @@ def test_dashboard_with_a_follow_up_and_pain_advice_budget(
     three_years_with_pain, django_assert_max_num_queries
 ):
     client, _, asked = three_years_with_pain
-    cache.clear()  # the drawing budget, not the page cache's
     with django_assert_max_num_queries(7):
         page = text(client.get(url("me:dashboard")))
     assert _question(asked.date) in page

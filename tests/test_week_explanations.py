@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from plans import selectors, services
@@ -21,19 +20,7 @@ from tests.record_support import (
     six_good_weeks,
     stopped_by_a_warning_sign,
 )
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    body = response.content.decode()
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    body = re.sub(r"<[^>]+>", " ", body)
-    return re.sub(r"\s+", " ", body).replace("&#x27;", "'").replace("&amp;", "&")
+from tests.support import signed_in, text
 
 
 def week_sections(html: str) -> dict[tuple[int, int], str]:
@@ -108,7 +95,7 @@ def test_a_late_log_keeps_the_explanation_true_to_the_week_before(three_weeks):
 
 
 def test_me_explains_this_week_by_last_weeks_sessions(three_weeks):
-    page = text(client_for(three_weeks.patient.user).get(reverse("me:dashboard")))
+    page = text(signed_in(three_weeks.patient.user).get(reverse("me:dashboard")))
     assert (
         "Why this amount: This week stays at 25 minutes because last week you completed 1 of 3 "
         "sessions. 2 completed sessions are needed to move up." in page
@@ -117,7 +104,7 @@ def test_me_explains_this_week_by_last_weeks_sessions(three_weeks):
 
 
 def test_history_shows_each_weeks_sentence_beside_its_own_numbers(three_weeks):
-    html = client_for(three_weeks.patient.user).get(reverse("me:history")).content.decode()
+    html = signed_in(three_weeks.patient.user).get(reverse("me:history")).content.decode()
     weeks = week_sections(html)
     pid = three_weeks.pk
     assert (
@@ -138,7 +125,7 @@ def test_old_weeks_without_a_cause_show_their_stored_reason(three_weeks):
     PlanWeek.objects.filter(plan=three_weeks, week=3).update(
         cause="", cause_numbers={}, reason="An old sentence from before causes were kept."
     )
-    html = client_for(three_weeks.patient.user).get(reverse("me:history")).content.decode()
+    html = signed_in(three_weeks.patient.user).get(reverse("me:history")).content.decode()
     assert "An old sentence from before causes were kept." in week_sections(html)[three_weeks.pk, 3]
 
 
@@ -168,7 +155,7 @@ def test_a_stopped_plan_shows_no_future_week(stopped):
     listed = ranges(stopped.patient)
     assert [week for _, week, *_ in listed] == [7, 6, 5, 4, 3, 2, 1]
     assert listed[0][2:] == (today, today)  # week 7 ends the day the plan stopped
-    page = text(client_for(stopped.patient.user).get(reverse("me:history")))
+    page = text(signed_in(stopped.patient.user).get(reverse("me:history")))
     assert "Week 8" not in page
     assert "Your plan, paused" in page
 
@@ -186,14 +173,10 @@ def test_history_after_a_resume_groups_by_plan_and_never_repeats_dates(stopped):
     assert all(last <= today for _, last in old), "the old plan's weeks end where it ended"
     for (_, last), (next_first, _) in zip(old[1:], old, strict=False):
         assert last < next_first  # the old plan's own weeks never overlap
-    html = client_for(stopped.patient.user).get(reverse("me:history")).content.decode()
-    page = text_of(html)
+    html = signed_in(stopped.patient.user).get(reverse("me:history")).content.decode()
+    page = text(html)
     assert page.index("Your current plan") < page.index("Week 1 ") < page.index("An earlier plan")
     assert page.index("An earlier plan") < page.index("Week 7 ")
     assert "Week 8" not in page
     assert "Week 1 starts again at 10 minutes per session" in week_sections(html)[new.pk, 1]
     assert "completed" not in page.split("An earlier plan")[1].split("Week 7")[0].lower()
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -9,19 +9,15 @@ which is exactly what a week passing looks like to the product (`one_week_passes
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from plans.models import Alert, Plan, PlanStatus, SessionLog
 from plans.services import patient_today
-from recovery.models import PatientProfile
-from tests.conftest import approve
 from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.test_views_patient import add_exercises
-
-SAVE = "Save this session"
+from tests.support import SAVE, add_exercises, log_session, plan_from
 
 
 def one_week_passes(plan: Plan) -> None:
@@ -32,49 +28,6 @@ def one_week_passes(plan: Plan) -> None:
     for log in SessionLog.objects.filter(plan=plan):
         log.date -= week
         log.save(update_fields=["date"])
-
-
-def plan_from(patient: PatientProfile, *, days_ago: int) -> Plan:
-    start = patient_today(patient) - timedelta(days=days_ago)
-    return approve(patient, start=start, today=start)
-
-
-def log_session(
-    page,
-    *,
-    day: date | None = None,
-    minutes: int | None = None,
-    pain_before: int | None = 1,
-    pain: int | None = 1,
-    lasted: str | None = "Gone within 2 hours",
-    sharp: bool = False,
-    flags: tuple[str, ...] = (),
-    none_of_these: bool | None = None,
-    notes: str = "",
-) -> None:
-    """Fill the log form as a patient does. The warning-sign list is answered "None of these"
-    unless a sign is given (`none_of_these=False` leaves it unanswered)."""
-    page.goto("/me/sessions/new/")
-    if day is not None:
-        page.get_by_label("Date of the session").fill(day.isoformat())
-    page.get_by_label("Walking", exact=True).check()
-    if minutes is not None:
-        page.get_by_label("How many minutes did you exercise?").fill(str(minutes))
-    if pain_before is not None:
-        page.get_by_label("Pain before exercise, from 0 to 10").fill(str(pain_before))
-    if pain is not None:
-        page.get_by_label("Pain after exercise, from 0 to 10").fill(str(pain))
-    if lasted is not None:
-        page.get_by_label(lasted, exact=True).check()
-    if sharp:
-        page.get_by_label("The pain was sharp, not just a dull ache or soreness").check()
-    for label in flags:
-        page.get_by_label(label, exact=True).check()
-    if none_of_these or (none_of_these is None and not flags):
-        page.get_by_label("None of these", exact=True).check()
-    if notes:
-        page.get_by_label("Anything else your care team should know? (optional)").fill(notes)
-    page.get_by_role("button", name=SAVE).click()
 
 
 def test_a_good_week_moves_the_next_week_up(page, phone_page, ana):

@@ -18,7 +18,7 @@ from plans import services as plan_services
 from plans.models import Alert, PainFollowUp, PlanStatus, SessionLog, SymptomReport
 from plans.services import patient_today
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, login
-from tests.e2e.test_patient import SAVE, log_session, plan_from
+from tests.support import SAVE, log_session, plan_from
 
 SHOTS = Path(os.environ.get("SHOTS_DIR") or ARTIFACTS / "phone")
 PHONE = 390
