@@ -145,9 +145,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-# The cache holds only counters (rate limits, the account-wide sign-in throttle), shared by every
-# process through Redis. A Redis that hangs must not hold a request: each connect and each reply
-# may take REDIS_TIMEOUT_SECONDS, with no retry, and every caller treats the cache as optional.
+# The cache holds counters (rate limits, the account-wide sign-in throttle) and progress charts
+# keyed by their content (plans.charts), shared by every process through Redis. A Redis that
+# hangs must not hold a request: each connect and each reply may take REDIS_TIMEOUT_SECONDS, with
+# no retry, and every caller treats the cache as optional.
 REDIS_TIMEOUT_SECONDS = 0.25
 if REDIS_URL:
     CACHES = {"default": redis_cache(REDIS_URL, timeout=REDIS_TIMEOUT_SECONDS)}
