@@ -16,6 +16,7 @@ from django.core import mail
 from plans import services
 from plans.models import Alert, Plan, PlanStatus, RedFlag, SessionLog
 from plans.services import alert_acknowledge, plan_pause, session_log_create
+from plans.services import alerts as raising  # where a warning sign's steps are taken
 from recovery.models import AuditEvent
 from stepwise.celery import app as celery_app
 from tests.support import clinical_snapshot, refused
@@ -374,25 +375,25 @@ def test_a_failing_step_rolls_the_whole_log_back(
     if step == "alert":
         monkeypatch.setattr(Alert.objects, "create", _boom)
     elif step == "stop_week":
-        real = services._week_create
+        real = raising._week_create
 
         def week_create(plan, prescription):
             if prescription.decision == "stop":
                 _boom()
             return real(plan, prescription)
 
-        monkeypatch.setattr(services, "_week_create", week_create)
+        monkeypatch.setattr(raising, "_week_create", week_create)
     elif step == "pause":
-        monkeypatch.setattr(services, "_pause", _boom)
+        monkeypatch.setattr(raising, "_pause", _boom)
     else:
-        real_audit = services.audit
+        real_audit = raising.audit
 
         def audit(action, **kwargs):
             if action == "alert_created":
                 _boom()
             return real_audit(action, **kwargs)
 
-        monkeypatch.setattr(services, "audit", audit)
+        monkeypatch.setattr(raising, "audit", audit)
 
     # Weeks 2 and 3 would be closed by the log; close them first so "nothing changed" is exact.
     services.plan_close_weeks(plan=ana_plan, today=ana_plan.start_date + timedelta(days=DAY))

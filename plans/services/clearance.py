@@ -1,0 +1,371 @@
+"""Clearance on the plan side: approving (which starts a plan), revoking, precautions, the
+wound, stage gates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from plans import engine
+from plans.models import (
+    Plan,
+    PlanStatus,
+)
+from plans.services.common import (
+    STAGE_4_SIGN_OFF,
+    _end,
+    _lock_open_alerts,
+    _locked,
+    _pause,
+    _rules_or_error,
+    check_plan_start,
+)
+from plans.services.weeks import _week_create
+from recovery.audit import audit
+from recovery.errors import DomainError
+from recovery.models import (
+    LIFTING_LIMIT_MAX_KG,
+    LIFTING_LIMIT_MIN_KG,
+    WOUND_CATEGORIES,
+    Activity,
+    Clearance,
+    ClearanceStatus,
+    PatientProfile,
+    User,
+    activities_for_stage,
+)
+from recovery.services import (
+    OVERRIDE_MIN_LENGTH,
+    clearance_record_event,
+    require_assigned_clinician,
+    require_reason,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- clearance ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clearance_approve(
+    *,
+    clearance: Clearance,
+    actor: User,
+    rules: engine.Rules | dict,
+    max_stage: int,
+    allowed_activities: Iterable[str],
+    restrictions: str = "",
+    start_date: date,
+    today: date,
+    override_reason: str = "",
+    stage_override_reason: str = "",
+    signed_off: bool = False,
+    wound_healed_on: date | None = None,
+    precautions: dict | None = None,
+) -> Plan:
+    """Approve exercise clearance and start the plan with week 1 prescribed.
+
+    Before procedure date + the treatment type's minimum days, approval needs a written override;
+    so does a highest stage before its gate (days since the procedure, DESIGN §7). Each override
+    is at least OVERRIDE_MIN_LENGTH characters, audited and shown on the record.
+    """
+    clearance = (
+        _locked(Clearance)
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.PENDING:
+        raise DomainError(
+            "Only a pending clearance can be approved; this one is "
+            f"{clearance.get_status_display().lower()}."
+        )
+    rules = _rules_or_error(rules)
+    if not 1 <= int(max_stage) <= 4:
+        raise DomainError("The highest stage must be between 1 and 4.", field="max_stage")
+    if int(max_stage) == 4 and not signed_off:
+        raise DomainError(STAGE_4_SIGN_OFF, field="max_stage")
+    activities = list(dict.fromkeys(allowed_activities))
+    unknown = [a for a in activities if a not in Activity.values]
+    if unknown:
+        raise DomainError(f"Unknown activity: {', '.join(unknown)}.", field="allowed_activities")
+    beyond = [a for a in activities if a not in activities_for_stage(int(max_stage))]
+    if beyond:
+        raise DomainError(
+            "These activities belong to a higher stage than the one allowed: "
+            + ", ".join(Activity(a).label for a in beyond)
+            + ".",
+            field="allowed_activities",
+        )
+    if not activities:
+        raise DomainError("Allow at least one activity.", field="allowed_activities")
+    check_plan_start(start_date, today=today)
+    earliest = clearance.treatment.earliest_clearance
+    override_reason = (override_reason or "").strip()
+    if today < earliest:
+        override_reason = require_reason(
+            override_reason,
+            field="override_reason",
+            what=(
+                f"an override reason (the usual minimum for "
+                f"{clearance.treatment.treatment_type.name} is reached on {earliest:%-d %B %Y})"
+            ),
+            min_length=OVERRIDE_MIN_LENGTH,
+        )
+    stage_reason = check_stage_gate(
+        clearance.treatment, int(max_stage), today=today, override_reason=stage_override_reason
+    )
+    if wound_healed_on is not None:
+        check_wound_date(clearance, wound_healed_on, today=today)
+        clearance.wound_healed_on = wound_healed_on
+    check_wound_healed(clearance, activities, today=today)
+    if precautions is None:  # the treatment type's defaults (DESIGN §7)
+        kind = clearance.treatment.treatment_type
+        precautions = kind.default_precautions(clearance.treatment.procedure_date)
+    for name, value in check_precautions(clearance, precautions).items():
+        setattr(clearance, name, value)
+    # A paused plan from an earlier clearance ends here: the patient has one open plan at a time.
+    # Every lock (the plans, then their alerts) is taken before the first write.
+    open_plans = list(
+        _locked(Plan)
+        .filter(patient=clearance.patient, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
+        .order_by("pk")
+    )
+    if any(plan.status == PlanStatus.ACTIVE for plan in open_plans):
+        raise DomainError("This patient already has an active plan.")
+    open_alerts = _lock_open_alerts(open_plans)
+    for old in open_plans:
+        old.patient = clearance.patient
+        _end(old, actor=actor, why="new_clearance", alerts=open_alerts)
+
+    clearance.status = ClearanceStatus.APPROVED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.override_reason = override_reason
+    clearance.allowed_activities = activities
+    clearance.max_stage = int(max_stage)
+    clearance.restrictions = restrictions.strip()
+    clearance.start_date = start_date
+    for name in (
+        "start_minutes",
+        "min_increment",
+        "max_increment",
+        "target_minutes",
+        "sessions_per_week",
+    ):
+        setattr(clearance, name, getattr(rules, name))
+    clearance.save()
+    clearance_record_event(
+        clearance=clearance,
+        actor=actor,
+        from_status=ClearanceStatus.PENDING,
+        reason=override_reason and f"Override: {override_reason}",
+    )
+    plan = _plan_start(
+        patient=clearance.patient,
+        clearance=clearance,
+        rules=rules,
+        stage=clearance.max_stage,
+        activities=activities,
+        start_date=start_date,
+        stage_override_reason=stage_reason,
+    )
+    if stage_reason:
+        audit(
+            "stage_override",
+            actor=actor,
+            obj=plan,
+            patient=plan.patient,
+            stage=plan.stage,
+        )
+    return plan
+
+
+WATER_NEEDS_WOUND = (
+    "Water exercise needs the date the wound was seen healed. Record it first, or leave water "
+    "exercise out for now."
+)
+
+
+def check_wound_healed(clearance: Clearance, activities: Iterable[str], *, today: date) -> None:
+    """After surgery or a minimally invasive procedure, water exercise only once a clinician has
+    recorded the day the wound was seen healed, on or before today (DESIGN §1 rule 2)."""
+    if Activity.WATER.value not in activities:
+        return
+    if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
+        return
+    healed = clearance.wound_healed_on
+    if healed is None or healed > today:
+        raise DomainError(WATER_NEEDS_WOUND, field="allowed_activities")
+
+
+PRECAUTION_FIELDS = ("no_bending_until", "lifting_limit_kg", "lifting_limit_until")
+PRECAUTION_YEARS_MAX = 2
+
+
+def check_precautions(clearance: Clearance, values: dict) -> dict:
+    """The precaution fields tidied, or a DomainError beside the field at fault: dates from the
+    procedure to two years after it; a lifting limit of 0.5 to 50 kg with an end date."""
+    procedure = clearance.treatment.procedure_date
+    latest = procedure.replace(year=procedure.year + PRECAUTION_YEARS_MAX)
+    for name in ("no_bending_until", "lifting_limit_until"):
+        day = values.get(name)
+        if day is not None and not procedure <= day <= latest:
+            raise DomainError(
+                f"Give a date between the procedure ({procedure:%-d %B %Y}) and "
+                f"{latest:%-d %B %Y}.",
+                field=name,
+            )
+    kg = values.get("lifting_limit_kg")
+    if kg is not None:
+        kg = Decimal(str(kg)).quantize(Decimal("0.1"))
+        if not Decimal(str(LIFTING_LIMIT_MIN_KG)) <= kg <= Decimal(str(LIFTING_LIMIT_MAX_KG)):
+            raise DomainError(
+                f"A lifting limit is {LIFTING_LIMIT_MIN_KG} to {LIFTING_LIMIT_MAX_KG} kg.",
+                field="lifting_limit_kg",
+            )
+    until = values.get("lifting_limit_until")
+    if (kg is None) != (until is None):
+        raise DomainError(
+            "Give the lifting limit and the date it ends, or neither.",
+            field="lifting_limit_kg" if kg is None else "lifting_limit_until",
+        )
+    return {
+        "no_bending_until": values.get("no_bending_until"),
+        "lifting_limit_kg": kg,
+        "lifting_limit_until": until,
+    }
+
+
+@transaction.atomic
+def clearance_set_precautions(*, clearance: Clearance, actor: User, **values) -> Clearance:
+    """The clinician changes the structured precautions of an approved clearance (audited)."""
+    clearance = (
+        _locked(Clearance)
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor, action="change these precautions")
+    if clearance.status != ClearanceStatus.APPROVED:
+        raise DomainError("Precautions go with an approved clearance.")
+    tidy = check_precautions(clearance, values)
+    changed = [name for name in PRECAUTION_FIELDS if getattr(clearance, name) != tidy[name]]
+    for name in changed:
+        setattr(clearance, name, tidy[name])
+    if changed:
+        clearance.save(update_fields=changed)
+        audit("precautions", actor=actor, obj=clearance, patient=clearance.patient, fields=changed)
+    return clearance
+
+
+def check_wound_date(clearance: Clearance, day: date, *, today: date) -> None:
+    procedure = clearance.treatment.procedure_date
+    if not procedure <= day <= today:
+        raise DomainError(
+            f"The wound is seen healed between the procedure ({procedure:%-d %B %Y}) and today.",
+            field="wound_healed_on",
+        )
+
+
+@transaction.atomic
+def clearance_set_wound_healed(*, clearance: Clearance, actor: User, day: date, today: date):
+    """Record the day the wound was seen healed: water exercise may be allowed from then."""
+    clearance = (
+        _locked(Clearance)
+        .select_related("patient", "treatment__treatment_type")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor, action="record this")
+    if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
+        raise DomainError("This treatment leaves no wound to record.")
+    if clearance.status not in (ClearanceStatus.PENDING, ClearanceStatus.APPROVED):
+        raise DomainError(
+            f"This clearance is {clearance.get_status_display().lower()}: nothing to record."
+        )
+    check_wound_date(clearance, day, today=today)
+    clearance.wound_healed_on = day
+    clearance.save(update_fields=["wound_healed_on"])
+    audit("wound_healed", actor=actor, obj=clearance, patient=clearance.patient, on=day.isoformat())
+    return clearance
+
+
+def check_stage_gate(treatment, stage: int, *, today: date, override_reason: str) -> str:
+    """ "" when `stage` is allowed `today` by the treatment type's gate; else the override
+    reason, which must say why at OVERRIDE_MIN_LENGTH characters (a DomainError beside the
+    `stage_override_reason` field otherwise)."""
+    kind = treatment.treatment_type
+    gate = kind.stage_gate(stage, treatment.procedure_date)
+    if stage < 2 or today >= gate:
+        return ""
+    return require_reason(
+        override_reason,
+        field="stage_override_reason",
+        what=(
+            f"a stage override reason (after {kind.name}, stage {stage} is usually allowed "
+            f"from {gate:%-d %B %Y}, {kind.days_before_stage(stage)} days after the procedure)"
+        ),
+        min_length=OVERRIDE_MIN_LENGTH,
+    )
+
+
+def _plan_start(
+    *,
+    patient: PatientProfile,
+    clearance: Clearance,
+    rules: engine.Rules,
+    stage: int,
+    activities: list[str],
+    start_date: date,
+    restarted_from: Plan | None = None,
+    start_at: int | None = None,
+    stage_override_reason: str = "",
+) -> Plan:
+    plan = Plan.objects.create(
+        patient=patient,
+        clearance=clearance,
+        restarted_from=restarted_from,
+        start_date=start_date,
+        stage=stage,
+        stage_override_reason=stage_override_reason,
+        allowed_activities=activities,
+        start_minutes=rules.start_minutes,
+        min_increment=rules.min_increment,
+        max_increment=rules.max_increment,
+        target_minutes=rules.target_minutes,
+        sessions_per_week=rules.sessions_per_week,
+    )
+    # A resume starts at the level the clinician chose, and week 1 says so (Cause.RESUME).
+    if restarted_from is not None and start_at is None:
+        start_at = rules.start_minutes
+    _week_create(plan, engine.next_week(rules, [], start_at=start_at))
+    return plan
+
+
+@transaction.atomic
+def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
+    """Withdraw an approval: the plan pauses at once and no reminders go out."""
+    clearance = _locked(Clearance).select_related("patient").get(pk=clearance.pk)
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.APPROVED:
+        raise DomainError("Only an approved clearance can be revoked.")
+    reason = require_reason(reason)
+    # The plans before the first write (the lock order).
+    plans = list(_locked(Plan).filter(clearance=clearance, status=PlanStatus.ACTIVE).order_by("pk"))
+    clearance.status = ClearanceStatus.REVOKED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.decision_reason = reason
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    clearance_record_event(
+        clearance=clearance, actor=actor, from_status=ClearanceStatus.APPROVED, reason=reason
+    )
+    for plan in plans:
+        plan.patient = clearance.patient
+        _pause(plan, reason=f"Clearance withdrawn by your care team: {reason}", actor=actor)
+    return clearance

@@ -1,0 +1,472 @@
+"""Logging a session, correcting or deleting one, and what a session sets off."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Case, OuterRef, Q, Subquery, When
+from django.utils import timezone
+
+from plans import engine
+from plans.models import (
+    CORRECTION_HOURS,
+    PAIN_DURATION_HOURS,
+    Alert,
+    PainDuration,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    RedFlag,
+    RevisionKind,
+    SessionLog,
+    SessionLogRevision,
+)
+from plans.services.alerts import _queue_alert, _red_flag, _severe_pain_alert
+from plans.services.common import _lock_plan, _locked, patient_today
+from plans.services.weeks import (
+    _close_weeks,
+    _first_loaded,
+    _history,
+    _summaries_by_week,
+    week_cause,
+    weeks_due,
+)
+from recovery.access import own_patients
+from recovery.audit import audit
+from recovery.errors import DomainError
+from recovery.models import (
+    PatientProfile,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedSession:
+    log: SessionLog
+    created: bool
+    alert: Alert | None
+
+
+def _validate_session(
+    plan: Plan,
+    *,
+    day: date,
+    today: date,
+    activity: str,
+    minutes: int,
+    pain,
+    pain_before=None,
+    lasted,
+    exertion,
+    flags,
+) -> None:
+    if day > today:
+        raise DomainError("The date cannot be in the future.", field="date")
+    if day < plan.start_date:
+        raise DomainError(
+            f"Your plan started on {plan.start_date:%-d %B %Y}; pick that day or later.",
+            field="date",
+        )
+    if activity not in plan.allowed_activities:
+        raise DomainError("That activity is not part of your plan yet.", field="activity")
+    if not 1 <= minutes <= 300:
+        raise DomainError("Minutes must be between 1 and 300.", field="minutes")
+    if pain is not None and not 0 <= pain <= 10:
+        raise DomainError("Pain must be between 0 and 10.", field="pain")
+    if pain_before is not None and not 0 <= pain_before <= 10:
+        raise DomainError("Pain must be between 0 and 10.", field="pain_before")
+    if not Decimal(0) <= lasted <= Decimal(72):
+        raise DomainError("Hours of pain must be between 0 and 72.", field="pain_lasted_hours")
+    if exertion is not None and not 6 <= exertion <= 20:
+        raise DomainError("Effort must be between 6 and 20.", field="exertion")
+    unknown = set(flags) - set(RedFlag.values)
+    if unknown:
+        raise DomainError("Unknown warning sign.", field="red_flags")
+
+
+def _lasted_hours(pain_duration: str, pain_lasted_hours: Decimal | float = 0) -> Decimal:
+    """The hours raised pain lasted, as the engine reads them: the patient's answer mapped to
+    hours, or the hours a caller knows (imports, demo data) when there is no answer."""
+    if pain_duration:
+        if pain_duration not in PainDuration.values:
+            raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+        pain_lasted_hours = PAIN_DURATION_HOURS[PainDuration(pain_duration)]
+    return Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
+
+
+PLAN_PAUSED = "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
+
+
+def session_log_create(
+    *,
+    patient: PatientProfile | None = None,
+    user: User | None = None,
+    day: date,
+    activity: str,
+    minutes: int,
+    pain: int | None = None,
+    pain_before: int | None = None,
+    pain_duration: str = "",
+    pain_lasted_hours: Decimal | float = 0,
+    sharp_pain: bool = False,
+    red_flags: Iterable[str] = (),
+    exertion: int | None = None,
+    notes: str = "",
+    submission_token: UUID | None = None,
+    now: datetime | None = None,
+) -> LoggedSession:
+    """Save one session of the patient's active plan.
+
+    Give the `patient`, or the signed-in `user` whose patient it is (the log form: the plan and its
+    patient are then read in the one locked query, and `today` is the patient's own).
+
+    How long raised pain lasted is the patient's answer (`pain_duration`, mapped to hours for the
+    engine); `pain_lasted_hours` is for callers that know the hours (imports, demo data).
+
+    A red flag pauses the plan, prescribes STOP for the coming week and creates an Alert, all in
+    the same transaction; severe pain (DESIGN section 1 rule 5) creates a same-day Alert and
+    leaves the plan running. The clinician's e-mail is queued only after it commits. The same
+    `submission_token` twice (a double click, a resubmitted form) returns the first session.
+    """
+    if (patient is None) == (user is None):
+        raise TypeError("Give either the patient or their user.")
+    now = now or timezone.now()
+    flags = sorted(set(red_flags))
+    lasted = _lasted_hours(pain_duration, pain_lasted_hours)
+    with transaction.atomic():
+        plan = _lock_open_plan(patient=patient, user=user)
+        if plan is None:
+            raise DomainError("You do not have an exercise plan yet.")
+        # The same form again (a double click, a resubmission, or Back then Save: the same
+        # answers under a new token) is answered with the session already saved, before the
+        # paused check: a warning sign's repeat gets the warning sign's page again. Forms only:
+        # callers without a token (imports, demo data) may store what they are given.
+        earlier = submission_token and _earlier_submission(
+            plan,
+            submission_token,
+            now=now,
+            date=day,
+            activity=activity,
+            minutes=minutes,
+            pain_before=pain_before,
+            pain=pain,
+            pain_duration=pain_duration,
+            pain_lasted_hours=lasted,
+            sharp_pain=bool(sharp_pain),
+            red_flags=flags,
+            exertion=exertion,
+            notes=notes.strip(),
+        )
+        if earlier:
+            return _resubmitted(plan, earlier)
+        today = patient_today(plan.patient, now)
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(PLAN_PAUSED)
+        _validate_session(
+            plan,
+            day=day,
+            today=today,
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            pain_before=pain_before,
+            lasted=lasted,
+            exertion=exertion,
+            flags=flags,
+        )
+        # The plan is locked already: close its finished weeks without a second lock. Most logs
+        # find none to close.
+        if weeks_due(plan, today, last_week=plan.last_week):
+            _close_weeks(plan, today)
+            if plan.status != PlanStatus.ACTIVE:  # the week that just closed stopped the plan
+                raise DomainError(PLAN_PAUSED)
+        log = SessionLog(
+            plan=plan,
+            date=day,
+            week=plan.week_of(day),
+            activity=activity,
+            minutes=minutes,
+            pain_before=pain_before,
+            pain=pain,
+            pain_duration=pain_duration,
+            pain_lasted_hours=lasted,
+            sharp_pain=sharp_pain,
+            red_flags=flags,
+            exertion=exertion,
+            notes=notes.strip(),
+            **({"submission_token": submission_token} if submission_token else {}),
+        )
+        log.save()
+        alert = _what_it_sets_off(plan, log, today=today)
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return LoggedSession(log, created=True, alert=alert)
+
+
+def _what_it_sets_off(plan: Plan, log: SessionLog, *, today: date) -> Alert | None:
+    """What a session saved or corrected sets off: a warning sign pauses the plan and alerts; any
+    other session counts for a closed week decided without it, and severe pain alerts."""
+    if log.red_flags:
+        return _red_flag(plan, log, today=today)
+    _redecide_after_late_log(plan, log, today=today)
+    if log.is_severe:
+        return _severe_pain_alert(plan, log)
+    return None
+
+
+# --- corrections (DESIGN section 14) ------------------------------------------------------------
+
+CORRECTION_CLOSED = (
+    "This session can no longer be changed: a session can be corrected or deleted for "
+    f"{CORRECTION_HOURS} hours after saving. If something in it is wrong, tell your care team."
+)
+CORRECTION_ALERTED = (
+    "This session told your care team about a warning sign or severe pain, so only they can "
+    "change its record. If something in it is wrong, please call them."
+)
+# What a revision keeps of a session, by the names the clinician's record shows.
+_REVISED = {
+    "activity": "activity",
+    "minutes": "minutes",
+    "pain_before": "pain before",
+    "pain": "pain after",
+    "pain_duration": "pain lasted",
+    "sharp_pain": "sharp pain",
+    "red_flags": "warning signs",
+    "exertion": "effort",
+    "notes": "notes",
+}
+
+
+def _revision_snapshot(log: SessionLog) -> dict:
+    before = {label: getattr(log, name) for name, label in _REVISED.items()}
+    before["activity"] = log.get_activity_display()
+    before["pain lasted"] = log.get_pain_duration_display() or None
+    before["sharp pain"] = "yes" if log.sharp_pain else "no"
+    before["warning signs"] = "; ".join(log.red_flag_labels()) or "none"
+    return before
+
+
+def _lock_own_session(user: User, log_id: int, now: datetime) -> tuple[Plan, SessionLog]:
+    """The patient's own session, its plan then itself locked (steps 2 and 3 of the lock order),
+    if it may still be changed; else a DomainError that says why."""
+    found = (
+        SessionLog.objects.filter(pk=log_id, plan__patient__in=own_patients(user))
+        .values_list("plan_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise DomainError("No such session.")
+    plan = _lock_plan(found)
+    log = _locked(SessionLog).get(pk=log_id)  # deleted meanwhile: DoesNotExist, a 404
+    if Alert.objects.filter(session_log=log).exists():
+        raise DomainError(CORRECTION_ALERTED)
+    if now >= log.correctable_until():
+        raise DomainError(CORRECTION_CLOSED)
+    return plan, log
+
+
+def session_correct(
+    *,
+    user: User,
+    log_id: int,
+    activity: str,
+    minutes: int,
+    pain_before: int | None,
+    pain: int | None,
+    pain_duration: str,
+    sharp_pain: bool = False,
+    red_flags: Iterable[str] = (),
+    exertion: int | None = None,
+    notes: str = "",
+    now: datetime | None = None,
+) -> LoggedSession:
+    """The patient corrects their own session within CORRECTION_HOURS (its day stays).
+
+    The session as it was is kept (SessionLogRevision) and shown to the clinician with the
+    correction. A closed week it belonged to is decided again as a late log would have it. A
+    correction that adds a warning sign or severe pain raises the alert a new log would: the
+    care team hears of it exactly as if it had been logged so (a correction never removes one:
+    a session with an alert cannot be corrected).
+    """
+    now = now or timezone.now()
+    flags = sorted(set(red_flags))
+    if not pain_duration:
+        raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+    lasted = _lasted_hours(pain_duration)
+    with transaction.atomic():
+        plan, log = _lock_own_session(user, log_id, now)
+        if plan.status != PlanStatus.ACTIVE:
+            raise DomainError(PLAN_PAUSED)
+        today = patient_today(plan.patient, now)
+        _validate_session(
+            plan,
+            day=log.date,
+            today=today,
+            activity=activity,
+            minutes=minutes,
+            pain=pain,
+            pain_before=pain_before,
+            lasted=lasted,
+            exertion=exertion,
+            flags=flags,
+        )
+        after = {
+            "activity": activity,
+            "minutes": minutes,
+            "pain_before": pain_before,
+            "pain": pain,
+            "pain_duration": pain_duration,
+            "pain_lasted_hours": lasted,
+            "sharp_pain": bool(sharp_pain),
+            "red_flags": flags,
+            "exertion": exertion,
+            "notes": notes.strip(),
+        }
+        changed = [name for name, value in after.items() if getattr(log, name) != value]
+        if not changed:
+            return LoggedSession(log, created=False, alert=None)
+        SessionLogRevision.objects.create(
+            session_log=log, kind=RevisionKind.CORRECTED, before=_revision_snapshot(log), actor=user
+        )
+        for name in changed:
+            setattr(log, name, after[name])
+        log.edited_at = now
+        log.save(update_fields=[*changed, "edited_at"])
+        audit("session_correct", actor=user, obj=log, patient=plan.patient, fields=changed)
+        alert = _what_it_sets_off(plan, log, today=today)
+    if alert is not None:
+        _queue_alert(alert.pk)
+    return LoggedSession(log, created=False, alert=alert)
+
+
+def session_delete(*, user: User, log_id: int, now: datetime | None = None) -> SessionLog:
+    """The patient deletes their own session within CORRECTION_HOURS. It leaves their pages, the
+    engine and triage, and stays in the clinician's record marked deleted, with what it said."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan, log = _lock_own_session(user, log_id, now)
+        SessionLogRevision.objects.create(
+            session_log=log, kind=RevisionKind.DELETED, before=_revision_snapshot(log), actor=user
+        )
+        log.deleted_at = now
+        log.save(update_fields=["deleted_at"])
+        audit("session_delete", actor=user, obj=log, patient=plan.patient)
+        if plan.status == PlanStatus.ACTIVE:
+            _redecide_after_late_log(plan, log, today=patient_today(plan.patient, now))
+    return log
+
+
+def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Plan | None:
+    """The patient's open plan with its patient, the plan's row locked, and its last prescribed
+    week as `last_week`; None without an open plan. One query.
+
+    Two submissions of one plan take turns at the lock. `last_week` is read by the same
+    statement, so a week the other closed meanwhile may be missing from it: that only makes
+    weeks look due, and closing them reads them again. At most one plan per patient is open
+    (plan_one_open_per_patient).
+    """
+    owner = {"patient": patient} if patient is not None else {"patient__in": own_patients(user)}
+    last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
+    plan = (
+        _locked(Plan)
+        .select_related("patient")
+        .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
+        .annotate(last_week=Subquery(last_week[:1]))
+        .first()
+    )
+    if plan is not None and user is not None:
+        plan.patient.user = user
+    return plan
+
+
+REPEAT_MINUTES = 10
+
+
+def _earlier_submission(plan: Plan, token: UUID, *, now: datetime, **answers) -> int | None:
+    """The id of the session this form stored already: the one saved with its token, or else
+    one saved in the last REPEAT_MINUTES with exactly these answers (the form sent again after
+    Back). One query, after the plan's lock: it sees what another submission committed."""
+    since = now - timedelta(minutes=REPEAT_MINUTES)
+    return (
+        SessionLog.objects.filter(plan=plan)
+        .filter(Q(submission_token=token) | Q(created_at__gte=since, **answers))
+        .order_by(Case(When(submission_token=token, then=0), default=1), "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _resubmitted(plan: Plan, log_id: int) -> LoggedSession:
+    """The answer to a resubmitted form: the session it stored the first time, not a new one."""
+    log = SessionLog.objects.select_related("alert").get(pk=log_id)
+    log.plan = plan
+    return LoggedSession(log, created=False, alert=getattr(log, "alert", None))
+
+
+def _redecide_after_late_log(plan: Plan, log: SessionLog, *, today: date) -> None:
+    """A session logged (or its pain's follow-up answered) for last week after that week closed
+    still counts.
+
+    Sunday's walk (or Sunday's sharp pain) logged on Monday morning arrives after the week
+    closed and this week was prescribed without it. The engine decides this week again with the
+    complete last week; if the answer differs, this week's prescription is replaced, audited.
+    Older weeks are history: a session logged two weeks late changes no prescription.
+    """
+    current = plan.week_of(today)
+    if log.week != current - 1:
+        return
+    prescribed = dict(
+        PlanWeek.objects.filter(plan=plan, week__lte=current).values_list("week", "minutes")
+    )
+    if current not in prescribed:
+        return
+    sessions = _summaries_by_week(plan, _first_loaded(log.week), log.week)
+    history = _history(prescribed, sessions, through=log.week)
+    decision = engine.next_week(plan.rules(), history)
+    week = PlanWeek.objects.get(plan=plan, week=current)
+    cause = week_cause(decision)
+    if (week.minutes, week.decision, week.review) == (
+        decision.minutes,
+        decision.decision.value,
+        decision.review.value,
+    ):
+        # The same prescription, but its explanation may name other numbers now ("completed 1
+        # of 3" rather than "0 of 3"): keep it true to the week it explains, unaudited.
+        if (week.cause, week.cause_numbers) != (cause["cause"], cause["cause_numbers"]):
+            week.reason = decision.reason
+            week.cause, week.cause_numbers = cause["cause"], cause["cause_numbers"]
+            week.save(update_fields=["reason", "cause", "cause_numbers"])
+        return
+    before = (week.minutes, week.decision)
+    week.minutes = decision.minutes
+    week.sessions_per_week = decision.sessions_per_week
+    week.decision = decision.decision.value
+    week.reason = decision.reason
+    week.review = decision.review.value
+    week.cause, week.cause_numbers = cause["cause"], cause["cause_numbers"]
+    week.save(
+        update_fields=[
+            *("minutes", "sessions_per_week", "decision", "reason", "review"),
+            *("cause", "cause_numbers"),
+        ]
+    )
+    audit(
+        "plan_week_redecided",
+        obj=plan,
+        patient=plan.patient,
+        week=current,
+        before=list(before),
+        after=[week.minutes, week.decision],
+    )

@@ -1,0 +1,134 @@
+"""Closing weeks: the engine's prescriptions turned into `PlanWeek` rows."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+
+from plans import engine
+from plans.models import (
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    SessionLog,
+    session_summary,
+)
+from plans.services.common import _lock_plan, _pause
+
+logger = logging.getLogger(__name__)
+
+
+# --- weeks ---------------------------------------------------------------------------------------
+
+
+def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
+    return PlanWeek.objects.create(
+        plan=plan,
+        week=prescription.week,
+        minutes=prescription.minutes,
+        sessions_per_week=prescription.sessions_per_week,
+        decision=prescription.decision.value,
+        reason=prescription.reason,
+        review=prescription.review.value,
+        **week_cause(prescription),
+    )
+
+
+def week_cause(prescription: engine.Prescription) -> dict:
+    """The PlanWeek fields that keep what decided a prescription, as data (plans.wording)."""
+    return {
+        "cause": prescription.cause.value,
+        "cause_numbers": dict(prescription.cause_numbers),
+    }
+
+
+def _summaries_by_week(plan: Plan, first_week: int, last_week: int) -> dict[int, list]:
+    logs = SessionLog.objects.filter(
+        plan=plan, week__gte=first_week, week__lte=last_week
+    ).values_list("week", *SessionLog.SUMMARY_FIELDS)
+    by_week: dict[int, list] = defaultdict(list)
+    for week, *fields in logs:
+        by_week[week].append(session_summary(*fields))
+    return by_week
+
+
+def _history(
+    prescribed: dict[int, int], sessions: dict[int, list], through: int
+) -> list[engine.WeekLog]:
+    """Week logs 1..through, from each week's prescribed minutes and the sessions loaded for it.
+
+    The engine decides the week after `w` from `w` and the week before it, `v` (and the number
+    of weeks before them), so callers load sessions only for the weeks still to be decided and
+    the one before the first of them (`_first_loaded`): a three-year plan costs the same to close
+    as a new one.
+    """
+    return [
+        engine.WeekLog(prescribed_minutes=prescribed[k], sessions=tuple(sessions.get(k, ())))
+        for k in range(1, through + 1)
+    ]
+
+
+def _first_loaded(week: int) -> int:
+    """The first week whose sessions deciding the week after `week` reads: `v`, the one before."""
+    return max(1, week - 1)
+
+
+def closed_week_count(plan: Plan, today: date) -> int:
+    """A week is closed once its last day has passed: week k closes when today >= start + 7k."""
+    return max(0, engine.week_number(plan.start_date, today) - 1)
+
+
+def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
+    """Turn every closed week of an active plan into the next week's PlanWeek. Idempotent.
+
+    The plan row is locked, so two callers at once (the dashboard and the reminder job) produce
+    one PlanWeek per week; the unique (plan, week) constraint backs that up. A STOP pauses the plan.
+
+    Most calls find nothing to close (every dashboard view calls this): given a loaded plan, one
+    unlocked read of its last prescribed week answers that, without a transaction or a row lock.
+    Weeks are never removed (a late log may re-decide the current one in place), so "nothing
+    due" cannot turn false before the lock would be taken.
+    """
+    if isinstance(plan, Plan) and not weeks_due(plan, today):
+        return []
+    with transaction.atomic():
+        return _close_weeks(_lock_plan(plan), today)
+
+
+def weeks_due(plan: Plan, today: date, *, last_week: int | object | None = ...) -> bool:
+    """Whether a finished week still lacks the next week's PlanWeek.
+
+    Pass `last_week` (the highest prescribed week, None for none) when a page has loaded it
+    already; otherwise it costs one query.
+    """
+    if last_week is ...:
+        last = PlanWeek.objects.filter(plan=plan).order_by("-week").values_list("week", flat=True)
+        last_week = last.first()
+    return last_week is None or closed_week_count(plan, today) >= last_week
+
+
+def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
+    """plan_close_weeks for a plan row the caller has already locked in its transaction."""
+    if plan.status != PlanStatus.ACTIVE:
+        return []
+    closed = closed_week_count(plan, today)
+    rules = plan.rules()
+    prescribed = dict(PlanWeek.objects.filter(plan=plan).values_list("week", "minutes"))
+    if not prescribed:
+        first = _week_create(plan, engine.next_week(rules, []))
+        prescribed[first.week] = first.minutes
+    decided = max(prescribed)
+    created: list[PlanWeek] = []
+    sessions = _summaries_by_week(plan, _first_loaded(decided), closed) if closed >= decided else {}
+    for k in range(decided, closed + 1):
+        prescription = engine.next_week(rules, _history(prescribed, sessions, through=k))
+        week = _week_create(plan, prescription)
+        prescribed[week.week] = week.minutes
+        created.append(week)
+        if prescription.decision == engine.Decision.STOP:
+            _pause(plan, reason=prescription.reason, actor=None)
+            break
+    return created
