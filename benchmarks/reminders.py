@@ -42,7 +42,6 @@ from pathlib import Path
 from celery.signals import task_postrun, worker_process_init
 
 from stepwise.celery import app  # `celery -A benchmarks.reminders` runs the app with the hooks
-from tests.support import celery_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "reminders.md"
@@ -497,7 +496,10 @@ def run_size(plans: int, log, worker_log: str | None = None) -> Result:
 
         ceiling_round()
 
-        # The due pass, through a real worker.
+        # The due pass, through a real worker. (tests.support loads models: Django is set up now;
+        # `celery -A benchmarks.reminders` imports this module before it is.)
+        from tests.support import celery_worker
+
         server = redis.Redis.from_url(REDIS)
         server.flushdb()
         counter.value = 0

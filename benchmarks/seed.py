@@ -37,7 +37,6 @@ from django.utils import timezone
 from plans import demo, engine
 from plans import services as plan_services
 from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
-from recovery import services as recovery_services
 from recovery.models import ClinicianProfile, PatientProfile, Role, TreatmentType, User
 
 TIMEZONE = "America/New_York"  # every bench patient's clock (the default of a new patient)
@@ -302,7 +301,7 @@ def seed_through_services(
     """Patient g, enrolled, cleared and logged exactly as the app does it."""
     start = _start_for(g, size.closed_weeks, today)
     kind = TreatmentType.objects.get(name=pattern.treatment)
-    patient = recovery_services.patient_enrol(
+    patient = plan_services.patient_enrol(
         clinician=clinician,
         first_name="Service",
         last_name=f"Patient {g}",

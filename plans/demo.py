@@ -13,9 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from plans import services
 from plans.library import STARTER_CONTRAINDICATIONS, STARTER_EXERCISES
 from plans.models import Contraindication, Exercise, Plan
+from plans.services import patient_enrol
 from recovery.defaults import load_treatment_types
 from recovery.models import ClinicianProfile, PatientProfile, Role, TreatmentType, User
-from recovery.services import patient_enrol
 
 DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 (documented demo accounts, refused with DEBUG off)
 LIBRARY_GROUP = "Library editors"

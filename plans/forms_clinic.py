@@ -19,6 +19,7 @@ from django.utils import timezone
 from plans import engine
 from plans.models import ALERT_NOTE_MAX, AlertOutcome
 from plans.services import PLAN_START_DAYS_AHEAD, check_plan_start
+from plans.services.clearance import OVERRIDE_MIN_LENGTH
 from recovery.errors import DomainError
 from recovery.models import (
     ACTIVITY_MIN_STAGE,
@@ -31,7 +32,6 @@ from recovery.models import (
     timezone_choices_grouped,
 )
 from recovery.services import (
-    OVERRIDE_MIN_LENGTH,
     PROCEDURE_DAYS_AHEAD,
     PROCEDURE_DAYS_BACK,
     check_procedure_date,

@@ -210,7 +210,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            patient = recovery_services.patient_enrol(
+            patient = plan_services.patient_enrol(
                 clinician=request.user,
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -480,7 +480,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
         if current is None:
             raise Http404("No treatment on record.")
         try:
-            recovery_services.clearance_request(
+            plan_services.clearance_request(
                 patient=patient, treatment=current.treatment, actor=request.user
             )
         except DomainError as error:
@@ -537,7 +537,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
                     f"{plan.start_minutes} minutes per session."
                 )
             elif action == "decline":
-                recovery_services.clearance_decline(
+                plan_services.clearance_decline(
                     clearance=current, actor=request.user, reason=data["reason"]
                 )
                 done = "Clearance declined."

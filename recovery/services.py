@@ -1,8 +1,9 @@
-"""Writes on the people side: enrolling a patient and the clearance decisions that need no plan.
+"""Writes on the people side: a patient's contact details, reminder settings and clinician, the
+sign-in links they are sent, and the checks enrolment shares.
 
-Approval and revocation change a plan as well, so they live in `plans.services` (the layer above);
-both sides record transitions through `clearance_record_event` here. Row locks follow the one lock
-order written in the `plans.services` docstring.
+Every clearance write (enrolment's request, decline, approval, revocation, precautions, the
+wound) lives in `plans.services.clearance`: approving starts a plan, and a plan is the layer
+above. Row locks follow the one lock order written in the `plans.services` docstring.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from recovery.audit import audit
 from recovery.emails import enrolment_email
@@ -24,26 +24,16 @@ from recovery.models import (
     DATE_CEILING,
     DATE_FLOOR,
     Category,
-    Clearance,
-    ClearanceEvent,
-    ClearanceStatus,
     OutboxEmail,
     OutboxEmailKind,
     PatientProfile,
     Role,
-    Treatment,
-    TreatmentType,
     User,
     tidy_phone,
 )
 from recovery.outbox import outbox_add
 
 logger = logging.getLogger(__name__)
-
-REASON_MIN_LENGTH = 10
-# An override of a clinical gate (early clearance, a stage before its time) says why at length
-# (DESIGN §1 rule 1, §7).
-OVERRIDE_MIN_LENGTH = 20
 
 # How far a procedure date may lie from today on the patient's calendar. Five years back covers a
 # late referral; a procedure is booked at most a year ahead. Anything else is a slip of the keys
@@ -53,88 +43,11 @@ PROCEDURE_DAYS_BACK = 5 * 365 + 1
 PROCEDURE_DAYS_AHEAD = 366
 
 
-def clearance_record_event(
-    *, clearance: Clearance, actor: User | None, from_status: str, reason: str = ""
-) -> ClearanceEvent:
-    event = ClearanceEvent.objects.create(
-        clearance=clearance,
-        actor=actor,
-        from_status=from_status,
-        to_status=clearance.status,
-        reason=reason,
-    )
-    audit(
-        f"clearance_{clearance.status}",
-        actor=actor,
-        obj=clearance,
-        patient=clearance.patient,
-        from_status=from_status,
-    )
-    return event
-
-
 def require_assigned_clinician(
     patient: PatientProfile, actor: User, *, action: str = "decide on clearance"
 ) -> None:
     if actor.role != Role.CLINICIAN or patient.clinician_id != actor.pk:
         raise DomainError(f"Only the patient's assigned clinician can {action}.")
-
-
-def require_reason(
-    reason: str,
-    *,
-    field: str = "reason",
-    what: str = "a reason",
-    min_length: int = REASON_MIN_LENGTH,
-) -> str:
-    reason = (reason or "").strip()
-    if len(reason) < min_length:
-        raise DomainError(f"Please write {what} of at least {min_length} characters.", field=field)
-    return reason
-
-
-@transaction.atomic
-def clearance_request(
-    *, patient: PatientProfile, treatment: Treatment, actor: User | None
-) -> Clearance:
-    """Open a pending clearance. A patient has at most one open clearance at a time."""
-    if treatment.patient_id != patient.pk:
-        raise DomainError("That treatment belongs to another patient.")
-    if Clearance.objects.filter(
-        patient=patient, status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED]
-    ).exists():
-        raise DomainError("This patient already has an open clearance.")
-    try:
-        with transaction.atomic():
-            clearance = Clearance.objects.create(patient=patient, treatment=treatment)
-    except IntegrityError:
-        raise DomainError("This patient already has an open clearance.") from None
-    clearance_record_event(clearance=clearance, actor=actor, from_status="", reason="")
-    return clearance
-
-
-@transaction.atomic
-def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
-    # The clearance row only, FOR NO KEY UPDATE: the lock order of `plans.services`.
-    clearance = (
-        Clearance.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("patient")
-        .get(pk=clearance.pk)
-    )
-    require_assigned_clinician(clearance.patient, actor)
-    if clearance.status != ClearanceStatus.PENDING:
-        status = clearance.get_status_display().lower()
-        raise DomainError(f"Only a pending clearance can be declined; this one is {status}.")
-    reason = require_reason(reason)
-    clearance.status = ClearanceStatus.DECLINED
-    clearance.decided_by = actor
-    clearance.decided_at = timezone.now()
-    clearance.decision_reason = reason
-    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    clearance_record_event(
-        clearance=clearance, actor=actor, from_status=ClearanceStatus.PENDING, reason=reason
-    )
-    return clearance
 
 
 def check_procedure_date(procedure_date: date, *, today: date, planned: bool) -> None:
@@ -235,80 +148,13 @@ def patient_update_contact(
     return patient
 
 
-def _username_from_email(email: str) -> str:
+def username_from_email(email: str) -> str:
     base = re.sub(r"[^a-z0-9.@+_-]", "", email.lower())[:140] or "patient"
     candidate, n = base, 1
     while User.objects.filter(username=candidate).exists():
         n += 1
         candidate = f"{base}-{n}"
     return candidate
-
-
-@transaction.atomic
-def patient_enrol(
-    *,
-    clinician: User,
-    first_name: str,
-    last_name: str,
-    email: str,
-    treatment_type: TreatmentType,
-    procedure_date: date,
-    planned: bool = False,
-    timezone_name: str = "America/New_York",
-    phone: str = "",
-    date_of_birth: date | None = None,
-    record_number: str = "",
-    today: date,
-) -> PatientProfile:
-    """Create a patient account without a usable password, with a treatment and a pending clearance.
-
-    The patient chooses a password through a one-time link: its e-mail is an outbox row of this
-    transaction, sent once it commits.
-    """
-    if clinician.role != Role.CLINICIAN:
-        raise DomainError("Only a clinician can enrol a patient.")
-    email = email.strip()
-    if not email:
-        raise DomainError("Please give the patient's e-mail address.", field="email")
-    if User.objects.filter(email__iexact=email).exists():
-        raise DomainError("An account with this e-mail address already exists.", field="email")
-    check_procedure_date(procedure_date, today=today, planned=planned)
-    contact = check_contact(
-        phone=phone, date_of_birth=date_of_birth, record_number=record_number, today=today
-    )
-    if not treatment_type.active:
-        raise DomainError("That treatment type is no longer offered.", field="treatment_type")
-    try:
-        with transaction.atomic():
-            user = User(
-                username=_username_from_email(email),
-                email=email,
-                first_name=first_name.strip(),
-                last_name=last_name.strip(),
-                role=Role.PATIENT,
-            )
-            user.set_unusable_password()
-            user.save()
-    except IntegrityError:
-        raise DomainError(
-            "An account with this e-mail address already exists.", field="email"
-        ) from None
-    try:
-        with transaction.atomic():
-            patient = PatientProfile.objects.create(
-                user=user, clinician=clinician, timezone=timezone_name, **contact
-            )
-    except IntegrityError:  # the same record number enrolled by someone else meanwhile
-        raise DomainError(
-            "Another patient has this record number already.", field="record_number"
-        ) from None
-    treatment = Treatment.objects.create(
-        patient=patient, treatment_type=treatment_type, procedure_date=procedure_date
-    )
-    clearance_request(patient=patient, treatment=treatment, actor=clinician)
-    audit("patient_enrol", actor=clinician, obj=patient, patient=patient)
-    set_password_email(user, kind=OutboxEmailKind.ENROLMENT)
-    return patient
 
 
 def set_password_email(user: User, *, kind: str) -> OutboxEmail:
@@ -338,14 +184,9 @@ __all__ = [
     "Category",
     "check_contact",
     "check_procedure_date",
-    "clearance_decline",
-    "clearance_record_event",
-    "clearance_request",
     "enrolment_link",
-    "patient_enrol",
     "patient_update_contact",
     "require_assigned_clinician",
-    "require_reason",
     "set_password_email",
 ]
 

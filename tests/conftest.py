@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 
 from plans import services as plan_services
-from recovery import services as recovery_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
 
@@ -106,7 +105,7 @@ def make_patient(
     procedure_date: date,
     timezone_name: str = "America/New_York",
 ) -> PatientProfile:
-    patient = recovery_services.patient_enrol(
+    patient = plan_services.patient_enrol(
         clinician=clinician,
         first_name=first,
         last_name="Tester",

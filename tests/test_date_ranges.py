@@ -139,7 +139,7 @@ def test_the_enrol_service_refuses_it_too(dr_cho):
         today.replace(year=today.year - 6),
     ):
         with pytest.raises(DomainError) as info:
-            recovery_services.patient_enrol(
+            plan_services.patient_enrol(
                 clinician=dr_cho,
                 first_name="Cara",
                 last_name="Newman",

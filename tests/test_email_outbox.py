@@ -25,9 +25,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from plans.services import patient_enrol
 from recovery import outbox
 from recovery.models import OutboxEmail, OutboxEmailKind, PatientProfile, TreatmentType
-from recovery.services import patient_enrol, patient_resend_invite
+from recovery.services import patient_resend_invite
 from stepwise.celery import app
 from tests.conftest import make_user, unavailable
 from tests.support import SMTPSink, celery_publishing_to, celery_worker, free_port, worker_env

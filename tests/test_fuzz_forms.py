@@ -55,6 +55,7 @@ from plans.models import (
     SessionLog,
     SymptomReport,
 )
+from plans.services import clearance_decline
 from plans.views_clinic import PLAN_ACTIONS
 from recovery.models import (
     Clearance,
@@ -66,7 +67,6 @@ from recovery.models import (
     User,
     activities_for_stage,
 )
-from recovery.services import clearance_decline
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,6 @@ from django.db import connection
 
 from plans import services as plan_services
 from plans.models import Alert, PainFollowUp, Plan, PlanStatus, SessionLog, SymptomReport
-from recovery import services as recovery_services
 from recovery.errors import DomainError
 from recovery.models import Clearance, ClearanceStatus, PatientProfile, TreatmentType
 from tests.conftest import approve, make_patient
@@ -237,7 +236,7 @@ def test_approve_and_enrol(postgres, dr_cho):
         other = f"p{next(_names)}"
         approved, enrolled = race(
             lambda patient=patient: approve(patient, start=date.today()),
-            lambda other=other: recovery_services.patient_enrol(
+            lambda other=other: plan_services.patient_enrol(
                 clinician=dr_cho,
                 first_name="Other",
                 last_name="Tester",

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from plans.models import Plan, PlanStatus
-from plans.services import clearance_approve, clearance_revoke
+from plans.services import clearance_approve, clearance_decline, clearance_request, clearance_revoke
 from recovery.models import AuditEvent, Clearance, ClearanceStatus
-from recovery.services import clearance_decline, clearance_request
 from tests.conftest import approve, make_patient
 from tests.support import refused
 

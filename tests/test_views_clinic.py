@@ -917,8 +917,8 @@ def test_a_new_sign_in_link_for_a_patient_who_never_chose_a_password(
 ):
     from datetime import date as _date
 
+    from plans.services import patient_enrol
     from recovery.models import AuditEvent, TreatmentType
-    from recovery.services import patient_enrol
 
     with django_capture_on_commit_callbacks(execute=True):
         cara = patient_enrol(

@@ -133,7 +133,7 @@ def test_before_clearance_the_dashboard_says_what_it_waits_for_and_prescribes_no
 
 
 def test_a_declined_clearance_says_exercise_is_on_hold(ana, dr_cho):
-    from recovery.services import clearance_decline
+    from plans.services import clearance_decline
 
     clearance_decline(
         clearance=ana.clearances.get(), actor=dr_cho, reason="Wound needs another review first."

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plans import engine
@@ -34,19 +34,174 @@ from recovery.models import (
     WOUND_CATEGORIES,
     Activity,
     Clearance,
+    ClearanceEvent,
     ClearanceStatus,
+    OutboxEmailKind,
     PatientProfile,
+    Role,
+    Treatment,
+    TreatmentType,
     User,
     activities_for_stage,
 )
 from recovery.services import (
-    OVERRIDE_MIN_LENGTH,
-    clearance_record_event,
+    check_contact,
+    check_procedure_date,
     require_assigned_clinician,
-    require_reason,
+    set_password_email,
+    username_from_email,
 )
 
 logger = logging.getLogger(__name__)
+
+REASON_MIN_LENGTH = 10
+# An override of a clinical gate (early clearance, a stage before its time) says why at length
+# (DESIGN §1 rule 1, §7).
+OVERRIDE_MIN_LENGTH = 20
+
+
+def clearance_record_event(
+    *, clearance: Clearance, actor: User | None, from_status: str, reason: str = ""
+) -> ClearanceEvent:
+    event = ClearanceEvent.objects.create(
+        clearance=clearance,
+        actor=actor,
+        from_status=from_status,
+        to_status=clearance.status,
+        reason=reason,
+    )
+    audit(
+        f"clearance_{clearance.status}",
+        actor=actor,
+        obj=clearance,
+        patient=clearance.patient,
+        from_status=from_status,
+    )
+    return event
+
+
+def require_reason(
+    reason: str,
+    *,
+    field: str = "reason",
+    what: str = "a reason",
+    min_length: int = REASON_MIN_LENGTH,
+) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < min_length:
+        raise DomainError(f"Please write {what} of at least {min_length} characters.", field=field)
+    return reason
+
+
+@transaction.atomic
+def clearance_request(
+    *, patient: PatientProfile, treatment: Treatment, actor: User | None
+) -> Clearance:
+    """Open a pending clearance. A patient has at most one open clearance at a time."""
+    if treatment.patient_id != patient.pk:
+        raise DomainError("That treatment belongs to another patient.")
+    if Clearance.objects.filter(
+        patient=patient, status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED]
+    ).exists():
+        raise DomainError("This patient already has an open clearance.")
+    try:
+        with transaction.atomic():
+            clearance = Clearance.objects.create(patient=patient, treatment=treatment)
+    except IntegrityError:
+        raise DomainError("This patient already has an open clearance.") from None
+    clearance_record_event(clearance=clearance, actor=actor, from_status="", reason="")
+    return clearance
+
+
+@transaction.atomic
+def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clearance:
+    # The clearance row only, FOR NO KEY UPDATE: the lock order of `plans.services`.
+    clearance = (
+        Clearance.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("patient")
+        .get(pk=clearance.pk)
+    )
+    require_assigned_clinician(clearance.patient, actor)
+    if clearance.status != ClearanceStatus.PENDING:
+        status = clearance.get_status_display().lower()
+        raise DomainError(f"Only a pending clearance can be declined; this one is {status}.")
+    reason = require_reason(reason)
+    clearance.status = ClearanceStatus.DECLINED
+    clearance.decided_by = actor
+    clearance.decided_at = timezone.now()
+    clearance.decision_reason = reason
+    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    clearance_record_event(
+        clearance=clearance, actor=actor, from_status=ClearanceStatus.PENDING, reason=reason
+    )
+    return clearance
+
+
+@transaction.atomic
+def patient_enrol(
+    *,
+    clinician: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    treatment_type: TreatmentType,
+    procedure_date: date,
+    planned: bool = False,
+    timezone_name: str = "America/New_York",
+    phone: str = "",
+    date_of_birth: date | None = None,
+    record_number: str = "",
+    today: date,
+) -> PatientProfile:
+    """Create a patient account without a usable password, with a treatment and a pending clearance.
+
+    The patient chooses a password through a one-time link: its e-mail is an outbox row of this
+    transaction, sent once it commits.
+    """
+    if clinician.role != Role.CLINICIAN:
+        raise DomainError("Only a clinician can enrol a patient.")
+    email = email.strip()
+    if not email:
+        raise DomainError("Please give the patient's e-mail address.", field="email")
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError("An account with this e-mail address already exists.", field="email")
+    check_procedure_date(procedure_date, today=today, planned=planned)
+    contact = check_contact(
+        phone=phone, date_of_birth=date_of_birth, record_number=record_number, today=today
+    )
+    if not treatment_type.active:
+        raise DomainError("That treatment type is no longer offered.", field="treatment_type")
+    try:
+        with transaction.atomic():
+            user = User(
+                username=username_from_email(email),
+                email=email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                role=Role.PATIENT,
+            )
+            user.set_unusable_password()
+            user.save()
+    except IntegrityError:
+        raise DomainError(
+            "An account with this e-mail address already exists.", field="email"
+        ) from None
+    try:
+        with transaction.atomic():
+            patient = PatientProfile.objects.create(
+                user=user, clinician=clinician, timezone=timezone_name, **contact
+            )
+    except IntegrityError:  # the same record number enrolled by someone else meanwhile
+        raise DomainError(
+            "Another patient has this record number already.", field="record_number"
+        ) from None
+    treatment = Treatment.objects.create(
+        patient=patient, treatment_type=treatment_type, procedure_date=procedure_date
+    )
+    clearance_request(patient=patient, treatment=treatment, actor=clinician)
+    audit("patient_enrol", actor=clinician, obj=patient, patient=patient)
+    set_password_email(user, kind=OutboxEmailKind.ENROLMENT)
+    return patient
 
 
 # --- clearance ---------------------------------------------------------------------------------

@@ -14,7 +14,12 @@ from plans.models import (
     PlanStatus,
     PlanWeek,
 )
-from plans.services.clearance import _plan_start, check_stage_gate, check_wound_healed
+from plans.services.clearance import (
+    _plan_start,
+    check_stage_gate,
+    check_wound_healed,
+    require_reason,
+)
 from plans.services.common import (
     STAGE_4_SIGN_OFF,
     _end,
@@ -34,10 +39,7 @@ from recovery.models import (
     User,
     activities_for_stage,
 )
-from recovery.services import (
-    require_assigned_clinician,
-    require_reason,
-)
+from recovery.services import require_assigned_clinician
 
 logger = logging.getLogger(__name__)
 
