@@ -77,20 +77,40 @@ def free_port() -> int:
 
 
 class SMTPSink:
-    """aiosmtpd on a free local port, keeping every message it accepts."""
+    """aiosmtpd on a free local port that keeps every message it accepts. `reply` is its answer
+    to DATA ("250 OK", or "451 4.3.0 Try again later"); `delay` holds each accepted reply back (a
+    slow server); `refuse` names recipients it answers 550 to."""
 
-    def __init__(self):
+    def __init__(self, *, reply: str = "250 OK", delay: float = 0.0, refuse=()):
         from aiosmtpd.controller import Controller
 
+        self.reply = reply
+        self.delay = delay
         self.messages: list[Message] = []
+        self.refused = 0
         self._lock = threading.Lock()
         sink = self
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                with sink._lock:
-                    sink.messages.append(message_from_bytes(envelope.content))
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address in refuse:
+                    return "550 5.1.1 No such user"
+                envelope.rcpt_tos.append(address)
                 return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                if not sink.reply.startswith("250"):
+                    with sink._lock:
+                        sink.refused += 1
+                    return sink.reply
+                with sink._lock:
+                    # Kept before the reply: a client that dies now has been "accepted" here.
+                    sink.messages.append(
+                        message_from_bytes(envelope.content, policy=policy.default)
+                    )
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
+                return sink.reply
 
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
@@ -101,6 +121,10 @@ class SMTPSink:
 
     def __exit__(self, *exc) -> None:
         self.controller.stop()
+
+    def recipients(self) -> list[str]:
+        with self._lock:
+            return [str(m["To"]) for m in self.messages]
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Message]:
         deadline = time.monotonic() + timeout
@@ -453,57 +477,6 @@ def enrol(
         reminder_weekday=weekday, reminder_hour=hour, timezone=tz
     )
     return approve(patient, start=start, today=start)
-
-
-class ReplySink:
-    """aiosmtpd on 127.0.0.1 that keeps what it accepts. `reply` is its answer to DATA ("250 OK",
-    or "451 4.3.0 Try again later"); `delay` holds each accepted reply back (a slow server);
-    `refuse` names recipients it answers 550 to."""
-
-    def __init__(self, *, reply: str = "250 OK", delay: float = 0.0, refuse=()):
-        from aiosmtpd.controller import Controller
-
-        self.reply = reply
-        self.delay = delay
-        self.messages = []
-        self.refused = 0
-        self._lock = threading.Lock()
-        sink = self
-
-        class Handler:
-            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                if address in refuse:
-                    return "550 5.1.1 No such user"
-                envelope.rcpt_tos.append(address)
-                return "250 OK"
-
-            async def handle_DATA(self, server, session, envelope):
-                if not sink.reply.startswith("250"):
-                    with sink._lock:
-                        sink.refused += 1
-                    return sink.reply
-                with sink._lock:
-                    # Kept before the reply: a client that dies now has been "accepted" here.
-                    sink.messages.append(
-                        message_from_bytes(envelope.content, policy=policy.default)
-                    )
-                if sink.delay:
-                    await asyncio.sleep(sink.delay)
-                return sink.reply
-
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self) -> ReplySink:
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.controller.stop()
-
-    def recipients(self) -> list[str]:
-        with self._lock:
-            return [str(m["To"]) for m in self.messages]
 
 
 def use_smtp(settings, port: int) -> None:

@@ -28,7 +28,7 @@ from plans.services import plan_pause
 from plans.tasks import send_due_reminders, send_reminder_batch
 from recovery.models import AuditEvent, ClearanceStatus, PatientProfile, User
 from tests.conftest import make_user
-from tests.support import NEW_YORK, START, ReplySink, at, enrol, free_port, use_smtp
+from tests.support import NEW_YORK, START, SMTPSink, at, enrol, free_port, use_smtp
 
 
 def run(now: datetime) -> str:
@@ -445,7 +445,7 @@ def test_smtp_refusing_keeps_rows_pending_then_retries_with_backoff(dr_cho, dr_d
     enrol("ana", dr_cho)
     enrol("ben", dr_dev)
     now = at(START, 10)
-    with ReplySink(reply="451 4.3.0 Try again later") as sink:
+    with SMTPSink(reply="451 4.3.0 Try again later") as sink:
         use_smtp(settings, sink.port)
         output = run(now)
         assert counts(output) == (2, 0)
@@ -455,7 +455,7 @@ def test_smtp_refusing_keeps_rows_pending_then_retries_with_backoff(dr_cho, dr_d
         (ReminderStatus.PENDING, 1, "SMTPDataError 451")
     }
     assert all(r.next_attempt_at >= now + timedelta(minutes=5) for r in rows)
-    with ReplySink() as sink:
+    with SMTPSink() as sink:
         use_smtp(settings, sink.port)
         assert counts(run(now + timedelta(minutes=2))) == (0, 0)  # backing off
         assert sink.messages == []
@@ -494,7 +494,7 @@ def test_smtp_unreachable_keeps_rows_pending_and_gives_up_after_the_cap(dr_cho, 
 def test_a_refused_message_does_not_stop_the_rest_of_the_batch(dr_cho, settings):
     enrol("ana", dr_cho)
     enrol("ben", dr_cho)
-    with ReplySink(refuse={"ben@example.org"}) as sink:
+    with SMTPSink(refuse={"ben@example.org"}) as sink:
         use_smtp(settings, sink.port)
         output = run(at(START, 10))
     assert counts(output) == (2, 1)
@@ -526,7 +526,7 @@ def test_two_passes_at_once_send_one_reminder_per_plan_week(postgres, settings):
         finally:
             connection.close()
 
-    with ReplySink(delay=0.01) as sink:
+    with SMTPSink(delay=0.01) as sink:
         use_smtp(settings, sink.port)
         threads = [threading.Thread(target=one_pass) for _ in range(2)]
         for thread in threads:

@@ -22,7 +22,7 @@ from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
 from tests.support import (
     START,
-    ReplySink,
+    SMTPSink,
     at,
     celery_worker,
     enrol,
@@ -90,7 +90,7 @@ def test_a_real_worker_runs_the_due_job_and_the_mail_arrives(postgres, broker):
     plans = [enrol(f"p{n}", clinician, first=f"Pat{n}") for n in range(5)]
     url, queue = broker()
     now = at(START, 10).isoformat()
-    with ReplySink() as sink:
+    with SMTPSink() as sink:
         env = worker_env(
             broker_url=url,
             smtp_port=sink.port,
@@ -148,7 +148,7 @@ def test_a_worker_killed_mid_send_then_restarted_loses_nothing(postgres, broker)
         "REMINDER_SEND_BATCH": str(send_batch),
         "REMINDER_LEASE_SECONDS": "20",
     }
-    with ReplySink(delay=0.4) as sink:
+    with SMTPSink(delay=0.4) as sink:
         env = worker_env(broker_url=url, smtp_port=sink.port, **extra)
         with celery_worker(env, queue=queue) as (process, _queue, lines):
             send_due_reminders.apply_async(args=[at(START, 10).isoformat()], queue=queue)
@@ -220,7 +220,7 @@ def test_with_redis_down_a_red_flag_is_saved_and_its_alert_delivered_later(
     assert health.json()["broker"] == "down"
 
     # Redis is back: beat runs the outbox pass.
-    with ReplySink() as sink:
+    with SMTPSink() as sink:
         use_smtp(settings, sink.port)
         assert deliver_pending_alerts() == 1
         assert deliver_pending_alerts() == 0
