@@ -9,9 +9,11 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -103,6 +105,14 @@ class Weekday(models.IntegerChoices):
 DATE_FLOOR = date(2000, 1, 1)
 DATE_CEILING = date(2100, 12, 31)
 STAGE_GATE_DAYS_MAX = 3650
+
+
+def bounds(low, high, what: str) -> list:
+    """Validators for a number from `low` to `high`, saying so beside the field in any form."""
+    message = f"{what} must be between {low} and {high}."
+    return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
+
+
 LIFTING_LIMIT_MIN_KG, LIFTING_LIMIT_MAX_KG = 0.5, 50
 # The earliest date of birth the record takes (the latest is today, checked by the forms).
 BIRTH_FLOOR = date(1900, 1, 1)
@@ -320,36 +330,73 @@ class TreatmentType(models.Model):
     min_days_to_clearance = models.PositiveSmallIntegerField(
         help_text="Days after the procedure before exercise clearance may be approved."
     )
-    default_start_minutes = models.PositiveSmallIntegerField(default=15)
-    default_min_increment = models.PositiveSmallIntegerField(default=5)
-    default_max_increment = models.PositiveSmallIntegerField(default=10)
-    default_target_minutes = models.PositiveSmallIntegerField(default=45)
-    default_sessions_per_week = models.PositiveSmallIntegerField(default=5)
-    default_max_stage = models.PositiveSmallIntegerField(default=1)
+    # Each bound is said beside its field (validators) and held by the database (constraints
+    # below, whose messages report what relates two fields).
+    default_start_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=bounds(
+            engine.START_MINUTES_MIN,
+            engine.START_MINUTES_MAX,
+            "The first week's session length (minutes)",
+        ),
+    )
+    default_min_increment = models.PositiveSmallIntegerField(
+        default=5,
+        validators=bounds(engine.INCREMENT_MIN, engine.INCREMENT_MAX, "The smallest step"),
+    )
+    default_max_increment = models.PositiveSmallIntegerField(
+        default=10,
+        validators=bounds(engine.INCREMENT_MIN, engine.INCREMENT_MAX, "The largest step"),
+    )
+    default_target_minutes = models.PositiveSmallIntegerField(
+        default=45,
+        validators=bounds(
+            engine.START_MINUTES_MIN,
+            engine.TARGET_MINUTES_MAX,
+            "The target (minutes per session)",
+        ),
+    )
+    default_sessions_per_week = models.PositiveSmallIntegerField(
+        default=5, validators=bounds(engine.SESSIONS_MIN, engine.SESSIONS_MAX, "Sessions per week")
+    )
+    default_max_stage = models.PositiveSmallIntegerField(
+        default=1, validators=bounds(1, 4, "The highest default stage")
+    )
     # Stage gates (DESIGN §7): days since the procedure before each stage; earlier needs a
     # written override. Stage 1 has no gate beyond clearance.
     days_before_stage_2 = models.PositiveSmallIntegerField(
-        default=0, help_text="Days after the procedure before stage 2 (core stability)."
+        default=0,
+        validators=bounds(0, STAGE_GATE_DAYS_MAX, "Days before stage 2"),
+        help_text="Days after the procedure before stage 2 (core stability).",
     )
     days_before_stage_3 = models.PositiveSmallIntegerField(
         default=14,
+        validators=bounds(0, STAGE_GATE_DAYS_MAX, "Days before stage 3"),
         help_text="Days after the procedure before stage 3 (challenging core, light resistance, "
         "elliptical).",
     )
     # Default precautions after this treatment (DESIGN §7): weeks of no bending, lifting or
     # twisting, and a lifting limit for the same weeks (0 weeks and no limit: none).
     precaution_weeks = models.PositiveSmallIntegerField(
-        default=0, help_text="Weeks after the procedure with no bending, lifting or twisting."
+        default=0,
+        validators=bounds(0, 104, "Weeks of precautions"),
+        help_text="Weeks after the procedure with no bending, lifting or twisting.",
     )
     default_lifting_limit_kg = models.DecimalField(
         max_digits=4,
         decimal_places=1,
         null=True,
         blank=True,
+        validators=bounds(
+            Decimal(str(LIFTING_LIMIT_MIN_KG)),
+            Decimal(str(LIFTING_LIMIT_MAX_KG)),
+            "A lifting limit (kg)",
+        ),
         help_text="Lifting limit (kg) for the same weeks; empty for none.",
     )
     days_before_stage_4 = models.PositiveSmallIntegerField(
         default=42,
+        validators=bounds(0, STAGE_GATE_DAYS_MAX, "Days before stage 4"),
         help_text="Days after the procedure before stage 4 (running, heavy lifting, contact "
         "sport).",
     )
@@ -365,7 +412,9 @@ class TreatmentType(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(category__in=Category.values), name="treatment_type_category_valid"
+                condition=Q(category__in=Category.values),
+                name="treatment_type_category_valid",
+                violation_error_message="Choose a category from the list.",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -373,6 +422,8 @@ class TreatmentType(models.Model):
                     default_start_minutes__lte=engine.START_MINUTES_MAX,
                 ),
                 name="treatment_type_start_range",
+                violation_error_message=f"The first week's session length must be between "
+                f"{engine.START_MINUTES_MIN} and {engine.START_MINUTES_MAX} minutes.",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -381,6 +432,8 @@ class TreatmentType(models.Model):
                     default_max_increment__lte=engine.INCREMENT_MAX,
                 ),
                 name="treatment_type_increment_range",
+                violation_error_message="The smallest weekly step cannot be larger than the "
+                "largest step.",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -388,6 +441,8 @@ class TreatmentType(models.Model):
                     default_target_minutes__lte=engine.TARGET_MINUTES_MAX,
                 ),
                 name="treatment_type_target_range",
+                violation_error_message="The target must be at least the first week's session "
+                "length.",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -395,10 +450,13 @@ class TreatmentType(models.Model):
                     default_sessions_per_week__lte=engine.SESSIONS_MAX,
                 ),
                 name="treatment_type_sessions_range",
+                violation_error_message=f"Sessions per week must be between {engine.SESSIONS_MIN} "
+                f"and {engine.SESSIONS_MAX}.",
             ),
             models.CheckConstraint(
                 condition=Q(default_max_stage__gte=1, default_max_stage__lte=4),
                 name="treatment_type_stage_range",
+                violation_error_message="The highest default stage must be between 1 and 4.",
             ),
             # Each stage comes later than the one before it (and within ten years).
             models.CheckConstraint(
@@ -408,6 +466,8 @@ class TreatmentType(models.Model):
                     days_before_stage_4__lte=STAGE_GATE_DAYS_MAX,
                 ),
                 name="treatment_type_stage_gates_increase",
+                violation_error_message="Each stage must come later than the one before it: "
+                "fewer days before stage 2 than before stage 3, and before stage 3 than stage 4.",
             ),
         ]
 

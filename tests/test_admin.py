@@ -538,17 +538,7 @@ def test_staff_adds_and_edits_a_treatment_type(staff):
         ({"default_start_minutes": "16"}, "default_start_minutes", "between 10 and 15"),
         ({"default_min_increment": "4"}, "default_min_increment", "between 5 and 10"),
         ({"default_max_increment": "11"}, "default_max_increment", "between 5 and 10"),
-        (
-            {"default_min_increment": "8", "default_max_increment": "6"},
-            "default_min_increment",
-            "cannot be larger than the largest step",
-        ),
         ({"default_target_minutes": "121"}, "default_target_minutes", "between 10 and 120"),
-        (
-            {"default_start_minutes": "15", "default_target_minutes": "12"},
-            "default_target_minutes",
-            "between 15 and 120",
-        ),
         ({"default_sessions_per_week": "0"}, "default_sessions_per_week", "between 1 and 7"),
         ({"default_sessions_per_week": "8"}, "default_sessions_per_week", "between 1 and 7"),
         ({"default_max_stage": "5"}, "default_max_stage", "between 1 and 4"),
@@ -576,6 +566,31 @@ def test_treatment_type_out_of_bounds_is_refused_beside_the_field(staff, overrid
     assert list(errors) == [field], errors
     assert message in errors[field][0]
     assert message in field_row(response.content.decode(), field)
+    assert TreatmentType.objects.values().get(pk=laminectomy.pk) == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"default_min_increment": "8", "default_max_increment": "6"},
+            "The smallest weekly step cannot be larger than the largest step.",
+        ),
+        (
+            {"default_start_minutes": "15", "default_target_minutes": "12"},
+            "The target must be at least the first week's session length.",
+        ),
+    ],
+)
+def test_a_rule_between_two_fields_is_said_by_its_database_constraint(staff, overrides, message):
+    laminectomy = TreatmentType.objects.get(name="Laminectomy")
+    before = TreatmentType.objects.values().get(pk=laminectomy.pk)
+    response = staff.post(
+        f"{TREATMENT_TYPES}{laminectomy.pk}/change/", treatment_form(laminectomy, **overrides)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [message]
+    assert message in response.content.decode().replace("&#x27;", "'")
     assert TreatmentType.objects.values().get(pk=laminectomy.pk) == before
 
 
