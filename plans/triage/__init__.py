@@ -1,0 +1,33 @@
+"""The clinician's triage: who needs me now, with a pinned query budget. One module per concern:
+`rows` (tiers, reasons, the rows a clinician reads), `words` (sessions, warning signs, severe
+pain and days in words, shared with the record), `reasons` (why a patient is listed), `panel`
+(the set-based queries and the sort), `search` (a patient by name, record number or birth date).
+
+`clinician_triage` answers "who needs me now?" for one clinician in a fixed number of queries,
+whether they have ten patients or five hundred: every per-patient fact (last session, last two
+week decisions, open alerts, this week's red sessions, pending clearances) comes from one
+set-based query each, and the ordering is done in Python over those rows.
+
+Triage only reads. In particular it does not call `plan_close_weeks` for each patient (that would
+be N locked queries per page view): weeks are closed by the reminder job, the patient's own
+dashboard and the clinician's patient page, so a decision shown here can lag by one reminder pass.
+A red session does not wait for its week to close: it is listed from the moment it is logged.
+"""
+
+from plans.triage.panel import clinician_triage
+from plans.triage.rows import TRIAGE_QUERY_BUDGET, Tier, Triage, TriageRow
+from plans.triage.search import patient_search
+from plans.triage.words import activity_labels, flag_labels, on_day, severe_pain_words
+
+__all__ = [
+    "TRIAGE_QUERY_BUDGET",
+    "Tier",
+    "Triage",
+    "TriageRow",
+    "activity_labels",
+    "clinician_triage",
+    "flag_labels",
+    "on_day",
+    "patient_search",
+    "severe_pain_words",
+]

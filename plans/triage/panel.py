@@ -1,0 +1,354 @@
+"""The triage of one clinician's panel: one set-based query per kind of fact, sorted in Python."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.db.models import F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from plans import engine
+from plans.models import (
+    Alert,
+    AlertKind,
+    AlertTier,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    SessionLog,
+)
+from plans.triage.reasons import (
+    _alert_reason,
+    _clearance_reason,
+    _plan_reasons,
+    _red_session_reason,
+)
+from plans.triage.rows import (
+    RED_SESSION_DAYS,
+    ClosedAlert,
+    OpenAlert,
+    OtherRow,
+    Reason,
+    Tier,
+    Triage,
+    TriageRow,
+    _AlertRow,
+    _OpenPlan,
+    _PendingClearance,
+    _Person,
+    _RedSession,
+)
+from plans.triage.words import _link_maker, on_day, severe_pain_words
+from recovery.access import clinician_patients
+from recovery.models import (
+    Clearance,
+    ClearanceStatus,
+    PatientProfile,
+    User,
+    name_shown,
+)
+from recovery.templatetags.clinic_clock import on_clinic_clock
+
+
+def _people(patients) -> list[_Person]:
+    """The patients in name order, each with the status of their latest clearance request."""
+    latest_clearance = Clearance.objects.filter(patient=OuterRef("pk")).order_by(
+        "-requested_at", "-id"
+    )
+    rows = (
+        patients.annotate(
+            first_name=F("user__first_name"),
+            last_name=F("user__last_name"),
+            username=F("user__username"),
+            clearance_status=Subquery(latest_clearance.values("status")[:1]),
+        )
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list(*_Person._fields)
+    )
+    return [_Person._make(row) for row in rows]
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return PatientProfile(timezone=name).tz
+
+
+def _open_alerts(
+    patients, today: dict[int, date], zones: dict[int, zoneinfo.ZoneInfo]
+) -> dict[int, list[OpenAlert]]:
+    """Each patient's unacknowledged alerts, emergency first, then the oldest first (one query,
+    with the session or symptom report that raised each: a report may have no plan)."""
+    close_url = _link_maker("clinic:alert_close")
+    alerts: dict[int, list[OpenAlert]] = defaultdict(list)
+    rows = (
+        Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+        .annotate(
+            session_date=F("session_log__date"),
+            session_pain=F("session_log__pain"),
+            session_lasted=F("session_log__pain_lasted_hours"),
+            report_pain=F("symptom_report__pain_now"),
+            report_at=F("symptom_report__created_at"),
+        )
+        .order_by("created_at", "pk")
+        .values_list(*_AlertRow._fields)
+    )
+    for row in map(_AlertRow._make, rows):
+        if row.patient_id not in today:
+            continue  # joined the panel since it was read: listed on the next drawing
+        severe_words = ""
+        if row.kind == AlertKind.SEVERE_PAIN:
+            pid = row.patient_id
+            if row.session_date is not None:
+                day, pain, hours = row.session_date, row.session_pain, row.session_lasted
+            else:
+                # The patient's own calendar date of the report (not `local_date`, which would
+                # bound the cached page by a past midnight).
+                moment = row.report_at or row.created_at
+                day, pain, hours = moment.astimezone(zones[pid]).date(), row.report_pain, None
+            severe_words = severe_pain_words(pain, hours, on_day(day, today[pid]))
+        alerts[row.patient_id].append(
+            OpenAlert(
+                row.pk,
+                row.tier,
+                row.kind,
+                row.flags,
+                row.created_at,
+                close_url(row.pk),
+                severe_words,
+            )
+        )
+    for patient_alerts in alerts.values():
+        patient_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
+    return alerts
+
+
+def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
+    """Each patient's open plan with its last two weeks and last session date (one query).
+
+    Given the ids rather than a subquery, PostgreSQL reads the plans through the
+    plan_one_open_per_patient index instead of scanning every plan.
+    """
+    weeks = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week")
+    last_session = SessionLog.objects.filter(plan=OuterRef("pk")).order_by("-date").values("date")
+    rows = (
+        Plan.objects.filter(
+            patient__in=patient_ids, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+        )
+        .annotate(
+            last_week=Subquery(weeks.values("week")[:1]),
+            last_minutes=Subquery(weeks.values("minutes")[:1]),
+            last_decision=Subquery(weeks.values("decision")[:1]),
+            last_review=Subquery(weeks.values("review")[:1]),
+            last_reason=Subquery(weeks.values("reason")[:1]),
+            last_week_at=Subquery(weeks.values("created_at")[:1]),
+            prev_minutes=Subquery(weeks.values("minutes")[1:2]),
+            prev_decision=Subquery(weeks.values("decision")[1:2]),
+            prev_review=Subquery(weeks.values("review")[1:2]),
+            last_session=Subquery(last_session[:1]),
+        )
+        .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
+        .values_list(*_OpenPlan._fields)
+    )
+    return [_OpenPlan._make(row) for row in rows]
+
+
+# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
+# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
+RED_SESSION_Q = (
+    Q(sharp_pain=True)
+    | Q(pain__gte=engine.PAIN_CAUTION)
+    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
+    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
+)
+
+
+def _red_sessions(patient_ids: list[int], today: dict[int, date]) -> dict[int, _RedSession]:
+    """Each patient's latest red session of the last RED_SESSION_DAYS days, from the open plan,
+    as soon as it is logged (one query). A session with a warning sign is left out: its alert
+    and the STOP it caused say more."""
+    if not patient_ids:
+        return {}
+    since = min(today.values()) - timedelta(days=RED_SESSION_DAYS - 1)
+    rows = (
+        SessionLog.objects.filter(
+            plan__patient__in=patient_ids,
+            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED],
+            date__gte=since,
+        )
+        .filter(RED_SESSION_Q)
+        .annotate(patient_id=F("plan__patient_id"))
+        .order_by("-date", "-id")
+        .values_list(*_RedSession._fields)
+    )
+    latest: dict[int, _RedSession] = {}
+    for row in map(_RedSession._make, rows):
+        pid = row.patient_id
+        if pid in latest or row.red_flags or not row.is_red:
+            continue
+        if row.date < today[pid] - timedelta(days=RED_SESSION_DAYS - 1):
+            continue
+        latest[pid] = row
+    return latest
+
+
+def _pending_clearances(patients) -> list[_PendingClearance]:
+    rows = (
+        Clearance.objects.filter(patient__in=patients, status=ClearanceStatus.PENDING)
+        .annotate(
+            procedure_date=F("treatment__procedure_date"),
+            treatment_name=F("treatment__treatment_type__name"),
+            min_days_to_clearance=F("treatment__treatment_type__min_days_to_clearance"),
+        )
+        .values_list(*_PendingClearance._fields)
+    )
+    return [_PendingClearance._make(row) for row in rows]
+
+
+def _overridden(plan: _OpenPlan | None) -> bool:
+    return plan is not None and bool(plan.stage_override_reason)
+
+
+def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
+    if plan is not None:
+        if plan.status == PlanStatus.PAUSED:
+            return "Plan paused"
+        if plan.start_date > today:
+            return f"Plan starts {plan.start_date:%-d %b}"
+        week = engine.week_number(plan.start_date, today)
+        last = f", last session {plan.last_session:%-d %b}" if plan.last_session else ""
+        return f"On track: week {week}{last}"
+    status = patient.clearance_status
+    if status == ClearanceStatus.DECLINED:
+        return "Clearance declined"
+    if status == ClearanceStatus.REVOKED:
+        return "Clearance revoked"
+    if status is None:
+        return "No clearance request"
+    return "No open plan"
+
+
+def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
+    """The clinician's own patients in order of urgency, plus everyone else (5 queries).
+
+    Tiers: 1 open alerts, warning signs and severe pain (emergency before same-day, oldest
+    first; a patient waiting for clearance too); 2 pain or a plan that changed course: a plan
+    stopped, a week flagged for review (severe or repeated pain, then a red session of the last
+    seven days as soon as it is logged, then a return after a break or overdoing), a week eased
+    back; 3 engagement (no session for 14+ days, held two weeks running, no session for 3+
+    days); 4 clearances waiting for a decision. A patient is listed once, under their most
+    urgent reason; the others are shown with it as "also".
+    """
+    now = now or timezone.now()
+    patients = clinician_patients(clinician)
+    people = _people(patients)
+    # One calendar date per time zone, read through the model (an unknown zone reads as UTC,
+    # and a cached page showing the date expires at that zone's midnight).
+    dates: dict[str, date] = {}
+    tzs: dict[str, zoneinfo.ZoneInfo] = {}
+    for person in people:
+        if person.timezone not in dates:
+            dates[person.timezone] = PatientProfile(timezone=person.timezone).local_date(now)
+            tzs[person.timezone] = _zone(person.timezone)
+    today = {person.pk: dates[person.timezone] for person in people}
+    zones = {person.pk: tzs[person.timezone] for person in people}
+
+    reasons: dict[int, list[Reason]] = defaultdict(list)
+    alerts_by_patient = _open_alerts(patients, today, zones)
+    for patient_id, alerts in alerts_by_patient.items():
+        reasons[patient_id].append(_alert_reason(alerts))
+
+    patient_ids = [person.pk for person in people]
+    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids)}
+    for patient_id, plan in plans.items():
+        reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
+
+    for patient_id, session in _red_sessions(patient_ids, today).items():
+        reasons[patient_id].append(
+            _red_session_reason(session, today[patient_id], plans.get(patient_id))
+        )
+
+    for clearance in _pending_clearances(patients):
+        reasons[clearance.patient_id].append(
+            _clearance_reason(clearance, today[clearance.patient_id])
+        )
+
+    patient_url = _link_maker("clinic:patient")
+    clearance_url = _link_maker("clinic:clearance")
+    rows: list[TriageRow] = []
+    others: list[OtherRow] = []
+    for person in people:
+        pk = person.pk
+        found = sorted(reasons.get(pk, ()), key=lambda r: (r.tier, r.rank))
+        if found:
+            rows.append(
+                TriageRow(
+                    patient_id=pk,
+                    name=person.display_name,
+                    url=patient_url(pk),
+                    reason=found[0],
+                    also=found[1:],
+                    alerts=alerts_by_patient.get(pk, []),
+                    clearance_url=clearance_url(pk) if found[0].tier == Tier.CLEARANCE else "",
+                    stage_override=_overridden(plans.get(pk)),
+                )
+            )
+        else:
+            others.append(
+                OtherRow(
+                    patient_id=pk,
+                    name=person.display_name,
+                    url=patient_url(pk),
+                    status=_status_line(person, plans.get(pk), today[pk]),
+                    stage_override=_overridden(plans.get(pk)),
+                )
+            )
+    rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))
+    return Triage(rows=rows, others=others, closed_today=_closed_today(patients, now, patient_url))
+
+
+def _closed_today(patients, now: datetime, patient_url: Callable[[int], str]) -> list[ClosedAlert]:
+    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query)."""
+    local_now = on_clinic_clock(now)
+    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
+    rows = (
+        Alert.objects.filter(patient__in=patients, acknowledged_at__gte=midnight)
+        .order_by("-acknowledged_at", "-pk")
+        .values_list(
+            *("pk", "patient_id", "patient__user__first_name", "patient__user__last_name"),
+            *("patient__user__username", "tier", "kind", "flags", "acknowledged_at"),
+            *("acknowledged_by__first_name", "acknowledged_by__last_name"),
+            *("acknowledged_by__username", "outcome", "outcome_note"),
+        )
+    )
+    return [
+        ClosedAlert(
+            pk=pk,
+            patient_url=patient_url(patient_id),
+            patient_name=name_shown(first, last, username),
+            tier=tier,
+            kind=kind,
+            flags=flags,
+            closed_at=closed_at,
+            closed_by=name_shown(by_first, by_last, by_username),
+            outcome=outcome,
+            note=note,
+        )
+        for (
+            pk,
+            patient_id,
+            first,
+            last,
+            username,
+            tier,
+            kind,
+            flags,
+            closed_at,
+            by_first,
+            by_last,
+            by_username,
+            outcome,
+            note,
+        ) in rows
+    ]

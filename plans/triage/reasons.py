@@ -1,0 +1,187 @@
+"""Why a patient is on the triage list, in the clinician's words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from plans import engine
+from plans.models import (
+    AlertTier,
+    PlanStatus,
+    WeekReview,
+)
+from plans.triage.rows import (
+    IDLE_DAYS,
+    LONG_IDLE_DAYS,
+    OpenAlert,
+    Reason,
+    Tier,
+    _OpenPlan,
+    _PendingClearance,
+    _RedSession,
+)
+from plans.triage.words import _days, flag_labels, on_day, red_session_words
+from recovery.models import (
+    Activity,
+)
+
+_URL_MARKER = 9876543210
+
+
+def _alert_reason(alerts: list[OpenAlert]) -> Reason:
+    """Emergency before same-day, then the oldest first. A warning sign is named before severe
+    pain, which is same-day tier."""
+    emergency = [a for a in alerts if a.tier == AlertTier.EMERGENCY]
+    worst = emergency or alerts
+    oldest = min(a.created_at for a in worst)
+    flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
+    severe = [a.severe_words for a in alerts if a.is_severe_pain]
+    if emergency:
+        why = "Emergency warning sign"
+    elif flags:
+        why = "Same-day warning sign"
+    else:
+        why = severe.pop(0)
+    if len(alerts) > 1:
+        why += f" ({len(alerts)} open alerts)"
+    return Reason(
+        Tier.URGENT,
+        rank=(0 if emergency else 1, oldest),
+        why=why,
+        detail="; ".join(flags + severe),
+    )
+
+
+def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | None) -> Reason:
+    when = on_day(session.date, today)
+    activity = Activity(session.activity).label if session.activity in Activity.values else ""
+    if plan is not None and plan.status == PlanStatus.PAUSED:
+        then = "Plan paused."
+    elif plan is not None and session.week < engine.week_number(plan.start_date, today):
+        then = f"Going too fast: week {session.week + 1} is reduced."
+    else:
+        then = "Going too fast: next week is reduced when this one closes."
+    return Reason(
+        Tier.REVIEW,
+        rank=(2, session.date.toordinal()),
+        why=red_session_words(
+            pain=session.pain,
+            pain_before=session.pain_before,
+            hours=session.pain_lasted_hours,
+            sharp=session.sharp_pain,
+            when=when,
+        ),
+        detail=f"{activity}, {session.minutes} min (week {session.week}). {then}",
+    )
+
+
+def _week_reasons(plan: _OpenPlan) -> list[Reason]:
+    """The plan's latest prescribed week, when it changed course: in the third person, naming
+    the week that caused it (the week before the one prescribed)."""
+    decision, review = plan.last_decision, plan.last_review or WeekReview.NONE
+    if decision is None:
+        return []
+    week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
+    now = f"Week {week}: {minutes} min per session."
+    if decision == engine.Decision.STOP:
+        return [
+            Reason(
+                Tier.REVIEW,
+                rank=(0, plan.last_week_at),
+                why="Plan stopped",
+                detail=plan.pause_reason or plan.last_reason or "",
+            )
+        ]
+    if review == WeekReview.SEVERE_PAIN:
+        why, rank = f"Severe pain in week {cause_week}: reduced to {minutes} minutes", 1
+    elif review == WeekReview.REPEATED_PAIN and plan.prev_decision == engine.Decision.REDUCE:
+        why, rank = f"Reduced twice in a row: pain again in week {cause_week}", 1
+    elif review == WeekReview.REPEATED_PAIN:
+        why = f"Pain again at the lowest level ({plan.prev_minutes} minutes) in week {cause_week}"
+        rank = 1
+    elif decision == engine.Decision.RETURN:
+        why, rank = f"No sessions for two weeks: restarted at {minutes} minutes", 3
+        now = f"Weeks {cause_week - 1} and {cause_week} had no session. {now}"
+    elif review == WeekReview.OVERDOING:
+        why, rank = f"Did more than planned in week {cause_week} (overdoing)", 3
+        now = f"Held at {minutes} min per session for week {week}."
+    elif decision == engine.Decision.REDUCE:
+        return [
+            Reason(
+                Tier.REVIEW,
+                rank=(4, plan.last_week_at),
+                why=f"Week {week} eased back",
+                detail=plan.last_reason or "",
+            )
+        ]
+    else:
+        return []
+    if plan.status == PlanStatus.PAUSED:
+        now += " Plan paused."
+    return [Reason(Tier.REVIEW, rank=(rank, plan.last_week_at), why=why, detail=now)]
+
+
+def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
+    reasons = _week_reasons(plan)
+    if plan.status != PlanStatus.ACTIVE or plan.start_date > today:
+        return reasons
+    since = plan.last_session or plan.start_date
+    idle = (today - since).days
+    if plan.last_session is None:
+        idle_text = f"No session logged since the plan started {_days(idle)} ago"
+    else:
+        idle_text = f"Last session {plan.last_session:%-d %b} ({_days(idle)} ago)"
+    if idle >= LONG_IDLE_DAYS:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(0, -idle),
+                why=f"No session for {_days(idle)}",
+                detail=idle_text,
+            )
+        )
+    too_few = (
+        plan.last_decision == engine.Decision.HOLD
+        and plan.prev_decision == engine.Decision.HOLD
+        and WeekReview.OVERDOING not in (plan.last_review, plan.prev_review)
+    )
+    if too_few:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(1, -idle),
+                why="Held two weeks running",
+                detail=f"Too few sessions completed in two weeks; now week {plan.last_week}.",
+            )
+        )
+    if IDLE_DAYS <= idle < LONG_IDLE_DAYS:
+        reasons.append(
+            Reason(
+                Tier.ENGAGEMENT,
+                rank=(2, -idle),
+                why=f"No session for {_days(idle)}",
+                detail=idle_text,
+            )
+        )
+    return reasons
+
+
+def _clearance_reason(clearance: _PendingClearance, today: date) -> Reason:
+    min_days = clearance.min_days_to_clearance
+    since = (today - clearance.procedure_date).days
+    earliest = clearance.earliest_clearance
+    if since < 0:
+        when = f"procedure planned in {_days(-since)}"
+    else:
+        when = f"{_days(since)} since the procedure"
+    if today >= earliest:
+        minimum = f"minimum of {_days(min_days)} passed"
+    else:
+        minimum = f"minimum of {_days(min_days)} not reached until {earliest:%-d %b %Y}"
+    ready = today >= earliest
+    return Reason(
+        Tier.CLEARANCE,
+        rank=(0 if ready else 1, clearance.requested_at),
+        why="Ready for a clearance decision" if ready else "Clearance waiting (too early)",
+        detail=f"{clearance.treatment_name}: {when}; {minimum}.",
+    )

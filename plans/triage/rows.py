@@ -1,0 +1,280 @@
+"""What the triage list is made of: tiers, reasons and the rows a clinician reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import IntEnum
+from typing import NamedTuple
+
+from plans import engine
+from plans.models import (
+    AlertKind,
+    AlertOutcome,
+    AlertTier,
+    session_summary,
+)
+from plans.triage.words import _lower_first, flag_labels
+from recovery.models import (
+    earliest_clearance_date,
+    name_shown,
+)
+
+# Drawing the page, the request's own session and user queries included: pinned by
+# tests/test_query_budgets.py.
+TRIAGE_QUERY_BUDGET = 15
+
+# Engagement: an active plan with no session for this many days is worth a call...
+IDLE_DAYS = 3
+# ...and after this many days the patient has probably stopped altogether.
+LONG_IDLE_DAYS = 14
+# A red session is listed for this many days (today included) from the moment it is logged: its
+# week has closed, and decided a reduction that triage lists in its own words, by then.
+RED_SESSION_DAYS = 7
+
+
+class Tier(IntEnum):
+    """Why a patient is on the triage list; a lower number is more urgent."""
+
+    URGENT = 1  # an open alert: a warning sign or severe pain
+    REVIEW = 2  # pain or a plan that changed course
+    ENGAGEMENT = 3
+    CLEARANCE = 4
+
+    @property
+    def label(self) -> str:
+        return {
+            Tier.URGENT: "Needs you now",
+            Tier.REVIEW: "Pain or plan to review",
+            Tier.ENGAGEMENT: "Engagement",
+            Tier.CLEARANCE: "Clearance to decide",
+        }[self]
+
+    @property
+    def badge(self) -> str:
+        """Bootstrap colour classes (text contrast checked by axe in the browser tests)."""
+        return {
+            Tier.URGENT: "text-bg-danger",
+            Tier.REVIEW: "text-bg-warning",
+            Tier.ENGAGEMENT: "text-bg-info",
+            Tier.CLEARANCE: "text-bg-secondary",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Reason:
+    tier: Tier
+    rank: tuple  # order inside the tier
+    why: str  # a few words
+    detail: str = ""
+
+
+_ALERT_TIER_WORDS = {value: label.lower() for value, label in AlertTier.choices}
+_ALERT_KIND_WORDS = {value: label.lower() for value, label in AlertKind.choices}
+
+
+@dataclass
+class OpenAlert:
+    """An unacknowledged alert, as much of it as the list shows."""
+
+    pk: int
+    tier: str
+    kind: str
+    flags: list[str]
+    created_at: datetime
+    close_url: str  # the page that asks what was done, then closes it
+    severe_words: str = ""  # "Severe pain (9/10) on Tuesday" for a severe-pain alert
+
+    @property
+    def tier_words(self) -> str:
+        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+
+    @property
+    def kind_words(self) -> str:
+        return _ALERT_KIND_WORDS.get(self.kind, self.kind)
+
+    @property
+    def is_severe_pain(self) -> bool:
+        return self.kind == AlertKind.SEVERE_PAIN
+
+
+@dataclass
+class ClosedAlert:
+    """An alert closed since midnight on the clinic's clock: triage keeps it in sight for the day,
+    with who closed it, when and what was done."""
+
+    pk: int
+    patient_url: str
+    patient_name: str
+    tier: str
+    kind: str
+    flags: list[str]
+    closed_at: datetime
+    closed_by: str
+    outcome: str
+    note: str
+
+    @property
+    def what(self) -> str:
+        if self.kind == AlertKind.SEVERE_PAIN:
+            return "Severe pain"
+        return "; ".join(flag_labels(self.flags))
+
+    @property
+    def tier_words(self) -> str:
+        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+
+    @property
+    def outcome_words(self) -> str:
+        return AlertOutcome(self.outcome).label if self.outcome in AlertOutcome.values else ""
+
+
+@dataclass
+class TriageRow:
+    """A patient who needs the clinician, under their most urgent reason.
+
+    The page draws hundreds of rows, so a row arrives with its texts and links worked out: a
+    `{% url %}` or a filter per row costs the page more than its queries do.
+    """
+
+    patient_id: int
+    name: str
+    url: str  # the patient's page
+    reason: Reason
+    also: list[Reason] = field(default_factory=list)
+    alerts: list[OpenAlert] = field(default_factory=list)
+    clearance_url: str = ""  # the clearance decision, when that is the reason
+    stage_override: bool = False  # the plan's stage was allowed before its usual time
+
+    @property
+    def tier(self) -> Tier:
+        return self.reason.tier
+
+    @property
+    def urgency(self) -> str:
+        """The row's extra CSS class: the most urgent open alert, if any."""
+        if not self.alerts:
+            return ""
+        if self.alerts[0].tier == AlertTier.EMERGENCY:
+            return " urgent-emergency"
+        return " urgent-same-day"
+
+    @property
+    def also_text(self) -> str:
+        return "; ".join(_lower_first(reason.why) for reason in self.also)
+
+
+@dataclass
+class OtherRow:
+    """A patient who needs nothing right now, with one line of status."""
+
+    patient_id: int
+    name: str
+    url: str
+    status: str
+    stage_override: bool = False
+
+
+@dataclass
+class Triage:
+    rows: list[TriageRow]
+    others: list[OtherRow]
+    closed_today: list[ClosedAlert] = field(default_factory=list)
+
+    def count(self, tier: Tier) -> int:
+        return sum(1 for row in self.rows if row.tier == tier)
+
+    @property
+    def counts(self) -> list[tuple[Tier, int]]:
+        return [(tier, self.count(tier)) for tier in Tier]
+
+
+# Triage reads plain tuples of the columns it needs, not model instances: a 500-patient panel
+# would otherwise build a thousand models (with their JSON fields) per page.
+
+
+class _Person(NamedTuple):
+    pk: int
+    timezone: str
+    first_name: str
+    last_name: str
+    username: str
+    clearance_status: str | None  # of the latest clearance request
+
+    @property
+    def display_name(self) -> str:
+        return name_shown(self.first_name, self.last_name, self.username)
+
+
+class _OpenPlan(NamedTuple):
+    patient_id: int
+    status: str
+    start_date: date
+    pause_reason: str
+    last_week: int | None
+    last_minutes: int | None
+    last_decision: str | None
+    last_review: str | None
+    last_reason: str | None
+    last_week_at: datetime | None
+    prev_minutes: int | None
+    prev_decision: str | None
+    prev_review: str | None
+    last_session: date | None
+    stage_override_reason: str
+
+
+class _AlertRow(NamedTuple):
+    pk: int
+    patient_id: int
+    tier: str
+    kind: str
+    flags: list[str]
+    created_at: datetime
+    session_date: date | None
+    session_pain: int | None
+    session_lasted: Decimal | None
+    report_pain: int | None
+    report_at: datetime | None
+
+
+class _RedSession(NamedTuple):
+    patient_id: int
+    plan_id: int
+    id: int
+    date: date
+    week: int
+    activity: str
+    minutes: int
+    pain: int | None
+    pain_before: int | None
+    pain_lasted_hours: Decimal
+    pain_duration: str
+    sharp_pain: bool
+    red_flags: list[str]
+
+    @property
+    def is_red(self) -> bool:
+        """The engine's own verdict (the query only narrows the rows down)."""
+        summary = session_summary(
+            self.minutes,
+            self.pain,
+            self.pain_lasted_hours,
+            self.sharp_pain,
+            self.red_flags,
+            self.pain_before,
+        )
+        return engine.pain_response(summary) == engine.PainResponse.RED
+
+
+class _PendingClearance(NamedTuple):
+    patient_id: int
+    requested_at: datetime
+    procedure_date: date
+    treatment_name: str
+    min_days_to_clearance: int
+
+    @property
+    def earliest_clearance(self) -> date:
+        return earliest_clearance_date(self.procedure_date, self.min_days_to_clearance)
