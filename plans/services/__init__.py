@@ -18,8 +18,9 @@ locks rows takes them in this order, and within one kind by id ascending:
 and follows three rules:
 
 - It locks only the row it names: `select_for_update(of=("self",), no_key=True)` (`_locked`), so
-  a `select_related` join locks nothing more. The patient profile is never locked: a service
-  reads it and takes turns on the patient's plan instead.
+  a `select_related` join locks nothing more. No plan-side service locks the patient profile: it
+  reads it and takes turns on the patient's plan instead (the people side locks a profile alone,
+  to reassign its clinician or turn reminders off, and takes no other lock with it).
 - The lock is FOR NO KEY UPDATE, the lock an UPDATE of the row takes anyway: it makes callers of
   one row take turns, and never waits for (nor makes wait) the FOR KEY SHARE lock PostgreSQL
   takes on a row that a new row points at (an alert's patient, a session's plan).
