@@ -1,7 +1,7 @@
 """What several test modules share (no test module imports another): real moving parts (an
 SMTP sink on 127.0.0.1, a Celery worker process), signing in, reading pages, the exercise
 library's CSV round trip, reminders' clock, the access matrix's world and one of each clinical
-record."""
+record, and one patient's path through a warning sign and a resume."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
@@ -36,6 +37,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -310,6 +312,13 @@ def celery_publishing_to(url: str, *, queue: str | None = None):
 
 LOGIN_PAGE = "/accounts/login/"
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+def patients_today() -> date:
+    """Today on the clock of the patients `make_patient` enrols (America/New_York), which the
+    services use: between midnight UTC and midnight in New York it is not `date.today()` on a UTC
+    machine."""
+    return timezone.now().astimezone(NEW_YORK).date()
 
 
 # --- from test_admin.py ---
@@ -806,3 +815,66 @@ def log_session(
     if notes:
         page.get_by_label("Anything else your care team should know? (optional)").fill(notes)
     page.get_by_role("button", name=SAVE).click()
+
+
+# --- a plan a warning sign stopped and a clinician resumed (issue 17: test_record,
+# test_week_explanations, e2e/test_record, e2e/test_clinic_widths) ---
+# Built through the services, each session logged on its own day's clock so every week closes as
+# it would in real life.
+
+NUMB_NOTE = "Left foot went numb halfway round the park, then it eased after I sat down."
+
+# Sessions of the old plan's first six weeks, as (day in the week, share of the prescription):
+# all three done and comfortable in week 1 (+10), one in week 2 (hold), then three done a week.
+OLD_WEEKS = {
+    1: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    2: [(1, 1.0)],
+    3: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    4: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    5: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    6: [(0, 1.0), (2, 1.0), (4, 1.0)],
+}
+
+
+def log_on_the_day(plan: Plan, day: date, **fields):
+    """A session logged through the service on the evening of `day`, on the patient's clock."""
+    fields.setdefault("activity", "walking")
+    fields.setdefault("pain_before", 1)
+    fields.setdefault("pain", 2)
+    fields.setdefault("pain_duration", "within_2h")
+    evening = datetime.combine(day, time_of_day(18), tzinfo=plan.patient.tz)
+    return plan_services.session_log_create(patient=plan.patient, day=day, now=evening, **fields)
+
+
+def prescribed(plan: Plan, day: date) -> int:
+    plan_services.plan_close_weeks(plan=plan, today=day)
+    return PlanWeek.objects.get(plan=plan, week=plan.week_of(day)).minutes
+
+
+def six_good_weeks(username: str, first: str, clinician: User, today: date) -> Plan:
+    """A plan started six weeks ago today (so today begins its week 7), weeks 1–6 logged."""
+    patient = make_patient(
+        username,
+        first,
+        clinician,
+        treatment="Epidural steroid injection",
+        procedure_date=today - timedelta(days=70),
+    )
+    plan = approve(patient, start=today - timedelta(days=42), today=today - timedelta(days=42))
+    for week, sessions in OLD_WEEKS.items():
+        for offset, share in sessions:
+            day = plan.start_date + timedelta(days=7 * (week - 1) + offset)
+            log_on_the_day(plan, day, minutes=round(prescribed(plan, day) * share))
+    plan_services.plan_close_weeks(plan=plan, today=today)
+    return plan
+
+
+def stopped_by_a_warning_sign(plan: Plan, today: date):
+    """Today's session with new numbness and a note: the plan pauses, STOP for next week."""
+    return log_on_the_day(plan, today, minutes=10, red_flags=["numbness"], notes=NUMB_NOTE)
+
+
+def resumed(plan: Plan, today: date, *, minutes: int = 10) -> Plan:
+    return plan_services.plan_resume(
+        plan=plan, actor=plan.patient.clinician, start_minutes=minutes, today=today
+    )

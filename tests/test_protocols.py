@@ -18,8 +18,7 @@ from plans.selectors import exercises_for_plan
 from recovery.defaults import DEFAULT_TREATMENT_TYPES
 from recovery.models import AuditEvent, Clearance, Treatment, TreatmentType
 from tests.conftest import approve, make_patient
-from tests.record_support import patients_today
-from tests.support import refused
+from tests.support import patients_today, refused
 
 
 @pytest.fixture

@@ -15,14 +15,15 @@ from django.urls import reverse
 from plans import services
 from plans.models import Alert, SessionLog
 from plans.record import TIMELINE_PAGE_SIZE
-from tests.record_support import (
+from tests.support import (
     NUMB_NOTE,
     patients_today,
     resumed,
     six_good_weeks,
     stopped_by_a_warning_sign,
+    text,
+    with_history,
 )
-from tests.support import text, with_history
 
 
 def record_part(html: str) -> str:

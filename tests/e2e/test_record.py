@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from plans import services
 from plans.models import Plan, PlanStatus
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, screenshot
-from tests.record_support import (
+from tests.support import (
     NUMB_NOTE,
     patients_today,
     six_good_weeks,
