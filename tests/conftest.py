@@ -26,6 +26,8 @@ pytest_plugins = ["tests.support"]
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "correct-horse-battery"
+# The backend a test signs in with when it skips the sign-in form (force_login).
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 
 def unavailable(reason: str):

@@ -67,7 +67,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from tests.conftest import PASSWORD, approve, make_patient
+from tests.conftest import MODEL_BACKEND, PASSWORD, approve, make_patient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -380,12 +380,9 @@ def signed_in(
     as a page, as a real server would."""
     user = getattr(patient_or_user, "user", patient_or_user)
     client = Client(raise_request_exception=raise_request_exception)
-    client.force_login(user, backend=MODEL_BACKEND)
     if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        return sign_in_to_admin(client, user)
+    client.force_login(user, backend=MODEL_BACKEND)
     return client
 
 
@@ -594,9 +591,6 @@ def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
 
 
 # --- the access matrix's world (test_access_matrix, test_hostile_input) ---
-MODEL_BACKEND = "recovery.backends.ModelBackend"
-
-
 ADMIN = admin.site.name
 
 
@@ -623,14 +617,7 @@ class World:
 
 
 def _session_key(user: User, *, verified: bool) -> str:
-    client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
-    if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return signed_in(user, verified=verified).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 @pytest.fixture

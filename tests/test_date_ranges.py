@@ -34,12 +34,11 @@ from recovery.models import (
     Treatment,
     TreatmentType,
 )
-from tests.conftest import approve
+from tests.conftest import MODEL_BACKEND, approve
 from tests.support import sign_in_to_admin
 
 pytestmark = pytest.mark.django_db
 
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 FUZZ = settings(
     max_examples=40,
     deadline=None,

@@ -67,7 +67,7 @@ from recovery.models import (
     User,
     activities_for_stage,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import MODEL_BACKEND, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,6 @@ FUZZ = settings(
     derandomize=True,
 )
 ANSWERS = {200, 302, 400, 409, 429}
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 # --- what a hostile client sends -----------------------------------------------------------------
 
