@@ -217,6 +217,40 @@ def root(db) -> User:
     return make_user("root", Role.STAFF, "Root", "Admin", is_staff=True, is_superuser=True)
 
 
+# --- signed in (the test's client) ---------------------------------------------------------------
+# tests/support.py imports this module, so what it lends a fixture is imported inside the fixture.
+
+
+@pytest.fixture
+def cho_client(client, dr_cho):
+    client.force_login(dr_cho, backend=MODEL_BACKEND)
+    return client
+
+
+@pytest.fixture
+def staff(client, dee):
+    """Dee in the admin, second factor proved."""
+    from tests.support import sign_in_to_admin
+
+    return sign_in_to_admin(client, dee)
+
+
+@pytest.fixture
+def superuser(client, root):
+    """Root in the admin, second factor proved."""
+    from tests.support import sign_in_to_admin
+
+    return sign_in_to_admin(client, root)
+
+
+@pytest.fixture
+def now():
+    """This moment to the second, for comparing with what a service stored."""
+    from django.utils import timezone
+
+    return timezone.now().replace(microsecond=0)
+
+
 # --- services ----------------------------------------------------------------------------------
 
 
@@ -236,6 +270,25 @@ def redis_url() -> str:
 def postgres(db):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         unavailable("this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port, stopped afterwards: a PrivateRedis
+    (tests/support.py) that can be hung (SIGSTOP) or terminated."""
+    from tests.support import private_redis_server
+
+    with private_redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def celery_in_process(monkeypatch):
+    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
+    left in the Celery app's configuration."""
+    from stepwise.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,8 +26,11 @@ from datetime import time as time_of_day
 from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
+from smtplib import SMTPServerDisconnected
 
+import hypothesis
 import pytest
+import redis
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
@@ -34,6 +38,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -67,7 +72,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from tests.conftest import MODEL_BACKEND, PASSWORD, approve, make_patient
+from tests.conftest import MODEL_BACKEND, PASSWORD, approve, make_patient, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -268,6 +273,67 @@ def refused(call, message: str, field: str | None = None):
     return info.value
 
 
+@dataclass
+class PrivateRedis:
+    process: subprocess.Popen
+    url: str
+
+    @contextmanager
+    def hung(self):
+        """The server stopped (SIGSTOP): it accepts connections and never answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
+
+
+@contextmanager
+def private_redis_server():
+    """A redis-server of the caller's own on a free port (the `private_redis` fixture)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url, socket_timeout=0.5).ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the private redis-server did not start") from None
+                time.sleep(0.05)
+        yield PrivateRedis(process, url)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGCONT)
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+class FailingBackend(BaseEmailBackend):
+    """A mail server that hangs up on every message."""
+
+    def send_messages(self, email_messages):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+FAILING_BACKEND = "tests.support.FailingBackend"
+
+
 def reset_broker_connections() -> None:
     """Drop pooled broker connections (Celery's and kombu's) so the next send uses the current
     broker_url."""
@@ -309,6 +375,23 @@ def celery_publishing_to(url: str, *, queue: str | None = None):
 
 
 # --- shared by several test modules -------------------------------------------------------------
+
+# Hypothesis for the forms' fuzzing (test_fuzz_forms, test_date_ranges): the same examples on
+# every run.
+FUZZ = hypothesis.settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        hypothesis.HealthCheck.function_scoped_fixture,
+        hypothesis.HealthCheck.too_slow,
+    ],
+    derandomize=True,
+)
+
+
+def iso(day: date) -> str:
+    return day.isoformat()
+
 
 LOGIN_PAGE = "/accounts/login/"
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")

@@ -30,7 +30,6 @@ from recovery.models import (
     User,
 )
 from recovery.templatetags.clinic_clock import clinic_date, clinic_time
-from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
 from tests.support import text
 
@@ -180,13 +179,6 @@ def test_enrol_form_shows_active_treatment_types_only(cho):
     html = response.content.decode()
     assert "Lumbar fusion" in html
     assert "Laminectomy" not in html
-
-
-@pytest.fixture
-def celery_in_process(monkeypatch):
-    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
-    left in the Celery app's configuration."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 def test_enrol_creates_patient_pending_clearance_and_emails_a_link(

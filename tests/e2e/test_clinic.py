@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from plans import services as plan_services
 from plans.models import Alert, PlanWeek, SessionLog
 from recovery.models import ClearanceStatus, PatientProfile
-from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
 from tests.support import patients_today
@@ -31,13 +30,6 @@ def sign_out(page) -> None:
 def fits_width(page) -> bool:
     """Nothing pushes the page wider than the window (tables scroll inside their wrapper)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-@pytest.fixture
-def celery_in_process(monkeypatch):
-    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
-    left in the Celery app's configuration."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, celery_in_process):
