@@ -16,20 +16,11 @@ from plans import services as plan_services
 from plans.models import Alert, PlanWeek, SessionLog
 from recovery.models import ClearanceStatus, PatientProfile
 from tests.conftest import approve, make_patient
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import assert_accessible, fits_width, login, screenshot, sign_out
 from tests.support import patients_today
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 NEW_PASSWORD = "quiet-river-lantern-42"
-
-
-def sign_out(page) -> None:
-    page.context.clear_cookies()
-
-
-def fits_width(page) -> bool:
-    """Nothing pushes the page wider than the window (tables scroll inside their wrapper)."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, celery_in_process):
