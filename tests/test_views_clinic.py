@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
@@ -961,9 +960,7 @@ def log_session(patient: PatientProfile, *, days_ago: int = 0, **fields):
 def log_row(response, log: SessionLog) -> str:
     """The visible text of one session's entry in the record's timeline."""
     assert [e for e in response.context["record"].entries if e.kind == "session" and e.pk == log.pk]
-    html = response.content.decode()
-    start = html.index(f'data-log="{log.pk}"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</li>", start)]))
+    return entry_text(response, f'data-log="{log.pk}"')
 
 
 def test_record_shows_pain_before_and_after_the_response_in_words_and_the_notes(cho, ana, ana_plan):
@@ -1053,8 +1050,7 @@ def entry_text(response, attribute: str) -> str:
     """The visible text of one entry of the record's timeline, found by its data attribute."""
     html = response.content.decode()
     start = html.index(attribute)
-    entry = html[start : html.index("</li>", start)]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", entry))
+    return text(html[start : html.index("</li>", start)])
 
 
 def test_record_of_a_patient_waiting_for_clearance_shows_their_symptom_report(cho, ana):

@@ -31,7 +31,7 @@ def week_sections(html: str) -> dict[tuple[int, int], str]:
     for card in cards[1:]:
         ids = re.search(r'data-plan="(\d+)" data-week="(\d+)"', card)
         card = card.split("</section>")[0]
-        found[int(ids[1]), int(ids[2])] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
+        found[int(ids[1]), int(ids[2])] = text(card)
     return found
 
 
