@@ -646,6 +646,12 @@ def url_for(route: Route, kwargs: dict[str, object]) -> str:
 
 
 # --- from test_query_budgets.py ---
+
+# /me/ drawn with any history and in any state (its budget beside the triage's and the patient
+# record's, which plans/ declares, in tests/test_query_budgets.py's table).
+DASHBOARD_QUERY_BUDGET = 10
+
+
 def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
     """An approved plan `weeks` closed weeks old (plus two days), three sessions in every week,
     its weeks closed by the service that closes them. Each session is the week's prescription

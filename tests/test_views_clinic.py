@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from importlib import import_module
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.sessions.backends import cached_db
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
@@ -33,16 +30,6 @@ from tests.conftest import approve, make_patient
 from tests.support import text
 
 pytestmark = pytest.mark.django_db
-
-# With Redis configured the session comes from the cache (cached_db); without, it costs a query.
-SESSION_QUERY = (
-    0
-    if issubclass(
-        import_module(django_settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore
-    )
-    else 1
-)
-
 
 TODAY = date.today()
 
