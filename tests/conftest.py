@@ -222,6 +222,12 @@ def root(db) -> User:
 
 
 @pytest.fixture
+def cho(client, dr_cho):
+    client.force_login(dr_cho)
+    return client
+
+
+@pytest.fixture
 def cho_client(client, dr_cho):
     client.force_login(dr_cho, backend=MODEL_BACKEND)
     return client

@@ -37,13 +37,6 @@ def entries(html: str) -> list[str]:
 
 
 @pytest.fixture
-def cho(dr_cho) -> Client:
-    client = Client()
-    client.force_login(dr_cho)
-    return client
-
-
-@pytest.fixture
 def cas_resumed(dr_cho):
     """Cas: six good weeks, today's numbness (with a note) stopped the plan; Dr Cho resumed it."""
     plan = six_good_weeks("cas", "Cas", dr_cho, patients_today())

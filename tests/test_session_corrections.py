@@ -41,12 +41,6 @@ def ana_client(client, ana):
     return client
 
 
-@pytest.fixture
-def cho(client, dr_cho):
-    client.force_login(dr_cho)
-    return client
-
-
 def correct(log, user, now=None, **changes):
     fields = {**ANSWERS, "notes": log.notes, **changes}
     return services.session_correct(user=user, log_id=log.pk, now=now, **fields)

@@ -68,12 +68,6 @@ def form_errors(response, name: str) -> dict:
 
 
 @pytest.fixture
-def cho(client, dr_cho):
-    client.force_login(dr_cho)
-    return client
-
-
-@pytest.fixture
 def ana_alert(ana_plan, ana) -> Alert:
     return red_flag(ana)
 
