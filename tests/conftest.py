@@ -19,10 +19,6 @@ from plans import services as plan_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
 
-# The shared fixtures of tests/support.py (the access matrix's world, one of each clinical record)
-# for every test module, without any of them importing another.
-pytest_plugins = ["tests.support"]
-
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "correct-horse-battery"
@@ -217,8 +213,24 @@ def root(db) -> User:
     return make_user("root", Role.STAFF, "Root", "Admin", is_staff=True, is_superuser=True)
 
 
-# --- signed in (the test's client) ---------------------------------------------------------------
+# --- built from tests/support.py ------------------------------------------------------------------
 # tests/support.py imports this module, so what it lends a fixture is imported inside the fixture.
+
+
+@pytest.fixture
+def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root):
+    """The access matrix's world (test_access_matrix, test_hostile_input): tests/support.py."""
+    from tests.support import build_world
+
+    return build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root)
+
+
+@pytest.fixture
+def clinical_records(ana_plan):
+    """One of each clinical record (test_admin, test_admin_privacy): tests/support.py."""
+    from tests.support import one_of_each_clinical_record
+
+    return one_of_each_clinical_record(ana_plan)
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 """What several test modules share (no test module imports another): real moving parts (an
-SMTP sink on 127.0.0.1, a Celery worker process), signing in, reading pages, the exercise
-library's CSV round trip, reminders' clock, the access matrix's world and one of each clinical
-record, and one patient's path through a warning sign and a resume."""
+SMTP sink on 127.0.0.1, a mail server that hangs up, a Celery worker process, a redis-server of a
+test's own), signing in, reading pages, the exercise library's CSV round trip, Hypothesis'
+settings, reminders' clock, the access matrix's world, one of each clinical record, and one
+patient's path through a warning sign and a resume.
+
+Plain functions only: the fixtures built from them are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -260,7 +263,6 @@ def clinical_snapshot() -> dict:
 
 def refused(call, message: str, field: str | None = None):
     """`call()` raises one DomainError with `message` (beside `field`) and writes nothing."""
-    import pytest
 
     from recovery.errors import DomainError
 
@@ -709,8 +711,8 @@ def _session_key(user: User, *, verified: bool) -> str:
     return signed_in(user, verified=verified).cookies[settings.SESSION_COOKIE_NAME].value
 
 
-@pytest.fixture
-def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
+def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
+    """The `world` fixture: each persona's session, and a row of every kind for each URL."""
     ana, ben = ana_plan.patient, ben_plan.patient
     today = plan_services.patient_today(ana)
     logged = plan_services.session_log_create(
@@ -814,8 +816,7 @@ def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
 # --- one of each clinical record (test_admin, test_admin_privacy) ---
 
 
-@pytest.fixture
-def clinical_records(ana_plan):
+def one_of_each_clinical_record(ana_plan):
     """One of each clinical record: Ana's plan, a session answered the next day, a session with a
     red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
     unsettled = plan_services.session_log_create(
