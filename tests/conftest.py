@@ -19,13 +19,11 @@ from plans import services as plan_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
 
-# The shared fixtures of tests/support.py (the access matrix's world, one of each clinical record)
-# for every test module, without any of them importing another.
-pytest_plugins = ["tests.support"]
-
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "correct-horse-battery"
+# The backend a test signs in with when it skips the sign-in form (force_login).
+MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 
 def unavailable(reason: str):
@@ -215,6 +213,62 @@ def root(db) -> User:
     return make_user("root", Role.STAFF, "Root", "Admin", is_staff=True, is_superuser=True)
 
 
+# --- built from tests/support.py ------------------------------------------------------------------
+# tests/support.py imports this module, so what it lends a fixture is imported inside the fixture.
+
+
+@pytest.fixture
+def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root):
+    """The access matrix's world (test_access_matrix, test_hostile_input): tests/support.py."""
+    from tests.support import build_world
+
+    return build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root)
+
+
+@pytest.fixture
+def clinical_records(ana_plan):
+    """One of each clinical record (test_admin, test_admin_privacy): tests/support.py."""
+    from tests.support import one_of_each_clinical_record
+
+    return one_of_each_clinical_record(ana_plan)
+
+
+@pytest.fixture
+def cho(client, dr_cho):
+    client.force_login(dr_cho)
+    return client
+
+
+@pytest.fixture
+def cho_client(client, dr_cho):
+    client.force_login(dr_cho, backend=MODEL_BACKEND)
+    return client
+
+
+@pytest.fixture
+def staff(client, dee):
+    """Dee in the admin, second factor proved."""
+    from tests.support import sign_in_to_admin
+
+    return sign_in_to_admin(client, dee)
+
+
+@pytest.fixture
+def superuser(client, root):
+    """Root in the admin, second factor proved."""
+    from tests.support import sign_in_to_admin
+
+    return sign_in_to_admin(client, root)
+
+
+@pytest.fixture
+def now():
+    """This moment to the second, for comparing with what a service stored."""
+    from django.utils import timezone
+
+    return timezone.now().replace(microsecond=0)
+
+
 # --- services ----------------------------------------------------------------------------------
 
 
@@ -234,6 +288,25 @@ def redis_url() -> str:
 def postgres(db):
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         unavailable("this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test's own on a free port, stopped afterwards: a PrivateRedis
+    (tests/support.py) that can be hung (SIGSTOP) or terminated."""
+    from tests.support import private_redis_server
+
+    with private_redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def celery_in_process(monkeypatch):
+    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
+    left in the Celery app's configuration."""
+    from stepwise.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
 
 
 @pytest.fixture(scope="session")

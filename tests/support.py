@@ -1,7 +1,10 @@
 """What several test modules share (no test module imports another): real moving parts (an
-SMTP sink on 127.0.0.1, a Celery worker process), signing in, reading pages, the exercise
-library's CSV round trip, reminders' clock, the access matrix's world and one of each clinical
-record."""
+SMTP sink on 127.0.0.1, a mail server that hangs up, a Celery worker process, a redis-server of a
+test's own), signing in, reading pages, the exercise library's CSV round trip, Hypothesis'
+settings, reminders' clock, the access matrix's world, one of each clinical record, and one
+patient's path through a warning sign and a resume.
+
+Plain functions only: the fixtures built from them are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,11 +25,15 @@ import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
 from email import message_from_bytes, policy
 from email.message import Message
 from pathlib import Path
+from smtplib import SMTPServerDisconnected
 
+import hypothesis
 import pytest
+import redis
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
@@ -33,9 +41,11 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -65,7 +75,7 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from tests.conftest import PASSWORD, approve, make_patient
+from tests.conftest import MODEL_BACKEND, PASSWORD, approve, make_patient, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -253,7 +263,6 @@ def clinical_snapshot() -> dict:
 
 def refused(call, message: str, field: str | None = None):
     """`call()` raises one DomainError with `message` (beside `field`) and writes nothing."""
-    import pytest
 
     from recovery.errors import DomainError
 
@@ -264,6 +273,67 @@ def refused(call, message: str, field: str | None = None):
     assert info.value.field == field
     assert clinical_snapshot() == before
     return info.value
+
+
+@dataclass
+class PrivateRedis:
+    process: subprocess.Popen
+    url: str
+
+    @contextmanager
+    def hung(self):
+        """The server stopped (SIGSTOP): it accepts connections and never answers."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
+
+
+@contextmanager
+def private_redis_server():
+    """A redis-server of the caller's own on a free port (the `private_redis` fixture)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(url, socket_timeout=0.5).ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the private redis-server did not start") from None
+                time.sleep(0.05)
+        yield PrivateRedis(process, url)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGCONT)
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+class FailingBackend(BaseEmailBackend):
+    """A mail server that hangs up on every message."""
+
+    def send_messages(self, email_messages):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+FAILING_BACKEND = "tests.support.FailingBackend"
 
 
 def reset_broker_connections() -> None:
@@ -308,8 +378,32 @@ def celery_publishing_to(url: str, *, queue: str | None = None):
 
 # --- shared by several test modules -------------------------------------------------------------
 
+# Hypothesis for the forms' fuzzing (test_fuzz_forms, test_date_ranges): the same examples on
+# every run.
+FUZZ = hypothesis.settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        hypothesis.HealthCheck.function_scoped_fixture,
+        hypothesis.HealthCheck.too_slow,
+    ],
+    derandomize=True,
+)
+
+
+def iso(day: date) -> str:
+    return day.isoformat()
+
+
 LOGIN_PAGE = "/accounts/login/"
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+
+
+def patients_today() -> date:
+    """Today on the clock of the patients `make_patient` enrols (America/New_York), which the
+    services use: between midnight UTC and midnight in New York it is not `date.today()` on a UTC
+    machine."""
+    return timezone.now().astimezone(NEW_YORK).date()
 
 
 # --- from test_admin.py ---
@@ -371,12 +465,9 @@ def signed_in(
     as a page, as a real server would."""
     user = getattr(patient_or_user, "user", patient_or_user)
     client = Client(raise_request_exception=raise_request_exception)
-    client.force_login(user, backend=MODEL_BACKEND)
     if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+        return sign_in_to_admin(client, user)
+    client.force_login(user, backend=MODEL_BACKEND)
     return client
 
 
@@ -557,6 +648,12 @@ def url_for(route: Route, kwargs: dict[str, object]) -> str:
 
 
 # --- from test_query_budgets.py ---
+
+# /me/ drawn with any history and in any state (its budget beside the triage's and the patient
+# record's, which plans/ declares, in tests/test_query_budgets.py's table).
+DASHBOARD_QUERY_BUDGET = 10
+
+
 def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
     """An approved plan `weeks` closed weeks old (plus two days), three sessions in every week,
     its weeks closed by the service that closes them. Each session is the week's prescription
@@ -585,9 +682,6 @@ def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
 
 
 # --- the access matrix's world (test_access_matrix, test_hostile_input) ---
-MODEL_BACKEND = "recovery.backends.ModelBackend"
-
-
 ADMIN = admin.site.name
 
 
@@ -614,18 +708,11 @@ class World:
 
 
 def _session_key(user: User, *, verified: bool) -> str:
-    client = Client()
-    client.force_login(user, backend=MODEL_BACKEND)
-    if verified:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    return signed_in(user, verified=verified).cookies[settings.SESSION_COOKIE_NAME].value
 
 
-@pytest.fixture
-def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
+def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
+    """The `world` fixture: each persona's session, and a row of every kind for each URL."""
     ana, ben = ana_plan.patient, ben_plan.patient
     today = plan_services.patient_today(ana)
     logged = plan_services.session_log_create(
@@ -729,8 +816,7 @@ def world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
 # --- one of each clinical record (test_admin, test_admin_privacy) ---
 
 
-@pytest.fixture
-def clinical_records(ana_plan):
+def one_of_each_clinical_record(ana_plan):
     """One of each clinical record: Ana's plan, a session answered the next day, a session with a
     red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
     unsettled = plan_services.session_log_create(
@@ -806,3 +892,66 @@ def log_session(
     if notes:
         page.get_by_label("Anything else your care team should know? (optional)").fill(notes)
     page.get_by_role("button", name=SAVE).click()
+
+
+# --- a plan a warning sign stopped and a clinician resumed (issue 17: test_record,
+# test_week_explanations, e2e/test_record, e2e/test_clinic_widths) ---
+# Built through the services, each session logged on its own day's clock so every week closes as
+# it would in real life.
+
+NUMB_NOTE = "Left foot went numb halfway round the park, then it eased after I sat down."
+
+# Sessions of the old plan's first six weeks, as (day in the week, share of the prescription):
+# all three done and comfortable in week 1 (+10), one in week 2 (hold), then three done a week.
+OLD_WEEKS = {
+    1: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    2: [(1, 1.0)],
+    3: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    4: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    5: [(0, 1.0), (2, 1.0), (4, 1.0)],
+    6: [(0, 1.0), (2, 1.0), (4, 1.0)],
+}
+
+
+def log_on_the_day(plan: Plan, day: date, **fields):
+    """A session logged through the service on the evening of `day`, on the patient's clock."""
+    fields.setdefault("activity", "walking")
+    fields.setdefault("pain_before", 1)
+    fields.setdefault("pain", 2)
+    fields.setdefault("pain_duration", "within_2h")
+    evening = datetime.combine(day, time_of_day(18), tzinfo=plan.patient.tz)
+    return plan_services.session_log_create(patient=plan.patient, day=day, now=evening, **fields)
+
+
+def prescribed(plan: Plan, day: date) -> int:
+    plan_services.plan_close_weeks(plan=plan, today=day)
+    return PlanWeek.objects.get(plan=plan, week=plan.week_of(day)).minutes
+
+
+def six_good_weeks(username: str, first: str, clinician: User, today: date) -> Plan:
+    """A plan started six weeks ago today (so today begins its week 7), weeks 1–6 logged."""
+    patient = make_patient(
+        username,
+        first,
+        clinician,
+        treatment="Epidural steroid injection",
+        procedure_date=today - timedelta(days=70),
+    )
+    plan = approve(patient, start=today - timedelta(days=42), today=today - timedelta(days=42))
+    for week, sessions in OLD_WEEKS.items():
+        for offset, share in sessions:
+            day = plan.start_date + timedelta(days=7 * (week - 1) + offset)
+            log_on_the_day(plan, day, minutes=round(prescribed(plan, day) * share))
+    plan_services.plan_close_weeks(plan=plan, today=today)
+    return plan
+
+
+def stopped_by_a_warning_sign(plan: Plan, today: date):
+    """Today's session with new numbness and a note: the plan pauses, STOP for next week."""
+    return log_on_the_day(plan, today, minutes=10, red_flags=["numbness"], notes=NUMB_NOTE)
+
+
+def resumed(plan: Plan, today: date, *, minutes: int = 10) -> Plan:
+    return plan_services.plan_resume(
+        plan=plan, actor=plan.patient.clinician, start_minutes=minutes, today=today
+    )

@@ -21,16 +21,16 @@ from django.utils import timezone
 
 from infra.env import redis_cache
 from recovery.models import AuditEvent
+from tests import support
 from tests.conftest import PASSWORD
 
-LOGIN = "/accounts/login/"
 PAUSED = "Too many attempts for this account, try again in"
 
 
 def sign_in(username: str, password: str = PASSWORD, ip: str = "127.0.0.1"):
+    """A new browser's attempt: (the browser, the login form's answer)."""
     client = Client()
-    response = client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
-    return client, response
+    return client, support.sign_in(client, username, password, ip)
 
 
 def is_signed_in(client: Client) -> bool:

@@ -52,16 +52,6 @@ CLINICAL_CHANGELISTS = [
 ]
 
 
-@pytest.fixture
-def staff(client, dee):
-    return sign_in_to_admin(client, dee)
-
-
-@pytest.fixture
-def superuser(client, root):
-    return sign_in_to_admin(client, root)
-
-
 # --- roles ---------------------------------------------------------------------------------------
 
 

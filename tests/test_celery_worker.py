@@ -8,13 +8,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
-from kombu import pools
 
 from plans import services
 from plans.models import Alert
 from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
-from tests.support import SMTPSink, celery_worker, worker_env
+from tests.support import SMTPSink, celery_worker, reset_broker_connections, worker_env
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 
@@ -27,18 +26,9 @@ def broker(redis_url, monkeypatch):
     monkeypatch.setitem(app.conf, "broker_url", url)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     monkeypatch.setitem(app.conf, "task_default_queue", queue)
-    _reset_connections()
+    reset_broker_connections()
     yield url, queue
-    _reset_connections()
-
-
-def _reset_connections() -> None:
-    """Drop pooled broker connections so the next send uses the current broker_url."""
-    # kombu keeps connection and producer pools in a process-wide registry keyed by broker URL:
-    # closing one pool in place would leave a closed pool there for the next test to find.
-    pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_broker_connections()
 
 
 @pytest.mark.django_db(transaction=True)

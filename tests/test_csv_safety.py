@@ -39,7 +39,6 @@ from tests.support import (
     dry_run,
     exercise,
     messages_of,
-    sign_in_to_admin,
 )
 
 HOSTILE = [
@@ -74,11 +73,6 @@ def cells(response) -> list[list[str]]:
 def assert_safe(rows: list[list[str]]) -> None:
     unsafe = [cell for row in rows for cell in row if cell.startswith(FORMULA_STARTS)]
     assert unsafe == []
-
-
-@pytest.fixture
-def superuser(client, root):
-    return sign_in_to_admin(client, root)
 
 
 def test_every_admin_export_uses_the_safe_resource_and_format():
@@ -155,11 +149,6 @@ def test_every_column_of_every_export_is_neutralised(superuser, ana, hostile, mo
 
 
 # --- the import's confirmation step ---------------------------------------------------------------
-
-
-@pytest.fixture
-def staff(client, dee):
-    return sign_in_to_admin(client, dee)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from plans import services as plan_services
@@ -34,22 +34,10 @@ from recovery.models import (
     Treatment,
     TreatmentType,
 )
-from tests.conftest import approve
-from tests.support import sign_in_to_admin
+from tests.conftest import MODEL_BACKEND, approve
+from tests.support import FUZZ, iso, sign_in_to_admin
 
 pytestmark = pytest.mark.django_db
-
-MODEL_BACKEND = "recovery.backends.ModelBackend"
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
-)
-
-
-def iso(day: date) -> str:
-    return day.isoformat()
 
 
 def extreme_dates(today: date) -> st.SearchStrategy[str]:
@@ -74,12 +62,6 @@ def extreme_dates(today: date) -> st.SearchStrategy[str]:
         ),
         st.text(max_size=12),
     )
-
-
-@pytest.fixture
-def cho_client(client, dr_cho):
-    client.force_login(dr_cho, backend=MODEL_BACKEND)
-    return client
 
 
 def pages_answer(client, patient) -> None:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
 
 from plans.delivery import alert_deliver, alerts_deliver_pending
 from plans.models import Alert, Plan
 from plans.services import session_log_create
 from recovery.outbox import RETRY_CAP, TransientDeliveryError, retry_delay
-
-FAILING_BACKEND = "tests.test_delivery.FailingBackend"
-
-
-class FailingBackend(BaseEmailBackend):
-    """A mail server that hangs up on every message."""
-
-    def send_messages(self, email_messages):
-        raise SMTPServerDisconnected("Connection unexpectedly closed")
+from tests.support import FAILING_BACKEND
 
 
 def red_flag(plan: Plan, flags=("fever",)) -> Alert:
@@ -41,11 +30,6 @@ def red_flag(plan: Plan, flags=("fever",)) -> Alert:
     )
     assert mail.outbox == []
     return result.alert
-
-
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
 
 
 def test_deliver_sends_once_and_marks_the_row_sent(ana_plan, dr_cho, now):

@@ -5,15 +5,10 @@ the request; password reset writes the row and answers at once for any address.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import statistics
-import subprocess
 import threading
 import time
 from datetime import date, timedelta
-from smtplib import SMTPServerDisconnected
 
 import pytest
 import redis
@@ -23,26 +18,25 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from plans.services import patient_enrol
 from recovery import outbox
 from recovery.models import OutboxEmail, OutboxEmailKind, PatientProfile, TreatmentType
 from recovery.services import patient_resend_invite
 from stepwise.celery import app
-from tests.conftest import make_user, unavailable
-from tests.support import SMTPSink, celery_publishing_to, celery_worker, free_port, worker_env
+from tests.conftest import make_user
+from tests.support import (
+    FAILING_BACKEND,
+    SMTPSink,
+    celery_publishing_to,
+    celery_worker,
+    free_port,
+    worker_env,
+)
 
 SLOW = 0.3  # seconds per message: a slow mail relay
 FAST_ENOUGH = 0.150  # seconds: what a reset request may take, known address or not
 ROUNDS = 8
-
-
-class FailingBackend(BaseEmailBackend):
-    """A mail server that hangs up on every message."""
-
-    def send_messages(self, email_messages):
-        raise SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 class SlowBackend(BaseEmailBackend):
@@ -60,7 +54,6 @@ class SlowBackend(BaseEmailBackend):
 
 
 SLOW_BACKEND = "tests.test_email_outbox.SlowBackend"
-FAILING_BACKEND = "tests.test_email_outbox.FailingBackend"
 
 
 @pytest.fixture(autouse=True)
@@ -148,11 +141,6 @@ def test_outbox_add_refuses_to_run_outside_a_transaction(transactional_db, dr_ch
 
 
 # --- sending: once, with backoff, never a stale link -----------------------------------------
-
-
-@pytest.fixture
-def now():
-    return timezone.now().replace(microsecond=0)
 
 
 def test_the_pass_sends_each_row_once_and_blanks_the_link(dr_cho, now):
@@ -326,50 +314,18 @@ def test_enrolling_with_the_broker_on_a_dead_port_answers_and_the_pass_sends(dr_
     assert_the_pass_sends_it_once(row)
 
 
-@pytest.fixture
-def private_redis():
-    """A redis-server of this test's own on a free port; yields (process, url)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        unavailable("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url, socket_timeout=0.5).ping()
-                break
-            except redis.RedisError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the private redis-server did not start") from None
-                time.sleep(0.05)
-        yield process, url
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-            process.terminate()
-            process.wait(10)
-
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_enrolling_after_the_real_redis_broker_stopped_answers_and_the_pass_sends(
     dr_cho, private_redis
 ):
     """The broker answered once (the app has pooled connections to it), then Redis stopped."""
-    process, url = private_redis
+    url = private_redis.url
     with broker_at(url) as queue:
         app.send_task("recovery.tasks.send_due_outbox_emails", queue=queue)  # warm, then stop
         assert redis.Redis.from_url(url).llen(queue) == 1
-        process.terminate()
-        process.wait(10)
+        private_redis.process.terminate()
+        private_redis.process.wait(10)
         response, seconds = post_enrolment(dr_cho)
     row = assert_enrolled_and_waiting(response, seconds)
     assert_the_pass_sends_it_once(row)
@@ -379,14 +335,10 @@ def test_enrolling_after_the_real_redis_broker_stopped_answers_and_the_pass_send
 @pytest.mark.django_db(transaction=True)
 def test_enrolling_while_the_redis_broker_hangs_answers_and_the_pass_sends(dr_cho, private_redis):
     """A hung Redis (SIGSTOP) accepts connections and never answers: the publish gives up."""
-    process, url = private_redis
-    with broker_at(url) as queue:
+    with broker_at(private_redis.url) as queue:
         app.send_task("recovery.tasks.send_due_outbox_emails", queue=queue)  # warm
-        os.kill(process.pid, signal.SIGSTOP)
-        try:
+        with private_redis.hung():
             response, seconds = post_enrolment(dr_cho)
-        finally:
-            os.kill(process.pid, signal.SIGCONT)
     row = assert_enrolled_and_waiting(response, seconds)
     assert_the_pass_sends_it_once(row)
 

@@ -24,7 +24,6 @@ from tests.support import signed_in
 pytestmark = pytest.mark.django_db
 
 PAYLOADS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 
 def fields(payload: str) -> dict[str, str]:

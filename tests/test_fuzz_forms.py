@@ -36,7 +36,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_en
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from plans import engine
@@ -67,18 +67,12 @@ from recovery.models import (
     User,
     activities_for_stage,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import MODEL_BACKEND, PASSWORD
+from tests.support import FUZZ, iso
 
 pytestmark = pytest.mark.django_db
 
-FUZZ = settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
-)
 ANSWERS = {200, 302, 400, 409, 429}
-MODEL_BACKEND = "recovery.backends.ModelBackend"
 
 # --- what a hostile client sends -----------------------------------------------------------------
 
@@ -186,10 +180,6 @@ def every_extra(prefix: str = "", **ids) -> dict[str, str]:
     if prefix:
         extras |= {f"{prefix}-{name}": value for name, value in extras.items()}
     return extras
-
-
-def iso(day: date) -> str:
-    return day.isoformat()
 
 
 # --- the harness ---------------------------------------------------------------------------------
@@ -522,12 +512,6 @@ def test_pain_follow_up_form(ana_client, ana_plan, ben_plan):
 
 
 # --- clinicians ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cho_client(client, dr_cho):
-    client.force_login(dr_cho, backend=MODEL_BACKEND)
-    return client
 
 
 def test_enrol_form(cho_client, dr_cho, dr_dev):

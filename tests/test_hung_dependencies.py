@@ -11,13 +11,8 @@ continued and shut down afterwards.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
 import time
 import uuid
-from contextlib import contextmanager
 
 import pytest
 import redis
@@ -27,62 +22,12 @@ from django.urls import reverse
 from infra.env import redis_cache
 from plans.models import Alert
 from plans.services import patient_today
-from tests.conftest import PASSWORD, unavailable
-from tests.support import celery_publishing_to, free_port, signed_in
+from tests.conftest import PASSWORD
+from tests.support import celery_publishing_to, signed_in
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 BOUND = 2.0  # seconds: what a patient may wait for a page while Redis hangs
-
-
-@pytest.fixture
-def private_redis():
-    """A redis-server of this test's own; yields a handle that can hang it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        unavailable("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(url, socket_timeout=0.5).ping()
-                break
-            except redis.RedisError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the private redis-server did not start") from None
-                time.sleep(0.05)
-        yield PrivateRedis(process, url)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGCONT)
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
-
-
-class PrivateRedis:
-    def __init__(self, process: subprocess.Popen, url: str):
-        self.process = process
-        self.url = url
-
-    @contextmanager
-    def hung(self):
-        os.kill(self.process.pid, signal.SIGSTOP)
-        try:
-            yield
-        finally:
-            os.kill(self.process.pid, signal.SIGCONT)
 
 
 @pytest.fixture

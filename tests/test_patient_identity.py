@@ -20,12 +20,6 @@ from tests.conftest import make_patient
 ENROL = "/clinic/patients/new/"
 
 
-@pytest.fixture
-def cho(client, dr_cho):
-    client.force_login(dr_cho)
-    return client
-
-
 def enrolment(**changes) -> dict:
     data = {
         "first_name": "Cara",

@@ -18,8 +18,7 @@ from plans.selectors import exercises_for_plan
 from recovery.defaults import DEFAULT_TREATMENT_TYPES
 from recovery.models import AuditEvent, Clearance, Treatment, TreatmentType
 from tests.conftest import approve, make_patient
-from tests.record_support import patients_today
-from tests.support import refused
+from tests.support import patients_today, refused, sign_in_to_admin
 
 
 @pytest.fixture
@@ -197,14 +196,7 @@ def test_the_forms_say_when_each_stage_comes(fusion_day_20, client, dr_cho):
 
 
 def test_staff_edit_the_gates_and_are_told_when_they_do_not_increase(client, dee):
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client.force_login(dee, backend="recovery.backends.ModelBackend")
-    device = TOTPDevice.objects.create(user=dee, name="Authenticator", confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    sign_in_to_admin(client, dee)
     kind = TreatmentType.objects.get(name="Laminectomy")
     url = reverse("admin:recovery_treatmenttype_change", args=[kind.pk])
     form = client.get(url).context["adminform"].form

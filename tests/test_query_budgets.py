@@ -44,10 +44,10 @@ from recovery.models import (
     TreatmentType,
     User,
 )
-from tests.support import signed_in, text, with_history
+from tests.support import DASHBOARD_QUERY_BUDGET, signed_in, text, with_history
 
 BUDGETS = {
-    "dashboard": 10,
+    "dashboard": DASHBOARD_QUERY_BUDGET,
     "log": 8,
     "triage": TRIAGE_QUERY_BUDGET,
     "patient": PATIENT_DETAIL_QUERY_BUDGET,

@@ -15,14 +15,15 @@ from django.urls import reverse
 from plans import services
 from plans.models import Alert, SessionLog
 from plans.record import TIMELINE_PAGE_SIZE
-from tests.record_support import (
+from tests.support import (
     NUMB_NOTE,
     patients_today,
     resumed,
     six_good_weeks,
     stopped_by_a_warning_sign,
+    text,
+    with_history,
 )
-from tests.support import text, with_history
 
 
 def record_part(html: str) -> str:
@@ -33,13 +34,6 @@ def entries(html: str) -> list[str]:
     """The timeline's entries, newest first, as their data attributes (kind and id)."""
     timeline = html[html.index('id="timeline"') : html.index("</ol>", html.index('id="timeline"'))]
     return re.findall(r'<li class="record-entry[^"]*" (data-[a-z]+="[^"]+")', timeline)
-
-
-@pytest.fixture
-def cho(dr_cho) -> Client:
-    client = Client()
-    client.force_login(dr_cho)
-    return client
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from kombu import pools
 
 from plans import services
 from plans.models import Alert, Reminder, ReminderStatus
@@ -27,6 +26,7 @@ from tests.support import (
     celery_worker,
     enrol,
     free_port,
+    reset_broker_connections,
     use_smtp,
     worker_env,
 )
@@ -34,16 +34,6 @@ from tests.support import (
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 
 REDIS_DB = 11
-
-
-def _reset_connections() -> None:
-    """Drop pooled broker connections (Celery's and kombu's global producer pools) so the next
-    send uses the current broker_url."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    pools.reset()
 
 
 @pytest.fixture
@@ -61,12 +51,12 @@ def broker(redis_url, monkeypatch):
         monkeypatch.setitem(app.conf, "broker_url", url)
         monkeypatch.setitem(app.conf, "task_always_eager", False)
         monkeypatch.setitem(app.conf, "task_default_queue", queue)
-        _reset_connections()
+        reset_broker_connections()
         return url, queue
 
     yield activate
     monkeypatch.undo()
-    _reset_connections()
+    reset_broker_connections()
     server.flushdb()  # a killed worker's unacknowledged messages must not outlive the test
 
 
@@ -197,7 +187,7 @@ def test_with_redis_down_a_red_flag_is_saved_and_its_alert_delivered_later(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     monkeypatch.setitem(app.conf, "broker_url", closed)
     monkeypatch.setitem(app.conf, "task_always_eager", False)
-    _reset_connections()
+    reset_broker_connections()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             started = time.monotonic()
@@ -212,7 +202,7 @@ def test_with_redis_down_a_red_flag_is_saved_and_its_alert_delivered_later(
         health = client.get("/healthz")
     finally:
         monkeypatch.undo()
-        _reset_connections()
+        reset_broker_connections()
     assert logged.created and logged.alert is not None
     alert = Alert.objects.get(pk=logged.alert.pk)
     assert alert.email_sent_at is None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -19,13 +18,7 @@ from plans.models import Alert, PlanWeek, RevisionKind, SessionLog, SessionLogRe
 from plans.selectors import week_summaries
 from recovery.models import AuditEvent
 from tests.conftest import approve
-from tests.support import clinical_snapshot, refused
-
-
-def local_today() -> date:
-    """Today on the test patients' clock (America/New_York), which the services use."""
-    return timezone.now().astimezone(ZoneInfo("America/New_York")).date()
-
+from tests.support import clinical_snapshot, patients_today, refused
 
 ANSWERS = {
     "activity": "walking",
@@ -48,12 +41,6 @@ def ana_client(client, ana):
     return client
 
 
-@pytest.fixture
-def cho(client, dr_cho):
-    client.force_login(dr_cho)
-    return client
-
-
 def correct(log, user, now=None, **changes):
     fields = {**ANSWERS, "notes": log.notes, **changes}
     return services.session_correct(user=user, log_id=log.pk, now=now, **fields)
@@ -63,7 +50,7 @@ def correct(log, user, now=None, **changes):
 
 
 def test_a_correction_keeps_the_original_and_is_audited(ana_plan):
-    saved = log(ana_plan, local_today(), notes="Walked the dog.")
+    saved = log(ana_plan, patients_today(), notes="Walked the dog.")
     user = ana_plan.patient.user
     correct(saved, user, minutes=25, pain=4, notes="Walked the dog, then the hill.")
     fresh = SessionLog.objects.get(pk=saved.pk)
@@ -79,7 +66,7 @@ def test_a_correction_keeps_the_original_and_is_audited(ana_plan):
 
 
 def test_24_hours_after_saving_it_can_no_longer_be_changed(ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     user = ana_plan.patient.user
     almost = saved.created_at + timedelta(hours=24) - timedelta(seconds=1)
     correct(saved, user, now=almost, minutes=16)
@@ -91,7 +78,7 @@ def test_24_hours_after_saving_it_can_no_longer_be_changed(ana_plan):
 
 
 def test_only_the_patient_who_logged_it_can_change_it(ana_plan, ben, dr_cho):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     for stranger in (ben.user, dr_cho):
         refused(lambda s=stranger: correct(saved, s, minutes=40), "No such session.")
         refused(
@@ -101,7 +88,7 @@ def test_only_the_patient_who_logged_it_can_change_it(ana_plan, ben, dr_cho):
 
 
 def test_a_session_that_raised_an_alert_is_the_care_teams_to_correct(ana_plan):
-    severe = log(ana_plan, local_today(), pain_before=2, pain=9)
+    severe = log(ana_plan, patients_today(), pain_before=2, pain=9)
     assert Alert.objects.filter(session_log=severe).exists()
     user = ana_plan.patient.user
     refused(lambda: correct(severe, user, pain=3), "only they can change its record")
@@ -110,14 +97,14 @@ def test_a_session_that_raised_an_alert_is_the_care_teams_to_correct(ana_plan):
 
 
 def test_a_correction_that_adds_severe_pain_reaches_the_care_team(ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     corrected = correct(saved, ana_plan.patient.user, pain_before=2, pain=9)
     assert corrected.alert is not None and corrected.alert.kind == "severe_pain"
     assert Alert.objects.get(session_log=saved).acknowledged_at is None
 
 
 def test_a_correction_that_adds_a_warning_sign_pauses_the_plan_as_a_log_would(ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     corrected = correct(saved, ana_plan.patient.user, red_flags=["numbness"])
     assert corrected.alert is not None and corrected.alert.kind == "warning_sign"
     ana_plan.refresh_from_db()
@@ -125,7 +112,7 @@ def test_a_correction_that_adds_a_warning_sign_pauses_the_plan_as_a_log_would(an
 
 
 def test_a_deleted_session_leaves_the_week_and_stays_in_the_record(ana_plan, cho):
-    saved = log(ana_plan, local_today(), minutes=20, notes="Did not happen.")
+    saved = log(ana_plan, patients_today(), minutes=20, notes="Did not happen.")
     week = saved.week
     before = {s.week: s.sessions_logged for s in week_summaries(ana_plan)}[week]
     services.session_delete(user=ana_plan.patient.user, log_id=saved.pk)
@@ -140,7 +127,7 @@ def test_a_deleted_session_leaves_the_week_and_stays_in_the_record(ana_plan, cho
 
 
 def test_the_record_shows_an_edited_session_and_what_it_first_said(ana_plan, cho):
-    saved = log(ana_plan, local_today(), notes="First words.")
+    saved = log(ana_plan, patients_today(), notes="First words.")
     correct(saved, ana_plan.patient.user, minutes=30, notes="Second words.")
     page = cho.get(reverse("clinic:patient", args=[ana_plan.patient.pk])).content.decode()
     entry = page[page.index(f'data-log="{saved.pk}"') :][:4000]
@@ -151,7 +138,7 @@ def test_the_record_shows_an_edited_session_and_what_it_first_said(ana_plan, cho
 def test_deleting_a_session_of_a_closed_week_decides_the_week_after_again(ana):
     """Week 1 done in full moves week 2 up; deleting two of its sessions the next morning
     (within 24 hours) leaves 1 of 3, and week 2 holds instead."""
-    start = local_today() - timedelta(days=7)
+    start = patients_today() - timedelta(days=7)
     plan = approve(ana, start=start, today=start)
     tz = ana.tz
     logs = []
@@ -180,7 +167,7 @@ def test_the_same_answers_again_after_back_are_recognised_as_a_repeat(ana_plan):
     def form(**extra):  # each form shown carries a new token
         return services.session_log_create(
             patient=ana_plan.patient,
-            day=local_today(),
+            day=patients_today(),
             notes="Park loop.",
             submission_token=uuid.uuid4(),
             **ANSWERS,
@@ -199,7 +186,7 @@ def test_the_page_says_a_repeat_was_not_saved_twice(ana_client, ana_plan):
         return ana_client.post(
             reverse("me:session_new"),
             {
-                "date": local_today().isoformat(),
+                "date": patients_today().isoformat(),
                 **{k: str(v) for k, v in ANSWERS.items()},
                 "no_red_flags": "on",
                 "submission_token": str(uuid.uuid4()),
@@ -218,7 +205,7 @@ def test_the_page_says_a_repeat_was_not_saved_twice(ana_client, ana_plan):
 
 
 def test_the_patient_corrects_from_the_saved_page(ana_client, ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     page = ana_client.get(reverse("me:session_saved", args=[saved.pk])).content.decode()
     assert reverse("me:session_edit", args=[saved.pk]) in page
     edit = ana_client.get(reverse("me:session_edit", args=[saved.pk])).content.decode()
@@ -237,7 +224,7 @@ def test_the_patient_corrects_from_the_saved_page(ana_client, ana_plan):
 
 
 def test_the_patient_deletes_after_confirming(ana_client, ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     assert (
         "Delete this session?"
         in ana_client.get(reverse("me:session_delete", args=[saved.pk])).content.decode()
@@ -250,7 +237,7 @@ def test_the_patient_deletes_after_confirming(ana_client, ana_plan):
 
 
 def test_after_24_hours_the_links_are_gone_and_the_pages_say_why(ana_client, ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     SessionLog.objects.filter(pk=saved.pk).update(created_at=timezone.now() - timedelta(hours=25))
     page = ana_client.get(reverse("me:session_saved", args=[saved.pk])).content.decode()
     assert reverse("me:session_edit", args=[saved.pk]) not in page
@@ -262,7 +249,7 @@ def test_after_24_hours_the_links_are_gone_and_the_pages_say_why(ana_client, ana
 
 
 def test_someone_elses_session_is_404_on_every_method(client, ben, ana_plan):
-    saved = log(ana_plan, local_today())
+    saved = log(ana_plan, patients_today())
     client.force_login(ben.user)
     for name in ("me:session_edit", "me:session_delete"):
         url = reverse(name, args=[saved.pk])
@@ -275,7 +262,7 @@ def test_long_notes_are_refused_with_their_length_not_cut(ana_client, ana_plan):
     response = ana_client.post(
         reverse("me:session_new"),
         {
-            "date": local_today().isoformat(),
+            "date": patients_today().isoformat(),
             **{k: str(v) for k, v in ANSWERS.items()},
             "no_red_flags": "on",
             "notes": "x" * 10_000,
@@ -292,6 +279,6 @@ def test_long_notes_are_refused_with_their_length_not_cut(ana_client, ana_plan):
 
 
 def test_the_saved_page_shows_the_notes(ana_client, ana_plan):
-    saved = log(ana_plan, local_today(), notes="Legs tired on the stairs.")
+    saved = log(ana_plan, patients_today(), notes="Legs tired on the stairs.")
     page = ana_client.get(reverse("me:session_saved", args=[saved.pk])).content.decode()
     assert 'id="saved-notes">Legs tired on the stairs.<' in page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -25,16 +24,12 @@ from recovery.models import (
     User,
 )
 from tests.conftest import approve, make_patient
+from tests.support import patients_today
 
 pytestmark = pytest.mark.django_db
 
 
 TODAY = date.today()
-
-
-def local_today() -> date:
-    """Today on the personas' clock (America/New_York), which can differ from the server's."""
-    return timezone.localdate(timezone=ZoneInfo("America/New_York"))
 
 
 def patient(name: str, clinician: User, *, treatment="Epidural steroid injection", days_ago=30):
@@ -43,7 +38,7 @@ def patient(name: str, clinician: User, *, treatment="Epidural steroid injection
         name,
         clinician,
         treatment=treatment,
-        procedure_date=local_today() - timedelta(days=days_ago),
+        procedure_date=patients_today() - timedelta(days=days_ago),
     )
 
 
@@ -173,7 +168,7 @@ def test_a_planned_procedure_says_how_far_off_it_is(dr_cho):
         "Pia",
         dr_cho,
         treatment="Laminectomy",
-        procedure_date=local_today() + timedelta(days=9),
+        procedure_date=patients_today() + timedelta(days=9),
     )
     (row,) = clinician_triage(dr_cho).rows
     assert "procedure planned in 9 days" in row.reason.detail

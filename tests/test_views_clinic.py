@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from importlib import import_module
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.sessions.backends import cached_db
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
@@ -30,21 +26,10 @@ from recovery.models import (
     User,
 )
 from recovery.templatetags.clinic_clock import clinic_date, clinic_time
-from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
 from tests.support import text
 
 pytestmark = pytest.mark.django_db
-
-# With Redis configured the session comes from the cache (cached_db); without, it costs a query.
-SESSION_QUERY = (
-    0
-    if issubclass(
-        import_module(django_settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore
-    )
-    else 1
-)
-
 
 TODAY = date.today()
 
@@ -80,12 +65,6 @@ def red_flag(patient: PatientProfile, flags=("numbness",), *, day: date | None =
 
 def form_errors(response, name: str) -> dict:
     return response.context["forms"][name].errors
-
-
-@pytest.fixture
-def cho(client, dr_cho):
-    client.force_login(dr_cho)
-    return client
 
 
 @pytest.fixture
@@ -180,13 +159,6 @@ def test_enrol_form_shows_active_treatment_types_only(cho):
     html = response.content.decode()
     assert "Lumbar fusion" in html
     assert "Laminectomy" not in html
-
-
-@pytest.fixture
-def celery_in_process(monkeypatch):
-    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
-    left in the Celery app's configuration."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 def test_enrol_creates_patient_pending_clearance_and_emails_a_link(
@@ -969,9 +941,7 @@ def log_session(patient: PatientProfile, *, days_ago: int = 0, **fields):
 def log_row(response, log: SessionLog) -> str:
     """The visible text of one session's entry in the record's timeline."""
     assert [e for e in response.context["record"].entries if e.kind == "session" and e.pk == log.pk]
-    html = response.content.decode()
-    start = html.index(f'data-log="{log.pk}"')
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</li>", start)]))
+    return entry_text(response, f'data-log="{log.pk}"')
 
 
 def test_record_shows_pain_before_and_after_the_response_in_words_and_the_notes(cho, ana, ana_plan):
@@ -1061,8 +1031,7 @@ def entry_text(response, attribute: str) -> str:
     """The visible text of one entry of the record's timeline, found by its data attribute."""
     html = response.content.decode()
     start = html.index(attribute)
-    entry = html[start : html.index("</li>", start)]
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", entry))
+    return text(html[start : html.index("</li>", start)])
 
 
 def test_record_of_a_patient_waiting_for_clearance_shows_their_symptom_report(cho, ana):

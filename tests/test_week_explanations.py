@@ -12,15 +12,16 @@ from django.urls import reverse
 from plans import selectors, services
 from plans.models import PlanWeek
 from recovery.models import AuditEvent, PatientProfile
-from tests.record_support import (
-    log,
+from tests.support import (
+    log_on_the_day,
     patients_today,
     prescribed,
     resumed,
+    signed_in,
     six_good_weeks,
     stopped_by_a_warning_sign,
+    text,
 )
-from tests.support import signed_in, text
 
 
 def week_sections(html: str) -> dict[tuple[int, int], str]:
@@ -30,7 +31,7 @@ def week_sections(html: str) -> dict[tuple[int, int], str]:
     for card in cards[1:]:
         ids = re.search(r'data-plan="(\d+)" data-week="(\d+)"', card)
         card = card.split("</section>")[0]
-        found[int(ids[1]), int(ids[2])] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
+        found[int(ids[1]), int(ids[2])] = text(card)
     return found
 
 
@@ -45,9 +46,9 @@ def three_weeks(ana):
     plan = approve(ana, start=today - timedelta(days=14), today=today - timedelta(days=14))
     for offset in (0, 2, 4):
         day = plan.start_date + timedelta(days=offset)
-        log(plan, day, minutes=prescribed(plan, day))
+        log_on_the_day(plan, day, minutes=prescribed(plan, day))
     day = plan.start_date + timedelta(days=8)
-    log(plan, day, minutes=prescribed(plan, day))
+    log_on_the_day(plan, day, minutes=prescribed(plan, day))
     services.plan_close_weeks(plan=plan, today=today)
     return plan
 

@@ -19,6 +19,7 @@ from tests.conftest import PASSWORD
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WIDTHS = (390, 640, 1280)  # a phone, a small tablet, a desktop
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -70,6 +71,15 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("E-mail or username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_out(page) -> None:
+    page.context.clear_cookies()
+
+
+def fits_width(page) -> bool:
+    """Nothing pushes the page wider than the window (tables scroll inside their wrapper)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def admin_sign_in(page, user) -> None:

@@ -7,43 +7,20 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from plans import services as plan_services
 from plans.models import Alert, PlanWeek, SessionLog
 from recovery.models import ClearanceStatus, PatientProfile
-from stepwise.celery import app as celery_app
 from tests.conftest import approve, make_patient
-from tests.e2e.conftest import assert_accessible, login, screenshot
+from tests.e2e.conftest import assert_accessible, fits_width, login, screenshot, sign_out
+from tests.support import patients_today
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 NEW_PASSWORD = "quiet-river-lantern-42"
-
-
-def new_york_today():
-    """Today on the personas' clock, which can differ from the server's (UTC) date."""
-    return timezone.localdate(timezone=ZoneInfo("America/New_York"))
-
-
-def sign_out(page) -> None:
-    page.context.clear_cookies()
-
-
-def fits_width(page) -> bool:
-    """Nothing pushes the page wider than the window (tables scroll inside their wrapper)."""
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-@pytest.fixture
-def celery_in_process(monkeypatch):
-    """Tasks run in this process, as they do with no broker configured, whatever an earlier test
-    left in the Celery app's configuration."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
 
 
 def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, celery_in_process):
@@ -62,7 +39,7 @@ def test_enrolled_patient_sets_a_password_and_waits_for_clearance(page, dr_cho, 
     page.get_by_label("Phone number").fill("(555) 010-2099")
     page.get_by_label("Clinic record number (optional)").fill("MRN-7731")
     page.get_by_label("Treatment type").select_option(label="Epidural steroid injection")
-    page.get_by_label("Procedure date").fill((new_york_today() - timedelta(days=3)).isoformat())
+    page.get_by_label("Procedure date").fill((patients_today() - timedelta(days=3)).isoformat())
     page.get_by_label("Patient's time zone").select_option("America/Chicago")
     page.get_by_role("button", name="Add patient").click()
 
@@ -245,7 +222,7 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
 
 
 def test_approval_before_the_minimum_without_a_reason_is_refused(page, dr_cho):
-    today = new_york_today()
+    today = patients_today()
     dora = make_patient(
         "dora", "Dora", dr_cho, treatment="Lumbar fusion", procedure_date=today - timedelta(days=5)
     )

@@ -11,10 +11,9 @@ from playwright.sync_api import expect
 from plans.models import Alert
 from recovery.models import PatientProfile
 from tests.conftest import make_patient
-from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.record_support import patients_today, six_good_weeks, stopped_by_a_warning_sign
+from tests.e2e.conftest import WIDTHS, assert_accessible, login, screenshot
+from tests.support import patients_today, six_good_weeks, stopped_by_a_warning_sign
 
-WIDTHS = (390, 640, 1280)
 LONG_NOTE = "Walked to the shop and back, slower on the hill. " * 30
 
 

@@ -9,7 +9,7 @@ from plans import services
 from plans.models import SessionLog
 from tests.conftest import approve
 from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.record_support import patients_today
+from tests.support import patients_today
 
 ANSWERS = {"activity": "walking", "pain_before": 1, "pain": 2, "pain_duration": "within_2h"}
 

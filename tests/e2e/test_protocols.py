@@ -12,7 +12,7 @@ from plans import services
 from plans.demo import load_library
 from tests.conftest import make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
-from tests.record_support import patients_today
+from tests.support import patients_today
 
 
 def test_a_fusion_patient_at_day_20_sees_precautions_and_no_water(phone_page, dr_cho):

@@ -17,15 +17,21 @@ from playwright.sync_api import expect
 
 from plans import services
 from plans.models import Plan, PlanStatus
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, screenshot
-from tests.record_support import (
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    WIDTHS,
+    assert_accessible,
+    fits_width,
+    login,
+    screenshot,
+    sign_out,
+)
+from tests.support import (
     NUMB_NOTE,
     patients_today,
     six_good_weeks,
     stopped_by_a_warning_sign,
 )
-
-WIDTHS = [390, 640, 1280]
 
 
 @pytest.fixture
@@ -41,10 +47,6 @@ def sized_page(request, browser, live_server):
     page.width = width
     yield page
     context.close()
-
-
-def fits_width(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def nothing_cut_off(page) -> list[str]:
@@ -66,10 +68,6 @@ def nothing_cut_off(page) -> list[str]:
         return bad;
     }"""
     )
-
-
-def sign_out(page) -> None:
-    page.context.clear_cookies()
 
 
 def too_wide(page) -> list[str]:
