@@ -125,16 +125,19 @@ def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clea
     if clearance.status != ClearanceStatus.PENDING:
         status = clearance.get_status_display().lower()
         raise DomainError(f"Only a pending clearance can be declined; this one is {status}.")
-    reason = require_reason(reason)
-    clearance.status = ClearanceStatus.DECLINED
+    _decide(clearance, ClearanceStatus.DECLINED, actor=actor, reason=require_reason(reason))
+    return clearance
+
+
+def _decide(clearance: Clearance, status: str, *, actor: User, reason: str) -> None:
+    """Decline or revoke a locked clearance: who, when and why, and its audited event."""
+    from_status = clearance.status
+    clearance.status = status
     clearance.decided_by = actor
     clearance.decided_at = timezone.now()
     clearance.decision_reason = reason
     clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    clearance_record_event(
-        clearance=clearance, actor=actor, from_status=ClearanceStatus.PENDING, reason=reason
-    )
-    return clearance
+    clearance_record_event(clearance=clearance, actor=actor, from_status=from_status, reason=reason)
 
 
 @transaction.atomic
@@ -512,14 +515,7 @@ def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clear
     reason = require_reason(reason)
     # The plans before the first write (the lock order).
     plans = list(_locked(Plan).filter(clearance=clearance, status=PlanStatus.ACTIVE).order_by("pk"))
-    clearance.status = ClearanceStatus.REVOKED
-    clearance.decided_by = actor
-    clearance.decided_at = timezone.now()
-    clearance.decision_reason = reason
-    clearance.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-    clearance_record_event(
-        clearance=clearance, actor=actor, from_status=ClearanceStatus.APPROVED, reason=reason
-    )
+    _decide(clearance, ClearanceStatus.REVOKED, actor=actor, reason=reason)
     for plan in plans:
         plan.patient = clearance.patient
         _pause(plan, reason=f"Clearance withdrawn by your care team: {reason}", actor=actor)

@@ -45,7 +45,8 @@ class TreatmentTypeForm(forms.ModelForm):
         required=False,
         widget=WrappedFilteredSelectMultiple("exercises", is_stacked=False),
         label="Exercises not offered",
-        help_text="Library exercises that patients with this treatment must not be shown.",
+        help_text="Library exercises that patients with this treatment must not be shown, for "
+        "good or until a stage: the stage is set on the exercise's own page.",
     )
 
     class Meta:
