@@ -1,4 +1,19 @@
-"""The e-mail outbox: a row written with the change that causes the e-mail, sent after commit.
+"""The e-mail outbox: one design for every e-mail StepWise owes somebody, and the people side's.
+
+The design, shared by the people side's e-mails (below), alert e-mails and on-call escalations
+(`plans.delivery`) and weekly reminders (`plans.reminders.sending`):
+
+- **The row is the truth.** It is written in the transaction of its cause; an e-mail is an
+  attempt recorded on the row (attempts, next attempt, last error, sent).
+- **Claim.** A sender owns a row before it sends: one row under `select_for_update(skip_locked)`
+  for the whole send (`claim_and_send`), or, for reminders' batches over one SMTP connection, a
+  batch stamped in flight for a lease in a short transaction (the lease is the lock).
+- **Attempt and backoff.** An SMTP or network failure records the attempt and schedules the next
+  by the row kind's `RetryPolicy` (doubling from `first`, capped).
+- **Give up.** By the policy's attempt cap (reminders), or by a reason of the row's own (a link
+  that has expired, a week that has ended); an alert never gives up: it waits for the next pass.
+
+The people side's outbox: a row written with the change that causes the e-mail, sent after commit.
 
 Every e-mail to a person on the people side (the enrolment link, a new sign-in link, a password
 reset) is an `OutboxEmail` row written in the transaction of its cause, then sent twice over:
@@ -32,7 +47,6 @@ from recovery.models import OutboxEmail, User
 
 logger = logging.getLogger(__name__)
 
-RETRY_CAP = timedelta(hours=1)
 # Sent and given-up rows (their parts already blank) are kept this long, to answer "did the link
 # go out?", then deleted by the pass.
 KEEP_FINISHED = timedelta(days=30)
@@ -42,8 +56,25 @@ class TransientDeliveryError(Exception):
     """The mail server could not be reached or refused for now; try again later."""
 
 
-def retry_delay(attempts: int) -> timedelta:
-    return min(timedelta(minutes=2**attempts), RETRY_CAP)
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed row is tried again, and when it is given up."""
+
+    first: timedelta  # after the first failed attempt
+    cap: timedelta  # the longest wait between two attempts
+    give_up_after: int | None = None  # attempts; None: never (the row waits for the next pass)
+
+    def delay(self, attempts: int) -> timedelta:
+        """The wait after `attempts` failed attempts: first, twice that, … up to the cap."""
+        return min(self.first * 2 ** max(attempts - 1, 0), self.cap)
+
+    def exhausted(self, attempts: int) -> bool:
+        return self.give_up_after is not None and attempts >= self.give_up_after
+
+
+# Alerts, escalations and set-password links: 2, 4, 8 … minutes, then hourly; never given up by
+# count (a link gives up when it expires; an alert is shown in triage whatever its e-mail does).
+EMAIL_RETRY = RetryPolicy(first=timedelta(minutes=2), cap=timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,7 @@ def claim_and_send(
     now: datetime,
     on_sent: dict | None = None,
     what: str = "E-mail",
+    policy: RetryPolicy = EMAIL_RETRY,
 ) -> bool:
     """Lock row `pk` of `rows` unless another worker holds it (or it is not in `rows` any more:
     sent already), call `send(row)` and record the attempt on the row before the lock goes.
@@ -72,7 +104,7 @@ def claim_and_send(
     `send` returns True once the mail server accepted the message, or False when it decided
     that nothing is to be sent (it saves what it decided itself). `on_sent` sets more columns when
     the message went (the outbox blanks the parts). An SMTP or network error schedules the next
-    attempt with backoff and raises `TransientDeliveryError`. Returns whether this call sent it.
+    attempt by `policy` and raises `TransientDeliveryError`. Returns whether this call sent it.
     """
     failure: Exception | None = None
     with transaction.atomic():
@@ -85,7 +117,7 @@ def claim_and_send(
         except (SMTPException, OSError) as error:
             failure = error
             setattr(row, fields.attempts, attempts)
-            setattr(row, fields.next_attempt_at, now + retry_delay(attempts))
+            setattr(row, fields.next_attempt_at, now + policy.delay(attempts))
             setattr(row, fields.last_error, type(error).__name__[:200])
             row.save(update_fields=[fields.attempts, fields.next_attempt_at, fields.last_error])
         else:

@@ -10,7 +10,7 @@ from django.core import mail
 from plans.delivery import alert_deliver, alerts_deliver_pending
 from plans.models import Alert, Plan
 from plans.services import session_log_create
-from recovery.outbox import RETRY_CAP, TransientDeliveryError, retry_delay
+from recovery.outbox import EMAIL_RETRY, TransientDeliveryError
 from tests.support import FAILING_BACKEND
 
 
@@ -62,7 +62,7 @@ def test_an_smtp_failure_keeps_the_row_unsent_and_schedules_a_retry(ana_plan, se
     alert.refresh_from_db()
     assert alert.email_sent_at is None
     assert alert.email_attempts == 1
-    assert alert.email_next_attempt_at == now + retry_delay(1)
+    assert alert.email_next_attempt_at == now + EMAIL_RETRY.delay(1)
     assert alert.email_next_attempt_at > now
     assert alert.email_last_error == "SMTPServerDisconnected"
 
@@ -71,8 +71,8 @@ def test_an_smtp_failure_keeps_the_row_unsent_and_schedules_a_retry(ana_plan, se
         alert_deliver(alert.pk, now=later)
     alert.refresh_from_db()
     assert alert.email_attempts == 2
-    assert alert.email_next_attempt_at == later + retry_delay(2)
-    assert retry_delay(2) > retry_delay(1)
+    assert alert.email_next_attempt_at == later + EMAIL_RETRY.delay(2)
+    assert EMAIL_RETRY.delay(2) > EMAIL_RETRY.delay(1)
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert alert_deliver(alert.pk, now=alert.email_next_attempt_at) is True
@@ -82,11 +82,12 @@ def test_an_smtp_failure_keeps_the_row_unsent_and_schedules_a_retry(ana_plan, se
     assert len(mail.outbox) == 1
 
 
-def test_retry_delay_grows_and_is_capped():
-    delays = [retry_delay(attempts) for attempts in range(1, 12)]
+def test_an_alert_e_mail_is_retried_sooner_and_sooner_never_given_up():
+    delays = [EMAIL_RETRY.delay(attempts) for attempts in range(1, 12)]
     assert delays == sorted(delays)
-    assert delays[0] == timedelta(minutes=2)
-    assert delays[-1] == RETRY_CAP
+    assert delays[:3] == [timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
+    assert delays[-1] == timedelta(hours=1)
+    assert not EMAIL_RETRY.exhausted(1000)
 
 
 def test_pending_pass_sends_due_rows_and_skips_the_rest(ana_plan, ben_plan, settings, now):

@@ -169,14 +169,14 @@ def test_an_smtp_failure_records_the_attempt_and_is_retried_later(dr_cho, settin
         outbox.outbox_send(row.pk, now=now)
     row.refresh_from_db()
     assert (row.sent_at, row.attempts, row.last_error) == (None, 1, "SMTPServerDisconnected")
-    assert row.next_attempt_at == now + outbox.retry_delay(1)
+    assert row.next_attempt_at == now + outbox.EMAIL_RETRY.delay(1)
     assert "/accounts/reset/" in row.body  # kept for the next attempt
 
     assert outbox.outbox_send_due(now=now + timedelta(minutes=1)) == 0  # not due yet
     assert outbox.outbox_send_due(now=row.next_attempt_at) == 0  # due, fails again
     row.refresh_from_db()
     assert row.attempts == 2
-    assert row.next_attempt_at == now + outbox.retry_delay(1) + outbox.retry_delay(2)
+    assert row.next_attempt_at == now + outbox.EMAIL_RETRY.delay(1) + outbox.EMAIL_RETRY.delay(2)
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert outbox.outbox_send_due(now=row.next_attempt_at) == 1

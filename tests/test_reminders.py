@@ -572,9 +572,11 @@ def test_two_batches_of_the_same_plans_at_once_claim_and_send_once(postgres):
 def test_reminder_settings_have_sane_defaults():
     assert reminders.batch_size() == 1000
     assert reminders.send_batch_size() == 250
-    assert reminders.retry_delay(1) == timedelta(minutes=5)
-    assert reminders.retry_delay(3) == timedelta(minutes=20)
-    assert reminders.retry_delay(10) == timedelta(hours=2)
+    policy = reminders.retry_policy()
+    assert policy.delay(1) == timedelta(minutes=5)
+    assert policy.delay(3) == timedelta(minutes=20)
+    assert policy.delay(10) == timedelta(hours=2)
+    assert (policy.exhausted(5), policy.exhausted(6)) == (False, True)
     assert timezone.is_aware(reminders.Clock().now())
 
 

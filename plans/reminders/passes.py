@@ -1,0 +1,139 @@
+"""The due pass: find the plans with a week to close or a reminder due, hand them on in batches,
+and bring each batch up to date (close, claim, send)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+
+from django.db import InterfaceError, OperationalError
+
+from plans.models import Reminder, ReminderStatus
+from plans.reminders.base import SCAN_PAGE, Clock, PassResult, batch_size, ready
+from plans.reminders.due import PlanSchedule, _schedule_rows, _schedules, _schedules_for
+from plans.reminders.sending import reminders_send_pending
+from plans.services import plan_close_weeks
+
+logger = logging.getLogger(__name__)
+
+
+def _batched(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for plan_id in ids:
+        batch.append(plan_id)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _candidate_plan_ids(now: datetime) -> Iterator[int]:
+    """Active plans with a finished week to close or a reminder due, in key order, page by page."""
+    after = 0
+    while True:
+        page = _schedules(_schedule_rows().filter(pk__gt=after).order_by("pk")[:SCAN_PAGE])
+        for schedule in page:
+            if schedule.needs_close(now) or schedule.due_week(now) is not None:
+                yield schedule.plan_id
+        if len(page) < SCAN_PAGE:
+            return
+        after = page[-1].plan_id
+
+
+def _retry_plan_ids(now: datetime) -> Iterator[int]:
+    after = 0
+    while True:
+        page = list(
+            Reminder.objects.filter(status=ReminderStatus.PENDING)
+            .filter(ready(now), pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "plan_id")[:SCAN_PAGE]
+        )
+        yield from dict.fromkeys(plan_id for _, plan_id in page)
+        if len(page) < SCAN_PAGE:
+            return
+        after = page[-1][0]
+
+
+def reminders_due_pass(
+    *, now: datetime | None = None, dispatch: Callable[[list[int]], object] | None = None
+) -> PassResult:
+    """One due pass over every active plan and every pending row ready for another attempt.
+
+    `dispatch(plan_ids)` hands a batch on: the beat task queues one Celery task per batch. Without
+    it (the management command) each batch runs here, in order, and the totals come back.
+    """
+    clock = Clock(now)
+    result = PassResult()
+    size = batch_size()
+
+    def hand_on(plan_ids: list[int]) -> None:
+        result.batches += 1
+        if dispatch is None:
+            result.add(reminders_process_batch(plan_ids, clock=clock))
+        else:
+            dispatch(plan_ids)
+
+    for plan_ids in _batched(_candidate_plan_ids(clock.now()), size):
+        hand_on(plan_ids)
+    for plan_ids in _batched(_retry_plan_ids(clock.now()), size):
+        hand_on(plan_ids)
+    return result
+
+
+def reminders_process_batch(
+    plan_ids: Sequence[int], *, now: datetime | None = None, clock: Clock | None = None
+) -> PassResult:
+    """Bring a batch of plans up to date: close finished weeks, claim due weeks, send pending.
+
+    Safe to run twice, or twice at once: it re-reads the plans, the claim is the unique row and a
+    row is sent by whoever stamped it.
+    """
+    clock = clock or Clock(now)
+    result = PassResult()
+    moment = clock.now()
+    schedules = _schedules_for(plan_ids)
+    to_close = [s for s in schedules if s.needs_close(moment)]
+    if to_close:
+        for schedule in to_close:
+            _close_weeks(schedule, moment)
+        result.closed = len(to_close)
+        # Closing adds weeks and may pause a plan (a STOP): read those plans again.
+        closed = {s.plan_id for s in to_close}
+        schedules = [s for s in schedules if s.plan_id not in closed] + _schedules_for(closed)
+    due = []
+    for schedule in schedules:
+        week = schedule.due_week(moment)
+        if week is not None and schedule.last_week >= week:
+            due.append((schedule.plan_id, week))
+    result.claimed = reminders_claim(due)
+    result.add(reminders_send_pending(plan_ids=plan_ids, clock=clock))
+    return result
+
+
+def _close_weeks(schedule: PlanSchedule, moment: datetime) -> None:
+    try:
+        plan_close_weeks(plan=schedule.plan_id, today=schedule.local_today(moment))
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries the batch
+    except Exception:
+        # One broken plan must not hold up the reminders of the others in its batch.
+        logger.exception(
+            "Closing the weeks of plan %s failed; its reminder waits.", schedule.plan_id
+        )
+
+
+def reminders_claim(due: Sequence[tuple[int, int]]) -> int:
+    """Create the pending row of each due (plan, week); an existing row wins (the claim).
+
+    Returns how many rows were asked for: two passes racing for the same plans may both count a
+    row, but only one of them creates it.
+    """
+    if due:
+        Reminder.objects.bulk_create(
+            [Reminder(plan_id=plan_id, week=week) for plan_id, week in due],
+            ignore_conflicts=True,
+        )
+    return len(due)
