@@ -87,12 +87,15 @@ def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
     The plan row is locked, so two callers at once (the dashboard and the reminder job) produce
     one PlanWeek per week; the unique (plan, week) constraint backs that up. A STOP pauses the plan.
 
-    Most calls find nothing to close (every dashboard view calls this): given a loaded plan, one
-    unlocked read of its last prescribed week answers that, without a transaction or a row lock.
+    Most calls find nothing to close (every dashboard view calls this): given a loaded plan, its
+    last prescribed week answers that without a transaction or a row lock (read with the plan
+    as `last_week` where the page loaded it so, else one unlocked query).
     Weeks are never removed (a late log may re-decide the current one in place), so "nothing
     due" cannot turn false before the lock would be taken.
     """
-    if isinstance(plan, Plan) and not weeks_due(plan, today):
+    if isinstance(plan, Plan) and not weeks_due(
+        plan, today, last_week=getattr(plan, "last_week", ...)
+    ):
         return []
     with transaction.atomic():
         return _close_weeks(_lock_plan(plan), today)
