@@ -1,5 +1,6 @@
 from django.urls import path
 
+from plans import views_clearance
 from plans import views_clinic as views
 
 app_name = "clinic"
@@ -8,7 +9,7 @@ urlpatterns = [
     path("", views.triage, name="triage"),
     path("patients/new/", views.enrol, name="enrol"),
     path("patients/<int:patient_id>/", views.patient, name="patient"),
-    path("patients/<int:patient_id>/clearance/", views.clearance, name="clearance"),
+    path("patients/<int:patient_id>/clearance/", views_clearance.clearance, name="clearance"),
     path("patients/<int:patient_id>/details/", views.patient_details, name="patient_details"),
     path("patients/<int:patient_id>/plan/", views.plan_action, name="plan_action"),
     path("patients/<int:patient_id>/invite/", views.invite, name="invite"),

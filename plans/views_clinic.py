@@ -26,41 +26,35 @@ from plans.charts import progress_chart
 from plans.forms_clinic import (
     RULE_FIELDS,
     AlertCloseForm,
-    ApproveForm,
     ContactForm,
-    DecisionReasonForm,
     EnrolForm,
     PauseForm,
-    PrecautionsForm,
     ResumeForm,
     RulesForm,
     StageForm,
-    WoundForm,
 )
 from plans.models import Alert, PlanStatus
 from plans.patient_record import (
     alert_row,
-    current_clearance,
     current_plan,
     patient_detail,
     patient_plans,
 )
 from plans.record import KINDS, parse_filters, plan_changes, timeline
-from plans.services import PRECAUTION_FIELDS
 from plans.triage import clinician_triage, patient_search
 from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit
 from recovery.errors import DomainError
-from recovery.models import WOUND_CATEGORIES, ClearanceStatus, PatientProfile
+from recovery.models import PatientProfile
 
 
-def _refuse(form, error: DomainError) -> None:
+def refuse(form, error: DomainError) -> None:
     """Put a service's refusal beside the field it names, or above the form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
-def _refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
+def refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
     """A refusal about the record's state, not about a field (the plan was paused meanwhile,
     the clearance already decided in another tab): say so above a fresh page, showing what is
     true now. Returns False when the error belongs beside a field of `form`."""
@@ -105,7 +99,7 @@ def patient_details(request: HttpRequest, patient_id: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except DomainError as error:
-            _refuse(form, error)
+            refuse(form, error)
         else:
             messages.success(request, f"{patient.user.display_name()}'s details are saved.")
             return redirect("clinic:patient", patient_id=patient.pk)
@@ -179,8 +173,8 @@ def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except DomainError as error:
-                if not _refused_by_state(request, form, error):
-                    _refuse(form, error)
+                if not refused_by_state(request, form, error):
+                    refuse(form, error)
             else:
                 done = f"Alert for {alert.patient.user.display_name()} closed."
                 messages.success(request, f"{done} {_plan_after(alert)}".strip())
@@ -225,7 +219,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 today=timezone.now().astimezone(form.tz).date(),
             )
         except DomainError as error:
-            _refuse(form, error)
+            refuse(form, error)
         else:
             messages.success(
                 request,
@@ -382,176 +376,11 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
                 )
                 done = f"Allowed stage is now {data['stage']}."
         except DomainError as error:
-            if _refused_by_state(request, form, error):
+            if refused_by_state(request, form, error):
                 return redirect("clinic:patient", patient_id=patient.pk)
-            _refuse(form, error)
+            refuse(form, error)
         else:
             messages.success(request, done)
             return redirect("clinic:patient", patient_id=patient.pk)
     audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
     return _render_patient(request, patient, bound={action: form}, status=400)
-
-
-# --- clearance -----------------------------------------------------------------------------------
-
-
-def _clearance_forms(clearance, today, bound: dict | None = None) -> dict:
-    forms = {}
-    if clearance is not None and clearance.status == ClearanceStatus.PENDING:
-        forms["approve"] = ApproveForm(prefix="approve", clearance=clearance, today=today)
-        forms["decline"] = DecisionReasonForm(prefix="decline")
-    elif clearance is not None and clearance.status == ClearanceStatus.APPROVED:
-        forms["revoke"] = DecisionReasonForm(prefix="revoke")
-        forms["precautions"] = PrecautionsForm(
-            prefix="precautions",
-            initial={name: getattr(clearance, name) for name in PRECAUTION_FIELDS},
-        )
-        if clearance.treatment.treatment_type.category in WOUND_CATEGORIES:
-            forms["wound"] = WoundForm(
-                prefix="wound", initial={"wound_healed_on": clearance.wound_healed_on or today}
-            )
-    forms.update(bound or {})
-    return forms
-
-
-def _render_clearance(
-    request: HttpRequest, patient: PatientProfile, *, bound: dict | None = None, status: int = 200
-) -> HttpResponse:
-    audit(
-        "patient_view",
-        actor=request.user,
-        request=request,
-        obj=patient,
-        patient=patient,
-        page="clearance",
-    )
-    today = plan_services.patient_today(patient)
-    detail = patient_detail(patient, today=today, record=False)
-    context = {
-        "d": detail,
-        "patient": patient,
-        "forms": _clearance_forms(detail.clearance, today, bound),
-    }
-    return render(request, "plans/clinic/clearance.html", context, status=status)
-
-
-def _clearance_detail_action(
-    request: HttpRequest, patient: PatientProfile, clearance, action: str, today
-) -> HttpResponse:
-    """Change one detail of the clearance (its precautions, the day the wound was seen healed):
-    saved and said, refused beside the field, or refused above a fresh page."""
-    form = (PrecautionsForm if action == "precautions" else WoundForm)(request.POST, prefix=action)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if action == "precautions":
-                plan_services.clearance_set_precautions(
-                    clearance=clearance, actor=request.user, **data
-                )
-                done = "Precautions saved: the patient sees them now."
-            else:
-                day = data["wound_healed_on"]
-                plan_services.clearance_set_wound_healed(
-                    clearance=clearance, actor=request.user, day=day, today=today
-                )
-                done = f"Wound seen healed on {day:%-d %B %Y}: water exercise can now be allowed."
-        except DomainError as error:
-            if not _refused_by_state(request, form, error):
-                _refuse(form, error)
-        else:
-            messages.success(request, done)
-    if not form.errors:  # saved, or refused by the record's state (said above the page)
-        return redirect("clinic:clearance", patient_id=patient.pk)
-    return _render_clearance(request, patient, bound={action: form}, status=400)
-
-
-@clinician_required
-@require_http_methods(["GET", "POST"])
-def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = patient_for_clinician(request.user, patient_id)
-    if request.method == "GET":
-        return _render_clearance(request, patient)
-
-    action = request.POST.get("action")
-    today = plan_services.patient_today(patient)
-    current = current_clearance(patient)
-    if action == "request":
-        # A new decision after a decline or a revocation opens a new clearance.
-        if current is None:
-            raise Http404("No treatment on record.")
-        try:
-            plan_services.clearance_request(
-                patient=patient, treatment=current.treatment, actor=request.user
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "A new clearance request is open for your decision.")
-        return redirect("clinic:clearance", patient_id=patient.pk)
-
-    if action in ("precautions", "wound"):
-        if current is None:
-            raise Http404("No clearance on record.")
-        return _clearance_detail_action(request, patient, current, action, today)
-
-    forms_for_action = {
-        "approve": lambda: ApproveForm(
-            request.POST, prefix="approve", clearance=current, today=today
-        ),
-        "decline": lambda: DecisionReasonForm(request.POST, prefix="decline"),
-        "revoke": lambda: DecisionReasonForm(request.POST, prefix="revoke"),
-    }
-    if action not in forms_for_action:
-        return HttpResponseBadRequest("Unknown action.")
-    if current is None:
-        raise Http404("No clearance on record.")
-    needs = ClearanceStatus.APPROVED if action == "revoke" else ClearanceStatus.PENDING
-    if current.status != needs:
-        # Decided meanwhile (another tab, another visit): show what is true now.
-        messages.error(
-            request,
-            f"Nothing was changed: this clearance is {current.get_status_display().lower()}.",
-        )
-        return redirect("clinic:clearance", patient_id=patient.pk)
-    form = forms_for_action[action]()
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if action == "approve":
-                plan = plan_services.clearance_approve(
-                    clearance=current,
-                    actor=request.user,
-                    rules={n: data[n] for n in RULE_FIELDS},
-                    max_stage=data["max_stage"],
-                    allowed_activities=data["allowed_activities"],
-                    restrictions=data["restrictions"],
-                    start_date=data["start_date"],
-                    today=today,
-                    override_reason=data.get("override_reason", ""),
-                    stage_override_reason=data["stage_override_reason"],
-                    wound_healed_on=data.get("wound_healed_on"),
-                    precautions={name: data.get(name) for name in PRECAUTION_FIELDS},
-                )
-                done = (
-                    f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "
-                    f"{plan.start_minutes} minutes per session."
-                )
-            elif action == "decline":
-                plan_services.clearance_decline(
-                    clearance=current, actor=request.user, reason=data["reason"]
-                )
-                done = "Clearance declined."
-            else:
-                plan_services.clearance_revoke(
-                    clearance=current, actor=request.user, reason=data["reason"]
-                )
-                done = "Clearance revoked. The plan is paused and no reminders go out."
-        except DomainError as error:
-            if _refused_by_state(request, form, error):
-                return redirect("clinic:clearance", patient_id=patient.pk)
-            _refuse(form, error)
-        else:
-            messages.success(request, done)
-            target = "clinic:patient" if action == "approve" else "clinic:clearance"
-            return redirect(target, patient_id=patient.pk)
-    return _render_clearance(request, patient, bound={action: form}, status=400)

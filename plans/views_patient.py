@@ -6,10 +6,6 @@ not found (404).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +23,16 @@ from plans.forms import (
     SessionLogForm,
     SymptomReportForm,
 )
-from plans.models import AlertKind, AlertTier, PainSettled, Plan, PlanStatus, RedFlag, SessionLog
+from plans.models import AlertKind, PlanStatus
+from plans.patient_advice import (
+    follow_up_context,
+    is_warning_sign,
+    outlook,
+    pain_advice,
+    phone_href,
+    urgency,
+    warning_signs,
+)
 from plans.services import (
     CORRECTION_ALERTED,
     CORRECTION_CLOSED,
@@ -50,73 +55,6 @@ def _close_weeks(plan, today):
     created = plan_close_weeks(plan=plan, today=today)
     if any(week.decision == engine.Decision.STOP for week in created):
         plan.refresh_from_db(fields=["status", "pause_reason", "paused_at"])
-
-
-def _warning_signs() -> dict:
-    return {
-        "same_day_signs": [f.label for f in RedFlag if f.value in engine.SAME_DAY_FLAGS],
-        "emergency_signs": [f.label for f in RedFlag if f.value in engine.EMERGENCY_FLAGS],
-    }
-
-
-def _phone_href() -> str:
-    return "tel:" + re.sub(r"[^0-9+]", "", settings.CLINIC_PHONE)
-
-
-# --- pain: the advice after a session that went too fast, and the next day's question ----------
-
-
-@dataclass(frozen=True)
-class PainAdvice:
-    """What to do for the rest of the week after a red session (DESIGN section 2): keep to next
-    week's reduced minutes, and only once the pain has settled. After a severe session (rule 5):
-    rest until it settles, and call the care team if it is not easing by tomorrow."""
-
-    keep_to: int | None  # next week's reduced minutes as the engine previews them
-    severe: SessionLog | None  # the latest severe session among them
-    told: bool  # the care team has been alerted about the severe pain
-    today: date
-
-    @property
-    def severe_today(self) -> bool:
-        return self.severe is not None and self.severe.date == self.today
-
-    @property
-    def severe_lasted(self) -> bool:
-        """Severe for lasting (pain >= 7 for more than 24 hours), not for its score alone."""
-        return self.severe is not None and self.severe.pain < engine.SEVERE_PAIN
-
-
-def _pain_advice(
-    plan: Plan, prescribed: int | None, logs: list[SessionLog], *, today: date
-) -> PainAdvice | None:
-    """Advice from the week's sessions so far; None when none of them was red."""
-    if not any(log.pain_response == engine.PainResponse.RED for log in logs):
-        return None
-    keep_to = None
-    if prescribed:
-        week_so_far = engine.WeekLog(
-            prescribed_minutes=prescribed, sessions=tuple(log.summary() for log in logs)
-        )
-        # The engine reads only the last week; the weeks before it only number the answer.
-        preview = engine.next_week(plan.rules(), [week_so_far])
-        if preview.decision == engine.Decision.REDUCE:
-            keep_to = preview.minutes
-    severe = [log for log in logs if log.is_severe]
-    return PainAdvice(
-        keep_to=keep_to,
-        severe=max(severe, key=lambda log: (log.date, log.pk)) if severe else None,
-        told=any(getattr(log, "alert", None) is not None for log in severe),
-        today=today,
-    )
-
-
-def _follow_up_context(follow_ups: list[SessionLog], back: str) -> dict:
-    return {
-        "follow_ups": follow_ups,
-        "follow_up_back": back,
-        "settled_choices": PainSettled.choices,
-    }
 
 
 # Where a follow-up answer returns to: the page that asked.
@@ -143,8 +81,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "declined": clearance is not None
                 and clearance.status in (ClearanceStatus.DECLINED, ClearanceStatus.REVOKED),
                 "earliest": earliest if earliest and earliest > patient_today(patient) else None,
-                "phone_href": _phone_href(),
-                **_warning_signs(),
+                "phone_href": phone_href(),
+                **warning_signs(),
             },
         )
     today = patient_today(patient)
@@ -154,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     chart = progress_chart(plan, weeks=board.weeks)
     week = board.this_week
     advice = (
-        _pain_advice(plan, week.minutes if week else None, board.pain.week_logs, today=today)
+        pain_advice(plan, week.minutes if week else None, board.pain.week_logs, today=today)
         if board.pain.week_logs
         else None
     )
@@ -167,42 +105,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "week": week,
             "chart": chart,
             "precautions": plan.clearance.precautions_on(today),
-            "urgent": _urgency(board.alert),
+            "urgent": urgency(board.alert),
             "advice": advice,
-            "phone_href": _phone_href(),
-            **_follow_up_context(board.pain.follow_ups, "dashboard"),
-            **_warning_signs(),
+            "phone_href": phone_href(),
+            **follow_up_context(board.pain.follow_ups, "dashboard"),
+            **warning_signs(),
         },
     )
-
-
-@dataclass(frozen=True)
-class Urgency:
-    """What a patient must do now after reporting a warning sign."""
-
-    tier: str
-    flags: list[str]
-    seen_by_care_team: bool
-    plan_paused: bool  # a plan was open and is paused now (none while waiting or after the end)
-
-    @property
-    def emergency(self) -> bool:
-        return self.tier == AlertTier.EMERGENCY
-
-
-def _urgency(alert) -> Urgency | None:
-    if alert is None:
-        return None
-    return Urgency(
-        tier=alert.tier,
-        flags=[RedFlag(code).label for code in alert.flags if code in RedFlag.values],
-        seen_by_care_team=alert.acknowledged_at is not None,
-        plan_paused=alert.plan_id is not None,
-    )
-
-
-def _is_warning_sign(alert) -> bool:
-    return alert is not None and alert.kind == AlertKind.WARNING_SIGN
 
 
 @patient_required
@@ -258,7 +167,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "plans/patient/session_unavailable.html",
-            {"plan": plan, "phone_href": _phone_href()},
+            {"plan": plan, "phone_href": phone_href()},
             status=200 if request.method == "GET" else 409,
         )
     # This week's prescription is only read to show the form: a successful save skips it.
@@ -266,7 +175,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     week = selectors.week_prescription(plan, current)
     minutes = week.minutes if week else None
     pain = selectors.pain_check(plan, week=current, today=today)
-    advice = _pain_advice(plan, minutes, pain.week_logs, today=today)
+    advice = pain_advice(plan, minutes, pain.week_logs, today=today)
     keep_to = advice.keep_to if advice else None
     if form is None:
         form = SessionLogForm(plan=plan, today=today, minutes=keep_to or minutes)
@@ -279,89 +188,10 @@ def session_new(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "week": week,
             "advice": advice,
-            "phone_href": _phone_href(),
-            **_follow_up_context(pain.follow_ups, "session_new"),
+            "phone_href": phone_href(),
+            **follow_up_context(pain.follow_ups, "session_new"),
         },
     )
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """What happens next, in plain words, judged from the week so far by the engine itself."""
-
-    kind: str  # "lower", "hold", "on_track", "paused" or "closed"
-    heading: str
-    sentence: str
-
-
-def _outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
-    plan = log.plan
-    prescription = selectors.week_prescription(plan, log.week)
-    red = log.pain_response == engine.PainResponse.RED
-    if prescription is None or log.week < plan.week_of(today):
-        advice = _pain_advice(plan, None, [log], today=today) if red else None
-        return Outlook(
-            "closed",
-            "Saved in your history",
-            f"This session belongs to week {log.week}, which has already ended. "
-            "Your care team can see it.",
-        ), advice
-    logs = selectors.week_logs(plan, log.week)
-    sessions = [s.summary() for s in logs]
-    week_so_far = engine.WeekLog(prescribed_minutes=prescription.minutes, sessions=tuple(sessions))
-    # The engine reads only the last week; the weeks before it only number the answer.
-    preview = engine.next_week(plan.rules(), [week_so_far])
-    last_day = plan.week_bounds(log.week)[1] - timedelta(days=1)
-    if preview.decision == engine.Decision.STOP:
-        return Outlook(
-            "paused",
-            "Your plan is paused",
-            "A warning sign was reported this week, so your plan is paused until your care team "
-            "reviews it. Please do not exercise until they restart it.",
-        ), None
-    advice = _pain_advice(plan, prescription.minutes, logs, today=today)
-    if preview.decision == engine.Decision.REDUCE:
-        lower = preview.minutes < prescription.minutes
-        return Outlook(
-            "lower",
-            "We'll lower next week" if lower else "We'll keep next week gentle",
-            preview.reason,
-        ), advice
-    if preview.decision == engine.Decision.HOLD:
-        done = sum(engine.is_completed(s.minutes, prescription.minutes) for s in sessions)
-        needed = engine.completed_needed(prescription.sessions_per_week)
-        more = needed - done
-        at_least = engine.completed_minimum(prescription.minutes)
-        # A short session is saved and seen, but does not count: say so, or "0 completed" right
-        # after logging one reads as if it was lost.
-        short = (
-            ""
-            if engine.is_completed(log.minutes, prescription.minutes)
-            else f"This session's {log.minutes} minutes are saved; sessions count towards "
-            f"moving up from {at_least} minutes. "
-        )
-        if preview.review == engine.Review.OVERDOING:
-            return Outlook("hold", "Keep to the plan", preview.reason), advice
-        return Outlook(
-            "hold",
-            "Keep going",
-            f"{short}You have completed {done} of the {needed} sessions this week needs. "
-            f"{more} more {'session' if more == 1 else 'sessions'} of at least {at_least} minutes "
-            f"by {last_day:%A %-d %B} keeps you on track to move up. If not, we'll hold next "
-            "week at the same minutes — that's fine.",
-        ), advice
-    left = max(0, prescription.sessions_per_week - len(sessions))
-    still = (
-        f" {left} more {'session is' if left == 1 else 'sessions are'} planned by "
-        f"{last_day:%A %-d %B}."
-        if left
-        else ""
-    )
-    return Outlook(
-        "on_track",
-        "You're on track",
-        f"So far this week: {preview.reason[0].lower()}{preview.reason[1:]}{still}",
-    ), advice
 
 
 @patient_required
@@ -376,16 +206,16 @@ def session_saved(request: HttpRequest, log_id: int) -> HttpResponse:
     now = timezone.now()
     context = {
         "log": log,
-        "phone_href": _phone_href(),
+        "phone_href": phone_href(),
         "repeat": request.GET.get("repeat") == "1",
         "correctable": log.correctable(now),
         "correctable_until": timezone.localtime(log.correctable_until(), patient.tz),
     }
-    if _is_warning_sign(alert):
-        context["urgent"] = _urgency(alert)
+    if is_warning_sign(alert):
+        context["urgent"] = urgency(alert)
         return render(request, "plans/patient/session_urgent.html", context)
     # Severe pain alerts the care team but leaves the plan running: the saved page, with advice.
-    context["outlook"], context["advice"] = _outlook(log, patient_today(patient))
+    context["outlook"], context["advice"] = outlook(log, patient_today(patient))
     return render(request, "plans/patient/session_saved.html", context)
 
 
@@ -423,7 +253,7 @@ def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
     return render(
         request,
         "plans/patient/session_edit.html",
-        {"form": form, "log": log, "phone_href": _phone_href()},
+        {"form": form, "log": log, "phone_href": phone_href()},
         status=400 if form.is_bound else 200,
     )
 
@@ -507,7 +337,7 @@ def symptom_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("me:symptom_saved", report_id=report.pk)
     return render(
-        request, "plans/patient/symptom_new.html", {"form": form, "phone_href": _phone_href()}
+        request, "plans/patient/symptom_new.html", {"form": form, "phone_href": phone_href()}
     )
 
 
@@ -523,9 +353,9 @@ def symptom_saved(request: HttpRequest, report_id: int) -> HttpResponse:
         "report": report,
         # On the patient's own clock (the page's time zone is UTC).
         "reported_at": f"{report.created_at.astimezone(report.patient.tz):%A %-d %B %Y, %H:%M}",
-        "urgent": _urgency(alert) if _is_warning_sign(alert) else None,
+        "urgent": urgency(alert) if is_warning_sign(alert) else None,
         "severe": alert is not None and alert.kind == AlertKind.SEVERE_PAIN,
-        "phone_href": _phone_href(),
+        "phone_href": phone_href(),
     }
     return render(request, "plans/patient/symptom_saved.html", context)
 
