@@ -1,10 +1,10 @@
 # StepWise web, worker and beat image (one image, three commands: see docker-compose.yml).
-FROM node:20-bookworm-slim AS assets
+FROM node:20.18.0-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 
-FROM python:3.11-slim-bookworm
+FROM python:3.11.10-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=stepwise.settings
 WORKDIR /app
 COPY requirements.txt ./

@@ -7,6 +7,7 @@ sentence an operator can act on instead of a traceback deep inside Django.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -115,3 +116,72 @@ def redis_cache(url: str, *, timeout: float) -> dict:
             "retry_on_timeout": False,
         },
     }
+
+
+# --- a key anyone can read ----------------------------------------------------------------------
+
+# Folders that are not the repository's own text (installed packages, caches, build output).
+_NOT_SHIPPED = {
+    ".git",
+    ".venv",
+    "node_modules",
+    "staticfiles",
+    "test-artifacts",
+    "__pycache__",
+    ".hypothesis",
+    ".pytest_cache",
+    ".ruff_cache",
+}
+_TEXT_SUFFIXES = {
+    ".py", ".md", ".txt", ".yml", ".yaml", ".toml", ".cfg", ".ini", ".json", ".html", ".sh",
+    ".example", ".env", ".conf",
+}  # fmt: skip
+_TEXT_NAMES = {"Makefile", "Dockerfile", "run"}
+
+
+def published_in(key: str, root: Path) -> Path | None:
+    """The first file of the repository at `root` that contains `key` (the example in
+    `.env.example`, a key pasted into a README or a test), or None. A key in the repository is
+    public: anyone with a copy can sign sessions and password-reset links with it."""
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in _NOT_SHIPPED]
+        for name in files:
+            path = Path(folder, name)
+            if path.suffix not in _TEXT_SUFFIXES and name not in _TEXT_NAMES:
+                continue
+            try:
+                if path.stat().st_size > 1_000_000:
+                    continue
+                if key in path.read_text(encoding="utf-8", errors="ignore"):
+                    return path
+            except OSError:
+                continue
+    return None
+
+
+# --- a database that cannot be reached ----------------------------------------------------------
+
+
+def database_problem(settings_dict: dict, error: BaseException) -> str:
+    """One sentence naming DATABASE_URL and what failed, for an error raised while connecting
+    (the server's own words: no such role, no such database, connection refused)."""
+    engine = settings_dict.get("ENGINE", "")
+    if engine.endswith("sqlite3"):
+        where = f"the SQLite file {settings_dict.get('NAME')}"
+    else:
+        user = settings_dict.get("USER") or "(your login name)"
+        host = settings_dict.get("HOST") or "the local socket"
+        port = settings_dict.get("PORT") or "5432"
+        where = (
+            f"the PostgreSQL database {settings_dict.get('NAME')!r} at {host}:{port} as {user!r}"
+        )
+    # psycopg2 says which address it tried, then the server's words, then a hint on a line of
+    # its own: keep the server's words.
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    reason = lines[0] if lines else ""
+    for line in lines:
+        for marker in ("failed:", "FATAL:"):  # the second is inside the first's words
+            if marker in line and line.rsplit(marker, 1)[1].strip():
+                reason = line.rsplit(marker, 1)[1].strip()
+    reason = reason.rstrip(".") or type(error).__name__
+    return f"DATABASE_URL: could not connect to {where}: {reason}."

@@ -25,3 +25,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class NoTracebackBelow500(logging.Filter):
+    """A refused request (403, 404, 429) is one line: its exception is how Django answered, not a
+    fault, and a traceback in the log reads like a crash. 500s keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

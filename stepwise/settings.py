@@ -7,8 +7,8 @@ environment variable (see `.env.example`). Nothing here reads the clock or the d
 
 from __future__ import annotations
 
+import os
 import sys
-import warnings
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +17,15 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from infra.env import env_bool, env_int, env_list, env_str, parse_database_url, redis_cache
+from infra.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+    published_in,
+    redis_cache,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -31,18 +39,23 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEV_SECRET_KEY
-    if not TESTING:
-        warnings.warn(
-            "StepWise is using the development SECRET_KEY. Set SECRET_KEY before real use.",
-            stacklevel=1,
+    # Once per process; not again in the process runserver reloads the code in (RUN_MAIN).
+    if not TESTING and os.environ.get("RUN_MAIN") != "true":
+        sys.stderr.write(
+            "StepWise is using the development SECRET_KEY: set SECRET_KEY before real use.\n"
         )
-elif not DEBUG and (
-    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
-):
-    raise ImproperlyConfigured(
-        "SECRET_KEY is too weak for DEBUG off: use at least 50 random characters "
-        "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
-    )
+elif not DEBUG:
+    _NEW_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for DEBUG off: use at least 50 random characters ({_NEW_KEY})."
+        )
+    _published = published_in(SECRET_KEY, BASE_DIR)
+    if _published is not None:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is the one written in {_published.relative_to(BASE_DIR)}, which anyone "
+            f"with a copy of StepWise can read: generate your own ({_NEW_KEY})."
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -371,9 +384,19 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "infra.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {"no_traceback_below_500": {"()": "infra.logging.NoTracebackBelow500"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["no_traceback_below_500"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own configuration gives "django" a console handler of its own as well as the
+        # root's: every line would print twice. One handler, one format.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "axes": {"level": "WARNING"},
         # In-process tasks (no broker) would log every task run and a "no hostname" notice.
         "celery.app.trace": {"level": "INFO" if CELERY_BROKER_URL != "memory://" else "WARNING"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -160,3 +161,131 @@ def test_database_url_parsing():
 def test_cached_template_loader_is_used(settings):
     loaders = settings.TEMPLATES[0]["OPTIONS"]["loaders"]
     assert loaders[0][0] == "django.template.loaders.cached.Loader"
+
+
+# --- first start: the key, the database, the logs (issue 20) -----------------------------------
+
+
+def one_line_naming(result: subprocess.CompletedProcess, variable: str) -> str:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and "development SECRET_KEY" not in line  # DEBUG on: said once, first
+    ]
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0]
+    return lines[0]
+
+
+def test_the_example_key_is_refused_with_one_sentence():
+    example = (ROOT / ".env.example").read_text()
+    (key,) = [line.split("=", 1)[1] for line in example.splitlines() if line.startswith("SECRET_")]
+    assert len(key) >= 50  # long enough for the weak-key rule: refused because it is published
+    line = one_line_naming(manage("check", **{**PRODUCTION, "SECRET_KEY": key}), "SECRET_KEY")
+    assert ".env.example" in line and "secrets.token_urlsafe" in line
+
+
+def test_a_key_written_anywhere_in_the_repository_is_found(tmp_path):
+    from infra.env import published_in
+
+    key = "pasted-" + "Zq8vN3kR5tW1yB6mC9xL2jH4gF7dS0aP" * 2
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "deploy.md").write_text(f"Run with SECRET_KEY={key} and go.\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "notes.txt").write_text(key)  # installed packages are not the repo's
+    assert published_in(key, tmp_path) == tmp_path / "docs" / "deploy.md"
+    (tmp_path / "docs" / "deploy.md").write_text("SECRET_KEY=(your own)\n")
+    assert published_in(key, tmp_path) is None
+    assert published_in(STRONG_KEY, ROOT) is None  # the tests build theirs: not a literal
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgres://no_such_role_sw@127.0.0.1:5432/postgres", 'role "no_such_role_sw"'),
+        ("postgres://{user}@127.0.0.1:5432/no_such_database_sw", 'database "no_such_database_sw"'),
+        ("postgres://{user}@127.0.0.1:1/stepwise", "refused"),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_sentence_naming_database_url(url, reason):
+    needs_server = "127.0.0.1:5432" in url
+    user = "root"
+    if needs_server:
+        import psycopg2
+
+        for user in ("root", "postgres"):
+            try:
+                psycopg2.connect(host="127.0.0.1", port=5432, user=user, dbname="postgres").close()
+                break
+            except psycopg2.OperationalError:
+                continue
+        else:
+            from tests.conftest import unavailable
+
+            unavailable("this test needs a PostgreSQL server on 127.0.0.1:5432")
+    result = manage("migrate", DATABASE_URL=url.format(user=user))
+    line = one_line_naming(result, "DATABASE_URL")
+    assert reason in line
+
+
+def test_the_development_key_warning_is_printed_once_per_process_and_not_by_the_reloader():
+    result = manage("check")
+    assert result.stderr.count("development SECRET_KEY") == 1
+    reloaded = manage("check", RUN_MAIN="true")  # the process runserver reloads the code in
+    assert "development SECRET_KEY" not in reloaded.stderr
+
+
+def test_each_log_line_is_printed_once_and_a_refusal_has_no_traceback(tmp_path):
+    """A 404 and a 403 are one line each in the log, in the production format (JSON lines)."""
+    code = (
+        "import logging;"
+        "from django.core.exceptions import PermissionDenied;"
+        "from django.core.handlers.exception import response_for_exception;"
+        "from django.test import Client, RequestFactory;"
+        "Client().get('/no-such-page/', secure=True, HTTP_HOST='stepwise.example.org');"
+        "r = RequestFactory().get('/clinic/patients/999/');"
+        "response_for_exception(r, PermissionDenied('not yours'));"
+        "logging.getLogger('django.request').error('boom', exc_info=ValueError('x'))"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        **{**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        STATIC_MANIFEST="false",  # no collectstatic in a test: the 404 page needs no manifest
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    messages = [line["message"] for line in lines]
+    assert messages.count("Not Found: /no-such-page/") == 1
+    assert messages.count("Forbidden (Permission denied): /clinic/patients/999/") == 1
+    refusals = [line for line in lines if line.get("status") in (403, 404)]
+    assert len(refusals) == 2 and not any("exception" in line for line in refusals)
+    assert "Traceback" not in result.stderr  # not printed beside the JSON lines either
+    # A real error keeps its traceback, inside its one line.
+    (error,) = [line for line in lines if line["message"] == "boom"]
+    assert "ValueError" in error["exception"]
+    assert len(lines) == 3  # one line each, nothing doubled
+
+
+def test_in_development_each_line_is_printed_once_too(tmp_path):
+    """Django's own console handler (DEBUG on) and the root's printed every line twice."""
+    code = (
+        "import logging;"
+        "from django.core.exceptions import PermissionDenied;"
+        "from django.core.handlers.exception import response_for_exception;"
+        "from django.test import Client, RequestFactory;"
+        "Client().get('/no-such-page/', HTTP_HOST='localhost');"
+        "r = RequestFactory().get('/clinic/patients/999/');"
+        "response_for_exception(r, PermissionDenied('not yours'));"
+        "logging.getLogger('django.request').error('boom', exc_info=ValueError('x'))"
+    )
+    result = manage("shell", "-c", code, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /no-such-page/") == 1, result.stderr
+    assert result.stderr.count("Forbidden (Permission denied): /clinic/patients/999/") == 1
+    assert result.stderr.count("boom") == 1
+    assert "Traceback" not in result.stderr  # the refusals' exceptions are not printed
+    assert result.stderr.count("ValueError: x") == 1  # a real error's is
