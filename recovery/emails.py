@@ -44,3 +44,21 @@ def enrolment_email(
         {"first_name": first_name, "username": username, "link": link},
         to=[email],
     )
+
+
+def account_email(
+    *, first_name: str, username: str, email: str, role: str, link: str, site_url: str
+) -> EmailMultiAlternatives:
+    """A clinician's or staff member's new account: the same set-password link as a patient's
+    enrolment, in words for the care team."""
+    return build_email(
+        "account",
+        {
+            "first_name": first_name,
+            "username": username,
+            "role": role,
+            "link": link,
+            "site_url": site_url,
+        },
+        to=[email],
+    )

@@ -14,10 +14,12 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from recovery.audit import audit
-from recovery.emails import enrolment_email
+from recovery.emails import account_email, enrolment_email
 from recovery.errors import DomainError
 from recovery.models import (
     BIRTH_FLOOR,
@@ -170,6 +172,47 @@ def set_password_email(user: User, *, kind: str) -> OutboxEmail:
     return outbox_add(user=user, kind=kind, message=message)
 
 
+@transaction.atomic
+def care_team_account_create(
+    *, email: str, first_name: str, last_name: str, role: str, actor: User | None = None
+) -> User:
+    """A clinician's or staff member's account with no password yet, and the e-mail with the link
+    to choose one (the enrolment link: one use, three days), committed together. Staff sign in
+    to the admin with a second factor, which they set up at their first sign-in."""
+    if role not in (Role.CLINICIAN, Role.STAFF):
+        raise DomainError("A care-team account is a clinician's or a staff member's.", field="role")
+    email = User.objects.normalize_email(email.strip())
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(f"{email!r} is not an e-mail address.", field="email") from None
+    if not first_name.strip():
+        raise DomainError("Give the first name (it greets them in the e-mail).", field="first_name")
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(f"An account with the e-mail {email} exists already.", field="email")
+    user = User(
+        username=username_from_email(email),
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        is_staff=role == Role.STAFF,
+    )
+    user.set_unusable_password()
+    user.save()
+    message = account_email(
+        first_name=user.first_name,
+        username=user.username,
+        email=user.email,
+        role=Role(role).label.lower(),
+        link=enrolment_link(user, settings.SITE_URL),
+        site_url=settings.SITE_URL,
+    )
+    outbox_add(user=user, kind=OutboxEmailKind.ENROLMENT, message=message)
+    audit("care_team_account_create", actor=actor, obj=user, role=role)
+    return user
+
+
 def enrolment_link(user: User, site_url: str) -> str:
     from django.urls import reverse
     from django.utils.encoding import force_bytes
@@ -182,6 +225,7 @@ def enrolment_link(user: User, site_url: str) -> str:
 
 __all__ = [
     "Category",
+    "care_team_account_create",
     "check_contact",
     "check_procedure_date",
     "enrolment_link",
