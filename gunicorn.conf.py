@@ -15,3 +15,25 @@ import os
 _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (_cpus or 1) + 1, 12))
 worker_class = "sync"
+
+# gunicorn's own lines (start-up, worker restarts, and the access log when --access-logfile is
+# given) in the same format as StepWise's: JSON lines unless LOG_FORMAT=plain (or DEBUG on).
+_debug = os.environ.get("DEBUG", "true").strip().lower() in {"1", "true", "yes", "on"}
+_format = os.environ.get("LOG_FORMAT") or ("plain" if _debug else "json")
+if _format == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "infra.logging.JsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }

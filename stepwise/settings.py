@@ -7,6 +7,7 @@ environment variable (see `.env.example`). Nothing here reads the clock or the d
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import zoneinfo
@@ -339,6 +340,8 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker and beat log through LOGGING below (JSON lines in production), not Celery's format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # A task redelivered by Redis after this long must already be finished or dead: longer than the
@@ -377,6 +380,9 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json (got {LOG_FORMAT!r}).")
+if not TESTING:
+    # A library's warning (whitenoise, Django) is a log line in the same format, not raw stderr.
+    logging.captureWarnings(True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -267,7 +267,7 @@ def test_each_log_line_is_printed_once_and_a_refusal_has_no_traceback(tmp_path):
     # A real error keeps its traceback, inside its one line.
     (error,) = [line for line in lines if line["message"] == "boom"]
     assert "ValueError" in error["exception"]
-    assert len(lines) == 3  # one line each, nothing doubled
+    assert len(messages) == len(set(messages))  # one line each, nothing doubled
 
 
 def test_in_development_each_line_is_printed_once_too(tmp_path):
@@ -289,3 +289,57 @@ def test_in_development_each_line_is_printed_once_too(tmp_path):
     assert result.stderr.count("boom") == 1
     assert "Traceback" not in result.stderr  # the refusals' exceptions are not printed
     assert result.stderr.count("ValueError: x") == 1  # a real error's is
+
+
+def test_gunicorn_prints_json_lines_only_as_compose_starts_it(tmp_path):
+    """The web container's whole output (gunicorn's lines, the access log, Django's, a library's
+    warning) is one JSON object per line: what a log collector reads."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST", "EMAIL_"))
+        and k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"}
+    }
+    env.update(
+        {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_COOKIES="false",
+        STATIC_MANIFEST="false",
+        WEB_CONCURRENCY="1",
+    )
+    web = ["gunicorn", "stepwise.wsgi", "--config", "gunicorn.conf.py", "--access-logfile", "-"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", *web, "--bind", f"127.0.0.1:{port}", "--no-control-socket"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=2)
+        assert missing.value.code == 404
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    lines = [line for line in output.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is JSON
+    loggers = {record["logger"] for record in records}
+    assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers
+    assert sum(record["message"] == "Not Found: /no-such-page/" for record in records) == 1
