@@ -14,6 +14,7 @@ from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from plans import engine
+from plans.history import plan_end_day
 from plans.models import (
     Alert,
     AlertKind,
@@ -25,7 +26,7 @@ from plans.models import (
     SessionLog,
     SymptomReport,
 )
-from plans.selectors import WeekSummary, plan_end_day, week_summaries
+from plans.selectors import WeekSummary, week_summaries
 from plans.triage import activity_labels, flag_labels, on_day, severe_pain_words
 from recovery.models import (
     Clearance,

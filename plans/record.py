@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from plans.history import plan_end_day, weeks_the_plan_reached
 from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog, SessionLogRevision
 from plans.patient_record import AlertRow, SessionRow, SymptomRow, session_row
-from plans.selectors import plan_end_day, weeks_the_plan_reached
 from plans.wording import explain
 from recovery.models import AuditEvent, ClearanceEvent, PatientProfile
 

@@ -23,6 +23,7 @@ from plans.forms import (
     SessionLogForm,
     SymptomReportForm,
 )
+from plans.history import history_page
 from plans.models import AlertKind, PlanStatus
 from plans.patient_advice import (
     follow_up_context,
@@ -119,7 +120,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def history(request: HttpRequest) -> HttpResponse:
     """Weeks newest first, each with its sessions. Budget: 6 queries whatever the history length."""
     patient = own_patient_profile(request.user)
-    page, weeks = selectors.history_page(patient, request.GET.get("page"))
+    page, weeks = history_page(patient, request.GET.get("page"))
     return render(request, "plans/patient/history.html", {"page": page, "weeks": weeks})
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from plans import selectors, services
+from plans import history, services
 from plans.models import PlanWeek
 from recovery.models import AuditEvent, PatientProfile
 from tests.support import (
@@ -147,7 +147,7 @@ def stopped(dr_cho):
 
 
 def ranges(patient: PatientProfile) -> list[tuple[int, int, object, object]]:
-    _, weeks = selectors.history_page(patient, 1)
+    _, weeks = history.history_page(patient, 1)
     return [(w.prescription.plan_id, w.prescription.week, w.first_day, w.last_day) for w in weeks]
 
 
