@@ -9,8 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SIZE ?= large
 PYTEST_ARGS ?=
+# The pictures the README shows, by the paths its <img> tags name.
+README_PICTURES := $(sort $(shell grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md))
 
-.PHONY: run test install install-dev assets lint format bench check-python clean
+.PHONY: run test install install-dev assets lint format bench check-python screenshots clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
@@ -55,6 +57,14 @@ format: install-dev
 
 bench: install-dev
 	$(BIN)/python -m benchmarks.run --size $(SIZE)
+
+# The browser tests photograph pages into test-artifacts/ (git-ignored), so `make test` never
+# touches docs/img/. This reruns the tests marked readme_picture and copies the README's pictures
+# into docs/img/ (a picture no test took any more stops it at `cp`).
+screenshots: install-dev
+	rm -f $(README_PICTURES:docs/img/%=test-artifacts/%)
+	$(BIN)/python -m pytest -p no:cacheprovider -m readme_picture tests/e2e $(PYTEST_ARGS)
+	cp $(README_PICTURES:docs/img/%=test-artifacts/%) docs/img/
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
