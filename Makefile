@@ -66,5 +66,8 @@ screenshots: install-dev
 	$(BIN)/python -m pytest -p no:cacheprovider -m readme_picture tests/e2e $(PYTEST_ARGS)
 	cp $(README_PICTURES:docs/img/%=test-artifacts/%) docs/img/
 
+# Everything the Makefile, the tests and the benchmarks make, and nothing that is committed.
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis \
+		test-artifacts benchmarks/results/*.tmp
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
