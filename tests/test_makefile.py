@@ -1,6 +1,6 @@
-"""The Makefile's housekeeping: `make clean` takes away everything the build, the suite and the
-benchmarks make (all that git ignores, but the developer's own .env) and nothing that is
-committed."""
+"""The Makefile's housekeeping: `make lint` is what CI lints with, and `make clean` takes away
+everything the build, the suite and the benchmarks make (all that git ignores, but the
+developer's own .env) and nothing that is committed."""
 
 from __future__ import annotations
 
@@ -68,3 +68,20 @@ def test_make_clean_removes_what_was_made_and_keeps_what_is_committed(tmp_path):
         assert not (tmp_path / folder).exists(), folder
     for path in [*KEPT, *COMMITTED]:
         assert (tmp_path / path).read_text() == "made", path
+
+
+def test_ci_lints_with_make_lint_and_make_lint_runs_every_check():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\nmake lint\n" in ci
+    for tool in ("ruff", "bandit", "makemigrations", "manage.py check"):
+        assert tool not in ci, f".ci/run runs {tool} itself instead of through make lint"
+    planned = make("-n", "lint", cwd=ROOT)
+    assert planned.returncode == 0, planned.stderr
+    for step in (
+        "ruff check .",
+        "ruff format --check .",
+        "manage.py makemigrations --check --dry-run",
+        "manage.py check --fail-level WARNING",
+        "bandit -q -r infra recovery plans stepwise -ll",
+    ):
+        assert step in planned.stdout, step
