@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails and in seed_demo's summary point at the server `make run` starts.
+SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= large
 PYTEST_ARGS ?=
 # The pictures the README shows, by the paths its <img> tags name.
@@ -38,6 +40,7 @@ install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 assets: node_modules/.installed
 
+run: export SITE_URL := $(SITE_URL)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
