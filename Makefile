@@ -14,11 +14,15 @@ PYTEST_ARGS ?=
 # The pictures the README shows, by the paths its <img> tags name.
 README_PICTURES := $(sort $(shell grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md))
 
-.PHONY: run test install install-dev assets lint format bench check-python screenshots clean
+.PHONY: run test install install-dev assets lint format bench check-python check-port screenshots clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
 	@command -v npm >/dev/null 2>&1 || { echo "StepWise needs Node.js and npm (for Bootstrap)."; exit 1; }
+
+# Before anything is installed, migrated or seeded: a second `make run` stops in one sentence.
+check-port: | check-python
+	@$(PYTHON) infra/port_free.py $(HOST) $(PORT)
 
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +45,7 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed
 assets: node_modules/.installed
 
 run: export SITE_URL := $(SITE_URL)
-run: install
+run: check-port install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
