@@ -7,14 +7,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails and in seed_demo's summary point at the server `make run` starts.
+SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= large
 PYTEST_ARGS ?=
+# The pictures the README shows, by the paths its <img> tags name.
+README_PICTURES := $(sort $(shell grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md))
 
-.PHONY: run test install install-dev assets lint format bench check-python clean
+.PHONY: run test install install-dev assets lint format bench check-python check-port screenshots clean
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
 	@command -v npm >/dev/null 2>&1 || { echo "StepWise needs Node.js and npm (for Bootstrap)."; exit 1; }
+
+# Before anything is installed, migrated or seeded: a second `make run` stops in one sentence.
+check-port: | check-python
+	@$(PYTHON) infra/port_free.py $(HOST) $(PORT)
 
 $(BIN)/python: | check-python
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +44,8 @@ install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 assets: node_modules/.installed
 
-run: install
+run: export SITE_URL := $(SITE_URL)
+run: check-port install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -44,10 +53,13 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# What CI lints (.ci/run calls this); passes with the embedded defaults and with DATABASE_URL set.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/bandit -q -r infra recovery plans stepwise -ll -x '*/migrations/*'
 
 format: install-dev
 	$(BIN)/ruff format .
@@ -56,5 +68,16 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python -m benchmarks.run --size $(SIZE)
 
+# The browser tests photograph pages into test-artifacts/ (git-ignored), so `make test` never
+# touches docs/img/. This reruns the tests marked readme_picture and copies the README's pictures
+# into docs/img/ (a picture no test took any more stops it at `cp`).
+screenshots: install-dev
+	rm -f $(README_PICTURES:docs/img/%=test-artifacts/%)
+	$(BIN)/python -m pytest -p no:cacheprovider -m readme_picture tests/e2e $(PYTEST_ARGS)
+	cp $(README_PICTURES:docs/img/%=test-artifacts/%) docs/img/
+
+# Everything the Makefile, the tests and the benchmarks make, and nothing that is committed.
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis \
+		test-artifacts benchmarks/results/*.tmp
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

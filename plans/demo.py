@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,20 @@ from recovery.models import ClinicianProfile, PatientProfile, Role, TreatmentTyp
 
 DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 (documented demo accounts, refused with DEBUG off)
 LIBRARY_GROUP = "Library editors"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo sign-in and what it is there to show (seed_demo prints one line for each)."""
+
+    username: str
+    name: str
+    shows: str
+
+
+def _account(user: User, shows: str) -> DemoAccount:
+    return DemoAccount(username=user.username, name=user.get_full_name(), shows=shows)
+
 
 # Ana's six closed weeks (3 sessions a week planned, so 2 count as enough): minutes logged and
 # pain before and after each session. The engine turns them into progress (+10), progress (+5),
@@ -146,16 +161,15 @@ def _approve(patient: PatientProfile, *, start: date, stage: int, activities, se
 
 
 @transaction.atomic
-def seed(today: date | None = None) -> list[str]:
-    """Create the demo clinic. Safe to run again: existing rows are left as they are."""
+def seed(today: date | None = None) -> list[DemoAccount]:
+    """Create the demo clinic and return its accounts. Safe to run again: existing rows are left
+    as they are."""
     # The demo patients live in New York (the profile default): their "today" decides the weeks.
     today = today or timezone.localdate(
         timezone=ZoneInfo(PatientProfile._meta.get_field("timezone").default)
     )
-    notes: list[str] = []
     load_treatment_types(TreatmentType)
-    made = load_library()
-    notes.append(f"exercise library: {made} added")
+    load_library()
 
     clinician, created = _user("clinician", Role.CLINICIAN, "Dana", "Reyes")
     if created:
@@ -198,10 +212,9 @@ def seed(today: date | None = None) -> list[str]:
                 )
         plan = Plan.objects.get(patient=ana)
         services.plan_close_weeks(plan=plan, today=today)
-        notes.append("patient: 6 weeks of history")
 
     # Grace: just had a microdiscectomy; waiting for the clinician's clearance.
-    _demo_patient(
+    grace = _demo_patient(
         "grace",
         "Grace",
         "Okafor",
@@ -235,17 +248,22 @@ def seed(today: date | None = None) -> list[str]:
             red_flags=["calf_pain"],
             notes="Left calf felt tight and warm.",
         )
-        notes.append("hector: plan paused by a red flag")
 
-    notes += _seed_reviews(clinician, today)
-    return notes
+    week = Plan.objects.filter(patient=ana).first().week_of(today)  # 7 on the day of seeding
+    return [
+        _account(ana.user, f"week {week} after an injection: up, held, reduced, up (/me/)"),
+        _account(clinician, "the clinician of every demo patient: triage (/clinic/)"),
+        _account(staff, "the exercise library (/admin/, code from manage.py demo_code)"),
+        _account(grace.user, "waiting for clearance after a microdiscectomy"),
+        _account(hector.user, "plan paused by a red flag (calf pain) after a lumbar fusion"),
+        *_seed_reviews(clinician, today),
+    ]
 
 
-def _seed_reviews(clinician: User, today: date) -> list[str]:
+def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
     """Three patients a clinician must look at, one for each way version 2 asks for a review:
     pain in two weeks running (repeated_pain), two weeks without a session (RETURN), and severe
     pain yesterday (a same-day alert, the plan still running)."""
-    notes = []
     # Maria: radiofrequency ablation; pain went too high in weeks 2 and 3 → week 4 reduced again.
     maria = _demo_patient(
         "maria",
@@ -274,7 +292,6 @@ def _seed_reviews(clinician: User, today: date) -> list[str]:
                     pain=pain,
                 )
         services.plan_close_weeks(plan=Plan.objects.get(patient=maria), today=today)
-        notes.append("maria: reduced two weeks running (repeated pain)")
 
     # Omar: laminectomy; two weeks logged, then two weeks with none → restarts lower (RETURN).
     omar = _demo_patient(
@@ -289,7 +306,6 @@ def _seed_reviews(clinician: User, today: date) -> list[str]:
                 day = start + timedelta(days=7 * index + offset)
                 _log(omar, day, minutes=minutes, pain_before=1, pain=1)
         services.plan_close_weeks(plan=Plan.objects.get(patient=omar), today=today)
-        notes.append("omar: no sessions for two weeks, restarted lower")
 
     # Lucy: conservative care; severe pain (9/10) after yesterday's walk → same-day alert.
     lucy = _demo_patient(
@@ -315,5 +331,8 @@ def _seed_reviews(clinician: User, today: date) -> list[str]:
             sharp_pain=True,
             notes="Sharp pain in my lower back on the way home.",
         )
-        notes.append("lucy: severe pain yesterday (same-day alert)")
-    return notes
+    return [
+        _account(maria.user, "reduced two weeks running for pain (repeated pain)"),
+        _account(omar.user, "restarted lower after two weeks without a session"),
+        _account(lucy.user, "a same-day alert for severe pain after a walk"),
+    ]

@@ -118,6 +118,15 @@ def record_failure(username: str) -> None:
         log.warning("account throttle not counted: the cache is unavailable")
 
 
+def unlock(username: str) -> None:
+    """Lift every sign-in lock on `username`: django-axes' lockouts and the account-wide
+    failures and pause (seed_demo --reset gives the demo accounts back this way)."""
+    from axes.utils import reset
+
+    reset(username=username)
+    cache.delete_many([_key(kind, username) for kind in ("failures", "pauses", "pause")])
+
+
 def known_address(username: str, ip: str | None) -> bool:
     """Whether this account signed in from this address recently (django-axes' access log)."""
     if not ip:

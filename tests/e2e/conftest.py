@@ -112,6 +112,8 @@ def assert_accessible(page) -> None:
 
 
 def screenshot(page, name: str) -> Path:
+    """Photograph the whole page into test-artifacts/ (git-ignored): a test run never changes a
+    committed file. `make screenshots` copies the README's pictures into docs/img/."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

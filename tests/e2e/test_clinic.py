@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +17,6 @@ from tests.conftest import approve, make_patient
 from tests.e2e.conftest import assert_accessible, fits_width, login, screenshot, sign_out
 from tests.support import patients_today
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 NEW_PASSWORD = "quiet-river-lantern-42"
 
 
@@ -100,6 +97,7 @@ def test_approving_a_pending_clearance_gives_the_patient_week_1(page, ana):
     expect(page.get_by_role("main")).to_contain_text(re.compile(r"week 1\b", re.IGNORECASE))
 
 
+@pytest.mark.readme_picture
 def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, ana, ana_plan):
     today = plan_services.patient_today(ana)
     # Others needing attention in every tier, so "top" means something, and one on track.
@@ -170,9 +168,7 @@ def test_red_flag_goes_to_the_top_of_triage_and_is_acknowledged(page, dr_cho, an
     expect(first).to_contain_text("Emergency warning sign")
     expect(first).to_contain_text("New numbness in the groin, buttocks or inner thighs")
     assert_accessible(page)
-    shot = screenshot(page, "clinic-triage")
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS_IMG / "clinic-triage.png")
+    screenshot(page, "clinic-triage")  # the README's picture: `make screenshots` copies it
 
     # Closing asks what was done; the clinician first tries without choosing.
     first.get_by_role("link", name=re.compile("^Close alert")).click()

@@ -30,6 +30,7 @@ def one_week_passes(plan: Plan) -> None:
         log.save(update_fields=["date"])
 
 
+@pytest.mark.readme_picture
 def test_a_good_week_moves_the_next_week_up(page, phone_page, ana):
     add_exercises()
     plan = plan_from(ana, days_ago=6)
@@ -73,7 +74,7 @@ def test_a_good_week_moves_the_next_week_up(page, phone_page, ana):
     # Nothing sideways at phone width: the page is no wider than the screen.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     assert_accessible(phone_page)
-    screenshot(phone_page, "me-phone")
+    screenshot(phone_page, "me-phone")  # the README's picture: `make screenshots` copies it
 
 
 def test_a_week_with_sharp_pain_lowers_the_next_week(page, ana):
