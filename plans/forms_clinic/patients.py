@@ -1,0 +1,197 @@
+"""Enrolling a patient and correcting their contact details."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib.auth.base_user import BaseUserManager
+from django.utils import timezone
+
+from plans.forms_clinic.base import _date_widget, _helper
+from recovery.errors import DomainError
+from recovery.models import (
+    BIRTH_FLOOR,
+    TreatmentType,
+    tidy_phone,
+    timezone_choices_grouped,
+)
+from recovery.services import (
+    PROCEDURE_DAYS_AHEAD,
+    PROCEDURE_DAYS_BACK,
+    check_procedure_date,
+)
+
+
+def _clean_phone(text: str) -> str:
+    try:
+        return tidy_phone(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+def _clean_birth(born: date | None) -> date | None:
+    if born is not None and not BIRTH_FLOOR <= born <= timezone.localdate():
+        raise forms.ValidationError("Give a date of birth between 1 January 1900 and today.")
+    return born
+
+
+class ContactForm(forms.Form):
+    """The clinician corrects a patient's phone, date of birth and record number."""
+
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        required=False,
+        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        widget=forms.TextInput({"type": "tel", "inputmode": "tel"}),
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=_date_widget(),
+        error_messages={"invalid": "Enter the date of birth as a date, e.g. 1961-04-23."},
+    )
+    record_number = forms.CharField(
+        label="Clinic record number (optional)", max_length=32, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].widget.attrs.update(
+            min=BIRTH_FLOOR.isoformat(), max=timezone.localdate().isoformat()
+        )
+        self.helper = _helper()
+
+    def clean_phone(self) -> str:
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_date_of_birth(self) -> date | None:
+        return _clean_birth(self.cleaned_data["date_of_birth"])
+
+    def clean_record_number(self) -> str:
+        return " ".join(self.cleaned_data["record_number"].split())
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+class EnrolForm(forms.Form):
+    first_name = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        error_messages=_required("Enter the patient's first name."),
+    )
+    last_name = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput({"autocomplete": "off"}),
+        error_messages=_required("Enter the patient's last name."),
+    )
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        help_text="The patient receives a link here to choose their password.",
+        widget=forms.EmailInput({"autocomplete": "off"}),
+        error_messages={
+            **_required("Enter the patient's e-mail address."),
+            "invalid": "Enter an e-mail address like name@example.org.",
+        },
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=_date_widget(),
+        error_messages={
+            **_required("Enter the patient's date of birth."),
+            "invalid": "Enter the date of birth as a date, e.g. 1961-04-23.",
+        },
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        widget=forms.TextInput({"autocomplete": "off", "type": "tel", "inputmode": "tel"}),
+        error_messages=_required("Enter a phone number the care team can call the patient on."),
+    )
+    record_number = forms.CharField(
+        label="Clinic record number (optional)",
+        required=False,
+        max_length=32,
+        help_text="Your clinic's own number for this patient, if it has one.",
+        widget=forms.TextInput({"autocomplete": "off"}),
+    )
+    treatment_type = forms.ModelChoiceField(
+        queryset=TreatmentType.objects.none(),
+        empty_label="Choose a treatment",
+        error_messages=_required("Choose the treatment the patient had or will have."),
+    )
+    procedure_date = forms.DateField(
+        widget=_date_widget(),
+        error_messages={
+            **_required("Enter the date of the procedure or of the start of treatment."),
+            "invalid": "Enter the procedure date as a date, e.g. 2026-11-03.",
+        },
+    )
+    planned = forms.BooleanField(
+        label="Planned procedure (still to come)",
+        required=False,
+        help_text="Tick this when the date above is in the future.",
+    )
+    timezone = forms.ChoiceField(
+        label="Patient's time zone",
+        initial="America/New_York",
+        help_text="Weeks and reminders follow the patient's own clock.",
+        error_messages=_required("Choose the patient's time zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["treatment_type"].queryset = TreatmentType.objects.filter(active=True)
+        self.fields["timezone"].choices = timezone_choices_grouped()
+        today = timezone.localdate()
+        self.fields["date_of_birth"].widget.attrs.update(
+            min=BIRTH_FLOOR.isoformat(), max=today.isoformat()
+        )
+        self.fields["procedure_date"].widget.attrs.update(
+            min=(today - timedelta(days=PROCEDURE_DAYS_BACK)).isoformat(),
+            max=(today + timedelta(days=PROCEDURE_DAYS_AHEAD)).isoformat(),
+        )
+        self.fields[
+            "procedure_date"
+        ].help_text = "Within the last five years, or within the next year for a planned procedure."
+        self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("procedure_date")
+        if day is not None and data.get("timezone"):
+            # The same bounds as the service, on the patient's own calendar.
+            today = timezone.now().astimezone(self.tz).date()
+            try:
+                check_procedure_date(day, today=today, planned=bool(data.get("planned")))
+            except DomainError as error:
+                self.add_error("procedure_date", error.message)
+        return data
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_phone(self) -> str:
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_date_of_birth(self) -> date:
+        return _clean_birth(self.cleaned_data["date_of_birth"])
+
+    def clean_record_number(self) -> str:
+        return " ".join(self.cleaned_data["record_number"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_email(self) -> str:
+        return BaseUserManager.normalize_email(self.cleaned_data["email"].strip())
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.cleaned_data["timezone"])

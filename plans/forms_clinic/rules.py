@@ -1,0 +1,103 @@
+"""The plan engine's five rules as a form, each inside the engine's bounds."""
+
+from __future__ import annotations
+
+from crispy_forms.layout import Column, Layout, Row
+from django import forms
+
+from plans import engine
+from plans.forms_clinic.base import _helper
+
+RULE_FIELDS = (
+    "start_minutes",
+    "min_increment",
+    "max_increment",
+    "target_minutes",
+    "sessions_per_week",
+)
+
+
+def _rules_rows() -> list:
+    """The five rules on two rows: where the plan starts and ends, then how fast it grows."""
+    return [
+        Row(
+            Column("start_minutes", css_class="col-sm-4"),
+            Column("target_minutes", css_class="col-sm-4"),
+            Column("sessions_per_week", css_class="col-sm-4"),
+        ),
+        Row(
+            Column("min_increment", css_class="col-sm-6"),
+            Column("max_increment", css_class="col-sm-6"),
+        ),
+    ]
+
+
+class RulesForm(forms.Form):
+    """The engine's five numbers, each inside the engine's bounds."""
+
+    start_minutes = forms.IntegerField(
+        label="Start (minutes per session)",
+        min_value=engine.START_MINUTES_MIN,
+        max_value=engine.START_MINUTES_MAX,
+        help_text=f"{engine.START_MINUTES_MIN}–{engine.START_MINUTES_MAX} minutes.",
+    )
+    min_increment = forms.IntegerField(
+        label="Smallest weekly step (minutes)",
+        min_value=engine.INCREMENT_MIN,
+        max_value=engine.INCREMENT_MAX,
+        help_text=f"{engine.INCREMENT_MIN}–{engine.INCREMENT_MAX}; also the size of a reduction.",
+    )
+    max_increment = forms.IntegerField(
+        label="Largest weekly step (minutes)",
+        min_value=engine.INCREMENT_MIN,
+        max_value=engine.INCREMENT_MAX,
+        help_text="Given after a full week with little pain.",
+    )
+    target_minutes = forms.IntegerField(
+        label="Target (minutes per session)",
+        min_value=engine.START_MINUTES_MIN,
+        max_value=engine.TARGET_MINUTES_MAX,
+        help_text=f"From the start minutes up to {engine.TARGET_MINUTES_MAX}.",
+    )
+    sessions_per_week = forms.IntegerField(
+        label="Sessions per week",
+        min_value=engine.SESSIONS_MIN,
+        max_value=engine.SESSIONS_MAX,
+        help_text=f"{engine.SESSIONS_MIN}–{engine.SESSIONS_MAX}.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper()
+        self.helper.layout = Layout(*_rules_rows())
+
+    def clean(self):
+        data = super().clean()
+        values = {name: data.get(name) for name in RULE_FIELDS}
+        if any(value is None for value in values.values()):
+            return data  # a field already carries its own error
+        # Every broken rule is said at once, each beside its field (not only the first).
+        refused = False
+        if values["max_increment"] < values["min_increment"]:
+            self.add_error(
+                "max_increment",
+                f"Must be at least the smallest step ({values['min_increment']} minutes).",
+            )
+            refused = True
+        if values["target_minutes"] < values["start_minutes"]:
+            self.add_error(
+                "target_minutes",
+                f"Must be at least the start ({values['start_minutes']} minutes).",
+            )
+            refused = True
+        if not refused:
+            try:
+                self.rules = engine.Rules(**values)
+            except ValueError as error:  # the engine is the last word on bounds
+                name = next((n for n in RULE_FIELDS if str(error).startswith(n)), None)
+                self.add_error(name, str(error))
+        return data
+
+    @classmethod
+    def initial_from(cls, rules: engine.Rules) -> dict:
+        return {name: getattr(rules, name) for name in RULE_FIELDS}
