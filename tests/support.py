@@ -955,3 +955,43 @@ def resumed(plan: Plan, today: date, *, minutes: int = 10) -> Plan:
     return plan_services.plan_resume(
         plan=plan, actor=plan.patient.clinician, start_minutes=minutes, today=today
     )
+
+
+# --- manage.py in a child process ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# What the suite's own environment sets for itself and a child `manage.py` must not inherit.
+SUITE_VARIABLES = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "REQUIRE_SERVICES",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests' event loop only
+}
+
+
+def manage(
+    *args: str, database: Path | None = None, timeout: int = 300, **env: str
+) -> subprocess.CompletedProcess:
+    """`python manage.py *args` in a child process with the embedded defaults (`make run`'s: no
+    Redis, tasks in process, e-mail to the console), on the SQLite file `database` if given, and
+    `env` on top."""
+    child = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SUITE_VARIABLES and not name.startswith(("EMAIL_", "PYTEST"))
+    }
+    if database is not None:
+        child["DATABASE_URL"] = f"sqlite:///{database}"
+    child.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=child,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.support import manage
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
@@ -80,29 +82,9 @@ def test_every_variable_in_the_example_is_one_stepwise_or_compose_reads():
 def test_the_example_starts_stepwise_once_its_key_is_replaced(tmp_path):
     """The example's values parse: DEBUG off, its hosts, its cookie and e-mail settings."""
     import secrets
-    import subprocess
-    import sys
 
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "PYTEST", "EMAIL_")) and k not in {"REDIS_URL", "DEBUG"}
-    }
-    env.update(example_variables())
-    env.update(
-        SECRET_KEY=secrets.token_urlsafe(64),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        CELERY_BROKER_URL="",
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    example = {**example_variables(), "SECRET_KEY": secrets.token_urlsafe(64)}
+    result = manage("check", database=tmp_path / "db.sqlite3", **example)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 

@@ -8,34 +8,16 @@ in a child process with the SQLite default."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import manage
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def manage(*args: str, database: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "stepwise.settings",
-    }
-    for name in ("REQUIRE_SERVICES", "REDIS_URL", "CELERY_BROKER_URL"):
-        env.pop(name, None)  # `make run`: no Redis, tasks in-process
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_migrate_and_seed_demo_on_a_fresh_sqlite_file(tmp_path):

@@ -8,11 +8,8 @@ made and checked through the sign-in form."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -29,29 +26,10 @@ from recovery.backends import record_failure, seconds_paused
 from recovery.models import PatientProfile, User
 from tests import support
 from tests.conftest import make_patient
+from tests.support import manage
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "stepwise-demo"
-
-
-def manage(*args: str, database: Path, **env: str) -> subprocess.CompletedProcess:
-    child_env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "stepwise.settings",
-        **env,
-    }
-    for name in ("REQUIRE_SERVICES", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_HOST"):
-        child_env.pop(name, None)  # `make run`: no Redis, tasks in process, e-mail to the console
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=child_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

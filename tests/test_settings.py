@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from infra.env import env_bool, env_int, parse_database_url
+from tests.support import manage
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "k3y-" + "x7Gq9zR2pL5mW8vB1nC4dF6hJ0sT3yU" * 2
@@ -21,33 +22,6 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "stepwise.example.org",
     "DATABASE_URL": "postgres://stepwise@127.0.0.1:5432/stepwise",
 }
-
-
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "DATABASE_URL",
-            "REDIS_URL",
-            "CELERY_BROKER_URL",
-            "DEBUG",
-            "SECRET_KEY",
-            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests' event loop only
-        }
-        and not k.startswith(("EMAIL_", "PYTEST"))
-    }
-    clean.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(
