@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "import_export",
     "recovery",
     "plans",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +365,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",
         "schedule": crontab(minute="*/15"),
+    },
+    # Outcome questionnaires: create the due rows whose window opened on each patient's calendar,
+    # close the missed ones (outcomes/services.py). Hourly: windows are days in every time zone.
+    "schedule-questionnaires": {
+        "task": "outcomes.tasks.schedule_questionnaires",
+        "schedule": crontab(minute=7),
     },
 }
 
