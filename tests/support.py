@@ -51,6 +51,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from outcomes import services as outcome_services
+from outcomes.models import Questionnaire
 from plans import reminders
 from plans import services as plan_services
 from plans.models import (
@@ -617,6 +619,7 @@ def kwargs_for(route: Route, world: World) -> dict[str, object]:
         "patient_id": world.ana.pk,
         "log_id": world.log.pk,
         "report_id": world.report.pk,
+        "questionnaire_id": world.questionnaire.pk,
         "alert_id": world.alert.pk,
         "token": reminders.opt_out_token(world.ana.pk),
         "pk": world.device.pk,  # the TOTP device pages
@@ -705,6 +708,7 @@ class World:
     device: TOTPDevice
     cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
     reset: dict[str, str] = field(default_factory=dict)
+    questionnaire: Questionnaire | None = None  # Ana's baseline pain questionnaire, due
 
 
 def _session_key(user: User, *, verified: bool) -> str:
@@ -808,8 +812,22 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         "uidb64": urlsafe_base64_encode(force_bytes(ana.user.pk)),
         "token": default_token_generator.make_token(ana.user),
     }
+    # Both plans were approved today: their baseline questionnaires are open (Ana's plan is
+    # paused, and a paused plan is still her treatment).
+    outcome_services.questionnaires_schedule()
+    questionnaire = Questionnaire.objects.get(patient=ana, instrument__code="pain")
     return World(
-        ana, ben, users, logged.log, flagged.alert, report, admin_rows, device, cookies, reset
+        ana,
+        ben,
+        users,
+        logged.log,
+        flagged.alert,
+        report,
+        admin_rows,
+        device,
+        cookies,
+        reset,
+        questionnaire,
     )
 
 
