@@ -206,8 +206,11 @@ def dee(db) -> User:
     user = make_user("dee", Role.STAFF, "Dee", "Staff", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["plans", "recovery"],
-            content_type__model__in=["exercise", "treatmenttype"],
+            content_type__app_label__in=["plans", "recovery", "outcomes"],
+            content_type__model__in=[
+                *("exercise", "treatmenttype"),
+                *("instrument", "item", "option", "scheduledinstrument"),
+            ],
         )
     )
     return user

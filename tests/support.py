@@ -52,7 +52,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from outcomes import services as outcome_services
-from outcomes.models import Questionnaire
+from outcomes.models import Instrument, Item, Questionnaire, ScheduledInstrument
 from plans import reminders
 from plans import services as plan_services
 from plans.models import (
@@ -816,6 +816,27 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
     # paused, and a paused plan is still her treatment).
     outcome_services.questionnaires_schedule()
     questionnaire = Questionnaire.objects.get(patient=ana, instrument__code="pain")
+    # Ben answers his pain question; the clinic has a licensed instrument of its own, scheduled.
+    ben_pain = Questionnaire.objects.get(patient=ben, instrument__code="pain")
+    answered = outcome_services.questionnaire_answer(
+        patient=ben,
+        questionnaire_id=ben_pain.pk,
+        choices={1: ben_pain.instrument.items.get().options.first().pk},
+    )
+    licensed = Instrument.objects.create(
+        code="matrix", name="Matrix instrument", scoring="sum", direction="higher_worse"
+    )
+    item = Item.objects.create(instrument=licensed, position=1, text="How is it?")
+    scheduled = ScheduledInstrument.objects.create(
+        treatment_type=unused_type, instrument=licensed, visit="month_3"
+    )
+    admin_rows |= {
+        "outcomes.instrument": licensed.pk,
+        "outcomes.item": item.pk,
+        "outcomes.scheduledinstrument": scheduled.pk,
+        "outcomes.questionnaire": questionnaire.pk,
+        "outcomes.response": answered.pk,
+    }
     return World(
         ana,
         ben,

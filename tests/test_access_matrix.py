@@ -35,7 +35,7 @@ from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from outcomes.models import Questionnaire, Response
+from outcomes.models import Instrument, Item, Questionnaire, Response, ScheduledInstrument
 from plans import services as plan_services
 from plans.models import (
     Alert,
@@ -225,6 +225,11 @@ ADMIN_MODELS: dict[str, dict[str, tuple]] = {
     "axes.accessattempt": LOCKOUTS,
     "axes.accesslog": LOCKOUTS,
     "axes.accessfailurelog": LOCKOUTS,
+    "outcomes.instrument": LIBRARY,
+    "outcomes.item": LIBRARY,
+    "outcomes.scheduledinstrument": LIBRARY,
+    "outcomes.questionnaire": RECORDS,
+    "outcomes.response": RECORDS,
 }
 
 
@@ -388,6 +393,9 @@ def state() -> dict[str, object]:
         "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
         "questionnaires": list(Questionnaire.objects.order_by("pk").values_list("pk", "status")),
         "responses": Response.objects.count(),
+        "instruments": list(Instrument.objects.order_by("pk").values_list()),
+        "outcome_items": list(Item.objects.order_by("pk").values_list()),
+        "outcome_schedule": list(ScheduledInstrument.objects.order_by("pk").values_list()),
     }
 
 
