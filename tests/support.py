@@ -857,7 +857,8 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
 
 def one_of_each_clinical_record(ana_plan):
     """One of each clinical record: Ana's plan, a session answered the next day, a session with a
-    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
+    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder,
+    her baseline questionnaires with the pain one answered."""
     unsettled = plan_services.session_log_create(
         patient=ana_plan.patient,
         day=date.today() - timedelta(days=2),
@@ -883,6 +884,14 @@ def one_of_each_clinical_record(ana_plan):
     ClinicianProfile.objects.create(user=ana_plan.patient.clinician, title="Physiotherapist")
     Reminder.objects.create(plan=ana_plan, week=1, status=ReminderStatus.FAILED, attempts=5)
     Reminder.objects.create(plan=ana_plan, week=2, status=ReminderStatus.SENT, attempts=1)
+    # Ana's baseline questionnaires (open since the approval today), the pain one answered.
+    outcome_services.questionnaires_schedule()
+    pain = Questionnaire.objects.get(patient=ana_plan.patient, instrument__code="pain")
+    outcome_services.questionnaire_answer(
+        patient=ana_plan.patient,
+        questionnaire_id=pain.pk,
+        choices={1: pain.instrument.items.get().options.first().pk},
+    )
     return logged
 
 

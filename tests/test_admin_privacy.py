@@ -18,8 +18,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from outcomes import services as outcome_services
-from outcomes.models import Option, Questionnaire, Response
+from outcomes.models import Questionnaire, Response
 from recovery.models import AuditEvent, Role
 from recovery.two_factor import STAFF_MODELS
 from tests.conftest import make_user
@@ -62,13 +61,6 @@ def one_of_each(clinical_records, ana, root):
     )
     TOTPDevice.objects.create(user=root, name="Root's phone", confirmed=True)
     AuditEvent.objects.create(action="login", actor=ana.user, outcome="ok")
-    outcome_services.questionnaires_schedule()  # Ana's baseline, answered: a response
-    pain = Questionnaire.objects.get(patient=ana, instrument__code="pain")
-    outcome_services.questionnaire_answer(
-        patient=ana,
-        questionnaire_id=pain.pk,
-        choices={1: Option.objects.filter(item__instrument=pain.instrument).first().pk},
-    )
     rows = {model: model._default_manager.order_by("pk").first() for model in guarded_models()}
     assert all(rows.values()), [m for m, row in rows.items() if row is None]
     return rows
