@@ -41,7 +41,8 @@ def answer(request: HttpRequest, questionnaire_id: int) -> HttpResponse:
             {"questionnaire": questionnaire, "answered": answered, "last_day": last_day},
             status=409 if request.method == "POST" else 200,
         )
-    names = services.named_activities(questionnaire)
+    instrument = questionnaire.instrument
+    names = services.named_activities(questionnaire) if instrument.patient_named_items else []
     data = request.POST if request.method == "POST" else None
     form = QuestionnaireForm(data, questionnaire=questionnaire, names=names)
     if request.method == "POST" and form.is_valid():
