@@ -6,7 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from outcomes import scoring
-from outcomes.models import Instrument, Questionnaire, QuestionnaireStatus, Response, Visit
+from outcomes.models import (
+    Answer,
+    Instrument,
+    Questionnaire,
+    QuestionnaireStatus,
+    Response,
+    Visit,
+)
 from recovery.access import patient_for_clinician
 from recovery.audit import audit
 from recovery.models import PatientProfile
@@ -35,10 +42,19 @@ class Score:
 
 
 @dataclass
+class ActivityChange:
+    """PSFS: one activity the patient named, first rating against the latest."""
+
+    name: str
+    change: scoring.Change
+
+
+@dataclass
 class InstrumentOutcome:
     instrument: Instrument
     scores: list[Score] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # visit labels
+    activities: list[ActivityChange] = field(default_factory=list)
 
     @property
     def change(self) -> scoring.Change | None:
@@ -54,39 +70,77 @@ class InstrumentOutcome:
         )
 
 
-def patient_outcomes(*, clinician, patient_id: int, request=None) -> list[InstrumentOutcome]:
-    """A clinician's read of one of their patients' answers (404 for anyone else's patient),
-    scores over time per instrument with the change from baseline. Every read is audited, as a
-    read of the patient record is; the audit names no answer."""
-    patient = patient_for_clinician(clinician, patient_id)
+def _activity_changes(instrument: Instrument, first, latest) -> list[ActivityChange]:
+    """Each activity rated at both, judged by the one-activity MIC (PSFS: 3 points)."""
+    before = {a.label: a.value for a in first}
+    return [
+        ActivityChange(
+            answer.label,
+            scoring.change(
+                before[answer.label],
+                answer.value,
+                direction=instrument.direction,
+                mic=instrument.item_minimal_important_change,
+            ),
+        )
+        for answer in latest
+        if answer.label in before
+    ]
+
+
+def record_outcomes(patient: PatientProfile) -> list[InstrumentOutcome]:
+    """One patient's answered and missed questionnaires, per instrument: scores over time, the
+    change from baseline, missed visits, and (PSFS) each activity's change. One query, a second
+    only for a patient-named instrument answered more than once. The caller has selected
+    `patient` through recovery.access and audits the read."""
     outcomes: dict[int, InstrumentOutcome] = {}
+    answered: dict[int, list[Response]] = {}
     questionnaires = (
         Questionnaire.objects.filter(patient=patient)
         .exclude(status=QuestionnaireStatus.DUE)
-        .select_related("instrument")
+        .select_related("instrument", "response")
         .order_by("opens_on", "id")
     )
-    responses = {
-        r.questionnaire_id: r
-        for r in Response.objects.filter(patient=patient).only(
-            "questionnaire_id", "score", "submitted_at"
-        )
-    }
     for questionnaire in questionnaires:
         outcome = outcomes.setdefault(
             questionnaire.instrument_id, InstrumentOutcome(questionnaire.instrument)
         )
-        response = responses.get(questionnaire.pk)
+        response = getattr(questionnaire, "response", None)
         if response is None:
             outcome.missed.append(questionnaire.get_visit_display())
-        else:
-            outcome.scores.append(
-                Score(
-                    questionnaire.visit,
-                    questionnaire.get_visit_display(),
-                    patient.local_date(response.submitted_at),
-                    response.score,
-                )
+            continue
+        answered.setdefault(questionnaire.instrument_id, []).append(response)
+        outcome.scores.append(
+            Score(
+                questionnaire.visit,
+                questionnaire.get_visit_display(),
+                patient.local_date(response.submitted_at),
+                response.score,
             )
-    audit("outcomes_view", actor=clinician, request=request, obj=patient, patient=patient)
+        )
+    compared = {
+        instrument_id: (responses[0], responses[-1])
+        for instrument_id, responses in answered.items()
+        if outcomes[instrument_id].instrument.patient_named_items and len(responses) > 1
+    }
+    if compared:
+        answers: dict[int, list[Answer]] = {}
+        pairs = [r.pk for pair in compared.values() for r in pair]
+        for answer in Answer.objects.filter(response_id__in=pairs).order_by("position"):
+            answers.setdefault(answer.response_id, []).append(answer)
+        for instrument_id, (first, latest) in compared.items():
+            outcomes[instrument_id].activities = _activity_changes(
+                outcomes[instrument_id].instrument,
+                answers.get(first.pk, []),
+                answers.get(latest.pk, []),
+            )
     return list(outcomes.values())
+
+
+def patient_outcomes(*, clinician, patient_id: int, request=None) -> list[InstrumentOutcome]:
+    """A clinician's read of one of their patients' answers (404 for anyone else's patient),
+    audited ("outcomes_view", naming no answer)."""
+    patient = patient_for_clinician(clinician, patient_id)
+    outcomes = record_outcomes(patient)
+    audit("outcomes_view", actor=clinician, request=request, obj=patient, patient=patient)
+    return outcomes

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from outcomes import services
 from outcomes.models import Option, Questionnaire, QuestionnaireStatus, Response
+from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
+from recovery.models import AuditEvent
 from tests.support import DASHBOARD_QUERY_BUDGET, patients_today, signed_in, text, url
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +138,33 @@ def test_me_says_a_short_questionnaire_is_waiting(ana, ana_plan, django_assert_m
     assert "A short questionnaire is waiting" in text(response)
     first = Questionnaire.objects.order_by("opens_on", "id").first()
     assert f'href="{page(first)}"' in response.content.decode()
+
+
+# --- the clinician's record -----------------------------------------------------------------------
+
+
+def test_the_record_shows_scores_the_change_and_missed_visits(
+    ana, ana_plan, waiting, dr_cho, django_assert_max_num_queries
+):
+    client = signed_in(ana)
+    client.post(page(waiting["pain"]), {"item_1": pain_option(7)})
+    client.post(page(waiting["psfs"]), {"activity_1": "Gardening", "rating_1": "2"})
+    start = patients_today() - timedelta(weeks=6)
+    type(ana_plan).objects.filter(pk=ana_plan.pk).update(start_date=start)
+    services.questionnaires_schedule()
+    week_6 = {q.instrument.code: q for q in Questionnaire.objects.filter(visit="week_6")}
+    client.post(page(week_6["pain"]), {"item_1": pain_option(3)})
+    client.post(page(week_6["psfs"]), {"rating_1": "6"})
+    services.questionnaires_schedule(now=timezone.now() + timedelta(days=15))  # PGIC missed
+
+    clinician = signed_in(dr_cho)
+    clinician.get(url("clinic:patient", patient_id=ana.pk))  # closes the weeks moved back
+    with django_assert_max_num_queries(PATIENT_DETAIL_QUERY_BUDGET):  # a PSFS follow-up: +2
+        record = clinician.get(url("clinic:patient", patient_id=ana.pk))
+    words = text(record)
+    assert "Outcomes" in words
+    assert "Since baseline: better by 4 points, more than the 2 points that matter" in words
+    assert "Gardening: better by 4 points, more than the 3 points that matter" in words
+    assert "Missed: 6 weeks" in words
+    # The record's own audit row covers the card's read.
+    assert AuditEvent.objects.filter(action="patient_view", actor=dr_cho, patient=ana).exists()

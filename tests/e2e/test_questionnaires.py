@@ -9,10 +9,11 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from outcomes import services
-from outcomes.models import Questionnaire, Response
+from outcomes.models import Option, Questionnaire, Response
 from plans.models import Plan
 from plans.services import patient_today
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, login
@@ -94,3 +95,34 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     page.wait_for_url(re.compile(r"/me/(questionnaires/\d+/)?$"))
     assert Response.objects.get(questionnaire=pgic).score == 2
     assert Response.objects.get(questionnaire=psfs).score == 6.5
+
+
+def test_the_clinician_reads_the_outcomes_card(page, ana_plan):
+    """Baseline and six weeks answered (by the services), the PGIC missed: the card on the
+    record, at desktop width, axe clean."""
+    ana = ana_plan.patient
+    services.questionnaires_schedule()
+    pain = {o.score: o.pk for o in Option.objects.filter(item__instrument__code="pain")}
+
+    def answer(visit: str, code: str, **answers) -> None:
+        q = Questionnaire.objects.get(visit=visit, instrument__code=code)
+        services.questionnaire_answer(patient=ana, questionnaire_id=q.pk, **answers)
+
+    answer("baseline", "pain", choices={1: pain[7]})
+    answer("baseline", "psfs", named=[("Putting on socks", 3), ("Gardening", 2)])
+    start = patient_today(ana) - timedelta(weeks=6)
+    Plan.objects.filter(pk=ana_plan.pk).update(start_date=start)
+    services.questionnaires_schedule()
+    answer("week_6", "pain", choices={1: pain[4]})
+    answer("week_6", "psfs", ratings=[6, 4])
+    services.questionnaires_schedule(now=timezone.now() + timedelta(days=15))
+
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    page.goto(f"/clinic/patients/{ana.pk}/")
+    card = page.get_by_role("region", name="Outcomes")
+    expect(card).to_contain_text("better by 3 points, more than the 2 points that matter")
+    expect(card).to_contain_text("Putting on socks: better by 3 points, as much as the 3 points")
+    expect(card).to_contain_text("Missed: 6 weeks")
+    assert_accessible(page)
+    card.screenshot(path=str(ARTIFACTS / "clinic-outcomes-card.png"))
