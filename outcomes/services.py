@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from outcomes import scoring
@@ -27,6 +28,8 @@ from outcomes.models import (
     RATING_MAX,
     Answer,
     Instrument,
+    Item,
+    Option,
     Questionnaire,
     QuestionnaireStatus,
     Response,
@@ -74,6 +77,19 @@ def first_plans(plans: list[Plan]) -> dict[int, Plan]:
     return firsts
 
 
+def answerable_instruments():
+    """Active instruments a patient can answer: PSFS (the patient names the items), or at least
+    one item and an option for every item. A clinic instrument still being written in the admin
+    (an item without options) is not asked yet, rather than shown with nothing to choose."""
+    item_without_options = Item.objects.filter(instrument=OuterRef("pk")).exclude(
+        Exists(Option.objects.filter(item=OuterRef("pk")))
+    )
+    return Instrument.objects.filter(active=True).filter(
+        Q(patient_named_items=True)
+        | (Exists(Item.objects.filter(instrument=OuterRef("pk"))) & ~Exists(item_without_options))
+    )
+
+
 @dataclass(frozen=True)
 class SchedulePass:
     created: int
@@ -102,7 +118,7 @@ def questionnaires_schedule(*, now: datetime | None = None) -> SchedulePass:
     firsts = first_plans(plans)
     schedule: dict[int, list[tuple[int, str]]] = {}
     for type_id, instrument_id, visit in ScheduledInstrument.objects.filter(
-        instrument__active=True
+        instrument__in=answerable_instruments()
     ).values_list("treatment_type_id", "instrument_id", "visit"):
         schedule.setdefault(type_id, []).append((instrument_id, visit))
     wanted: dict[tuple[int, str, int], Questionnaire] = {}

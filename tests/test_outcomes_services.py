@@ -216,6 +216,10 @@ def test_a_clinic_instrument_is_scheduled_only_once_licensed_and_active(ana):
         Instrument.objects.filter(pk=instrument.pk).update(active=True)
     assert services.questionnaires_schedule(now=noon(start)).created == 2
     Instrument.objects.filter(pk=instrument.pk).update(active=True, licence_held=True)
+    # Still being written: an item without options is nothing a patient could answer.
+    unfinished = Item.objects.create(instrument=instrument, position=2, text="And now?")
+    assert services.questionnaires_schedule(now=noon(start)).created == 0
+    Option.objects.create(item=unfinished, position=1, label="Fine", score=0)
     assert services.questionnaires_schedule(now=noon(start)).created == 1
     assert due(ana, "clinic-q").instrument == instrument
 
