@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
@@ -65,8 +67,11 @@ def reminder_email(
     sessions_per_week: int,
     log_link: str,
     opt_out_link: str,
+    notices: Sequence[str] = (),
 ) -> EmailMultiAlternatives:
     """This week's minutes × sessions and two links. No diagnosis, treatment, pain or symptom.
+    `notices`: sentences from settings.REMINDER_NOTICES ("a short questionnaire is waiting"),
+    which name no health detail either.
 
     `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058) lets a mail app offer a one-click
     "unsubscribe" that POSTs to the same signed link.
@@ -80,6 +85,7 @@ def reminder_email(
             "sessions_per_week": sessions_per_week,
             "log_link": log_link,
             "opt_out_link": opt_out_link,
+            "notices": list(notices),
         },
         to=[email],
         headers={

@@ -34,11 +34,22 @@ def needs_second_factor(user) -> bool:
     return user.is_authenticated and (user.is_staff or user.is_superuser)
 
 
-# The only models whose admin staff may use: the exercise library and the treatment types.
+# The only models whose admin staff may use: the exercise library, the treatment types and the
+# outcome instruments with their schedule (definitions, no person in them).
 # Every other model registered on this site, by StepWise or by a third-party app (django-axes'
 # attempts and logs, auth groups, django-otp devices, anything import-export or a later app
 # adds), names or concerns people: superusers only, whatever permissions a staff account holds.
-STAFF_MODELS = frozenset({"plans.exercise", "recovery.treatmenttype"})
+STAFF_MODELS = frozenset(
+    {
+        "plans.exercise",
+        "recovery.treatmenttype",
+        # Outcome instruments and their schedule are definitions (DESIGN section 8); what
+        # patients answered (questionnaires, responses) is not, and stays superuser-only.
+        "outcomes.instrument",
+        "outcomes.item",
+        "outcomes.scheduledinstrument",
+    }
+)
 
 
 def _superuser_and(method):

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "import_export",
     "recovery",
     "plans",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -365,6 +366,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plans.tasks.send_due_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    # Outcome questionnaires: create the due rows whose window opened on each patient's calendar,
+    # close the missed ones (outcomes/services.py). Hourly: windows are days in every time zone.
+    "schedule-questionnaires": {
+        "task": "outcomes.tasks.schedule_questionnaires",
+        "schedule": crontab(minute=7),
+    },
 }
 
 # --- reminders (plans/reminders.py) -----------------------------------------------------------
@@ -374,6 +381,10 @@ REMINDER_SEND_BATCH = env_int("REMINDER_SEND_BATCH", 250, minimum=1)  # messages
 # taken again once the task that held it has finished or been killed.
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
+# What else the weekly reminder mentions, without health detail: each a dotted path to a function
+# (patient ids of one send batch, the moment) → {patient id: one sentence}. Plans reads the paths,
+# never imports the apps above it (DESIGN section 12), as Django reads context processors.
+REMINDER_NOTICES = ["outcomes.notices.questionnaire_waiting"]
 
 # --- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", two_factor, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("me/questionnaires/", include("outcomes.urls_patient")),
     path("me/", include("plans.urls_patient")),
     path("clinic/", include("plans.urls_clinic")),
     path("reminders/", include("plans.urls_public")),

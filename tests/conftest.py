@@ -15,6 +15,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
+from outcomes.defaults import load_default_schedule, load_shipped_instruments
+from outcomes.models import Instrument, Item, Option, ScheduledInstrument
 from plans import services as plan_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
@@ -75,7 +77,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _treatment_types(request):
-    """The data migration's treatment types, present in every database test.
+    """The data migrations' treatment types and outcome instruments, in every database test.
 
     Transactional (live-server) tests flush every table afterwards, which also empties a reused
     test database for the tests that come after: put the rows back whenever they are missing.
@@ -92,6 +94,9 @@ def _treatment_types(request):
         request.getfixturevalue("db")
     if not TreatmentType.objects.exists():
         load_treatment_types(TreatmentType)
+    if not Instrument.objects.exists():  # the outcomes data migration's rows, likewise
+        load_shipped_instruments(Instrument, Item, Option)
+        load_default_schedule(TreatmentType, Instrument, ScheduledInstrument)
 
 
 def make_patient(
@@ -201,8 +206,11 @@ def dee(db) -> User:
     user = make_user("dee", Role.STAFF, "Dee", "Staff", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["plans", "recovery"],
-            content_type__model__in=["exercise", "treatmenttype"],
+            content_type__app_label__in=["plans", "recovery", "outcomes"],
+            content_type__model__in=[
+                *("exercise", "treatmenttype"),
+                *("instrument", "item", "option", "scheduledinstrument"),
+            ],
         )
     )
     return user

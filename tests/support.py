@@ -51,6 +51,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from outcomes import services as outcome_services
+from outcomes.models import Instrument, Item, Questionnaire, ScheduledInstrument
 from plans import reminders
 from plans import services as plan_services
 from plans.models import (
@@ -617,6 +619,7 @@ def kwargs_for(route: Route, world: World) -> dict[str, object]:
         "patient_id": world.ana.pk,
         "log_id": world.log.pk,
         "report_id": world.report.pk,
+        "questionnaire_id": world.questionnaire.pk,
         "alert_id": world.alert.pk,
         "token": reminders.opt_out_token(world.ana.pk),
         "pk": world.device.pk,  # the TOTP device pages
@@ -705,6 +708,7 @@ class World:
     device: TOTPDevice
     cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
     reset: dict[str, str] = field(default_factory=dict)
+    questionnaire: Questionnaire | None = None  # Ana's baseline pain questionnaire, due
 
 
 def _session_key(user: User, *, verified: bool) -> str:
@@ -808,8 +812,43 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         "uidb64": urlsafe_base64_encode(force_bytes(ana.user.pk)),
         "token": default_token_generator.make_token(ana.user),
     }
+    # Both plans were approved today: their baseline questionnaires are open (Ana's plan is
+    # paused, and a paused plan is still her treatment).
+    outcome_services.questionnaires_schedule()
+    questionnaire = Questionnaire.objects.get(patient=ana, instrument__code="pain")
+    # Ben answers his pain question; the clinic has a licensed instrument of its own, scheduled.
+    ben_pain = Questionnaire.objects.get(patient=ben, instrument__code="pain")
+    answered = outcome_services.questionnaire_answer(
+        patient=ben,
+        questionnaire_id=ben_pain.pk,
+        choices={1: ben_pain.instrument.items.get().options.first().pk},
+    )
+    licensed = Instrument.objects.create(
+        code="matrix", name="Matrix instrument", scoring="sum", direction="higher_worse"
+    )
+    item = Item.objects.create(instrument=licensed, position=1, text="How is it?")
+    scheduled = ScheduledInstrument.objects.create(
+        treatment_type=unused_type, instrument=licensed, visit="month_3"
+    )
+    admin_rows |= {
+        "outcomes.instrument": licensed.pk,
+        "outcomes.item": item.pk,
+        "outcomes.scheduledinstrument": scheduled.pk,
+        "outcomes.questionnaire": questionnaire.pk,
+        "outcomes.response": answered.pk,
+    }
     return World(
-        ana, ben, users, logged.log, flagged.alert, report, admin_rows, device, cookies, reset
+        ana,
+        ben,
+        users,
+        logged.log,
+        flagged.alert,
+        report,
+        admin_rows,
+        device,
+        cookies,
+        reset,
+        questionnaire,
     )
 
 
@@ -818,7 +857,8 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
 
 def one_of_each_clinical_record(ana_plan):
     """One of each clinical record: Ana's plan, a session answered the next day, a session with a
-    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder."""
+    red flag (an alert), a symptom report (a severe-pain alert), a failed and a sent reminder,
+    her baseline questionnaires with the pain one answered."""
     unsettled = plan_services.session_log_create(
         patient=ana_plan.patient,
         day=date.today() - timedelta(days=2),
@@ -844,6 +884,14 @@ def one_of_each_clinical_record(ana_plan):
     ClinicianProfile.objects.create(user=ana_plan.patient.clinician, title="Physiotherapist")
     Reminder.objects.create(plan=ana_plan, week=1, status=ReminderStatus.FAILED, attempts=5)
     Reminder.objects.create(plan=ana_plan, week=2, status=ReminderStatus.SENT, attempts=1)
+    # Ana's baseline questionnaires (open since the approval today), the pain one answered.
+    outcome_services.questionnaires_schedule()
+    pain = Questionnaire.objects.get(patient=ana_plan.patient, instrument__code="pain")
+    outcome_services.questionnaire_answer(
+        patient=ana_plan.patient,
+        questionnaire_id=pain.pk,
+        choices={1: pain.instrument.items.get().options.first().pk},
+    )
     return logged
 
 

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from outcomes.models import Instrument, Item, Questionnaire, Response, ScheduledInstrument
 from plans import services as plan_services
 from plans.models import (
     Alert,
@@ -131,6 +132,12 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         POST: patient_page("→/me/symptoms/*", "→/me/symptoms/*"),
     },
     "me:symptom_saved": {GET: patient_page(200, 404), POST: patient_page(405, 405)},
+    # Ana's baseline pain questionnaire is open (her plan is paused, her treatment goes on):
+    # answering it goes on to her next one; it is not Ben's (404).
+    "questionnaires:answer": {
+        GET: patient_page(200, 404),
+        POST: patient_page("→/me/questionnaires/*", 404),
+    },
     "me:settings": {
         GET: patient_page(200, 200),
         POST: patient_page("→/me/settings/", "→/me/settings/"),
@@ -218,6 +225,11 @@ ADMIN_MODELS: dict[str, dict[str, tuple]] = {
     "axes.accessattempt": LOCKOUTS,
     "axes.accesslog": LOCKOUTS,
     "axes.accessfailurelog": LOCKOUTS,
+    "outcomes.instrument": LIBRARY,
+    "outcomes.item": LIBRARY,
+    "outcomes.scheduledinstrument": LIBRARY,
+    "outcomes.questionnaire": RECORDS,
+    "outcomes.response": RECORDS,
 }
 
 
@@ -281,6 +293,7 @@ EFFECTIVE_POSTS = {
     "me:session_new": {"ben"},
     "me:session_delete": {"ana"},
     "me:settings": {"ana", "ben"},
+    "questionnaires:answer": {"ana"},
     "clinic:enrol": {"dr_cho", "dr_dev"},
     "clinic:clearance": {"dr_cho"},
     "clinic:patient_details": {"dr_cho"},
@@ -311,6 +324,9 @@ def post_data(key: str, world: World) -> dict[str, object]:
             "submission_token": str(uuid.uuid4()),
         },
         "me:session_follow_up": {"settled": "later"},
+        "questionnaires:answer": {
+            "item_1": str(world.questionnaire.instrument.items.get().options.last().pk)
+        },
         "me:session_edit": {
             "activity": "walking",
             "minutes": "14",
@@ -375,6 +391,11 @@ def state() -> dict[str, object]:
         "devices": list(TOTPDevice.objects.order_by("pk").values_list("pk", "confirmed", "key")),
         "lockouts": AccessAttempt.objects.count(),
         "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
+        "questionnaires": list(Questionnaire.objects.order_by("pk").values_list("pk", "status")),
+        "responses": Response.objects.count(),
+        "instruments": list(Instrument.objects.order_by("pk").values_list()),
+        "outcome_items": list(Item.objects.order_by("pk").values_list()),
+        "outcome_schedule": list(ScheduledInstrument.objects.order_by("pk").values_list()),
     }
 
 

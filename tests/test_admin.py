@@ -49,6 +49,8 @@ CLINICAL_CHANGELISTS = [
     "/admin/plans/reminder/",
     "/admin/plans/symptomreport/",
     "/admin/plans/painfollowup/",
+    "/admin/outcomes/questionnaire/",
+    "/admin/outcomes/response/",
 ]
 
 
@@ -59,7 +61,8 @@ def test_staff_admin_index_lists_only_the_library(staff):
     response = staff.get("/admin/")
     assert response.status_code == 200
     models = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
-    assert models == {"Exercise", "TreatmentType"}
+    # The library, and the outcome instruments with their schedule (definitions, no person).
+    assert models == {"Exercise", "TreatmentType", "Instrument", "Item", "ScheduledInstrument"}
     html = response.content.decode()
     for word in ("Patient profiles", "Session logs", "Clearances", "Plans", "Alerts", "Audit"):
         assert word not in html

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from outcomes.models import Questionnaire, Response
 from recovery.models import AuditEvent, Role
 from recovery.two_factor import STAFF_MODELS
 from tests.conftest import make_user
@@ -96,7 +97,7 @@ def test_staff_with_every_permission_sees_no_person(client, everything, one_of_e
 
     index = staff.get("/admin/")
     listed = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
-    assert listed == {"Exercise", "TreatmentType"}
+    assert listed == {"Exercise", "TreatmentType", "Instrument", "Item", "ScheduledInstrument"}
     for row in ("10.0.0.9", "Library editors", "Root's phone"):
         assert row not in index.content.decode()
 
@@ -108,6 +109,10 @@ def test_staff_with_every_permission_sees_no_person(client, everything, one_of_e
         "/admin/recovery/treatmenttype/add/",
         "/admin/plans/exercise/export/",
         "/admin/plans/exercise/import/",
+        "/admin/outcomes/instrument/",
+        "/admin/outcomes/instrument/add/",
+        "/admin/outcomes/item/",
+        "/admin/outcomes/scheduledinstrument/",
     ):
         assert staff.get(page).status_code == 200, page
 
@@ -152,3 +157,22 @@ def test_clinical_admin_urls_answer_the_same_for_rows_that_exist_and_rows_that_d
                         _answer(missing, MISSING_PK)[:2],
                     )
     assert different == {}
+
+
+def test_staff_define_instruments_but_never_see_what_patients_answered(client, dee, one_of_each):
+    """Dee keeps the instrument definitions; the questionnaires and answers stay superuser-only
+    (Answer rows are not registered at all: they are read inside their Response)."""
+    assert {Questionnaire, Response} <= set(one_of_each)
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    assert "outcomes.answer" not in registered
+    staff = sign_in_to_admin(client, dee)
+    response = one_of_each[Response]
+    for page in (
+        "/admin/outcomes/response/",
+        f"/admin/outcomes/response/{response.pk}/change/",
+        "/admin/outcomes/questionnaire/",
+        f"/admin/outcomes/questionnaire/{response.questionnaire_id}/change/",
+    ):
+        assert staff.get(page).status_code == 403, page
+    page = staff.get(f"/admin/outcomes/instrument/{response.instrument_id}/change/")
+    assert page.status_code == 200

@@ -17,6 +17,7 @@ from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from plans import engine
 from plans.emails import reminder_email
@@ -169,7 +170,19 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}{f' {code}' if code else ''}"[:200]
 
 
-def _deliver(outgoing: list[_Outgoing], lease_ends: float) -> tuple[list[int], dict[int, str]]:
+def _notices(patient_ids: list[int], moment: datetime) -> dict[int, list[str]]:
+    """What the apps named in settings.REMINDER_NOTICES add to each patient's reminder (by
+    dotted path: plans imports none of them), one call per send batch."""
+    found: dict[int, list[str]] = {}
+    for path in getattr(settings, "REMINDER_NOTICES", ()):
+        for patient_id, sentence in import_string(path)(patient_ids, moment).items():
+            found.setdefault(patient_id, []).append(sentence)
+    return found
+
+
+def _deliver(
+    outgoing: list[_Outgoing], lease_ends: float, moment: datetime
+) -> tuple[list[int], dict[int, str]]:
     """Hand the messages to the mail server over one connection. Returns (sent, failed).
 
     A message the server refuses (a 4xx/5xx reply) fails alone; a lost connection fails it and
@@ -177,6 +190,7 @@ def _deliver(outgoing: list[_Outgoing], lease_ends: float) -> tuple[list[int], d
     """
     log_link = settings.SITE_URL + reverse("me:session_new")
     opt_out = _opt_out_url_maker()
+    notices = _notices([o.patient_id for o in outgoing], moment)
     messages = [
         reminder_email(
             first_name=o.first_name,
@@ -186,6 +200,7 @@ def _deliver(outgoing: list[_Outgoing], lease_ends: float) -> tuple[list[int], d
             sessions_per_week=o.sessions,
             log_link=log_link,
             opt_out_link=opt_out(o.patient_id),
+            notices=notices.get(o.patient_id, ()),
         )
         for o in outgoing
     ]
@@ -241,7 +256,7 @@ def reminders_send_pending(
 def _send_and_mark(outgoing: list[_Outgoing], clock: Clock, result: PassResult) -> None:
     # Stop taking messages from the batch with a tenth of the lease to spare.
     lease_ends = _time.monotonic() + lease().total_seconds() * 0.9
-    sent, failed = _deliver(outgoing, lease_ends)
+    sent, failed = _deliver(outgoing, lease_ends, clock.now())
     moment = clock.now()
     if sent:
         Reminder.objects.filter(pk__in=sent).update(
