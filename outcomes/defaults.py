@@ -102,15 +102,17 @@ def load_shipped_instruments(Instrument, Item, Option) -> None:
             )
 
 
-def load_default_schedule(TreatmentType, Instrument, ScheduledInstrument) -> None:
-    """Give every treatment type without a schedule the default one."""
+def load_default_schedule(treatment_types, Instrument, ScheduledInstrument) -> None:
+    """Give every treatment type of `treatment_types` (a model class or a queryset) without a
+    schedule the default one."""
+    types = getattr(treatment_types, "objects", treatment_types)
     instruments = {i.code: i for i in Instrument.objects.filter(code__in=SHIPPED)}
     scheduled = set(ScheduledInstrument.objects.values_list("treatment_type_id", flat=True))
     ScheduledInstrument.objects.bulk_create(
         ScheduledInstrument(
             treatment_type=treatment_type, instrument=instruments[code], visit=visit
         )
-        for treatment_type in TreatmentType.objects.exclude(pk__in=scheduled)
+        for treatment_type in types.exclude(pk__in=scheduled)
         for visit, codes in DEFAULT_SCHEDULE.items()
         for code in codes
         if code in instruments

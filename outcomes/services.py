@@ -34,6 +34,7 @@ from outcomes.models import (
     QuestionnaireStatus,
     Response,
     ScheduledInstrument,
+    ScoringKind,
     Visit,
 )
 from plans.models import Plan, PlanStatus
@@ -84,9 +85,13 @@ def answerable_instruments():
     item_without_options = Item.objects.filter(instrument=OuterRef("pk")).exclude(
         Exists(Option.objects.filter(item=OuterRef("pk")))
     )
+    # A percentage of the highest possible sum needs a highest sum above 0: an instrument whose
+    # options all score 0 (or less) cannot be scored that way, so it is not asked either.
+    scores_above_zero = Option.objects.filter(item__instrument=OuterRef("pk"), score__gt=0)
     return Instrument.objects.filter(active=True).filter(
         Q(patient_named_items=True)
-        | (Exists(Item.objects.filter(instrument=OuterRef("pk"))) & ~Exists(item_without_options))
+        | (Exists(Item.objects.filter(instrument=OuterRef("pk"))) & ~Exists(item_without_options)),
+        ~Q(scoring=ScoringKind.SUM_PERCENT) | Exists(scores_above_zero),
     )
 
 

@@ -15,8 +15,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 
-from outcomes.defaults import load_default_schedule, load_shipped_instruments
-from outcomes.models import Instrument, Item, Option, ScheduledInstrument
 from plans import services as plan_services
 from recovery.defaults import load_treatment_types
 from recovery.models import PatientProfile, Role, TreatmentType, User
@@ -94,9 +92,7 @@ def _treatment_types(request):
         request.getfixturevalue("db")
     if not TreatmentType.objects.exists():
         load_treatment_types(TreatmentType)
-    if not Instrument.objects.exists():  # the outcomes data migration's rows, likewise
-        load_shipped_instruments(Instrument, Item, Option)
-        load_default_schedule(TreatmentType, Instrument, ScheduledInstrument)
+    # The outcomes data migration's rows come back by themselves (outcomes/signals.py).
 
 
 def make_patient(

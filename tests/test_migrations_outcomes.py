@@ -28,8 +28,10 @@ def leaf() -> list[tuple[str, str]]:
 
 def test_an_existing_install_gets_the_instruments_and_the_default_schedule():
     migrate([("outcomes", None)])
-    TreatmentType.objects.create(  # added by staff before the upgrade
-        name="Kyphoplasty", category="minimally_invasive", min_days_to_clearance=7
+    # Added by staff before the upgrade, when no outcomes app listened (bulk_create sends no
+    # post_save: the outcomes tables do not exist at this migration).
+    TreatmentType.objects.bulk_create(
+        [TreatmentType(name="Kyphoplasty", category="minimally_invasive", min_days_to_clearance=7)]
     )
     migrate(leaf())
     assert set(Instrument.objects.values_list("code", flat=True)) == set(SHIPPED)

@@ -93,6 +93,17 @@ def test_every_treatment_type_has_the_default_schedule():
         assert len(visits) == 2 + 4 * 3, treatment_type
 
 
+def test_a_treatment_type_added_later_gets_the_default_schedule_and_staff_changes_stay():
+    added = TreatmentType.objects.create(
+        name="Spinal cord stimulator", category="minimally_invasive", min_days_to_clearance=14
+    )
+    assert added.outcome_schedule.count() == 2 + 4 * 3
+    added.outcome_schedule.filter(instrument__code="pgic").delete()  # the clinic's choice
+    added.name = "Spinal cord stimulator trial"
+    added.save()  # a later save does not put the default back
+    assert added.outcome_schedule.count() == 2 + 4 * 2
+
+
 @pytest.mark.parametrize(
     ("visit", "opens"),
     [
@@ -222,6 +233,29 @@ def test_a_clinic_instrument_is_scheduled_only_once_licensed_and_active(ana):
     Option.objects.create(item=unfinished, position=1, label="Fine", score=0)
     assert services.questionnaires_schedule(now=noon(start)).created == 1
     assert due(ana, "clinic-q").instrument == instrument
+
+
+def test_a_percentage_instrument_whose_options_all_score_zero_is_not_asked(ana):
+    """Its highest possible sum is 0: no percentage of it exists, so no patient is shown it."""
+    start = patients_today()
+    started(ana, start)
+    instrument = Instrument.objects.create(
+        code="clinic-pct",
+        name="Clinic percentage",
+        scoring="sum_percent",
+        direction="higher_worse",
+        licence_held=True,
+        active=True,
+    )
+    item = Item.objects.create(instrument=instrument, position=1, text="How is it?")
+    Option.objects.create(item=item, position=1, label="Fine", score=0)
+    ScheduledInstrument.objects.create(
+        treatment_type=ana.treatments.get().treatment_type, instrument=instrument, visit="baseline"
+    )
+    assert services.questionnaires_schedule(now=noon(start)).created == 2  # pain and PSFS
+    Option.objects.create(item=item, position=2, label="Bad", score=3)
+    assert services.questionnaires_schedule(now=noon(start)).created == 1
+    assert due(ana, "clinic-pct").instrument == instrument
 
 
 def test_the_beat_task_runs_the_pass(ana):
