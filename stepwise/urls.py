@@ -42,6 +42,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/questionnaires/", include("outcomes.urls_patient")),
     path("me/", include("plans.urls_patient")),
+    path("clinic/outcomes/", include("outcomes.urls_clinic")),
     path("clinic/", include("plans.urls_clinic")),
     path("reminders/", include("plans.urls_public")),
     path("admin/", admin.site.urls),

@@ -144,6 +144,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     },
     # Clinicians: the URLs name Ana (Dr Cho's patient), so Dr Dev gets 404 where the object is
     # looked up (a method check that comes first answers 405 to both).
+    # The panel's outcome report: each clinician's own patients only (the numbers differ).
+    "outcomes:report": {GET: clinic_page(200, 200), POST: clinic_page(405, 405)},
     "clinic:triage": {GET: clinic_page(200, 200), POST: clinic_page(405, 405)},
     "clinic:enrol": {
         GET: clinic_page(200, 200),

@@ -126,3 +126,32 @@ def test_the_clinician_reads_the_outcomes_card(page, ana_plan):
     expect(card).to_contain_text("Missed: 6 weeks")
     assert_accessible(page)
     card.screenshot(path=str(ARTIFACTS / "clinic-outcomes-card.png"))
+
+
+def test_the_clinicians_outcome_report_at_desktop_phone_and_zoom(page, ana_plan, dr_cho):
+    """/clinic/outcomes/ with Ana's baseline and 6-week pain: axe clean at 1280, 640 (200 %
+    zoom) and 390 px, nothing scrolling sideways but its table's own region."""
+    services.questionnaires_schedule()
+    patient = ana_plan.patient
+    pain = {o.score: o.pk for o in Option.objects.filter(item__instrument__code="pain")}
+    baseline = Questionnaire.objects.get(patient=patient, visit="baseline", instrument__code="pain")
+    services.questionnaire_answer(
+        patient=patient, questionnaire_id=baseline.pk, choices={1: pain[7]}
+    )
+    Plan.objects.filter(pk=ana_plan.pk).update(
+        start_date=patient_today(patient) - timedelta(weeks=6)
+    )
+    services.questionnaires_schedule()
+    week_6 = Questionnaire.objects.get(patient=patient, visit="week_6", instrument__code="pain")
+    services.questionnaire_answer(patient=patient, questionnaire_id=week_6.pk, choices={1: pain[4]})
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    page.get_by_role("link", name="Outcomes").click()
+    page.wait_for_url("**/clinic/outcomes/")
+    expect(page.get_by_role("heading", name="Outcomes of your patients")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Average pain"))).to_contain_text("1 (100%)")
+    for width in (1280, 640, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        page.screenshot(path=str(ARTIFACTS / f"clinic-outcomes-{width}.png"), full_page=True)
