@@ -173,6 +173,9 @@ def test_a_key_written_anywhere_in_the_repository_is_found(tmp_path):
     (tmp_path / "docs" / "deploy.md").write_text("SECRET_KEY=(your own)\n")
     assert published_in(key, tmp_path) is None
     assert published_in(STRONG_KEY, ROOT) is None  # the tests build theirs: not a literal
+    # The operator's own .env (git- and docker-ignored) holds the real key: never read.
+    (tmp_path / ".env").write_text(f"SECRET_KEY={key}\n")
+    assert published_in(key, tmp_path) is None
 
 
 @pytest.mark.parametrize(
