@@ -118,3 +118,15 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Pages photographed at phone width go here (or to the folder SHOTS_DIR names), to be looked at.
+PHONE_SHOTS = Path(os.environ.get("SHOTS_DIR") or ARTIFACTS / "phone")
+PHONE = 390
+
+
+def phone_shot(page, name: str) -> None:
+    """Photograph the whole page, and check nothing scrolls sideways at phone width."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, name
+    PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(PHONE_SHOTS / f"{name}.png"), full_page=True)

@@ -1,13 +1,11 @@
 """Outcome questionnaires in Chromium at phone width (DESIGN section 8): /me/'s notice, the pain
 question, the PSFS named and rated, and the PGIC at six weeks, each checked with axe and
-photographed at 390 px into SHOTS (test-artifacts/phone, or the folder SHOTS_DIR names)."""
+photographed at 390 px into test-artifacts/phone (or the folder SHOTS_DIR names)."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -16,17 +14,7 @@ from outcomes import services
 from outcomes.models import Option, Questionnaire, Response
 from plans.models import Plan
 from plans.services import patient_today
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, login
-
-SHOTS = Path(os.environ.get("SHOTS_DIR") or ARTIFACTS / "phone")
-PHONE = 390
-
-
-def shot(page, name: str) -> None:
-    """Photograph the whole page, and check nothing scrolls sideways at phone width."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+from tests.e2e.conftest import ARTIFACTS, assert_accessible, login, phone_shot
 
 
 def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_plan):
@@ -36,12 +24,12 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     page.wait_for_url("**/me/")
     notice = page.get_by_role("region", name="A short questionnaire is waiting")
     expect(notice).to_be_visible()
-    shot(page, "questionnaire-notice")
+    phone_shot(page, "questionnaire-notice")
     notice.get_by_role("link", name="Answer the questionnaire").click()
     page.wait_for_url(re.compile(r"/me/questionnaires/\d+/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Average pain")
     assert_accessible(page)
-    shot(page, "questionnaire-pain")
+    phone_shot(page, "questionnaire-pain")
 
     # Nothing chosen: said at the top and beside the question, nothing stored.
     page.get_by_role("button", name="Save my answers").click()
@@ -49,7 +37,7 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     expect(page.locator("#id_item_1_error")).to_have_text("Please choose one answer.")
     assert not Response.objects.exists()
     assert_accessible(page)
-    shot(page, "questionnaire-pain-error")
+    phone_shot(page, "questionnaire-pain-error")
 
     page.get_by_label("6", exact=True).check()
     page.get_by_role("button", name="Save my answers").click()
@@ -59,7 +47,7 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     page.get_by_label("Activity 2: What is it? (optional)").fill("Carrying shopping home")
     page.get_by_label("Activity 2: How well can you do it today?").select_option("5")
     assert_accessible(page)
-    shot(page, "questionnaire-psfs")
+    phone_shot(page, "questionnaire-psfs")
     page.get_by_role("button", name="Save my answers").click()
     page.wait_for_url("**/me/")
     expect(page.get_by_text("Thank you. Your answers are saved.")).to_be_visible()
@@ -81,7 +69,7 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     page.get_by_label("Putting on socks: how well can you do it now?").select_option("6")
     page.get_by_label("Carrying shopping home: how well can you do it now?").select_option("7")
     assert_accessible(page)
-    shot(page, "questionnaire-psfs-follow-up")
+    phone_shot(page, "questionnaire-psfs-follow-up")
     page.get_by_role("button", name="Save my answers").click()
 
     page.goto(f"/me/questionnaires/{pgic.pk}/")
@@ -89,7 +77,7 @@ def test_a_patient_answers_pain_and_psfs_then_pgic_at_six_weeks(phone_page, ana_
     radios = page.get_by_role("radio")
     expect(radios).to_have_count(7)
     assert_accessible(page)
-    shot(page, "questionnaire-pgic")
+    phone_shot(page, "questionnaire-pgic")
     page.get_by_label("Much better", exact=True).check()
     page.get_by_role("button", name="Save my answers").click()
     page.wait_for_url(re.compile(r"/me/(questionnaires/\d+/)?$"))

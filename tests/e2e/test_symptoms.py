@@ -1,34 +1,22 @@
 """Clinical safety v2 in Chromium at phone width: the answered warning list, the pain follow-up,
 the advice after a red or severe session, and a symptom reported without a session.
 
-Each page is checked with axe and photographed at 390 px into SHOTS (test-artifacts/phone, or
+Each page is checked with axe and photographed at 390 px into test-artifacts/phone (or
 the folder SHOTS_DIR names), to be looked at.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from plans import services as plan_services
 from plans.models import Alert, PainFollowUp, PlanStatus, SessionLog, SymptomReport
 from plans.services import patient_today
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login, phone_shot
 from tests.support import SAVE, log_session, plan_from
-
-SHOTS = Path(os.environ.get("SHOTS_DIR") or ARTIFACTS / "phone")
-PHONE = 390
-
-
-def shot(page, name: str) -> None:
-    """Photograph the whole page, and check nothing scrolls sideways at phone width."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE, name
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def in_page(page):
@@ -51,7 +39,7 @@ def test_a_patient_reports_a_symptom_while_paused(phone_page, ana):
     assert legends[1].startswith("Call 911 or go to the nearest emergency department now")
     assert legends[2].startswith("Stop exercising and call your care team today: (555) 010-2030")
     assert_accessible(page)
-    shot(page, "symptom-new")
+    phone_shot(page, "symptom-new")
 
     page.get_by_label("New weakness in an arm or a leg", exact=True).check()
     page.get_by_label("Your pain right now, 0–10 (optional)").fill("6")
@@ -66,7 +54,7 @@ def test_a_patient_reports_a_symptom_while_paused(phone_page, ana):
     expect(page.locator(".saved-summary")).to_contain_text("New weakness in an arm or a leg")
     expect(page.locator(".saved-summary")).to_contain_text("6 out of 10")
     assert_accessible(page)
-    shot(page, "symptom-urgent-paused")
+    phone_shot(page, "symptom-urgent-paused")
 
     report = SymptomReport.objects.get()
     assert (report.plan_id, report.red_flags, report.pain_now) == (plan.pk, ["weakness"], 6)
@@ -88,7 +76,7 @@ def test_severe_pain_reported_without_a_sign_says_rest(phone_page, ana):
     )
     assert not SymptomReport.objects.exists()
     assert_accessible(page)
-    shot(page, "symptom-refused")
+    phone_shot(page, "symptom-refused")
     page.get_by_label("None of these", exact=True).check()
     page.get_by_label("Your pain right now, 0–10 (optional)").fill("9")
     page.get_by_role("button", name="Send to my care team").click()
@@ -96,7 +84,7 @@ def test_severe_pain_reported_without_a_sign_says_rest(phone_page, ana):
     expect(page.get_by_role("heading", level=1)).to_have_text("Rest until the pain settles")
     expect(page.get_by_text("If it is not easing by tomorrow, or it gets worse")).to_be_visible()
     assert_accessible(page)
-    shot(page, "symptom-severe")
+    phone_shot(page, "symptom-severe")
     assert Alert.objects.get().kind == "severe_pain"
 
 
@@ -131,7 +119,7 @@ def test_the_log_form_refuses_an_unanswered_warning_list_and_keeps_what_was_type
     )
     assert not SessionLog.objects.exists()
     assert_accessible(page)
-    shot(page, "log-refused")
+    phone_shot(page, "log-refused")
 
     # The summary's link takes the patient to the list's first box.
     page.locator("#error-summary").get_by_role("link", name="Warning signs").click()
@@ -166,7 +154,7 @@ def test_new_and_changed_pages_pass_axe_at_phone_width(phone_page, ana):
     page.goto("/me/sessions/new/")
     expect(page.get_by_role("group", name=question)).to_be_visible()
     assert_accessible(page)
-    shot(page, "log-form")
+    phone_shot(page, "log-form")
 
     log_session(page, minutes=15, pain_before=2, pain=7)
     page.wait_for_url(re.compile(r"/saved/$"))
@@ -177,13 +165,13 @@ def test_new_and_changed_pages_pass_axe_at_phone_width(phone_page, ana):
     expect(page.get_by_role("heading", name="We'll lower next week")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("normal part of recovery")
     assert_accessible(page)
-    shot(page, "saved-red")
+    phone_shot(page, "saved-red")
 
     page.goto("/me/")
     expect(page.get_by_role("group", name=question)).to_be_visible()
     expect(page.get_by_text(advice)).to_be_visible()
     assert_accessible(page)
-    shot(page, "me-follow-up")
+    phone_shot(page, "me-follow-up")
 
     page.get_by_role("group", name=question).get_by_label("Later that day").check()
     page.get_by_role("button", name="Send my answer").click()
@@ -201,6 +189,6 @@ def test_new_and_changed_pages_pass_axe_at_phone_width(phone_page, ana):
         "href", "tel:5550102030"
     )
     assert_accessible(page)
-    shot(page, "saved-severe")
+    phone_shot(page, "saved-severe")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.ACTIVE
