@@ -285,6 +285,11 @@ def questionnaire_answer(
         answers = _named_answers(questionnaire, named, ratings)
     else:
         answers, highest = _chosen_answers(instrument, choices)
+        if instrument.scoring == ScoringKind.SUM_PERCENT and not highest:
+            # Staff changed its options to all 0 after it was scheduled: no percentage exists.
+            raise DomainError(
+                "This questionnaire cannot be answered at the moment. Please try again later."
+            )
     score = scoring.score(instrument.scoring, [a.value for a in answers], max_total=highest or None)
     response = Response.objects.create(
         questionnaire=questionnaire,

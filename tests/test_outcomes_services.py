@@ -30,6 +30,7 @@ from outcomes.tasks import schedule_questionnaires
 from plans import services as plan_services
 from plans.models import Plan, PlanStatus
 from recovery.defaults import DEFAULT_TREATMENT_TYPES
+from recovery.errors import DomainError
 from recovery.models import AuditEvent, Clearance, TreatmentType
 from tests.conftest import approve, make_patient
 from tests.support import patients_today, refused
@@ -255,7 +256,18 @@ def test_a_percentage_instrument_whose_options_all_score_zero_is_not_asked(ana):
     assert services.questionnaires_schedule(now=noon(start)).created == 2  # pain and PSFS
     Option.objects.create(item=item, position=2, label="Bad", score=3)
     assert services.questionnaires_schedule(now=noon(start)).created == 1
-    assert due(ana, "clinic-pct").instrument == instrument
+    questionnaire = due(ana, "clinic-pct")
+    assert questionnaire.instrument == instrument
+    # Staff set every option to 0 after it was asked: refused in words, nothing stored.
+    Option.objects.filter(item=item).update(score=0)
+    with pytest.raises(DomainError, match="cannot be answered at the moment"):
+        services.questionnaire_answer(
+            patient=ana,
+            questionnaire_id=questionnaire.pk,
+            choices={1: item.options.first().pk},
+            now=noon(start),
+        )
+    assert not Response.objects.filter(questionnaire=questionnaire).exists()
 
 
 def test_the_beat_task_runs_the_pass(ana):
