@@ -1,7 +1,9 @@
-"""Answers are stored once: the database refuses to update or delete a response or an answer,
+"""Answers are stored once: PostgreSQL refuses to update or delete a response or an answer,
 whatever code runs (the models refuse too), as it does for the audit trail (recovery migration
-0003). PostgreSQL reuses that migration's `stepwise_refuse_change()`; SQLite gets its own
-triggers, so the embedded default keeps the promise as well. Reversible.
+0003, whose `stepwise_refuse_change()` this reuses). Like that migration, SQLite (the embedded
+development default) gets none: Django empties a SQLite database with DELETE (`flush`, for
+`seed_demo --reset` and the tests), which a row trigger would refuse, where PostgreSQL's
+TRUNCATE fires no row trigger. Reversible.
 """
 
 from django.db import migrations
@@ -21,38 +23,19 @@ def postgresql_backward() -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}" for table in TABLES]
 
 
-def sqlite_forward() -> list[str]:
-    return [
-        f"CREATE TRIGGER {table}_append_only_{event.lower()} BEFORE {event} ON {table} "
-        f"FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {event} refused'); "
-        "END"
-        for table in TABLES
-        for event in ("UPDATE", "DELETE")
-    ]
-
-
-def sqlite_backward() -> list[str]:
-    return [
-        f"DROP TRIGGER IF EXISTS {table}_append_only_{event}"
-        for table in TABLES
-        for event in ("update", "delete")
-    ]
-
-
-def run(schema_editor, postgresql, sqlite) -> None:
-    """The connection's own triggers (other databases get none)."""
-    vendor = schema_editor.connection.vendor
-    statements = postgresql() if vendor == "postgresql" else sqlite() if vendor == "sqlite" else []
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+def run(schema_editor, statements) -> None:
+    """PostgreSQL's triggers; other databases get none."""
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in statements():
+            schema_editor.execute(statement, params=None)
 
 
 def forward(apps, schema_editor):
-    run(schema_editor, postgresql_forward, sqlite_forward)
+    run(schema_editor, postgresql_forward)
 
 
 def backward(apps, schema_editor):
-    run(schema_editor, postgresql_backward, sqlite_backward)
+    run(schema_editor, postgresql_backward)
 
 
 class Migration(migrations.Migration):
