@@ -21,7 +21,7 @@ from django.db.models import Q
 
 from outcomes.scoring import Direction, Scoring
 from plans.models import Plan
-from recovery.models import AppendOnlyQuerySet, PatientProfile, TreatmentType
+from recovery.models import AppendOnlyModel, PatientProfile, TreatmentType
 
 # PSFS: the patient names one to five activities and rates each 0–10.
 NAMED_ITEMS_MAX = 5
@@ -249,7 +249,7 @@ class Questionnaire(models.Model):
         return self.status == QuestionnaireStatus.DUE and self.opens_on <= day < self.closes_on
 
 
-class Response(models.Model):
+class Response(AppendOnlyModel):
     """A patient's answers to one questionnaire, scored when stored: append-only."""
 
     questionnaire = models.OneToOneField(
@@ -263,8 +263,6 @@ class Response(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["submitted_at", "id"]
         indexes = [models.Index(fields=["patient", "instrument"], name="response_patient_idx")]
@@ -272,16 +270,8 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument.code} answered at {self.submitted_at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Questionnaire responses are append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValueError("Questionnaire responses are append-only.")
-
-
-class Answer(models.Model):
+class Answer(AppendOnlyModel):
     """One item's answer: an option chosen, or (PSFS) an activity the patient named and rated."""
 
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
@@ -291,8 +281,6 @@ class Answer(models.Model):
     label = models.CharField(max_length=NAMED_ITEM_LENGTH, blank=True)  # PSFS: the activity
     value = models.DecimalField(max_digits=6, decimal_places=2)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["response", "position"]
         constraints = [
@@ -301,11 +289,3 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label or self.item} = {self.value}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Questionnaire answers are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Questionnaire answers are append-only.")

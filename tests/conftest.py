@@ -75,7 +75,7 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _treatment_types(request):
-    """The data migrations' treatment types and outcome instruments, in every database test.
+    """The data migration's treatment types, in every database test.
 
     Transactional (live-server) tests flush every table afterwards, which also empties a reused
     test database for the tests that come after: put the rows back whenever they are missing.

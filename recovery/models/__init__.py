@@ -19,6 +19,7 @@ from recovery.models.base import (
     date_range_constraint,
     rules_constraints,
     RulesFields,
+    AppendOnlyModel,
     AppendOnlyQuerySet,
 )
 from recovery.models.people import (
@@ -72,6 +73,7 @@ __all__ = [
     "STAGE_GATE_DAYS_MAX",
     "WOUND_CATEGORIES",
     "Activity",
+    "AppendOnlyModel",
     "AppendOnlyQuerySet",
     "AuditEvent",
     "Category",

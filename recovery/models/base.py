@@ -104,3 +104,24 @@ class AppendOnlyQuerySet(models.QuerySet):
 
     def delete(self):
         raise ValueError(f"{self.model.__name__} rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row written once: saving it again, deleting it, and the bulk update and delete of its
+    queryset are refused (PostgreSQL triggers back this up for any writer)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            self._refuse()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse()
+
+    def _refuse(self):
+        raise ValueError(f"{self._meta.verbose_name_plural.capitalize()} are append-only.")

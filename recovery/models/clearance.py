@@ -11,7 +11,7 @@ from django.db.models import Q
 from recovery.models.base import (
     LIFTING_LIMIT_MAX_KG,
     LIFTING_LIMIT_MIN_KG,
-    AppendOnlyQuerySet,
+    AppendOnlyModel,
     RulesFields,
     date_range_constraint,
     rules_constraints,
@@ -140,7 +140,7 @@ class Clearance(RulesFields):
         return said
 
 
-class ClearanceEvent(models.Model):
+class ClearanceEvent(AppendOnlyModel):
     """Append-only audit trail of a clearance: written by services, never updated or deleted."""
 
     clearance = models.ForeignKey(Clearance, on_delete=models.PROTECT, related_name="events")
@@ -152,18 +152,8 @@ class ClearanceEvent(models.Model):
     to_status = models.CharField(max_length=16)
     reason = models.TextField(blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Clearance events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Clearance events are append-only.")
