@@ -1,12 +1,13 @@
 """What and how much: the exercise library, plans, their weeks, session logs, alerts, reminders.
 
-Django finds the models through this package: `library`, `plan`, `choices`, `sessions`, `alerts`
-and `reminders` are imported here and every name is re-exported.
+Django finds the models through this package: `library`, `plan`, `choices`, `sessions`, `alerts`,
+`reminders` and `programme` are imported here and every name is re-exported.
 """
 
 # In the order the models were declared (the app registry keeps it), not sorted.
 # isort: off
 from plans.models.library import (
+    dose_constraints,
     ExerciseCategory,
     Exercise,
     ContraindicationQuerySet,
@@ -47,11 +48,19 @@ from plans.models.reminders import (
     ReminderStatus,
     Reminder,
 )
+from plans.models.programme import (
+    MAX_EXERCISE_IMAGES,
+    ImageFormat,
+    ExerciseImage,
+    ProgrammeItem,
+    SessionExercise,
+)
 # isort: on
 
 __all__ = [
     "ALERT_NOTE_MAX",
     "CORRECTION_HOURS",
+    "MAX_EXERCISE_IMAGES",
     "PAIN_DURATION_HOURS",
     "PAIN_SETTLED_HOURS",
     "SESSION_NOTES_MAX",
@@ -63,6 +72,8 @@ __all__ = [
     "ContraindicationQuerySet",
     "Exercise",
     "ExerciseCategory",
+    "ExerciseImage",
+    "ImageFormat",
     "LiveSessionLogs",
     "PainDuration",
     "PainFollowUp",
@@ -70,13 +81,16 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "PlanWeek",
+    "ProgrammeItem",
     "RedFlag",
     "Reminder",
     "ReminderStatus",
     "RevisionKind",
+    "SessionExercise",
     "SessionLog",
     "SessionLogRevision",
     "SymptomReport",
     "WeekReview",
+    "dose_constraints",
     "session_summary",
 ]

@@ -9,6 +9,32 @@ from django.db.models.functions import Lower
 from recovery.models import TreatmentType
 
 
+def dose_constraints(prefix: str, field_prefix: str = "") -> list[models.CheckConstraint]:
+    """The ranges a dose keeps, on the library's defaults and on a patient's tailored dose."""
+    f = field_prefix
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{f}sets__isnull": True})
+            | Q(**{f"{f}sets__gte": 1, f"{f}sets__lte": 10}),
+            name=f"{prefix}_sets_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{f}reps__isnull": True})
+            | Q(**{f"{f}reps__gte": 1, f"{f}reps__lte": 50}),
+            name=f"{prefix}_reps_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{f}hold_seconds__isnull": True})
+            | Q(**{f"{f}hold_seconds__gte": 1, f"{f}hold_seconds__lte": 120}),
+            name=f"{prefix}_hold_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{f}times_per_day__gte": 1, f"{f}times_per_day__lte": 6}),
+            name=f"{prefix}_times_per_day_range",
+        ),
+    ]
+
+
 class ExerciseCategory(models.TextChoices):
     CARDIO = "cardio", "Cardio"
     CORE = "core", "Core"
@@ -24,6 +50,20 @@ class Exercise(models.Model):
     instructions = models.TextField(help_text="Plain words the patient reads before starting.")
     cautions = models.TextField(blank=True, help_text="When to stop or what to avoid.")
     active = models.BooleanField(default=True)
+    # The dose a patient is given unless their clinician tailors it (DESIGN §9). Blank sets,
+    # repetitions or hold for exercises dosed by time, such as walking (the plan's minutes).
+    default_sets = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Sets, 1–10. Blank for an exercise dosed by time."
+    )
+    default_reps = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Repetitions in a set, 1–50. Blank when not counted."
+    )
+    default_hold_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Seconds to hold each repetition, 1–120. Blank for none."
+    )
+    default_times_per_day = models.PositiveSmallIntegerField(
+        default=1, help_text="How many times a day, 1–6."
+    )
     contraindicated_for = models.ManyToManyField(
         TreatmentType,
         blank=True,
@@ -48,6 +88,7 @@ class Exercise(models.Model):
             models.CheckConstraint(
                 condition=Q(stage__gte=1, stage__lte=4), name="exercise_stage_range"
             ),
+            *dose_constraints("exercise", "default_"),
         ]
         indexes = [
             # The patient dashboard lists active exercises up to the patient's stage.
