@@ -6,4 +6,4 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcome measures"
 
     def ready(self):
-        from outcomes import signals  # noqa: F401 (connects the receivers)
+        from outcomes import demo, signals  # noqa: F401 (connects the receivers)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from outcomes.scoring import Direction, Scoring
 from plans.models import Plan
@@ -258,7 +259,8 @@ class Response(AppendOnlyModel):
     patient = models.ForeignKey(PatientProfile, on_delete=models.PROTECT, related_name="+")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="+")
     score = models.DecimalField(max_digits=8, decimal_places=2)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    # The moment the service was given (now, unless demo data replays an earlier answer).
+    submitted_at = models.DateTimeField(default=timezone.now)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from outcomes import scoring
+from django.db.models import OuterRef, Subquery
+
+from outcomes import charts, scoring
 from outcomes.models import (
     Answer,
     Instrument,
@@ -39,6 +41,7 @@ class Score:
     visit_label: str
     day: date
     score: object
+    words: str = ""  # the option chosen, for a categorical instrument ("Much better")
 
 
 @dataclass
@@ -57,9 +60,28 @@ class InstrumentOutcome:
     activities: list[ActivityChange] = field(default_factory=list)
 
     @property
+    def categorical(self) -> bool:
+        """One item and no minimal important change (PGIC): the answer is read as words; a
+        number of its scale would be no score to chart or subtract."""
+        instrument = self.instrument
+        return (
+            instrument.scoring == scoring.Scoring.SINGLE
+            and instrument.minimal_important_change is None
+        )
+
+    @property
+    def baseline(self) -> Score | None:
+        return next((s for s in self.scores if s.visit == Visit.BASELINE), None)
+
+    @property
+    def chart(self):
+        """The scores drawn over time (None for fewer than two, or a categorical instrument)."""
+        return charts.score_chart(self, element_id=f"outcome-{self.instrument.pk}-chart")
+
+    @property
     def change(self) -> scoring.Change | None:
         """The latest score against the baseline one, judged by the instrument's MIC."""
-        baseline = next((s for s in self.scores if s.visit == Visit.BASELINE), None)
+        baseline = self.baseline
         if baseline is None or self.scores[-1] is baseline:
             return None
         return scoring.change(
@@ -95,10 +117,14 @@ def record_outcomes(patient: PatientProfile) -> list[InstrumentOutcome]:
     `patient` through recovery.access and audits the read."""
     outcomes: dict[int, InstrumentOutcome] = {}
     answered: dict[int, list[Response]] = {}
+    first_option = Answer.objects.filter(
+        response__questionnaire=OuterRef("pk"), option__isnull=False
+    ).order_by("position")
     questionnaires = (
         Questionnaire.objects.filter(patient=patient)
         .exclude(status=QuestionnaireStatus.DUE)
         .select_related("instrument", "response")
+        .annotate(option_words=Subquery(first_option.values("option__label")[:1]))
         .order_by("opens_on", "id")
     )
     for questionnaire in questionnaires:
@@ -116,6 +142,7 @@ def record_outcomes(patient: PatientProfile) -> list[InstrumentOutcome]:
                 questionnaire.get_visit_display(),
                 patient.local_date(response.submitted_at),
                 response.score,
+                questionnaire.option_words or "",
             )
         )
     compared = {

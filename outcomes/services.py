@@ -296,6 +296,7 @@ def questionnaire_answer(
         patient=patient,
         instrument=instrument,
         score=score,
+        submitted_at=now,
         submitted_by=patient.user,
     )
     for answer in answers:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,6 +22,10 @@ from recovery.models import ClinicianProfile, PatientProfile, Role, TreatmentTyp
 DEMO_PASSWORD = "stepwise-demo"  # noqa: S105 (documented demo accounts, refused with DEBUG off)
 LIBRARY_GROUP = "Library editors"
 
+# Sent at the end of `seed` (clinician=, today=) so the apps above plans add their part of the
+# demo (outcomes: questionnaires answered over months); each receiver returns its DemoAccounts.
+seeded = Signal()
+
 
 @dataclass(frozen=True)
 class DemoAccount:
@@ -31,7 +36,7 @@ class DemoAccount:
     shows: str
 
 
-def _account(user: User, shows: str) -> DemoAccount:
+def demo_account(user: User, shows: str) -> DemoAccount:
     return DemoAccount(username=user.username, name=user.get_full_name(), shows=shows)
 
 
@@ -48,11 +53,11 @@ DEMO_WEEKS: list[list[tuple[int, int, int]]] = [
 ]
 
 
-def _log(patient: PatientProfile, day: date, **fields) -> None:
+def demo_log(patient: PatientProfile, day: date, **fields) -> None:
     """One demo session through the service, logged that evening on the patient's clock."""
     fields.setdefault("activity", "walking")
     fields.setdefault("pain_duration", "within_2h")
-    services.session_log_create(patient=patient, day=day, now=_at(patient, day), **fields)
+    services.session_log_create(patient=patient, day=day, now=demo_evening(patient, day), **fields)
 
 
 def load_library() -> int:
@@ -109,7 +114,7 @@ def _user(username: str, role: str, first: str, last: str, **extra) -> tuple[Use
     return user, created
 
 
-def _demo_patient(
+def demo_patient(
     username, first, last, clinician, treatment, procedure_date, today
 ) -> PatientProfile:
     existing = PatientProfile.objects.filter(user__username=username).first()
@@ -135,11 +140,19 @@ def _demo_patient(
     return patient
 
 
-def _at(patient: PatientProfile, day: date, hour: int = 18) -> datetime:
+def demo_evening(patient: PatientProfile, day: date, hour: int = 18) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=patient.tz)
 
 
-def _approve(patient: PatientProfile, *, start: date, stage: int, activities, sessions: int):
+def demo_approve(
+    patient: PatientProfile,
+    *,
+    start: date,
+    stage: int,
+    activities,
+    sessions: int,
+    now: datetime | None = None,
+):
     clearance = patient.clearances.get(status="pending")
     kind = clearance.treatment.treatment_type
     return services.clearance_approve(
@@ -157,6 +170,7 @@ def _approve(patient: PatientProfile, *, start: date, stage: int, activities, se
         restrictions="Avoid lifting more than 10 lb and twisting for now.",
         start_date=start,
         today=start,
+        now=now,
     )
 
 
@@ -183,7 +197,7 @@ def seed(today: date | None = None) -> list[DemoAccount]:
     )
 
     # Ana ("patient"): six closed weeks showing progress, a hold and a reduce; now in week 7.
-    ana = _demo_patient(
+    ana = demo_patient(
         "patient",
         "Ana",
         "Silva",
@@ -194,13 +208,13 @@ def seed(today: date | None = None) -> list[DemoAccount]:
     )
     if not Plan.objects.filter(patient=ana).exists():
         start = today - timedelta(days=7 * len(DEMO_WEEKS))
-        _approve(
+        demo_approve(
             ana, start=start, stage=2, activities=["walking", "water", "recumbent_bike"], sessions=3
         )
         for index, sessions in enumerate(DEMO_WEEKS):
             for offset, (minutes, before, pain) in zip((0, 2, 4), sessions, strict=False):
                 day = start + timedelta(days=7 * index + offset)
-                _log(
+                demo_log(
                     ana,
                     day,
                     activity="walking" if offset != 2 else "recumbent_bike",
@@ -214,7 +228,7 @@ def seed(today: date | None = None) -> list[DemoAccount]:
         services.plan_close_weeks(plan=plan, today=today)
 
     # Grace: just had a microdiscectomy; waiting for the clinician's clearance.
-    grace = _demo_patient(
+    grace = demo_patient(
         "grace",
         "Grace",
         "Okafor",
@@ -225,7 +239,7 @@ def seed(today: date | None = None) -> list[DemoAccount]:
     )
 
     # Hector: lumbar fusion; his plan was paused by a red flag (calf pain) yesterday.
-    hector = _demo_patient(
+    hector = demo_patient(
         "hector",
         "Hector",
         "Nguyen",
@@ -236,10 +250,10 @@ def seed(today: date | None = None) -> list[DemoAccount]:
     )
     if not Plan.objects.filter(patient=hector).exists():
         start = today - timedelta(days=10)
-        _approve(hector, start=start, stage=1, activities=["walking"], sessions=5)
+        demo_approve(hector, start=start, stage=1, activities=["walking"], sessions=5)
         for offset in (0, 1, 3, 5, 7):
-            _log(hector, start + timedelta(days=offset), minutes=10, pain_before=2, pain=2)
-        _log(
+            demo_log(hector, start + timedelta(days=offset), minutes=10, pain_before=2, pain=2)
+        demo_log(
             hector,
             today - timedelta(days=1),
             minutes=10,
@@ -251,12 +265,17 @@ def seed(today: date | None = None) -> list[DemoAccount]:
 
     week = Plan.objects.filter(patient=ana).first().week_of(today)  # 7 on the day of seeding
     return [
-        _account(ana.user, f"week {week} after an injection: up, held, reduced, up (/me/)"),
-        _account(clinician, "the clinician of every demo patient: triage (/clinic/)"),
-        _account(staff, "the exercise library (/admin/, code from manage.py demo_code)"),
-        _account(grace.user, "waiting for clearance after a microdiscectomy"),
-        _account(hector.user, "plan paused by a red flag (calf pain) after a lumbar fusion"),
+        demo_account(ana.user, f"week {week} after an injection: up, held, reduced, up (/me/)"),
+        demo_account(clinician, "the clinician of every demo patient: triage (/clinic/)"),
+        demo_account(staff, "the exercise library (/admin/, code from manage.py demo_code)"),
+        demo_account(grace.user, "waiting for clearance after a microdiscectomy"),
+        demo_account(hector.user, "plan paused by a red flag (calf pain) after a lumbar fusion"),
         *_seed_reviews(clinician, today),
+        *(
+            account
+            for _receiver, accounts in seeded.send(sender=seed, clinician=clinician, today=today)
+            for account in accounts or ()
+        ),
     ]
 
 
@@ -265,7 +284,7 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
     pain in two weeks running (repeated_pain), two weeks without a session (RETURN), and severe
     pain yesterday (a same-day alert, the plan still running)."""
     # Maria: radiofrequency ablation; pain went too high in weeks 2 and 3 → week 4 reduced again.
-    maria = _demo_patient(
+    maria = demo_patient(
         "maria",
         "Maria",
         "Lopez",
@@ -276,7 +295,7 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
     )
     if not Plan.objects.filter(patient=maria).exists():
         start = today - timedelta(days=7 * 3 + 2)
-        _approve(maria, start=start, stage=2, activities=["walking"], sessions=3)
+        demo_approve(maria, start=start, stage=2, activities=["walking"], sessions=3)
         weeks = [
             [(15, 1, 2), (15, 1, 1), (15, 2, 2)],  # comfortable → +10
             [(25, 2, 7), (25, 3, 4)],  # pain 7 → reduced
@@ -284,7 +303,7 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
         ]
         for index, sessions in enumerate(weeks):
             for offset, (minutes, before, pain) in zip((0, 2, 4), sessions, strict=False):
-                _log(
+                demo_log(
                     maria,
                     start + timedelta(days=7 * index + offset),
                     minutes=minutes,
@@ -294,21 +313,21 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
         services.plan_close_weeks(plan=Plan.objects.get(patient=maria), today=today)
 
     # Omar: laminectomy; two weeks logged, then two weeks with none → restarts lower (RETURN).
-    omar = _demo_patient(
+    omar = demo_patient(
         "omar", "Omar", "Haddad", clinician, "Laminectomy", today - timedelta(days=60), today
     )
     if not Plan.objects.filter(patient=omar).exists():
         start = today - timedelta(days=7 * 4 + 1)
-        _approve(omar, start=start, stage=1, activities=["walking"], sessions=3)
+        demo_approve(omar, start=start, stage=1, activities=["walking"], sessions=3)
         for index in range(2):
             for offset in (0, 2, 4):
                 minutes = 10 + 10 * index
                 day = start + timedelta(days=7 * index + offset)
-                _log(omar, day, minutes=minutes, pain_before=1, pain=1)
+                demo_log(omar, day, minutes=minutes, pain_before=1, pain=1)
         services.plan_close_weeks(plan=Plan.objects.get(patient=omar), today=today)
 
     # Lucy: conservative care; severe pain (9/10) after yesterday's walk → same-day alert.
-    lucy = _demo_patient(
+    lucy = demo_patient(
         "lucy",
         "Lucy",
         "Brown",
@@ -319,9 +338,9 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
     )
     if not Plan.objects.filter(patient=lucy).exists():
         start = today - timedelta(days=5)
-        _approve(lucy, start=start, stage=2, activities=["walking"], sessions=3)
-        _log(lucy, start, minutes=15, pain_before=2, pain=3)
-        _log(
+        demo_approve(lucy, start=start, stage=2, activities=["walking"], sessions=3)
+        demo_log(lucy, start, minutes=15, pain_before=2, pain=3)
+        demo_log(
             lucy,
             today - timedelta(days=1),
             minutes=15,
@@ -332,7 +351,7 @@ def _seed_reviews(clinician: User, today: date) -> list[DemoAccount]:
             notes="Sharp pain in my lower back on the way home.",
         )
     return [
-        _account(maria.user, "reduced two weeks running for pain (repeated pain)"),
-        _account(omar.user, "restarted lower after two weeks without a session"),
-        _account(lucy.user, "a same-day alert for severe pain after a walk"),
+        demo_account(maria.user, "reduced two weeks running for pain (repeated pain)"),
+        demo_account(omar.user, "restarted lower after two weeks without a session"),
+        demo_account(lucy.user, "a same-day alert for severe pain after a walk"),
     ]

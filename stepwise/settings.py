@@ -385,6 +385,9 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
 # (patient ids of one send batch, the moment) → {patient id: one sentence}. Plans reads the paths,
 # never imports the apps above it (DESIGN section 12), as Django reads context processors.
 REMINDER_NOTICES = ["outcomes.notices.questionnaire_waiting"]
+# What other apps add to a clinician's triage (plans imports none of them): each answers
+# {patient_id: [Reason, ...]} for the panel's patients in one query.
+TRIAGE_REASONS = ["outcomes.triage.worse_than_baseline"]
 
 # --- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -155,3 +155,23 @@ def test_it_refuses_with_debug_off_and_reset_even_with_force(db, settings):
     with pytest.raises(CommandError, match="DEBUG only"):
         call_command("seed_demo", "--reset", "--force", stdout=StringIO())
     assert not User.objects.filter(username="patient").exists()
+
+
+def test_the_demo_shows_outcomes_at_baseline_and_two_follow_ups(db):
+    """A new user sees the Outcomes card filled in (Rosa, four months after a fusion) and a
+    questionnaire waiting on the demo patient's /me/ (Ana)."""
+    from outcomes.selectors import record_outcomes, waiting_questionnaire
+    from plans.demo import seed
+
+    today = support.patients_today()
+    seed(today)
+    rosa = PatientProfile.objects.get(user__username="rosa")
+    outcomes = {o.instrument.code: o for o in record_outcomes(rosa)}
+    assert [s.visit for s in outcomes["pain"].scores] == ["baseline", "week_6", "month_3"]
+    assert [s.visit for s in outcomes["psfs"].scores] == ["baseline", "week_6", "month_3"]
+    assert outcomes["pain"].change.verdict == "better"
+    assert outcomes["psfs"].change.verdict == "better"
+    assert [s.words for s in outcomes["pgic"].scores] == ["A little better", "Much better"]
+    assert all(not o.missed for o in outcomes.values())
+    ana = PatientProfile.objects.get(user__username="patient")
+    assert waiting_questionnaire(ana, today) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -226,6 +226,7 @@ def clearance_approve(
     signed_off: bool = False,
     wound_healed_on: date | None = None,
     precautions: dict | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """Approve exercise clearance and start the plan with week 1 prescribed.
 
@@ -304,7 +305,7 @@ def clearance_approve(
 
     clearance.status = ClearanceStatus.APPROVED
     clearance.decided_by = actor
-    clearance.decided_at = timezone.now()
+    clearance.decided_at = now or timezone.now()
     clearance.override_reason = override_reason
     clearance.allowed_activities = activities
     clearance.max_stage = int(max_stage)

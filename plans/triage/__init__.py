@@ -12,15 +12,20 @@ Triage only reads. In particular it does not call `plan_close_weeks` for each pa
 be N locked queries per page view): weeks are closed by the reminder job, the patient's own
 dashboard and the clinician's patient page, so a decision shown here can lag by one reminder pass.
 A red session does not wait for its week to close: it is listed from the moment it is logged.
+
+Apps that plans does not import add reasons through settings.TRIAGE_REASONS: dotted paths of
+callables given the panel's patient ids, answering {patient_id: [Reason, ...]} in one query each
+(outcomes: a follow-up worse than baseline by the change that matters).
 """
 
 from plans.triage.panel import clinician_triage
-from plans.triage.rows import TRIAGE_QUERY_BUDGET, Tier, Triage, TriageRow
+from plans.triage.rows import TRIAGE_QUERY_BUDGET, Reason, Tier, Triage, TriageRow
 from plans.triage.search import patient_search
 from plans.triage.words import activity_labels, flag_labels, on_day, severe_pain_words
 
 __all__ = [
     "TRIAGE_QUERY_BUDGET",
+    "Reason",
     "Tier",
     "Triage",
     "TriageRow",

@@ -7,8 +7,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from plans import engine
 from plans.models import (
@@ -230,15 +232,16 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
-    """The clinician's own patients in order of urgency, plus everyone else (5 queries).
+    """The clinician's own patients in order of urgency, plus everyone else (5 queries, and one
+    for each of settings.TRIAGE_REASONS).
 
     Tiers: 1 open alerts, warning signs and severe pain (emergency before same-day, oldest
     first; a patient waiting for clearance too); 2 pain or a plan that changed course: a plan
     stopped, a week flagged for review (severe or repeated pain, then a red session of the last
     seven days as soon as it is logged, then a return after a break or overdoing), a week eased
-    back; 3 engagement (no session for 14+ days, held two weeks running, no session for 3+
-    days); 4 clearances waiting for a decision. A patient is listed once, under their most
-    urgent reason; the others are shown with it as "also".
+    back, an outcome worse than at baseline; 3 engagement (no session for 14+ days, held two
+    weeks running, no session for 3+ days); 4 clearances waiting for a decision. A patient is
+    listed once, under their most urgent reason; the others are shown with it as "also".
     """
     now = now or timezone.now()
     patients = clinician_patients(clinician)
@@ -268,6 +271,12 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
         reasons[patient_id].append(
             _red_session_reason(session, today[patient_id], plans.get(patient_id))
         )
+
+    # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each.
+    for path in getattr(settings, "TRIAGE_REASONS", ()):
+        for patient_id, found in import_string(path)(patient_ids).items():
+            if patient_id in today:
+                reasons[patient_id].extend(found)
 
     for clearance in _pending_clearances(patients):
         reasons[clearance.patient_id].append(
