@@ -112,6 +112,9 @@ def test_the_clinician_reads_the_outcomes_card(page, ana_plan):
     expect(card).to_contain_text("better by 3 points, more than the 2 points that matter")
     expect(card).to_contain_text("Putting on socks: better by 3 points, as much as the 3 points")
     expect(card).to_contain_text("Missed: 6 weeks")
+    # Each instrument with two scores is drawn, named for a screen reader, its table beside it.
+    expect(card.get_by_role("img", name="Average pain over time")).to_be_visible()
+    expect(card.get_by_role("img", name="Everyday activities (PSFS) over time")).to_be_visible()
     assert_accessible(page)
     card.screenshot(path=str(ARTIFACTS / "clinic-outcomes-card.png"))
 
