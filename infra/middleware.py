@@ -1,5 +1,5 @@
-"""Request middleware: hostile input refused, automatic log-off and no caching of pages with
-health data."""
+"""Request middleware: hostile input refused, automatic log-off, no caching of pages with
+health data, and a signed-in person's own language."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import BadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, resolve_url
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 SEEN_KEY = "stepwise_seen"
@@ -133,3 +134,23 @@ class NoStoreMiddleware:
         ):
             add_never_cache_headers(response)
         return response
+
+
+class AccountLanguageMiddleware:
+    """Speak a signed-in person's own language (DESIGN section 10): the one stored on their
+    account, whatever the browser asks for. Signed-out pages keep what Django's LocaleMiddleware
+    chose (the language cookie set by the visible switch, else the browser's Accept-Language).
+
+    After AuthenticationMiddleware; reads the user the view loads anyway (no query of its own for
+    a signed-in request, none at all for a signed-out one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None else ""
+        if language and user.is_authenticated and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

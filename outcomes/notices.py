@@ -12,9 +12,13 @@ import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext_lazy
+
 from outcomes.models import Questionnaire, QuestionnaireStatus
 
-WAITING = "A short questionnaire is waiting for you too: sign in to StepWise to answer it."
+WAITING = gettext_lazy(
+    "A short questionnaire is waiting for you too: sign in to StepWise to answer it."
+)
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:

@@ -46,6 +46,7 @@ def alert_deliver(alert_id: int, *, now: datetime | None = None) -> bool:
             patient_id=alert.patient_id,
             urgent=alert.tier == AlertTier.EMERGENCY,
             plan_paused=alert.kind == AlertKind.WARNING_SIGN and alert.plan_id is not None,
+            language=clinician.language,
         ).send()
         return True
 

@@ -18,6 +18,7 @@ def alert_email(
     patient_id: int,
     urgent: bool,
     plan_paused: bool = True,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
     """Tells the clinician to open StepWise. Says nothing of the patient's symptoms, pain or
     treatment: the same words for a warning sign and for severe pain."""
@@ -30,6 +31,7 @@ def alert_email(
             "link": settings.SITE_URL + reverse("clinic:patient", args=[patient_id]),
         },
         to=[clinician_email],
+        language=language,
     )
 
 
@@ -68,6 +70,7 @@ def reminder_email(
     log_link: str,
     opt_out_link: str,
     notices: Sequence[str] = (),
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
     """This week's minutes × sessions and two links. No diagnosis, treatment, pain or symptom.
     `notices`: sentences from settings.REMINDER_NOTICES ("a short questionnaire is waiting"),
@@ -92,4 +95,5 @@ def reminder_email(
             "List-Unsubscribe": f"<{opt_out_link}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
+        language=language,
     )

@@ -216,6 +216,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 date_of_birth=data["date_of_birth"],
                 record_number=data["record_number"],
+                language=data["language"],
                 today=timezone.now().astimezone(form.tz).date(),
             )
         except DomainError as error:

@@ -47,7 +47,7 @@ from plans.services import (
 from plans.services import session_delete as delete_own_session
 from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
-from recovery.models import ClearanceStatus
+from recovery.models import ClearanceStatus, Language
 from recovery.services import patient_update_reminders
 
 
@@ -395,4 +395,8 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your reminder settings are saved.")
             return redirect("me:settings")
-    return render(request, "plans/patient/settings.html", {"form": form, "patient": patient})
+    return render(
+        request,
+        "plans/patient/settings.html",
+        {"form": form, "patient": patient, "languages": Language.choices},
+    )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
 
 def _plain_text(template_name: str, context: dict) -> str:
@@ -18,8 +19,19 @@ def _plain_text(template_name: str, context: dict) -> str:
 
 
 def build_email(
-    name: str, context: dict, to: list[str], headers: dict | None = None
+    name: str,
+    context: dict,
+    to: list[str],
+    headers: dict | None = None,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
+    """The e-mail in the recipient's `language` (their account's; the site's default when None),
+    whatever language the sender's request or the worker speaks."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _build(name, context, to, headers)
+
+
+def _build(name: str, context: dict, to: list[str], headers: dict | None):
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
@@ -37,17 +49,25 @@ def build_email(
 
 
 def enrolment_email(
-    *, first_name: str, username: str, email: str, link: str
+    *, first_name: str, username: str, email: str, link: str, language: str | None = None
 ) -> EmailMultiAlternatives:
     return build_email(
         "enrolment",
         {"first_name": first_name, "username": username, "link": link},
         to=[email],
+        language=language,
     )
 
 
 def account_email(
-    *, first_name: str, username: str, email: str, role: str, link: str, site_url: str
+    *,
+    first_name: str,
+    username: str,
+    email: str,
+    role: str,
+    link: str,
+    site_url: str,
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
     """A clinician's or staff member's new account: the same set-password link as a patient's
     enrolment, in words for the care team."""
@@ -61,4 +81,5 @@ def account_email(
             "site_url": site_url,
         },
         to=[email],
+        language=language,
     )

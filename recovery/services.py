@@ -26,6 +26,7 @@ from recovery.models import (
     DATE_CEILING,
     DATE_FLOOR,
     Category,
+    Language,
     OutboxEmail,
     OutboxEmailKind,
     PatientProfile,
@@ -168,6 +169,7 @@ def set_password_email(user: User, *, kind: str) -> OutboxEmail:
         username=user.username,
         email=user.email,
         link=enrolment_link(user, settings.SITE_URL),
+        language=user.language,
     )
     return outbox_add(user=user, kind=kind, message=message)
 
@@ -207,6 +209,7 @@ def care_team_account_create(
         role=Role(role).label.lower(),
         link=enrolment_link(user, settings.SITE_URL),
         site_url=settings.SITE_URL,
+        language=user.language,
     )
     outbox_add(user=user, kind=OutboxEmailKind.ENROLMENT, message=message)
     audit("care_team_account_create", actor=actor, obj=user, role=role)
@@ -326,3 +329,14 @@ def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
         )
     audit("patient_invite_resent", actor=actor, obj=patient, patient=patient)
     set_password_email(user, kind=OutboxEmailKind.INVITE)
+
+
+def account_language_set(*, user: User, language: str) -> User:
+    """What every page and e-mail speaks to this person in, from now on (DESIGN section 10)."""
+    if language not in Language.values:
+        raise DomainError("Choose English or Español.", field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        audit("language_change", actor=user, obj=user, language=language)
+    return user

@@ -8,13 +8,15 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from recovery.models import Role
+from recovery.models import Language, Role
+from recovery.services import account_language_set
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +77,30 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "403_csrf.html", status=403)
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The visible language switch (footer of every page): a signed-in person's choice is kept
+    on their account (their e-mails follow it), a signed-out visitor's in a cookie. Back to the
+    page it was pressed on, when that page is this site's."""
+    language = request.POST.get("language", "")
+    if language not in Language.values:
+        return HttpResponseBadRequest("Unknown language.")
+    if request.user.is_authenticated:
+        account_language_set(user=request.user, language=language)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

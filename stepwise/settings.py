@@ -101,9 +101,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Signed out: the language switch's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed in: the language stored on the account (a patient's e-mails use it too).
+    "infra.middleware.AccountLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "infra.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -299,7 +303,15 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- i18n / time ------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English and Spanish, complete (DESIGN section 10). The catalogue is compiled into the
+# repository (locale/es/LC_MESSAGES/django.mo), so `make run` needs no GNU gettext.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "stepwise_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "UTC"  # stored in UTC; each patient's week and reminder hour use their own zone
 # Clinicians read times of day (clearance decisions and their history) on the clinic's clock.
 CLINIC_TIME_ZONE = env_str("CLINIC_TIME_ZONE", "UTC")

@@ -12,6 +12,7 @@ handler500 = "recovery.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.language_switch, name="language"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

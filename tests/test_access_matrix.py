@@ -105,6 +105,8 @@ RESET_FORM = "→/accounts/reset/{uidb64}/set-password/"
 SITE: dict[str, dict[str, dict[str, object]]] = {
     "home": both(HOMES),
     "healthz": {GET: same(200), POST: same(405)},
+    # The language switch: anyone may choose (a cookie; a signed-in person's account too).
+    "language": {GET: same(405), POST: same("→/")},
     "login": {GET: row(200, *["→/"] * 6), POST: row(200, *["→/"] * 6)},
     "logout": {GET: same(405), POST: same(LOGIN)},
     "password_change": both(SIGNED_IN_OK),
@@ -365,6 +367,7 @@ def post_data(key: str, world: World) -> dict[str, object]:
         "clinic:alert_close": {"outcome": "spoke_advised", "note": "Called; advised rest."},
         "password_reset": {"email": "nobody@example.org"},
         "two_factor": {"token": "000000"},
+        "language": {"language": "es", "next": "/"},
     }
     return data.get(key, {})
 

@@ -13,6 +13,7 @@ from plans.forms_clinic.base import _date_widget, _helper
 from recovery.errors import DomainError
 from recovery.models import (
     BIRTH_FLOOR,
+    Language,
     TreatmentType,
     tidy_phone,
     timezone_choices_grouped,
@@ -144,6 +145,16 @@ class EnrolForm(forms.Form):
         help_text="Weeks and reminders follow the patient's own clock.",
         error_messages=_required("Choose the patient's time zone."),
     )
+    language = forms.ChoiceField(
+        label="Patient's language",
+        choices=Language.choices,
+        initial=Language.ENGLISH,
+        # The radios always send one; a form posted without it (a script) means English.
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Their pages and e-mails, from the first one; they can change it in settings.",
+        error_messages={"invalid_choice": "Choose English or Español."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,6 +172,9 @@ class EnrolForm(forms.Form):
             "procedure_date"
         ].help_text = "Within the last five years, or within the next year for a planned procedure."
         self.helper = _helper()
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or Language.ENGLISH
 
     def clean(self):
         data = super().clean()

@@ -39,6 +39,7 @@ class _Outgoing:
     patient_id: int
     first_name: str
     email: str
+    language: str
     minutes: int
     sessions: int
 
@@ -90,6 +91,7 @@ def _take(
                 "wanted",
                 "plan__patient__user__first_name",
                 "plan__patient__user__email",
+                "plan__patient__user__language",
                 "minutes",
                 "sessions",
             )[: send_batch_size()]
@@ -110,6 +112,7 @@ def _take(
             enabled,
             first_name,
             email,
+            language,
             minutes,
             sessions,
         ) in rows:
@@ -136,6 +139,7 @@ def _take(
                         patient_id=patient_id,
                         first_name=first_name,
                         email=email,
+                        language=language,
                         minutes=minutes,
                         sessions=sessions,
                     )
@@ -201,6 +205,7 @@ def _deliver(
             log_link=log_link,
             opt_out_link=opt_out(o.patient_id),
             notices=notices.get(o.patient_id, ()),
+            language=o.language,
         )
         for o in outgoing
     ]

@@ -36,6 +36,7 @@ from recovery.models import (
     Clearance,
     ClearanceEvent,
     ClearanceStatus,
+    Language,
     OutboxEmailKind,
     PatientProfile,
     Role,
@@ -154,6 +155,7 @@ def patient_enrol(
     phone: str = "",
     date_of_birth: date | None = None,
     record_number: str = "",
+    language: str = Language.ENGLISH,
     today: date,
 ) -> PatientProfile:
     """Create a patient account without a usable password, with a treatment and a pending clearance.
@@ -174,9 +176,12 @@ def patient_enrol(
     )
     if not treatment_type.active:
         raise DomainError("That treatment type is no longer offered.", field="treatment_type")
+    if language not in Language.values:
+        raise DomainError("Choose English or Español.", field="language")
     try:
         with transaction.atomic():
             user = User(
+                language=language,
                 username=username_from_email(email),
                 email=email,
                 first_name=first_name.strip(),

@@ -25,6 +25,7 @@ from recovery.models.base import (
 from recovery.models.people import (
     Role,
     name_shown,
+    Language,
     User,
     ClinicianProfile,
     timezone_choices,
@@ -81,6 +82,7 @@ __all__ = [
     "ClearanceEvent",
     "ClearanceStatus",
     "ClinicianProfile",
+    "Language",
     "OutboxEmail",
     "OutboxEmailKind",
     "PatientProfile",

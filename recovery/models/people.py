@@ -28,12 +28,26 @@ def name_shown(first_name: str, last_name: str, username: str) -> str:
     return f"{first_name} {last_name}".strip() or username
 
 
+class Language(models.TextChoices):
+    """The languages StepWise speaks (settings.LANGUAGES), each named in itself: a switch reads
+    "Español" to the person who needs it, whatever the page's language."""
+
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Español"
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    # What every page and e-mail speaks to this person in (DESIGN section 10): a patient's is
+    # chosen by the clinician at enrolment and changed by the patient in settings.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+            models.CheckConstraint(
+                condition=Q(language__in=Language.values), name="user_language_valid"
+            ),
             # One account per address (case-insensitive); blank addresses are allowed for staff.
             models.UniqueConstraint(
                 Lower("email"), condition=~Q(email=""), name="user_email_unique_ci"
