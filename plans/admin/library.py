@@ -26,11 +26,13 @@ from import_export.forms import ExportForm, ImportForm
 
 from infra.ratelimit import RateLimitedExportMixin
 from infra.spreadsheets import SpreadsheetSafeCSV
+from plans.admin.pictures import ExerciseImageInline, save_pictures
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Contraindication,
     Exercise,
     ExerciseCategory,
+    ExerciseImage,
     Plan,
     PlanStatus,
 )
@@ -216,7 +218,7 @@ class ExerciseAdmin(
     ordering = ("stage", "category", "name")
     list_per_page = 100
     actions = ("activate", "deactivate", "delete_selected")
-    inlines = [ContraindicationInline]
+    inlines = [ContraindicationInline, ExerciseImageInline]
     readonly_fields = ("patient_preview", "usage", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "category", "stage", "active")}),
@@ -284,6 +286,12 @@ class ExerciseAdmin(
     def used_rows(self, queryset):
         _, highest = plan_reach()
         return queryset.filter(stage__lte=highest).order_by("name")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ExerciseImage:
+            save_pictures(request, formset)  # files and rows through the service
+        else:
+            super().save_formset(request, form, formset, change)
 
     def active_update(self, active: bool):
         return {"active": active, "updated_at": timezone.now()}
