@@ -547,3 +547,25 @@ def test_ben_after_fusion_at_stage_1_does_not_see_a_stage_2_picture(dr_dev, dee)
         actor=dee, exercise=exercise, upload=picture_upload(), alt_text=ALT, position=1
     )
     assert signed_in(ben).get(picture_url(row)).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["delete page", "delete selected"])
+def test_deleting_an_exercise_deletes_its_pictures_files(
+    staff, dee, bridge, how, django_capture_on_commit_callbacks
+):
+    for place in (1, 2):
+        plan_services.exercise_image_add(
+            actor=dee, exercise=bridge, upload=picture_upload(), alt_text=ALT, position=place
+        )
+    assert len(stored_files()) == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "delete page":
+            response = staff.post(f"{EXERCISES}{bridge.pk}/delete/", {"post": "yes"})
+        else:
+            response = staff.post(
+                EXERCISES,
+                {"action": "delete_selected", "_selected_action": [bridge.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not Exercise.objects.filter(pk=bridge.pk).exists()
+    assert not ExerciseImage.objects.exists() and stored_files() == []

@@ -7,6 +7,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -42,6 +43,7 @@ from plans.resources import (
     STAGE_MIN,
     ExerciseResource,
 )
+from plans.services.pictures import exercise_pictures_delete_files
 from recovery.admin import (
     AuditedAdminMixin,
     KeepUsedRowsMixin,
@@ -286,6 +288,17 @@ class ExerciseAdmin(
     def used_rows(self, queryset):
         _, highest = plan_reach()
         return queryset.filter(stage__lte=highest).order_by("name")
+
+    def delete_model(self, request, obj):
+        # The pictures' rows go by CASCADE; their files once the deletion has committed.
+        with transaction.atomic():
+            exercise_pictures_delete_files(exercise_ids=[obj.pk])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            exercise_pictures_delete_files(exercise_ids=list(queryset.values_list("pk", flat=True)))
+            super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ExerciseImage:

@@ -73,6 +73,7 @@ from plans.services.pictures import (
     exercise_image_add,
     exercise_image_change,
     exercise_image_remove,
+    exercise_pictures_delete_files,
 )
 from plans.services.reports import (
     FollowedUp,
@@ -127,6 +128,7 @@ __all__ = [
     "exercise_image_add",
     "exercise_image_change",
     "exercise_image_remove",
+    "exercise_pictures_delete_files",
     "patient_enrol",
     "patient_today",
     "plan_close_weeks",

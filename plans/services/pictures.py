@@ -188,3 +188,17 @@ def exercise_image_remove(*, actor, image_id: int) -> None:
         )
         row.delete()
         _delete_after_commit(*names)
+
+
+def exercise_pictures_delete_files(*, exercise_ids: list[int]) -> None:
+    """Before exercises are deleted (their picture rows go with them, by CASCADE): delete their
+    pictures' files once the deletion has committed. Call it inside the deleting transaction."""
+    names = [
+        name
+        for pair in ExerciseImage.objects.filter(exercise_id__in=exercise_ids).values_list(
+            "image", "thumbnail"
+        )
+        for name in pair
+    ]
+    if names:
+        _delete_after_commit(*names)
