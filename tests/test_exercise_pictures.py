@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from PIL import Image
 
 from plans import services as plan_services
@@ -569,3 +570,35 @@ def test_deleting_an_exercise_deletes_its_pictures_files(
     assert response.status_code == 302
     assert not Exercise.objects.filter(pk=bridge.pk).exists()
     assert not ExerciseImage.objects.exists() and stored_files() == []
+
+
+def test_the_sweep_deletes_old_files_no_picture_names_and_nothing_else(bridge, dee):
+    """What a rolled-back admin page leaves behind (the service committed its files inside the
+    page's transaction): unreferenced, never served, deleted by the sweep once old enough."""
+    kept = plan_services.exercise_image_add(
+        actor=dee, exercise=bridge, upload=picture_upload(), alt_text=ALT, position=1
+    )
+    with transaction.atomic():
+        plan_services.exercise_image_add(
+            actor=dee, exercise=bridge, upload=picture_upload(), alt_text=ALT, position=2
+        )
+        transaction.set_rollback(True)
+    assert len(stored_files()) == 4 and ExerciseImage.objects.count() == 1
+    assert plan_services.pictures_sweep() == []  # too young: may be an upload in flight
+    later = timezone.now() + timedelta(hours=2)
+    deleted = plan_services.pictures_sweep(now=later)
+    assert len(deleted) == 2 and kept.image.name not in deleted
+    assert {str(p.relative_to(settings.MEDIA_ROOT)) for p in stored_files()} == {
+        kept.image.name,
+        kept.thumbnail.name,
+    }
+    assert plan_services.pictures_sweep(now=later) == []  # a second run does nothing
+    with default_storage.open(kept.image.name) as still_there:
+        assert still_there.read(4) == b"\x89PNG"
+
+
+def test_the_sweep_command_runs_with_nothing_uploaded(db, capsys):
+    from django.core.management import call_command
+
+    call_command("sweep_pictures")
+    assert "0 unreferenced picture file(s) deleted." in capsys.readouterr().out

@@ -74,6 +74,7 @@ from plans.services.pictures import (
     exercise_image_change,
     exercise_image_remove,
     exercise_pictures_delete_files,
+    pictures_sweep,
 )
 from plans.services.reports import (
     FollowedUp,
@@ -131,6 +132,7 @@ __all__ = [
     "exercise_pictures_delete_files",
     "patient_enrol",
     "patient_today",
+    "pictures_sweep",
     "plan_close_weeks",
     "plan_pause",
     "plan_resume",

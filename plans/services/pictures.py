@@ -9,17 +9,22 @@ to show its refusal beside the field; the service does not trust that it did).
 Nothing half-written: the files are written first, then the row; if the row cannot be written the
 new files are deleted before the error goes on. Files a change leaves behind (the replaced or
 removed picture's) are deleted only once the transaction has committed, so a rollback never leaves
-a row pointing at a deleted file.
+a row pointing at a deleted file. One case is left to a sweep: the service's own work committed
+inside a caller's transaction (the admin's page) that then rolls back. Django has no hook for a
+rollback, so those files stay, unreferenced and never served, until `pictures_sweep` (the
+`sweep_pictures` command) deletes files no row names once they are older than any upload in flight.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from plans.images import CheckedImage, ImageRefused, check_image
 from plans.models import Exercise, ExerciseImage
@@ -202,3 +207,38 @@ def exercise_pictures_delete_files(*, exercise_ids: list[int]) -> None:
     ]
     if names:
         _delete_after_commit(*names)
+
+
+SWEEP_AFTER = timedelta(hours=1)
+
+
+def _stored_under(prefix: str) -> list[str]:
+    directories, files = default_storage.listdir(prefix)
+    names = [f"{prefix}/{name}" for name in files]
+    for directory in directories:
+        names += _stored_under(f"{prefix}/{directory}")
+    return names
+
+
+def pictures_sweep(
+    *, now: datetime | None = None, older_than: timedelta = SWEEP_AFTER
+) -> list[str]:
+    """Delete the files under exercises/ that no picture names and that were written more than
+    `older_than` ago (a younger one may be an upload whose row is being written). Returns the
+    names deleted; running it again deletes nothing more."""
+    now = now or timezone.now()
+    try:
+        stored = _stored_under("exercises")
+    except FileNotFoundError:  # nothing was ever uploaded
+        return []
+    named = {
+        name for pair in ExerciseImage.objects.values_list("image", "thumbnail") for name in pair
+    }
+    deleted = []
+    for name in sorted(set(stored) - named):
+        if now - default_storage.get_modified_time(name) > older_than:
+            default_storage.delete(name)
+            deleted.append(name)
+    if deleted:
+        audit("exercise_image_sweep", outcome="ok", deleted=len(deleted))
+    return deleted
