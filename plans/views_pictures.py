@@ -7,9 +7,11 @@ show it.
 
 Who sees which picture:
 
-- a patient: pictures of the exercises their open plan shows them (`exercises_for_plan`: active,
-  at or below the plan's stage, not contraindicated for their treatment at that stage), and of
-  the exercises of their tailored programme held to the same stage and contraindication rules;
+- a patient: pictures of the exercises their open plan allows them (`exercises_for_plan`, what
+  `/me/` shows: active core and stretching exercises at or below the plan's stage, not
+  contraindicated for their treatment at that stage). Their tailored programme is always within
+  that set (the programme shows a tailored item only while the same rules allow it), so a
+  tailored item never opens a picture the rules would hide;
 - a clinician: pictures of any active exercise of the library (they tailor programmes from it);
 - staff and superusers: every picture (they manage them in the admin);
 - anyone else, and any picture not theirs to see: 404, so a picture's existence is not confirmed.
@@ -19,12 +21,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
 
 from plans.images import CONTENT_TYPES
-from plans.models import Contraindication, ExerciseImage, Plan, PlanStatus, ProgrammeItem
+from plans.models import ExerciseImage, Plan, PlanStatus
 from plans.selectors import exercises_for_plan
 from recovery.models import Role
 
@@ -40,16 +42,9 @@ def _patient_images(user) -> QuerySet[ExerciseImage]:
     )
     if plan is None:
         return ExerciseImage.objects.none()
-    shown = [exercise.pk for exercise in exercises_for_plan(plan)]
-    blocking = Contraindication.objects.blocking(
-        plan.clearance.treatment.treatment_type_id, plan.stage
-    ).filter(exercise=OuterRef("exercise"))
-    tailored = Q(
-        exercise__in=ProgrammeItem.objects.filter(patient_id=plan.patient_id).values("exercise"),
-        exercise__active=True,
-        exercise__stage__lte=plan.stage,
-    ) & ~Q(Exists(blocking))
-    return ExerciseImage.objects.filter(Q(exercise_id__in=shown) | tailored)
+    return ExerciseImage.objects.filter(
+        exercise_id__in=[exercise.pk for exercise in exercises_for_plan(plan)]
+    )
 
 
 def images_visible_to(user) -> QuerySet[ExerciseImage]:
