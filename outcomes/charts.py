@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 WIDTH, HEIGHT = 320, 170
 LEFT, RIGHT, TOP, BOTTOM = 36, 14, 14, 34
@@ -23,11 +25,11 @@ TEXT = "#495057"
 GRID = "#dee2e6"
 # Under the points, where the card's table has room for the whole visit name.
 SHORT_VISIT = {
-    "baseline": "Start",
-    "week_6": "6 wk",
-    "month_3": "3 mo",
-    "month_6": "6 mo",
-    "month_12": "12 mo",
+    "baseline": pgettext_lazy("chart: the baseline visit", "Start"),
+    "week_6": gettext_lazy("6 wk"),
+    "month_3": gettext_lazy("3 mo"),
+    "month_6": gettext_lazy("6 mo"),
+    "month_12": gettext_lazy("12 mo"),
 }
 
 
@@ -74,18 +76,22 @@ def score_chart(outcome, *, element_id: str) -> SafeString | None:
         high = min(Decimal(top), Decimal(baseline.score) + Decimal(mic))
         band = {"y": _fmt(y(high)), "h": _fmt(y(low) - y(high)), "w": plot_w}
     direction = (
-        "higher is better" if instrument.direction == "higher_better" else ("lower is better")
+        _("higher is better") if instrument.direction == "higher_better" else _("lower is better")
     )
-    summary = (
-        f"{instrument.name} at {len(scores)} visits ({direction}): "
-        + ", ".join(f"{s.visit_label} {_fmt(float(s.score))}" for s in scores)
-        + ". The table below lists the same scores."
-    )
+    summary = _(
+        "%(instrument)s at %(n)s visits (%(direction)s): %(scores)s. The table below lists the "
+        "same scores."
+    ) % {
+        "instrument": instrument.name,
+        "n": len(scores),
+        "direction": direction,
+        "scores": ", ".join(f"{s.visit_label} {_fmt(float(s.score))}" for s in scores),
+    }
     return render_to_string(
         "outcomes/clinic/_score_chart_svg.html",
         {
             "id": element_id,
-            "title": f"{instrument.name} over time",
+            "title": _("%(instrument)s over time") % {"instrument": instrument.name},
             "summary": summary,
             "width": WIDTH,
             "height": HEIGHT,

@@ -9,6 +9,9 @@ The MIC boundary counts: a change of *at least* the MIC is a change that matters
 as for the worse (DESIGN section 8 says "worse than baseline by at least that change"; the same
 `>=` is used for better, so the two verdicts are symmetric). A change smaller than the MIC
 either way is "no change that matters".
+
+The change in words, in the reader's language, is `outcomes.words.change_words` (Django's
+gettext): this module only gives its numbers and verdict.
 """
 
 from __future__ import annotations
@@ -75,13 +78,6 @@ def score(kind: Scoring | str, values, *, max_total=None) -> Decimal:
     return result.quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
-def points(value: Decimal) -> str:
-    """'3.4 points', '2 points', '1 point': one decimal at most, none when it is whole."""
-    rounded = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    text = f"{rounded:f}".removesuffix(".0")
-    return f"{text} point" if text == "1" else f"{text} points"
-
-
 @dataclass(frozen=True)
 class Change:
     baseline: Decimal
@@ -89,7 +85,6 @@ class Change:
     improvement: Decimal  # positive = better, whichever way the instrument counts
     mic: Decimal | None
     verdict: Verdict | None  # None: the instrument has no MIC to judge by
-    words: str
 
 
 def change(baseline, follow_up, *, direction: Direction | str, mic=None) -> Change:
@@ -99,11 +94,8 @@ def change(baseline, follow_up, *, direction: Direction | str, mic=None) -> Chan
     before, after = _decimal(baseline), _decimal(follow_up)
     improvement = after - before if direction is Direction.HIGHER_BETTER else before - after
     size = abs(improvement)
-    way = "better" if improvement > 0 else "worse"
     if mic is None:
-        verdict = None
-        words = "no change" if size == 0 else f"{way} by {points(size)}"
-        return Change(before, after, improvement, None, verdict, words)
+        return Change(before, after, improvement, None, None)
     mic = _decimal(mic)
     if mic <= 0:
         raise ValueError("a minimal important change is above 0")
@@ -111,16 +103,7 @@ def change(baseline, follow_up, *, direction: Direction | str, mic=None) -> Chan
         verdict = Verdict.BETTER if improvement > 0 else Verdict.WORSE
     else:
         verdict = Verdict.UNCHANGED
-    matter = f"the {points(mic)} that matter"
-    if size == 0:
-        words = f"no change ({matter})"
-    elif size > mic:
-        words = f"{way} by {points(size)}, more than {matter}"
-    elif size == mic:
-        words = f"{way} by {points(size)}, as much as {matter}"
-    else:
-        words = f"{way} by {points(size)}, less than {matter}"
-    return Change(before, after, improvement, mic, verdict, words)
+    return Change(before, after, improvement, mic, verdict)
 
 
 def add_months(day: date, months: int) -> date:

@@ -16,6 +16,7 @@ from outcomes.models import (
     Response,
     Visit,
 )
+from outcomes.words import change_words
 from recovery.access import patient_for_clinician
 from recovery.audit import audit
 from recovery.models import PatientProfile
@@ -51,6 +52,10 @@ class ActivityChange:
     name: str
     change: scoring.Change
 
+    @property
+    def words(self) -> str:
+        return change_words(self.change)
+
 
 @dataclass
 class InstrumentOutcome:
@@ -77,6 +82,12 @@ class InstrumentOutcome:
     def chart(self):
         """The scores drawn over time (None for fewer than two, or a categorical instrument)."""
         return charts.score_chart(self, element_id=f"outcome-{self.instrument.pk}-chart")
+
+    @property
+    def change_words(self) -> str:
+        """The change from baseline in the reader's language ("" when there is none)."""
+        change = self.change
+        return change_words(change) if change is not None else ""
 
     @property
     def change(self) -> scoring.Change | None:

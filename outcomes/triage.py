@@ -9,9 +9,11 @@ follow-up that is no longer worse by the change that matters clears it.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
 
 from outcomes import scoring
 from outcomes.models import Response, Visit
+from outcomes.words import change_words
 from plans.triage import Reason, Tier
 
 # After the plan's own tier-2 reasons (pain and a plan that changed course, ranks 0–4).
@@ -67,8 +69,9 @@ def worse_than_baseline(patient_ids: list[int]) -> dict[int, list[Reason]]:
             Reason(
                 Tier.REVIEW,
                 rank=(RANK, submitted_at),
-                why=f"{name} worse than at baseline",
-                detail=f"{visits.get(visit, visit)}: {change.words}.",
+                why=_("%(instrument)s worse than at baseline") % {"instrument": name},
+                detail=_("%(visit)s: %(change)s.")
+                % {"visit": visits.get(visit, visit), "change": change_words(change)},
             )
         )
     return found

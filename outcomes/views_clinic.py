@@ -7,22 +7,24 @@ import csv
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET
 
 from infra.spreadsheets import neutralise
 from outcomes.report import panel_report
 from recovery.access import clinician_required
 
+# The header row, in the clinician's language (the numbers below it are the same in any).
 CSV_COLUMNS = [
-    "Instrument",
-    "Minimal important change",
-    "Higher is",
-    "Patients with a baseline and a follow-up",
-    "Better by at least the MIC",
-    "Better (%)",
-    "Less than the MIC either way",
-    "Worse by at least the MIC",
-    "Worse (%)",
+    gettext_lazy("Instrument"),
+    gettext_lazy("Minimal important change"),
+    gettext_lazy("Higher is"),
+    gettext_lazy("Patients with a baseline and a follow-up"),
+    gettext_lazy("Better by at least the MIC"),
+    gettext_lazy("Better (%)"),
+    gettext_lazy("Less than the MIC either way"),
+    gettext_lazy("Worse by at least the MIC"),
+    gettext_lazy("Worse (%)"),
 ]
 
 
@@ -35,10 +37,13 @@ def report(request: HttpRequest) -> HttpResponse:
         day = timezone.localdate()
         response["Content-Disposition"] = f'attachment; filename="stepwise-outcomes-{day}.csv"'
         writer = csv.writer(response)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([str(column) for column in CSV_COLUMNS])
         for row in rows:
             instrument = row.instrument
-            better = "better" if instrument.direction == "higher_better" else "worse"
+            if instrument.direction == "higher_better":
+                better = pgettext("a higher score is", "better")
+            else:
+                better = pgettext("a higher score is", "worse")
             writer.writerow(
                 [
                     neutralise(instrument.name),

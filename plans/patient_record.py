@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Case, OuterRef, Subquery, Value, When
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from plans import engine
 from plans.history import plan_end_day
@@ -57,25 +59,25 @@ class WeekRow:
 # The pain response as a word, a colour named in words (the colour is never the only cue) and
 # the badge classes that draw it (contrast checked by axe in the browser tests).
 PAIN_RESPONSE_BADGES = {
-    engine.PainResponse.RED: ("Too much (red)", "text-bg-danger"),
-    engine.PainResponse.AMBER: ("In between (amber)", "text-bg-warning"),
-    engine.PainResponse.GREEN: ("Comfortable (green)", "text-bg-success"),
-    engine.PainResponse.UNKNOWN: ("Not given", "text-bg-light border"),
+    engine.PainResponse.RED: (gettext_lazy("Too much (red)"), "text-bg-danger"),
+    engine.PainResponse.AMBER: (gettext_lazy("In between (amber)"), "text-bg-warning"),
+    engine.PainResponse.GREEN: (gettext_lazy("Comfortable (green)"), "text-bg-success"),
+    engine.PainResponse.UNKNOWN: (gettext_lazy("Not given"), "text-bg-light border"),
 }
 
 _SETTLED_WORDS = {
-    "within_2h": "Settled within 2 hours",
-    "later": "Settled later that day",
-    "next_day": "Still there the next day",
+    "within_2h": gettext_lazy("Settled within 2 hours"),
+    "later": gettext_lazy("Settled later that day"),
+    "next_day": gettext_lazy("Still there the next day"),
 }
 
 
 def _answered_words(days: int) -> str:
     if days <= 0:
-        return "answered the same day"
+        return _("answered the same day")
     if days == 1:
-        return "answered next day"
-    return f"answered {days} days later"
+        return _("answered next day")
+    return _("answered %(days)s days later") % {"days": days}
 
 
 @dataclass
@@ -105,10 +107,10 @@ def _lasted_words(log: SessionLog, tz) -> str:
         try:
             follow_up = log.pain_follow_up
         except SessionLog.pain_follow_up.RelatedObjectDoesNotExist:
-            return "Not settled when logged (no answer yet)"
+            return _("Not settled when logged (no answer yet)")
         answered = (follow_up.created_at.astimezone(tz).date() - log.date).days
         words = _SETTLED_WORDS.get(follow_up.settled, follow_up.get_settled_display())
-        return f"{words} ({_answered_words(answered)})"
+        return f"{words} ({_answered_words(answered)})"  # "Settled later that day (answered …)"
     if log.pain_duration:
         return log.get_pain_duration_display()
     if log.pain_lasted_hours:  # logged before the question had answers to choose from
@@ -152,21 +154,27 @@ class AlertRow:
 def _escalation_words(alert: Alert, now: datetime) -> str:
     """Where the alert stands with the clinic's on-call inbox (DESIGN section 1 rule 7)."""
     if alert.escalated_at is not None:
-        return f"Sent to the on-call inbox {clinic_time(alert.escalated_at)}"
+        return _("Sent to the on-call inbox %(at)s") % {"at": clinic_time(alert.escalated_at)}
     if alert.escalate_at is None:
-        return "Not sent to the on-call inbox (raised before escalation existed)"
+        return _("Not sent to the on-call inbox (raised before escalation existed)")
     if alert.acknowledged_at is not None and alert.tier != AlertTier.EMERGENCY:
-        return "Not sent to the on-call inbox: acknowledged in time"
+        return _("Not sent to the on-call inbox: acknowledged in time")
     if not settings.CLINIC_ALERT_EMAIL:
-        return "Not sent: the clinic has no on-call inbox set up"
-    tries = ""
+        return _("Not sent: the clinic has no on-call inbox set up")
+    if alert.escalate_at > now:
+        return _("Goes to the on-call inbox %(at)s unless acknowledged") % {
+            "at": clinic_time(alert.escalate_at)
+        }
+    due = _("Due to the on-call inbox since %(at)s") % {"at": clinic_time(alert.escalate_at)}
     if alert.escalation_last_error:
         n = alert.escalation_attempts
-        times = "1 time" if n == 1 else f"{n} times"
-        tries = f" (failed {times}: {alert.escalation_last_error}; retrying)"
-    if alert.escalate_at > now:
-        return f"Goes to the on-call inbox {clinic_time(alert.escalate_at)} unless acknowledged"
-    return f"Due to the on-call inbox since {clinic_time(alert.escalate_at)}{tries}"
+        tries = ngettext(
+            "(failed %(n)d time: %(error)s; retrying)",
+            "(failed %(n)d times: %(error)s; retrying)",
+            n,
+        ) % {"n": n, "error": alert.escalation_last_error}
+        return f"{due} {tries}"
+    return due
 
 
 def alert_row(alert: Alert, *, today: date, tz, now: datetime) -> AlertRow:
@@ -174,11 +182,11 @@ def alert_row(alert: Alert, *, today: date, tz, now: datetime) -> AlertRow:
     log, report = alert.session_log, alert.symptom_report
     labels = flag_labels(alert.flags)
     if log is not None:
-        source = f"Session on {log.date:%a %-d %b %Y}"
+        source = _("Session on %(day)s") % {"day": dateformat.format(log.date, "D j M Y")}
         day, pain, hours = log.date, log.pain, log.pain_lasted_hours
     else:
-        no_plan = " (no plan yet)" if alert.plan_id is None else ""
-        source = f"Symptom report{no_plan}"
+        no_plan = alert.plan_id is None
+        source = _("Symptom report (no plan yet)") if no_plan else _("Symptom report")
         day = (report.created_at if report else alert.created_at).astimezone(tz).date()
         pain, hours = (report.pain_now if report else None), None
     if alert.kind == AlertKind.SEVERE_PAIN:

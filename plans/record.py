@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from plans.history import plan_end_day, weeks_the_plan_reached
 from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog, SessionLogRevision
 from plans.patient_record import AlertRow, SessionRow, SymptomRow, session_row
@@ -34,11 +38,11 @@ NOTES_FOLD_AT = 160
 
 # The filters a clinician can pick, in the order shown: GET ?kind=<key>.
 KINDS: dict[str, str] = {
-    "sessions": "Sessions",
-    "weeks": "Weeks",
-    "alerts": "Alerts and symptom reports",
-    "clearance": "Clearance",
-    "changes": "Plan changes",
+    "sessions": gettext_lazy("Sessions"),
+    "weeks": gettext_lazy("Weeks"),
+    "alerts": gettext_lazy("Alerts and symptom reports"),
+    "clearance": gettext_lazy("Clearance"),
+    "changes": gettext_lazy("Plan changes"),
 }
 
 # Audited plan changes the record shows (recovery.audit; plans.services writes them). Pauses and
@@ -65,18 +69,18 @@ class PlanStory:
     def status_words(self) -> str:
         plan = self.plan
         if plan.status == PlanStatus.ACTIVE:
-            return "Active"
+            return _("Active")
         if self.warning_sign:
             return (
-                "Paused by a warning sign"
+                _("Paused by a warning sign")
                 if plan.status == PlanStatus.PAUSED
-                else ("Ended by a warning sign")
+                else _("Ended by a warning sign")
             )
         if plan.status == PlanStatus.PAUSED:
-            return "Paused"
+            return _("Paused")
         if self.restarted_as is not None:
-            return "Paused, then resumed as a new plan"
-        return "Closed"
+            return _("Paused, then resumed as a new plan")
+        return _("Closed")
 
     @property
     def badge(self) -> str:
@@ -88,7 +92,10 @@ class PlanStory:
 
     @property
     def label(self) -> str:
-        return f"Plan {self.number}, started {self.plan.start_date:%-d %b %Y}"
+        return _("Plan %(n)s, started %(day)s") % {
+            "n": self.number,
+            "day": dateformat.format(self.plan.start_date, "j M Y"),
+        }
 
 
 @dataclass
@@ -301,18 +308,23 @@ def _plan_entries(stories: list[PlanStory]) -> list[Entry]:
                 pk=plan.pk,
                 plan=story,
                 obj=plan,
-                title="Plan resumed as a new plan" if restarted else "Plan started",
+                title=_("Plan resumed as a new plan") if restarted else _("Plan started"),
                 detail=(
-                    f"Week 1 from {plan.start_date:%-d %b %Y} at {plan.start_minutes} minutes × "
-                    f"{plan.sessions_per_week}; stage {plan.stage}"
+                    _("Week 1 from %(day)s at %(minutes)s minutes × %(sessions)s; stage %(stage)s")
+                    % {
+                        "day": dateformat.format(plan.start_date, "j M Y"),
+                        "minutes": plan.start_minutes,
+                        "sessions": plan.sessions_per_week,
+                        "stage": plan.stage,
+                    }
                 ),
                 who=_resumer(story, stories) if restarted else "",
             )
         )
         if plan.paused_at is not None:
-            title = "Plan ended by a warning sign" if story.warning_sign else "Plan paused"
+            title = _("Plan ended by a warning sign") if story.warning_sign else _("Plan paused")
             if story.warning_sign and plan.status == PlanStatus.PAUSED:
-                title = "Plan paused by a warning sign"
+                title = _("Plan paused by a warning sign")
             entries.append(
                 Entry(
                     kind="plan_pause",
@@ -338,33 +350,38 @@ def _resumer(story: PlanStory, stories: list[PlanStory]) -> str:
 def _change_words(event: AuditEvent) -> tuple[str, str]:
     detail = event.detail or {}
     if event.action == "plan_set_stage":
-        words = f"Stage {detail.get('before')} → {detail.get('after')}"
+        words = _("Stage %(before)s → %(after)s") % {
+            "before": detail.get("before"),
+            "after": detail.get("after"),
+        }
         before, after = detail.get("activities_before"), detail.get("activities_after")
         if before is not None and before != after:
             from plans.triage import activity_labels
 
-            words += f"; activities: {', '.join(activity_labels(after)) or 'none'}"
-        return "Stage changed", words
+            labels = ", ".join(activity_labels(after)) or _("none")
+            words += "; " + _("activities: %(activities)s") % {"activities": labels}
+        return _("Stage changed"), words
     if event.action == "plan_update_rules":
         before, after = detail.get("before") or {}, detail.get("after") or {}
         names = {
-            "start_minutes": "start",
-            "min_increment": "smallest step",
-            "max_increment": "largest step",
-            "target_minutes": "target",
-            "sessions_per_week": "sessions a week",
+            "start_minutes": _("start"),
+            "min_increment": _("smallest step"),
+            "max_increment": _("largest step"),
+            "target_minutes": _("target"),
+            "sessions_per_week": _("sessions a week"),
         }
         changed = [
             f"{label} {before.get(key)} → {after.get(key)}"
             for key, label in names.items()
             if before.get(key) != after.get(key)
         ]
-        return "Rules changed", "; ".join(changed) or "No number changed"
+        return _("Rules changed"), "; ".join(changed) or _("No number changed")
     if event.action == REDECIDED:
         before, after = detail.get("before") or ["?", "?"], detail.get("after") or ["?", "?"]
         return (
-            f"Week {detail.get('week')} decided again",
-            f"After a late session: {before[0]} min ({before[1]}) → {after[0]} min ({after[1]})",
+            _("Week %(week)s decided again") % {"week": detail.get("week")},
+            _("After a late session: %(before)s min (%(was)s) → %(after)s min (%(now)s)")
+            % {"before": before[0], "was": before[1], "after": after[0], "now": after[1]},
         )
     return event.action.replace("_", " ").capitalize(), ""
 
@@ -453,9 +470,10 @@ def _clearance_entries(events: list[ClearanceEvent]) -> list[Entry]:
             pk=event.pk,
             obj=event,
             title=(
-                f"Clearance {event.from_status} → {event.to_status}"
+                _("Clearance %(before)s → %(after)s")
+                % {"before": event.from_status_words, "after": event.to_status_words}
                 if event.from_status
-                else f"Clearance opened: {event.to_status}"
+                else _("Clearance opened: %(status)s") % {"status": event.to_status_words}
             ),
             detail=event.reason,
             who=_name(event.actor) or "StepWise",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from plans import services as plan_services
@@ -82,13 +84,15 @@ def _clearance_detail_action(
                 plan_services.clearance_set_precautions(
                     clearance=clearance, actor=request.user, **data
                 )
-                done = "Precautions saved: the patient sees them now."
+                done = _("Precautions saved: the patient sees them now.")
             else:
                 day = data["wound_healed_on"]
                 plan_services.clearance_set_wound_healed(
                     clearance=clearance, actor=request.user, day=day, today=today
                 )
-                done = f"Wound seen healed on {day:%-d %B %Y}: water exercise can now be allowed."
+                done = _("Wound seen healed on %(day)s: water exercise can now be allowed.") % {
+                    "day": dateformat.format(day, "j F Y")
+                }
         except DomainError as error:
             if not refused_by_state(request, form, error):
                 refuse(form, error)
@@ -120,7 +124,7 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "A new clearance request is open for your decision.")
+            messages.success(request, _("A new clearance request is open for your decision."))
         return redirect("clinic:clearance", patient_id=patient.pk)
 
     if action in ("precautions", "wound"):
@@ -144,7 +148,8 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
         # Decided meanwhile (another tab, another visit): show what is true now.
         messages.error(
             request,
-            f"Nothing was changed: this clearance is {current.get_status_display().lower()}.",
+            _("Nothing was changed: this clearance is %(status)s.")
+            % {"status": current.get_status_display().lower()},
         )
         return redirect("clinic:clearance", patient_id=patient.pk)
     form = forms_for_action[action]()
@@ -166,20 +171,23 @@ def clearance(request: HttpRequest, patient_id: int) -> HttpResponse:
                     wound_healed_on=data.get("wound_healed_on"),
                     precautions={name: data.get(name) for name in PRECAUTION_FIELDS},
                 )
-                done = (
-                    f"Clearance approved. The plan starts on {plan.start_date:%-d %B %Y} at "
-                    f"{plan.start_minutes} minutes per session."
-                )
+                done = _(
+                    "Clearance approved. The plan starts on %(day)s at %(minutes)s minutes per "
+                    "session."
+                ) % {
+                    "day": dateformat.format(plan.start_date, "j F Y"),
+                    "minutes": plan.start_minutes,
+                }
             elif action == "decline":
                 plan_services.clearance_decline(
                     clearance=current, actor=request.user, reason=data["reason"]
                 )
-                done = "Clearance declined."
+                done = _("Clearance declined.")
             else:
                 plan_services.clearance_revoke(
                     clearance=current, actor=request.user, reason=data["reason"]
                 )
-                done = "Clearance revoked. The plan is paused and no reminders go out."
+                done = _("Clearance revoked. The plan is paused and no reminders go out.")
         except DomainError as error:
             if refused_by_state(request, form, error):
                 return redirect("clinic:clearance", patient_id=patient.pk)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import services as plan_services
@@ -60,7 +61,7 @@ def refused_by_state(request: HttpRequest, form, error: DomainError) -> bool:
     true now. Returns False when the error belongs beside a field of `form`."""
     if error.field in form.fields:
         return False
-    messages.error(request, f"Nothing was changed: {error.message}")
+    messages.error(request, _("Nothing was changed: %(why)s") % {"why": error.message})
     return True
 
 
@@ -101,7 +102,9 @@ def patient_details(request: HttpRequest, patient_id: int) -> HttpResponse:
         except DomainError as error:
             refuse(form, error)
         else:
-            messages.success(request, f"{patient.user.display_name()}'s details are saved.")
+            messages.success(
+                request, _("%(name)s's details are saved.") % {"name": patient.user.display_name()}
+            )
             return redirect("clinic:patient", patient_id=patient.pk)
     status = 400 if form.is_bound else 200
     return render(
@@ -123,7 +126,10 @@ def invite(request: HttpRequest, patient_id: int) -> HttpResponse:
     except DomainError as error:
         messages.info(request, error.message)
     else:
-        messages.success(request, f"A new sign-in link is on its way to {patient.user.email}.")
+        messages.success(
+            request,
+            _("A new sign-in link is on its way to %(email)s.") % {"email": patient.user.email},
+        )
     return redirect("clinic:patient", patient_id=patient.pk)
 
 
@@ -131,11 +137,11 @@ def _plan_after(alert: Alert) -> str:
     """What acknowledging leaves of the plan: a warning sign paused it, severe pain did not."""
     plan = alert.plan
     if plan is None:
-        return "There is no plan yet."
+        return _("There is no plan yet.")
     if plan.status == PlanStatus.PAUSED:
-        return "The plan stays paused until you resume it."
+        return _("The plan stays paused until you resume it.")
     if plan.status == PlanStatus.ACTIVE:
-        return "The plan keeps running."
+        return _("The plan keeps running.")
     return ""
 
 
@@ -176,12 +182,12 @@ def alert_close(request: HttpRequest, alert_id: int) -> HttpResponse:
                 if not refused_by_state(request, form, error):
                     refuse(form, error)
             else:
-                done = f"Alert for {alert.patient.user.display_name()} closed."
+                done = _("Alert for %(name)s closed.") % {"name": alert.patient.user.display_name()}
                 messages.success(request, f"{done} {_plan_after(alert)}".strip())
                 return redirect(back)
         status = 400
     elif request.method == "POST":
-        messages.info(request, "This alert was already closed.")
+        messages.info(request, _("This alert was already closed."))
         return redirect(back)
     now = timezone.now()
     context = {
@@ -224,8 +230,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{patient.user.display_name()} is enrolled. We e-mailed them a link to choose "
-                "a password; their clearance is waiting for your decision.",
+                _(
+                    "%(name)s is enrolled. We e-mailed them a link to choose a password; their "
+                    "clearance is waiting for your decision."
+                )
+                % {"name": patient.user.display_name()},
             )
             return redirect("clinic:patient", patient_id=patient.pk)
     status = 400 if form.is_bound else 200
@@ -335,7 +344,7 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
         return HttpResponseBadRequest("Unknown action.")
     plan = current_plan(patient_plans(patient))
     if plan is None or plan.status == PlanStatus.COMPLETED:
-        messages.error(request, "Nothing was changed: this patient has no running plan.")
+        messages.error(request, _("Nothing was changed: this patient has no running plan."))
         return redirect("clinic:patient", patient_id=patient.pk)
     extra = {"ceiling": plan_services.resume_ceiling(plan)} if action == "resume" else {}
     form = PLAN_ACTIONS[action](request.POST, prefix=action, **extra)
@@ -343,7 +352,9 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
     if needs and plan.status != needs:
         # A stale page (another tab, a red flag meanwhile): show what is true now.
         messages.error(
-            request, f"Nothing was changed: the plan is {plan.get_status_display().lower()} now."
+            request,
+            _("Nothing was changed: the plan is %(status)s now.")
+            % {"status": plan.get_status_display().lower()},
         )
         return redirect("clinic:patient", patient_id=patient.pk)
     if form.is_valid():
@@ -351,7 +362,7 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
         try:
             if action == "pause":
                 plan_services.plan_pause(plan=plan, actor=request.user, reason=data["reason"])
-                done = "Plan paused. No reminders go out until you resume it."
+                done = _("Plan paused. No reminders go out until you resume it.")
             elif action == "resume":
                 plan_services.plan_resume(
                     plan=plan,
@@ -359,12 +370,14 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
                     start_minutes=data["start_minutes"],
                     today=plan_services.patient_today(patient),
                 )
-                done = f"Plan resumed at week 1, {data['start_minutes']} minutes per session."
+                done = _("Plan resumed at week 1, %(minutes)s minutes per session.") % {
+                    "minutes": data["start_minutes"]
+                }
             elif action == "rules":
                 plan_services.plan_update_rules(
                     plan=plan, actor=request.user, rules={n: data[n] for n in RULE_FIELDS}
                 )
-                done = "Rules updated. Weeks already prescribed keep their minutes."
+                done = _("Rules updated. Weeks already prescribed keep their minutes.")
             else:
                 plan_services.plan_set_stage(
                     plan=plan,
@@ -375,7 +388,7 @@ def plan_action(request: HttpRequest, patient_id: int) -> HttpResponse:
                     allowed_activities=data["allowed_activities"] or None,
                     override_reason=data["stage_override_reason"],
                 )
-                done = f"Allowed stage is now {data['stage']}."
+                done = _("Allowed stage is now %(stage)s.") % {"stage": data["stage"]}
         except DomainError as error:
             if refused_by_state(request, form, error):
                 return redirect("clinic:patient", patient_id=patient.pk)

@@ -1,4 +1,5 @@
-"""Scores and their change (outcomes/scoring.py): pure functions, table tests, no database."""
+"""Scores and their change (outcomes/scoring.py): pure functions, table tests, no database.
+The change in words is outcomes/words.py (Django's gettext), read here in English."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from outcomes.scoring import Verdict, add_months, change, points, score
+from outcomes.scoring import Verdict, add_months, change, score
+from outcomes.words import change_words, points
 
 D = Decimal
 
@@ -168,7 +170,7 @@ def test_change_against_the_minimal_important_change(
 ):
     result = change(D(baseline), D(follow_up), direction=direction, mic=mic)
     assert result.verdict == verdict
-    assert result.words == words
+    assert change_words(result) == words
 
 
 def test_change_improvement_is_signed_by_direction():

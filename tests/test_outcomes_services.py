@@ -414,7 +414,7 @@ def test_psfs_follow_ups_rate_the_activities_named_at_baseline(ana, baseline):
         for o in selectors.patient_outcomes(clinician=ana.clinician, patient_id=ana.pk)
         if o.instrument.code == "psfs"
     )
-    assert outcome.change.words == "better by 3 points, more than the 2 points that matter"
+    assert outcome.change_words == "better by 3 points, more than the 2 points that matter"
 
 
 # --- stored once ----------------------------------------------------------------------------------

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import dateformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans.services.clearance import OVERRIDE_MIN_LENGTH
 from recovery.models import ACTIVITY_MIN_STAGE, Activity
 
-STAGE_CHOICES = [(1, "Stage 1"), (2, "Stage 2"), (3, "Stage 3"), (4, "Stage 4 (sign-off)")]
-STAGES_HELP = (
+
+def lazy_text(build: Callable[[], str]):
+    """A text built when it is read, in the reader's language: a label or help text declared at
+    import time that carries a number (`gettext_lazy(...) % values` would build it at once)."""
+    return lazy(build, str)()
+
+
+STAGE_CHOICES = [
+    (1, gettext_lazy("Stage 1")),
+    (2, gettext_lazy("Stage 2")),
+    (3, gettext_lazy("Stage 3")),
+    (4, gettext_lazy("Stage 4 (sign-off)")),
+]
+STAGES_HELP = gettext_lazy(
     "1: walking, cycling and water exercise as allowed, gentle core, gentle stretches. 2: adds "
     "core stability. 3: adds challenging core, light resistance, the elliptical. 4: running, "
     "heavy lifting, contact sport."
@@ -31,7 +48,7 @@ def _date_widget(**attrs) -> forms.DateInput:
 
 def _stage_override_field() -> forms.CharField:
     return forms.CharField(
-        label="Stage override reason (only before a stage's usual time)",
+        label=gettext_lazy("Stage override reason (only before a stage's usual time)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -44,24 +61,33 @@ def stage_gates_help(treatment, today: date) -> str:
     parts = []
     for stage in (2, 3, 4):
         gate = kind.stage_gate(stage, treatment.procedure_date)
-        when = "reached" if today >= gate else "not before"
-        parts.append(f"stage {stage}: {when} {gate:%-d %b %Y}")
-    return (
-        f"After {kind.name}: {'; '.join(parts)}. Allowing a stage earlier needs a reason of at "
-        f"least {OVERRIDE_MIN_LENGTH} characters, kept on the record."
-    )
+        values = {"stage": stage, "day": dateformat.format(gate, "j M Y")}
+        if today >= gate:
+            parts.append(_("stage %(stage)s: reached %(day)s") % values)
+        else:
+            parts.append(_("stage %(stage)s: not before %(day)s") % values)
+    return _(
+        "After %(treatment)s: %(gates)s. Allowing a stage earlier needs a reason of at least "
+        "%(n)s characters, kept on the record."
+    ) % {"treatment": kind.name, "gates": "; ".join(parts), "n": OVERRIDE_MIN_LENGTH}
 
 
 def _reason_field(label: str, help_text: str = "") -> forms.CharField:
     return forms.CharField(
         label=label,
-        help_text=help_text or "At least 10 characters. Kept in the audit trail.",
+        help_text=help_text or gettext_lazy("At least 10 characters. Kept in the audit trail."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
-ACTIVITY_CHOICES = [
-    (str(activity), f"{activity.label} (stage {ACTIVITY_MIN_STAGE[activity]})")
-    for activity in Activity
-]
+def _activity_choice(activity: Activity):
+    return lazy_text(
+        lambda: (
+            _("%(activity)s (stage %(stage)s)")
+            % {"activity": activity.label, "stage": ACTIVITY_MIN_STAGE[activity]}
+        )
+    )
+
+
+ACTIVITY_CHOICES = [(str(activity), _activity_choice(activity)) for activity in Activity]

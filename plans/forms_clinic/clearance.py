@@ -6,6 +6,9 @@ from datetime import date, timedelta
 
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans.forms_clinic.base import (
     ACTIVITY_CHOICES,
@@ -15,6 +18,7 @@ from plans.forms_clinic.base import (
     _helper,
     _reason_field,
     _stage_override_field,
+    lazy_text,
     stage_gates_help,
 )
 from plans.forms_clinic.rules import RulesForm, _rules_rows
@@ -31,39 +35,45 @@ class ApproveForm(RulesForm):
     (the service requires it then and has no use for it after).
     """
 
-    start_date = forms.DateField(label="First day of the plan", widget=_date_widget())
+    start_date = forms.DateField(label=gettext_lazy("First day of the plan"), widget=_date_widget())
     max_stage = forms.TypedChoiceField(
-        label="Highest stage allowed",
+        label=gettext_lazy("Highest stage allowed"),
         coerce=int,
         choices=STAGE_CHOICES[:3],
-        help_text=f"{STAGES_HELP} Stage 4 needs its own sign-off on the patient page later.",
+        help_text=lazy_text(
+            lambda: (
+                f"{STAGES_HELP} " + _("Stage 4 needs its own sign-off on the patient page later.")
+            )
+        ),
     )
     override_reason = forms.CharField(
-        label="Override reason",
+        label=gettext_lazy("Override reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     stage_override_reason = _stage_override_field()
     wound_healed_on = forms.DateField(
-        label="Wound seen healed on (optional)",
+        label=gettext_lazy("Wound seen healed on (optional)"),
         required=False,
         widget=_date_widget(),
-        help_text="Water exercise can be allowed only once this date is recorded.",
-        error_messages={"invalid": "Enter the date as a date, e.g. 2026-11-20."},
+        help_text=gettext_lazy("Water exercise can be allowed only once this date is recorded."),
+        error_messages={"invalid": gettext_lazy("Enter the date as a date, e.g. 2026-11-20.")},
     )
     allowed_activities = forms.MultipleChoiceField(
-        label="Activities allowed",
+        label=gettext_lazy("Activities allowed"),
         choices=ACTIVITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only activities of the highest stage or below. Water exercise after surgery "
-        "needs the date the wound was seen healed.",
+        help_text=gettext_lazy(
+            "Only activities of the highest stage or below. Water exercise after surgery needs "
+            "the date the wound was seen healed."
+        ),
     )
     restrictions = forms.CharField(
-        label="Restrictions (shown to the patient)",
+        label=gettext_lazy("Restrictions (shown to the patient)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Plain words, e.g. “No lifting over 5 kg until your next visit.”",
+        help_text=gettext_lazy("Plain words, e.g. “No lifting over 5 kg until your next visit.”"),
     )
 
     def __init__(self, *args, clearance: Clearance, today: date, **kwargs):
@@ -79,21 +89,37 @@ class ApproveForm(RulesForm):
         self.today = today
         latest = today + timedelta(days=PLAN_START_DAYS_AHEAD)
         self.fields["start_date"].widget.attrs.update(min=today.isoformat(), max=latest.isoformat())
-        self.fields["start_date"].help_text = (
-            f"Today ({today:%-d %B %Y}) or up to {PLAN_START_DAYS_AHEAD // 7} weeks later "
-            f"({latest:%-d %B %Y}), on the patient's own calendar."
-        )
+        self.fields["start_date"].help_text = _(
+            "Today (%(today)s) or up to %(weeks)s weeks later (%(latest)s), on the patient's own "
+            "calendar."
+        ) % {
+            "today": dateformat.format(today, "j F Y"),
+            "weeks": PLAN_START_DAYS_AHEAD // 7,
+            "latest": dateformat.format(latest, "j F Y"),
+        }
         earliest = clearance.treatment.earliest_clearance
         self.needs_override = today < earliest
         if self.needs_override:
+            values = {
+                "treatment": kind.name,
+                "day": dateformat.format(earliest, "j F Y"),
+                "days": kind.min_days_to_clearance,
+                "n": OVERRIDE_MIN_LENGTH,
+            }
             self.fields["override_reason"].error_messages["required"] = (
-                f"Please write an override reason: the usual minimum for {kind.name} is "
-                f"reached on {earliest:%-d %B %Y}."
+                _(
+                    "Please write an override reason: the usual minimum for %(treatment)s is "
+                    "reached on %(day)s."
+                )
+                % values
             )
             self.fields["override_reason"].help_text = (
-                f"Required before {earliest:%-d %B %Y}: the usual minimum for {kind.name} is "
-                f"{kind.min_days_to_clearance} days after the procedure. Say why it is safe to "
-                f"start earlier (at least {OVERRIDE_MIN_LENGTH} characters)."
+                _(
+                    "Required before %(day)s: the usual minimum for %(treatment)s is %(days)s "
+                    "days after the procedure. Say why it is safe to start earlier (at least "
+                    "%(n)s characters)."
+                )
+                % values
             )
         else:
             del self.fields["override_reason"]
@@ -118,9 +144,9 @@ class ApproveForm(RulesForm):
             "stage_override_reason",
             *(["wound_healed_on"] if self.has_wound else []),
             "allowed_activities",
-            Fieldset("Progression rules", *_rules_rows(), css_class="clinic-fieldset"),
+            Fieldset(_("Progression rules"), *_rules_rows(), css_class="clinic-fieldset"),
             Fieldset(
-                "Precautions (shown to the patient until they end)",
+                _("Precautions (shown to the patient until they end)"),
                 "no_bending_until",
                 Row(
                     Column("lifting_limit_kg", css_class="col-sm-6"),
@@ -152,24 +178,24 @@ class ApproveForm(RulesForm):
 def _precaution_fields() -> dict[str, forms.Field]:
     return {
         "no_bending_until": forms.DateField(
-            label="No bending, lifting or twisting until",
+            label=gettext_lazy("No bending, lifting or twisting until"),
             required=False,
             widget=_date_widget(),
-            help_text="Shown to the patient until then. Empty for none.",
-            error_messages={"invalid": "Enter the date as a date, e.g. 2026-12-20."},
+            help_text=gettext_lazy("Shown to the patient until then. Empty for none."),
+            error_messages={"invalid": gettext_lazy("Enter the date as a date, e.g. 2026-12-20.")},
         ),
         "lifting_limit_kg": forms.DecimalField(
-            label="Lifting limit (kg)",
+            label=gettext_lazy("Lifting limit (kg)"),
             required=False,
             max_digits=4,
             decimal_places=1,
-            help_text="The patient sees it in kg and lb. Empty for none.",
+            help_text=gettext_lazy("The patient sees it in kg and lb. Empty for none."),
         ),
         "lifting_limit_until": forms.DateField(
-            label="Lifting limit until",
+            label=gettext_lazy("Lifting limit until"),
             required=False,
             widget=_date_widget(),
-            error_messages={"invalid": "Enter the date as a date, e.g. 2026-12-20."},
+            error_messages={"invalid": gettext_lazy("Enter the date as a date, e.g. 2026-12-20.")},
         ),
     }
 
@@ -187,12 +213,14 @@ class WoundForm(forms.Form):
     """The day a clinician saw the surgical wound healed."""
 
     wound_healed_on = forms.DateField(
-        label="Wound seen healed on",
+        label=gettext_lazy("Wound seen healed on"),
         widget=_date_widget(),
-        help_text="Between the procedure and today. Water exercise can be allowed from then.",
+        help_text=gettext_lazy(
+            "Between the procedure and today. Water exercise can be allowed from then."
+        ),
         error_messages={
-            "required": "Enter the day the wound was seen healed.",
-            "invalid": "Enter the date as a date, e.g. 2026-11-20.",
+            "required": gettext_lazy("Enter the day the wound was seen healed."),
+            "invalid": gettext_lazy("Enter the date as a date, e.g. 2026-11-20."),
         },
     )
 
@@ -204,7 +232,7 @@ class WoundForm(forms.Form):
 class DecisionReasonForm(forms.Form):
     """Decline or revoke a clearance: a reason the audit trail keeps."""
 
-    reason = _reason_field("Reason")
+    reason = _reason_field(gettext_lazy("Reason"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib.auth.base_user import BaseUserManager
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans.forms_clinic.base import _date_widget, _helper
 from recovery.errors import DomainError
@@ -34,7 +36,7 @@ def _clean_phone(text: str) -> str:
 
 def _clean_birth(born: date | None) -> date | None:
     if born is not None and not BIRTH_FLOOR <= born <= timezone.localdate():
-        raise forms.ValidationError("Give a date of birth between 1 January 1900 and today.")
+        raise forms.ValidationError(_("Give a date of birth between 1 January 1900 and today."))
     return born
 
 
@@ -42,20 +44,22 @@ class ContactForm(forms.Form):
     """The clinician corrects a patient's phone, date of birth and record number."""
 
     phone = forms.CharField(
-        label="Phone number",
+        label=gettext_lazy("Phone number"),
         max_length=32,
         required=False,
-        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        help_text=gettext_lazy("Where the care team calls the patient back, e.g. (555) 010-2030."),
         widget=forms.TextInput({"type": "tel", "inputmode": "tel"}),
     )
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=gettext_lazy("Date of birth"),
         required=False,
         widget=_date_widget(),
-        error_messages={"invalid": "Enter the date of birth as a date, e.g. 1961-04-23."},
+        error_messages={
+            "invalid": gettext_lazy("Enter the date of birth as a date, e.g. 1961-04-23.")
+        },
     )
     record_number = forms.CharField(
-        label="Clinic record number (optional)", max_length=32, required=False
+        label=gettext_lazy("Clinic record number (optional)"), max_length=32, required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -75,85 +79,97 @@ class ContactForm(forms.Form):
         return " ".join(self.cleaned_data["record_number"].split())
 
 
-def _required(message: str) -> dict[str, str]:
+def _required(message) -> dict:
     return {"required": message}
 
 
 class EnrolForm(forms.Form):
     first_name = forms.CharField(
+        label=gettext_lazy("First name"),
         max_length=150,
         widget=forms.TextInput({"autocomplete": "off"}),
-        error_messages=_required("Enter the patient's first name."),
+        error_messages=_required(gettext_lazy("Enter the patient's first name.")),
     )
     last_name = forms.CharField(
+        label=gettext_lazy("Last name"),
         max_length=150,
         widget=forms.TextInput({"autocomplete": "off"}),
-        error_messages=_required("Enter the patient's last name."),
+        error_messages=_required(gettext_lazy("Enter the patient's last name.")),
     )
     email = forms.EmailField(
-        label="E-mail",
+        label=gettext_lazy("E-mail"),
         max_length=254,
-        help_text="The patient receives a link here to choose their password.",
+        help_text=gettext_lazy("The patient receives a link here to choose their password."),
         widget=forms.EmailInput({"autocomplete": "off"}),
         error_messages={
-            **_required("Enter the patient's e-mail address."),
-            "invalid": "Enter an e-mail address like name@example.org.",
+            **_required(gettext_lazy("Enter the patient's e-mail address.")),
+            "invalid": gettext_lazy("Enter an e-mail address like name@example.org."),
         },
     )
     date_of_birth = forms.DateField(
-        label="Date of birth",
+        label=gettext_lazy("Date of birth"),
         widget=_date_widget(),
         error_messages={
-            **_required("Enter the patient's date of birth."),
-            "invalid": "Enter the date of birth as a date, e.g. 1961-04-23.",
+            **_required(gettext_lazy("Enter the patient's date of birth.")),
+            "invalid": gettext_lazy("Enter the date of birth as a date, e.g. 1961-04-23."),
         },
     )
     phone = forms.CharField(
-        label="Phone number",
+        label=gettext_lazy("Phone number"),
         max_length=32,
-        help_text="Where the care team calls the patient back, e.g. (555) 010-2030.",
+        help_text=gettext_lazy("Where the care team calls the patient back, e.g. (555) 010-2030."),
         widget=forms.TextInput({"autocomplete": "off", "type": "tel", "inputmode": "tel"}),
-        error_messages=_required("Enter a phone number the care team can call the patient on."),
+        error_messages=_required(
+            gettext_lazy("Enter a phone number the care team can call the patient on.")
+        ),
     )
     record_number = forms.CharField(
-        label="Clinic record number (optional)",
+        label=gettext_lazy("Clinic record number (optional)"),
         required=False,
         max_length=32,
-        help_text="Your clinic's own number for this patient, if it has one.",
+        help_text=gettext_lazy("Your clinic's own number for this patient, if it has one."),
         widget=forms.TextInput({"autocomplete": "off"}),
     )
     treatment_type = forms.ModelChoiceField(
+        label=gettext_lazy("Treatment type"),
         queryset=TreatmentType.objects.none(),
-        empty_label="Choose a treatment",
-        error_messages=_required("Choose the treatment the patient had or will have."),
+        empty_label=gettext_lazy("Choose a treatment"),
+        error_messages=_required(
+            gettext_lazy("Choose the treatment the patient had or will have.")
+        ),
     )
     procedure_date = forms.DateField(
+        label=gettext_lazy("Procedure date"),
         widget=_date_widget(),
         error_messages={
-            **_required("Enter the date of the procedure or of the start of treatment."),
-            "invalid": "Enter the procedure date as a date, e.g. 2026-11-03.",
+            **_required(
+                gettext_lazy("Enter the date of the procedure or of the start of treatment.")
+            ),
+            "invalid": gettext_lazy("Enter the procedure date as a date, e.g. 2026-11-03."),
         },
     )
     planned = forms.BooleanField(
-        label="Planned procedure (still to come)",
+        label=gettext_lazy("Planned procedure (still to come)"),
         required=False,
-        help_text="Tick this when the date above is in the future.",
+        help_text=gettext_lazy("Tick this when the date above is in the future."),
     )
     timezone = forms.ChoiceField(
-        label="Patient's time zone",
+        label=gettext_lazy("Patient's time zone"),
         initial="America/New_York",
-        help_text="Weeks and reminders follow the patient's own clock.",
-        error_messages=_required("Choose the patient's time zone."),
+        help_text=gettext_lazy("Weeks and reminders follow the patient's own clock."),
+        error_messages=_required(gettext_lazy("Choose the patient's time zone.")),
     )
     language = forms.ChoiceField(
-        label="Patient's language",
+        label=gettext_lazy("Patient's language"),
         choices=Language.choices,
         initial=Language.ENGLISH,
         # The radios always send one; a form posted without it (a script) means English.
         required=False,
         widget=forms.RadioSelect,
-        help_text="Their pages and e-mails, from the first one; they can change it in settings.",
-        error_messages={"invalid_choice": "Choose English or Español."},
+        help_text=gettext_lazy(
+            "Their pages and e-mails, from the first one; they can change it in settings."
+        ),
+        error_messages={"invalid_choice": gettext_lazy("Choose English or Español.")},
     )
 
     def __init__(self, *args, **kwargs):
@@ -168,9 +184,9 @@ class EnrolForm(forms.Form):
             min=(today - timedelta(days=PROCEDURE_DAYS_BACK)).isoformat(),
             max=(today + timedelta(days=PROCEDURE_DAYS_AHEAD)).isoformat(),
         )
-        self.fields[
-            "procedure_date"
-        ].help_text = "Within the last five years, or within the next year for a planned procedure."
+        self.fields["procedure_date"].help_text = _(
+            "Within the last five years, or within the next year for a planned procedure."
+        )
         self.helper = _helper()
 
     def clean_language(self) -> str:

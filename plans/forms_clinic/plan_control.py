@@ -6,6 +6,8 @@ from datetime import date
 
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.forms_clinic.base import (
@@ -21,7 +23,7 @@ from plans.forms_clinic.clearance import DecisionReasonForm
 
 
 class PauseForm(DecisionReasonForm):
-    reason = _reason_field("Why pause the plan?")
+    reason = _reason_field(gettext_lazy("Why pause the plan?"))
 
 
 class ResumeForm(forms.Form):
@@ -29,7 +31,7 @@ class ResumeForm(forms.Form):
     section 7), so a patient who was at 40 minutes need not start again at 10."""
 
     start_minutes = forms.IntegerField(
-        label="Restart at (minutes per session)", min_value=engine.FLOOR_MINUTES
+        label=gettext_lazy("Restart at (minutes per session)"), min_value=engine.FLOOR_MINUTES
     )
 
     def __init__(self, *args, ceiling: int = engine.START_MINUTES_MAX, **kwargs):
@@ -37,33 +39,40 @@ class ResumeForm(forms.Form):
         field = self.fields["start_minutes"]
         field.validators.append(MaxValueValidator(ceiling))
         field.widget.attrs.update(min=engine.FLOOR_MINUTES, max=ceiling)
-        field.error_messages["max_value"] = (
-            f"Restart at {ceiling} minutes at most: the plan's last prescription."
-        )
-        field.help_text = (
-            f"From {engine.FLOOR_MINUTES} up to {ceiling} minutes, the last prescription. The "
-            "plan restarts at week 1 today and builds up from there."
-        )
+        field.error_messages["max_value"] = _(
+            "Restart at %(ceiling)s minutes at most: the plan's last prescription."
+        ) % {"ceiling": ceiling}
+        field.help_text = _(
+            "From %(floor)s up to %(ceiling)s minutes, the last prescription. The plan restarts "
+            "at week 1 today and builds up from there."
+        ) % {"floor": engine.FLOOR_MINUTES, "ceiling": ceiling}
         self.helper = _helper()
 
 
 class StageForm(forms.Form):
     stage = forms.TypedChoiceField(
-        label="Allowed stage", coerce=int, choices=STAGE_CHOICES, help_text=STAGES_HELP
+        label=gettext_lazy("Allowed stage"),
+        coerce=int,
+        choices=STAGE_CHOICES,
+        help_text=STAGES_HELP,
     )
     stage_override_reason = _stage_override_field()
     signed_off = forms.BooleanField(
-        label="I sign off stage 4 (running, heavy lifting, contact sport) for this patient.",
+        label=gettext_lazy(
+            "I sign off stage 4 (running, heavy lifting, contact sport) for this patient."
+        ),
         required=False,
-        help_text="Needed only for stage 4.",
+        help_text=gettext_lazy("Needed only for stage 4."),
     )
     allowed_activities = forms.MultipleChoiceField(
-        label="Activities allowed",
+        label=gettext_lazy("Activities allowed"),
         choices=ACTIVITY_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Only activities of the chosen stage or below, e.g. add swimming once the "
-        "wound has healed.",
+        help_text=gettext_lazy(
+            "Only activities of the chosen stage or below, e.g. add swimming once the wound has "
+            "healed."
+        ),
     )
 
     def __init__(self, *args, treatment=None, today: date | None = None, **kwargs):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from crispy_forms.layout import Column, Layout, Row
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans import engine
-from plans.forms_clinic.base import _helper
+from plans.forms_clinic.base import _helper, lazy_text
 
 RULE_FIELDS = (
     "start_minutes",
@@ -36,34 +38,48 @@ class RulesForm(forms.Form):
     """The engine's five numbers, each inside the engine's bounds."""
 
     start_minutes = forms.IntegerField(
-        label="Start (minutes per session)",
+        label=gettext_lazy("Start (minutes per session)"),
         min_value=engine.START_MINUTES_MIN,
         max_value=engine.START_MINUTES_MAX,
-        help_text=f"{engine.START_MINUTES_MIN}–{engine.START_MINUTES_MAX} minutes.",
+        help_text=lazy_text(
+            lambda: (
+                _("%(low)s–%(high)s minutes.")
+                % {"low": engine.START_MINUTES_MIN, "high": engine.START_MINUTES_MAX}
+            )
+        ),
     )
     min_increment = forms.IntegerField(
-        label="Smallest weekly step (minutes)",
+        label=gettext_lazy("Smallest weekly step (minutes)"),
         min_value=engine.INCREMENT_MIN,
         max_value=engine.INCREMENT_MAX,
-        help_text=f"{engine.INCREMENT_MIN}–{engine.INCREMENT_MAX}; also the size of a reduction.",
+        help_text=lazy_text(
+            lambda: (
+                _("%(low)s–%(high)s; also the size of a reduction.")
+                % {"low": engine.INCREMENT_MIN, "high": engine.INCREMENT_MAX}
+            )
+        ),
     )
     max_increment = forms.IntegerField(
-        label="Largest weekly step (minutes)",
+        label=gettext_lazy("Largest weekly step (minutes)"),
         min_value=engine.INCREMENT_MIN,
         max_value=engine.INCREMENT_MAX,
-        help_text="Given after a full week with little pain.",
+        help_text=gettext_lazy("Given after a full week with little pain."),
     )
     target_minutes = forms.IntegerField(
-        label="Target (minutes per session)",
+        label=gettext_lazy("Target (minutes per session)"),
         min_value=engine.START_MINUTES_MIN,
         max_value=engine.TARGET_MINUTES_MAX,
-        help_text=f"From the start minutes up to {engine.TARGET_MINUTES_MAX}.",
+        help_text=lazy_text(
+            lambda: (
+                _("From the start minutes up to %(high)s.") % {"high": engine.TARGET_MINUTES_MAX}
+            )
+        ),
     )
     sessions_per_week = forms.IntegerField(
-        label="Sessions per week",
+        label=gettext_lazy("Sessions per week"),
         min_value=engine.SESSIONS_MIN,
         max_value=engine.SESSIONS_MAX,
-        help_text=f"{engine.SESSIONS_MIN}–{engine.SESSIONS_MAX}.",
+        help_text=f"{engine.SESSIONS_MIN}–{engine.SESSIONS_MAX}.",  # numbers only
     )
 
     def __init__(self, *args, **kwargs):
@@ -81,13 +97,15 @@ class RulesForm(forms.Form):
         if values["max_increment"] < values["min_increment"]:
             self.add_error(
                 "max_increment",
-                f"Must be at least the smallest step ({values['min_increment']} minutes).",
+                _("Must be at least the smallest step (%(minutes)s minutes).")
+                % {"minutes": values["min_increment"]},
             )
             refused = True
         if values["target_minutes"] < values["start_minutes"]:
             self.add_error(
                 "target_minutes",
-                f"Must be at least the start ({values['start_minutes']} minutes).",
+                _("Must be at least the start (%(minutes)s minutes).")
+                % {"minutes": values["start_minutes"]},
             )
             refused = True
         if not refused:

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from plans.models.choices import RedFlag
 from plans.models.plan import Plan
@@ -15,13 +16,13 @@ from recovery.models import PatientProfile
 
 
 class AlertTier(models.TextChoices):
-    EMERGENCY = "emergency", "Emergency"
-    SAME_DAY = "same_day", "Same day"
+    EMERGENCY = "emergency", _("Emergency")
+    SAME_DAY = "same_day", _("Same day")
 
 
 class AlertKind(models.TextChoices):
-    WARNING_SIGN = "warning_sign", "Warning sign"
-    SEVERE_PAIN = "severe_pain", "Severe pain"
+    WARNING_SIGN = "warning_sign", _("Warning sign")
+    SEVERE_PAIN = "severe_pain", _("Severe pain")
 
 
 class AlertOutcome(models.TextChoices):
@@ -32,14 +33,14 @@ class AlertOutcome(models.TextChoices):
     alerts closed before outcomes were recorded.
     """
 
-    SPOKE_ADVISED = "spoke_advised", "Spoke with the patient and advised them"
-    SENT_EMERGENCY = "sent_emergency", "Advised the emergency department or 911"
-    APPOINTMENT = "appointment", "Booked an urgent appointment"
-    NO_ANSWER = "no_answer", "Called, no answer: left a message"
-    NO_CONTACT_NEEDED = "no_contact_needed", "Reviewed the record: no contact needed"
-    OTHER = "other", "Something else (say what in the note)"
-    PLAN_ENDED = "plan_ended", "Closed when the clinician resumed or replaced the plan"
-    NOT_RECORDED = "not_recorded", "Closed before outcomes were recorded"
+    SPOKE_ADVISED = "spoke_advised", _("Spoke with the patient and advised them")
+    SENT_EMERGENCY = "sent_emergency", _("Advised the emergency department or 911")
+    APPOINTMENT = "appointment", _("Booked an urgent appointment")
+    NO_ANSWER = "no_answer", _("Called, no answer: left a message")
+    NO_CONTACT_NEEDED = "no_contact_needed", _("Reviewed the record: no contact needed")
+    OTHER = "other", _("Something else (say what in the note)")
+    PLAN_ENDED = "plan_ended", _("Closed when the clinician resumed or replaced the plan")
+    NOT_RECORDED = "not_recorded", _("Closed before outcomes were recorded")
 
     @classmethod
     def chosen(cls) -> list[tuple[str, str]]:

@@ -9,7 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.models import (
@@ -85,12 +87,18 @@ def require_reason(
     reason: str,
     *,
     field: str = "reason",
-    what: str = "a reason",
+    what: str = "",
     min_length: int = REASON_MIN_LENGTH,
 ) -> str:
+    """`what` names the reason asked for ("an override reason (...)"), in the reader's language;
+    by default "a reason"."""
     reason = (reason or "").strip()
     if len(reason) < min_length:
-        raise DomainError(f"Please write {what} of at least {min_length} characters.", field=field)
+        raise DomainError(
+            _("Please write %(what)s of at least %(n)d characters.")
+            % {"what": what or _("a reason"), "n": min_length},
+            field=field,
+        )
     return reason
 
 
@@ -100,16 +108,16 @@ def clearance_request(
 ) -> Clearance:
     """Open a pending clearance. A patient has at most one open clearance at a time."""
     if treatment.patient_id != patient.pk:
-        raise DomainError("That treatment belongs to another patient.")
+        raise DomainError(_("That treatment belongs to another patient."))
     if Clearance.objects.filter(
         patient=patient, status__in=[ClearanceStatus.PENDING, ClearanceStatus.APPROVED]
     ).exists():
-        raise DomainError("This patient already has an open clearance.")
+        raise DomainError(_("This patient already has an open clearance."))
     try:
         with transaction.atomic():
             clearance = Clearance.objects.create(patient=patient, treatment=treatment)
     except IntegrityError:
-        raise DomainError("This patient already has an open clearance.") from None
+        raise DomainError(_("This patient already has an open clearance.")) from None
     clearance_record_event(clearance=clearance, actor=actor, from_status="", reason="")
     return clearance
 
@@ -125,7 +133,10 @@ def clearance_decline(*, clearance: Clearance, actor: User, reason: str) -> Clea
     require_assigned_clinician(clearance.patient, actor)
     if clearance.status != ClearanceStatus.PENDING:
         status = clearance.get_status_display().lower()
-        raise DomainError(f"Only a pending clearance can be declined; this one is {status}.")
+        raise DomainError(
+            _("Only a pending clearance can be declined; this one is %(status)s.")
+            % {"status": status}
+        )
     _decide(clearance, ClearanceStatus.DECLINED, actor=actor, reason=require_reason(reason))
     return clearance
 
@@ -164,20 +175,20 @@ def patient_enrol(
     transaction, sent once it commits.
     """
     if clinician.role != Role.CLINICIAN:
-        raise DomainError("Only a clinician can enrol a patient.")
+        raise DomainError(_("Only a clinician can enrol a patient."))
     email = email.strip()
     if not email:
-        raise DomainError("Please give the patient's e-mail address.", field="email")
+        raise DomainError(_("Please give the patient's e-mail address."), field="email")
     if User.objects.filter(email__iexact=email).exists():
-        raise DomainError("An account with this e-mail address already exists.", field="email")
+        raise DomainError(_("An account with this e-mail address already exists."), field="email")
     check_procedure_date(procedure_date, today=today, planned=planned)
     contact = check_contact(
         phone=phone, date_of_birth=date_of_birth, record_number=record_number, today=today
     )
     if not treatment_type.active:
-        raise DomainError("That treatment type is no longer offered.", field="treatment_type")
+        raise DomainError(_("That treatment type is no longer offered."), field="treatment_type")
     if language not in Language.values:
-        raise DomainError("Choose English or Español.", field="language")
+        raise DomainError(_("Choose English or Español."), field="language")
     try:
         with transaction.atomic():
             user = User(
@@ -192,7 +203,7 @@ def patient_enrol(
             user.save()
     except IntegrityError:
         raise DomainError(
-            "An account with this e-mail address already exists.", field="email"
+            _("An account with this e-mail address already exists."), field="email"
         ) from None
     try:
         with transaction.atomic():
@@ -201,7 +212,7 @@ def patient_enrol(
             )
     except IntegrityError:  # the same record number enrolled by someone else meanwhile
         raise DomainError(
-            "Another patient has this record number already.", field="record_number"
+            _("Another patient has this record number already."), field="record_number"
         ) from None
     treatment = Treatment.objects.create(
         patient=patient, treatment_type=treatment_type, procedure_date=procedure_date
@@ -247,28 +258,30 @@ def clearance_approve(
     require_assigned_clinician(clearance.patient, actor)
     if clearance.status != ClearanceStatus.PENDING:
         raise DomainError(
-            "Only a pending clearance can be approved; this one is "
-            f"{clearance.get_status_display().lower()}."
+            _("Only a pending clearance can be approved; this one is %(status)s.")
+            % {"status": clearance.get_status_display().lower()}
         )
     rules = _rules_or_error(rules)
     if not 1 <= int(max_stage) <= 4:
-        raise DomainError("The highest stage must be between 1 and 4.", field="max_stage")
+        raise DomainError(_("The highest stage must be between 1 and 4."), field="max_stage")
     if int(max_stage) == 4 and not signed_off:
-        raise DomainError(STAGE_4_SIGN_OFF, field="max_stage")
+        raise DomainError(str(STAGE_4_SIGN_OFF), field="max_stage")
     activities = list(dict.fromkeys(allowed_activities))
     unknown = [a for a in activities if a not in Activity.values]
     if unknown:
-        raise DomainError(f"Unknown activity: {', '.join(unknown)}.", field="allowed_activities")
+        raise DomainError(
+            _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)},
+            field="allowed_activities",
+        )
     beyond = [a for a in activities if a not in activities_for_stage(int(max_stage))]
     if beyond:
         raise DomainError(
-            "These activities belong to a higher stage than the one allowed: "
-            + ", ".join(Activity(a).label for a in beyond)
-            + ".",
+            _("These activities belong to a higher stage than the one allowed: %(activities)s.")
+            % {"activities": ", ".join(str(Activity(a).label) for a in beyond)},
             field="allowed_activities",
         )
     if not activities:
-        raise DomainError("Allow at least one activity.", field="allowed_activities")
+        raise DomainError(_("Allow at least one activity."), field="allowed_activities")
     check_plan_start(start_date, today=today)
     earliest = clearance.treatment.earliest_clearance
     override_reason = (override_reason or "").strip()
@@ -277,8 +290,11 @@ def clearance_approve(
             override_reason,
             field="override_reason",
             what=(
-                f"an override reason (the usual minimum for "
-                f"{clearance.treatment.treatment_type.name} is reached on {earliest:%-d %B %Y})"
+                _("an override reason (the usual minimum for %(treatment)s is reached on %(day)s)")
+                % {
+                    "treatment": clearance.treatment.treatment_type.name,
+                    "day": dateformat.format(earliest, "j F Y"),
+                }
             ),
             min_length=OVERRIDE_MIN_LENGTH,
         )
@@ -302,7 +318,7 @@ def clearance_approve(
         .order_by("pk")
     )
     if any(plan.status == PlanStatus.ACTIVE for plan in open_plans):
-        raise DomainError("This patient already has an active plan.")
+        raise DomainError(_("This patient already has an active plan."))
     open_alerts = _lock_open_alerts(open_plans)
     for old in open_plans:
         old.patient = clearance.patient
@@ -351,7 +367,7 @@ def clearance_approve(
     return plan
 
 
-WATER_NEEDS_WOUND = (
+WATER_NEEDS_WOUND = gettext_lazy(
     "Water exercise needs the date the wound was seen healed. Record it first, or leave water "
     "exercise out for now."
 )
@@ -366,7 +382,7 @@ def check_wound_healed(clearance: Clearance, activities: Iterable[str], *, today
         return
     healed = clearance.wound_healed_on
     if healed is None or healed > today:
-        raise DomainError(WATER_NEEDS_WOUND, field="allowed_activities")
+        raise DomainError(str(WATER_NEEDS_WOUND), field="allowed_activities")
 
 
 PRECAUTION_FIELDS = ("no_bending_until", "lifting_limit_kg", "lifting_limit_until")
@@ -382,8 +398,11 @@ def check_precautions(clearance: Clearance, values: dict) -> dict:
         day = values.get(name)
         if day is not None and not procedure <= day <= latest:
             raise DomainError(
-                f"Give a date between the procedure ({procedure:%-d %B %Y}) and "
-                f"{latest:%-d %B %Y}.",
+                _("Give a date between the procedure (%(procedure)s) and %(latest)s.")
+                % {
+                    "procedure": dateformat.format(procedure, "j F Y"),
+                    "latest": dateformat.format(latest, "j F Y"),
+                },
                 field=name,
             )
     kg = values.get("lifting_limit_kg")
@@ -391,13 +410,14 @@ def check_precautions(clearance: Clearance, values: dict) -> dict:
         kg = Decimal(str(kg)).quantize(Decimal("0.1"))
         if not Decimal(str(LIFTING_LIMIT_MIN_KG)) <= kg <= Decimal(str(LIFTING_LIMIT_MAX_KG)):
             raise DomainError(
-                f"A lifting limit is {LIFTING_LIMIT_MIN_KG} to {LIFTING_LIMIT_MAX_KG} kg.",
+                _("A lifting limit is %(low)s to %(high)s kg.")
+                % {"low": LIFTING_LIMIT_MIN_KG, "high": LIFTING_LIMIT_MAX_KG},
                 field="lifting_limit_kg",
             )
     until = values.get("lifting_limit_until")
     if (kg is None) != (until is None):
         raise DomainError(
-            "Give the lifting limit and the date it ends, or neither.",
+            _("Give the lifting limit and the date it ends, or neither."),
             field="lifting_limit_kg" if kg is None else "lifting_limit_until",
         )
     return {
@@ -417,7 +437,7 @@ def clearance_set_precautions(*, clearance: Clearance, actor: User, **values) ->
     )
     require_assigned_clinician(clearance.patient, actor, action="change these precautions")
     if clearance.status != ClearanceStatus.APPROVED:
-        raise DomainError("Precautions go with an approved clearance.")
+        raise DomainError(_("Precautions go with an approved clearance."))
     tidy = check_precautions(clearance, values)
     changed = [name for name in PRECAUTION_FIELDS if getattr(clearance, name) != tidy[name]]
     for name in changed:
@@ -432,7 +452,8 @@ def check_wound_date(clearance: Clearance, day: date, *, today: date) -> None:
     procedure = clearance.treatment.procedure_date
     if not procedure <= day <= today:
         raise DomainError(
-            f"The wound is seen healed between the procedure ({procedure:%-d %B %Y}) and today.",
+            _("The wound is seen healed between the procedure (%(procedure)s) and today.")
+            % {"procedure": dateformat.format(procedure, "j F Y")},
             field="wound_healed_on",
         )
 
@@ -447,10 +468,11 @@ def clearance_set_wound_healed(*, clearance: Clearance, actor: User, day: date, 
     )
     require_assigned_clinician(clearance.patient, actor, action="record this")
     if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
-        raise DomainError("This treatment leaves no wound to record.")
+        raise DomainError(_("This treatment leaves no wound to record."))
     if clearance.status not in (ClearanceStatus.PENDING, ClearanceStatus.APPROVED):
         raise DomainError(
-            f"This clearance is {clearance.get_status_display().lower()}: nothing to record."
+            _("This clearance is %(status)s: nothing to record.")
+            % {"status": clearance.get_status_display().lower()}
         )
     check_wound_date(clearance, day, today=today)
     clearance.wound_healed_on = day
@@ -471,8 +493,16 @@ def check_stage_gate(treatment, stage: int, *, today: date, override_reason: str
         override_reason,
         field="stage_override_reason",
         what=(
-            f"a stage override reason (after {kind.name}, stage {stage} is usually allowed "
-            f"from {gate:%-d %B %Y}, {kind.days_before_stage(stage)} days after the procedure)"
+            _(
+                "a stage override reason (after %(treatment)s, stage %(stage)s is usually "
+                "allowed from %(day)s, %(days)s days after the procedure)"
+            )
+            % {
+                "treatment": kind.name,
+                "stage": stage,
+                "day": dateformat.format(gate, "j F Y"),
+                "days": kind.days_before_stage(stage),
+            }
         ),
         min_length=OVERRIDE_MIN_LENGTH,
     )
@@ -517,7 +547,7 @@ def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clear
     clearance = _locked(Clearance).select_related("patient").get(pk=clearance.pk)
     require_assigned_clinician(clearance.patient, actor)
     if clearance.status != ClearanceStatus.APPROVED:
-        raise DomainError("Only an approved clearance can be revoked.")
+        raise DomainError(_("Only an approved clearance can be revoked."))
     reason = require_reason(reason)
     # The plans before the first write (the lock order).
     plans = list(_locked(Plan).filter(clearance=clearance, status=PlanStatus.ACTIVE).order_by("pk"))

@@ -6,6 +6,8 @@ import logging
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.models import (
@@ -26,7 +28,9 @@ from recovery.models import (
 logger = logging.getLogger(__name__)
 
 
-STAGE_4_SIGN_OFF = "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off."
+STAGE_4_SIGN_OFF = gettext_lazy(
+    "Stage 4 (running, heavy lifting, contact sport) needs your explicit sign-off."
+)
 
 # A plan starts on the day of approval or within four weeks of it: a later start is a slip of the
 # keys (9999-12-25) or a decision to take again nearer the time. The approval form and
@@ -38,14 +42,17 @@ def check_plan_start(start_date: date, *, today: date) -> None:
     """Refuse a plan start before `today` or more than PLAN_START_DAYS_AHEAD days after it.
     Subtraction only: no arithmetic here can overflow, whatever the date."""
     if not isinstance(start_date, date):
-        raise DomainError("Please give the plan's first day.", field="start_date")
+        raise DomainError(_("Please give the plan's first day."), field="start_date")
     days = (start_date - today).days
     if days < 0:
-        raise DomainError("The plan cannot start in the past.", field="start_date")
+        raise DomainError(_("The plan cannot start in the past."), field="start_date")
     if days > PLAN_START_DAYS_AHEAD or not DATE_FLOOR <= start_date <= DATE_CEILING:
         raise DomainError(
-            f"The plan must start within {PLAN_START_DAYS_AHEAD // 7} weeks of today; "
-            "approve nearer the time for a later start.",
+            _(
+                "The plan must start within %(weeks)s weeks of today; approve nearer the time "
+                "for a later start."
+            )
+            % {"weeks": PLAN_START_DAYS_AHEAD // 7},
             field="start_date",
         )
 

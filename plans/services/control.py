@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from plans import engine
 from plans.models import (
@@ -52,7 +53,7 @@ def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status != PlanStatus.ACTIVE:
-        raise DomainError("Only an active plan can be paused.")
+        raise DomainError(_("Only an active plan can be paused."))
     _pause(plan, reason=require_reason(reason), actor=actor)
     return plan
 
@@ -78,14 +79,16 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status != PlanStatus.PAUSED:
-        raise DomainError("Only a paused plan can be resumed.")
+        raise DomainError(_("Only a paused plan can be resumed."))
     if clearance.status != ClearanceStatus.APPROVED:
-        raise DomainError("Clearance was withdrawn; approve a new clearance to restart exercise.")
+        raise DomainError(
+            _("Clearance was withdrawn; approve a new clearance to restart exercise.")
+        )
     ceiling = resume_ceiling(plan)
     if not engine.FLOOR_MINUTES <= start_minutes <= ceiling:
         raise DomainError(
-            f"Restart between {engine.FLOOR_MINUTES} and {ceiling} minutes (the last "
-            "prescription).",
+            _("Restart between %(floor)s and %(ceiling)s minutes (the last prescription).")
+            % {"floor": engine.FLOOR_MINUTES, "ceiling": ceiling},
             field="start_minutes",
         )
     try:
@@ -128,7 +131,7 @@ def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) ->
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status == PlanStatus.COMPLETED:
-        raise DomainError("This plan has ended; its rules can no longer change.")
+        raise DomainError(_("This plan has ended; its rules can no longer change."))
     rules = _rules_or_error(rules)
     before = plan.rules()
     for name in (
@@ -171,11 +174,11 @@ def plan_set_stage(
     plan = _lock_plan(plan)
     require_assigned_clinician(plan.patient, actor, action="change this plan")
     if plan.status == PlanStatus.COMPLETED:
-        raise DomainError("This plan has ended; its stage can no longer change.")
+        raise DomainError(_("This plan has ended; its stage can no longer change."))
     if not 1 <= stage <= 4:
-        raise DomainError("The stage must be between 1 and 4.", field="stage")
+        raise DomainError(_("The stage must be between 1 and 4."), field="stage")
     if stage == 4 and not signed_off:
-        raise DomainError(STAGE_4_SIGN_OFF, field="signed_off")
+        raise DomainError(str(STAGE_4_SIGN_OFF), field="signed_off")
     allowed = activities_for_stage(stage)
     if allowed_activities is None:
         activities = [a for a in plan.allowed_activities if a in allowed] or [
@@ -186,13 +189,17 @@ def plan_set_stage(
         beyond = [a for a in activities if a not in allowed]
         if beyond:
             raise DomainError(
-                f"Stage {stage} does not include: "
-                + ", ".join(Activity(a).label if a in Activity.values else a for a in beyond)
-                + ".",
+                _("Stage %(stage)s does not include: %(activities)s.")
+                % {
+                    "stage": stage,
+                    "activities": ", ".join(
+                        str(Activity(a).label) if a in Activity.values else a for a in beyond
+                    ),
+                },
                 field="allowed_activities",
             )
         if not activities:
-            raise DomainError("Allow at least one activity.", field="allowed_activities")
+            raise DomainError(_("Allow at least one activity."), field="allowed_activities")
     before = (plan.stage, list(plan.allowed_activities))
     clearance = Clearance.objects.select_related("treatment__treatment_type").get(
         pk=plan.clearance_id

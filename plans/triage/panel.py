@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from plans import engine
 from plans.models import (
@@ -215,20 +216,24 @@ def _overridden(plan: _OpenPlan | None) -> bool:
 def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
     if plan is not None:
         if plan.status == PlanStatus.PAUSED:
-            return "Plan paused"
+            return _("Plan paused")
         if plan.start_date > today:
-            return f"Plan starts {plan.start_date:%-d %b}"
+            return _("Plan starts %(day)s") % {"day": dateformat.format(plan.start_date, "j M")}
         week = engine.week_number(plan.start_date, today)
-        last = f", last session {plan.last_session:%-d %b}" if plan.last_session else ""
-        return f"On track: week {week}{last}"
+        if plan.last_session:
+            return _("On track: week %(week)s, last session %(day)s") % {
+                "week": week,
+                "day": dateformat.format(plan.last_session, "j M"),
+            }
+        return _("On track: week %(week)s") % {"week": week}
     status = patient.clearance_status
     if status == ClearanceStatus.DECLINED:
-        return "Clearance declined"
+        return _("Clearance declined")
     if status == ClearanceStatus.REVOKED:
-        return "Clearance revoked"
+        return _("Clearance revoked")
     if status is None:
-        return "No clearance request"
-    return "No open plan"
+        return _("No clearance request")
+    return _("No open plan")
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:

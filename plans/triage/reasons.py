@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+
 from plans import engine
 from plans.models import (
     AlertTier,
@@ -37,13 +40,13 @@ def _alert_reason(alerts: list[OpenAlert]) -> Reason:
     flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
     severe = [a.severe_words for a in alerts if a.is_severe_pain]
     if emergency:
-        why = "Emergency warning sign"
+        why = _("Emergency warning sign")
     elif flags:
-        why = "Same-day warning sign"
+        why = _("Same-day warning sign")
     else:
         why = severe.pop(0)
     if len(alerts) > 1:
-        why += f" ({len(alerts)} open alerts)"
+        why += " " + _("(%(n)s open alerts)") % {"n": len(alerts)}
     return Reason(
         Tier.URGENT,
         rank=(0 if emergency else 1, oldest),
@@ -56,11 +59,11 @@ def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | Non
     when = on_day(session.date, today)
     activity = Activity(session.activity).label if session.activity in Activity.values else ""
     if plan is not None and plan.status == PlanStatus.PAUSED:
-        then = "Plan paused."
+        then = _("Plan paused.")
     elif plan is not None and session.week < engine.week_number(plan.start_date, today):
-        then = f"Going too fast: week {session.week + 1} is reduced."
+        then = _("Going too fast: week %(week)s is reduced.") % {"week": session.week + 1}
     else:
-        then = "Going too fast: next week is reduced when this one closes."
+        then = _("Going too fast: next week is reduced when this one closes.")
     return Reason(
         Tier.REVIEW,
         rank=(2, session.date.toordinal()),
@@ -71,7 +74,8 @@ def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | Non
             sharp=session.sharp_pain,
             when=when,
         ),
-        detail=f"{activity}, {session.minutes} min (week {session.week}). {then}",
+        detail=_("%(activity)s, %(minutes)s min (week %(week)s). %(then)s")
+        % {"activity": activity, "minutes": session.minutes, "week": session.week, "then": then},
     )
 
 
@@ -82,42 +86,51 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
     if decision is None:
         return []
     week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
-    now = f"Week {week}: {minutes} min per session."
+    now = _("Week %(week)s: %(minutes)s min per session.") % {"week": week, "minutes": minutes}
     if decision == engine.Decision.STOP:
         return [
             Reason(
                 Tier.REVIEW,
                 rank=(0, plan.last_week_at),
-                why="Plan stopped",
+                why=_("Plan stopped"),
                 detail=plan.pause_reason or plan.last_reason or "",
             )
         ]
+    values = {
+        "week": week,
+        "cause": cause_week,
+        "before": cause_week - 1,
+        "minutes": minutes,
+        "lowest": plan.prev_minutes,
+    }
     if review == WeekReview.SEVERE_PAIN:
-        why, rank = f"Severe pain in week {cause_week}: reduced to {minutes} minutes", 1
+        why = _("Severe pain in week %(cause)s: reduced to %(minutes)s minutes") % values
+        rank = 1
     elif review == WeekReview.REPEATED_PAIN and plan.prev_decision == engine.Decision.REDUCE:
-        why, rank = f"Reduced twice in a row: pain again in week {cause_week}", 1
+        why, rank = _("Reduced twice in a row: pain again in week %(cause)s") % values, 1
     elif review == WeekReview.REPEATED_PAIN:
-        why = f"Pain again at the lowest level ({plan.prev_minutes} minutes) in week {cause_week}"
+        why = _("Pain again at the lowest level (%(lowest)s minutes) in week %(cause)s") % values
         rank = 1
     elif decision == engine.Decision.RETURN:
-        why, rank = f"No sessions for two weeks: restarted at {minutes} minutes", 3
-        now = f"Weeks {cause_week - 1} and {cause_week} had no session. {now}"
+        why = _("No sessions for two weeks: restarted at %(minutes)s minutes") % values
+        rank = 3
+        now = _("Weeks %(before)s and %(cause)s had no session.") % values + " " + now
     elif review == WeekReview.OVERDOING:
-        why, rank = f"Did more than planned in week {cause_week} (overdoing)", 3
-        now = f"Held at {minutes} min per session for week {week}."
+        why, rank = _("Did more than planned in week %(cause)s (overdoing)") % values, 3
+        now = _("Held at %(minutes)s min per session for week %(week)s.") % values
     elif decision == engine.Decision.REDUCE:
         return [
             Reason(
                 Tier.REVIEW,
                 rank=(4, plan.last_week_at),
-                why=f"Week {week} eased back",
+                why=_("Week %(week)s eased back") % values,
                 detail=plan.last_reason or "",
             )
         ]
     else:
         return []
     if plan.status == PlanStatus.PAUSED:
-        now += " Plan paused."
+        now += " " + _("Plan paused.")
     return [Reason(Tier.REVIEW, rank=(rank, plan.last_week_at), why=why, detail=now)]
 
 
@@ -128,15 +141,20 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
     since = plan.last_session or plan.start_date
     idle = (today - since).days
     if plan.last_session is None:
-        idle_text = f"No session logged since the plan started {_days(idle)} ago"
+        idle_text = _("No session logged since the plan started %(days)s ago") % {
+            "days": _days(idle)
+        }
     else:
-        idle_text = f"Last session {plan.last_session:%-d %b} ({_days(idle)} ago)"
+        idle_text = _("Last session %(day)s (%(days)s ago)") % {
+            "day": dateformat.format(plan.last_session, "j M"),
+            "days": _days(idle),
+        }
     if idle >= LONG_IDLE_DAYS:
         reasons.append(
             Reason(
                 Tier.ENGAGEMENT,
                 rank=(0, -idle),
-                why=f"No session for {_days(idle)}",
+                why=_("No session for %(days)s") % {"days": _days(idle)},
                 detail=idle_text,
             )
         )
@@ -150,8 +168,9 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
             Reason(
                 Tier.ENGAGEMENT,
                 rank=(1, -idle),
-                why="Held two weeks running",
-                detail=f"Too few sessions completed in two weeks; now week {plan.last_week}.",
+                why=_("Held two weeks running"),
+                detail=_("Too few sessions completed in two weeks; now week %(week)s.")
+                % {"week": plan.last_week},
             )
         )
     if IDLE_DAYS <= idle < LONG_IDLE_DAYS:
@@ -159,7 +178,7 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
             Reason(
                 Tier.ENGAGEMENT,
                 rank=(2, -idle),
-                why=f"No session for {_days(idle)}",
+                why=_("No session for %(days)s") % {"days": _days(idle)},
                 detail=idle_text,
             )
         )
@@ -171,17 +190,20 @@ def _clearance_reason(clearance: _PendingClearance, today: date) -> Reason:
     since = (today - clearance.procedure_date).days
     earliest = clearance.earliest_clearance
     if since < 0:
-        when = f"procedure planned in {_days(-since)}"
+        when = _("procedure planned in %(days)s") % {"days": _days(-since)}
     else:
-        when = f"{_days(since)} since the procedure"
+        when = _("%(days)s since the procedure") % {"days": _days(since)}
     if today >= earliest:
-        minimum = f"minimum of {_days(min_days)} passed"
+        minimum = _("minimum of %(days)s passed") % {"days": _days(min_days)}
     else:
-        minimum = f"minimum of {_days(min_days)} not reached until {earliest:%-d %b %Y}"
+        minimum = _("minimum of %(days)s not reached until %(day)s") % {
+            "days": _days(min_days),
+            "day": dateformat.format(earliest, "j M Y"),
+        }
     ready = today >= earliest
     return Reason(
         Tier.CLEARANCE,
         rank=(0 if ready else 1, clearance.requested_at),
-        why="Ready for a clearance decision" if ready else "Clearance waiting (too early)",
+        why=_("Ready for a clearance decision") if ready else _("Clearance waiting (too early)"),
         detail=f"{clearance.treatment_name}: {when}; {minimum}.",
     )

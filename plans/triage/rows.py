@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
 from plans import engine
 from plans.models import (
     AlertKind,
@@ -45,10 +47,10 @@ class Tier(IntEnum):
     @property
     def label(self) -> str:
         return {
-            Tier.URGENT: "Needs you now",
-            Tier.REVIEW: "Pain or plan to review",
-            Tier.ENGAGEMENT: "Engagement",
-            Tier.CLEARANCE: "Clearance to decide",
+            Tier.URGENT: _("Needs you now"),
+            Tier.REVIEW: _("Pain or plan to review"),
+            Tier.ENGAGEMENT: _("Engagement"),
+            Tier.CLEARANCE: _("Clearance to decide"),
         }[self]
 
     @property
@@ -70,8 +72,13 @@ class Reason:
     detail: str = ""
 
 
-_ALERT_TIER_WORDS = {value: label.lower() for value, label in AlertTier.choices}
-_ALERT_KIND_WORDS = {value: label.lower() for value, label in AlertKind.choices}
+def _tier_words(tier: str) -> str:
+    """An alert's tier in lower case, in the reader's language (read when drawn, not at import)."""
+    return str(AlertTier(tier).label).lower() if tier in AlertTier.values else tier
+
+
+def _kind_words(kind: str) -> str:
+    return str(AlertKind(kind).label).lower() if kind in AlertKind.values else kind
 
 
 @dataclass
@@ -88,11 +95,11 @@ class OpenAlert:
 
     @property
     def tier_words(self) -> str:
-        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+        return _tier_words(self.tier)
 
     @property
     def kind_words(self) -> str:
-        return _ALERT_KIND_WORDS.get(self.kind, self.kind)
+        return _kind_words(self.kind)
 
     @property
     def is_severe_pain(self) -> bool:
@@ -118,12 +125,12 @@ class ClosedAlert:
     @property
     def what(self) -> str:
         if self.kind == AlertKind.SEVERE_PAIN:
-            return "Severe pain"
+            return _("Severe pain")
         return "; ".join(flag_labels(self.flags))
 
     @property
     def tier_words(self) -> str:
-        return _ALERT_TIER_WORDS.get(self.tier, self.tier)
+        return _tier_words(self.tier)
 
     @property
     def outcome_words(self) -> str:

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from datetime import date
 
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from plans import engine
 from plans.models import (
@@ -25,7 +28,7 @@ def _link_maker(name: str) -> Callable[[int], str]:
 
 
 def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
+    return ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
 
 
 def _lower_first(text: str) -> str:
@@ -34,21 +37,21 @@ def _lower_first(text: str) -> str:
 
 
 def activity_labels(codes) -> list[str]:
-    return [Activity(code).label if code in Activity.values else code for code in codes or ()]
+    return [str(Activity(code).label) if code in Activity.values else code for code in codes or ()]
 
 
 def flag_labels(codes) -> list[str]:
-    return [RedFlag(code).label if code in RedFlag.values else code for code in codes or ()]
+    return [str(RedFlag(code).label) if code in RedFlag.values else code for code in codes or ()]
 
 
 def on_day(day: date, today: date) -> str:
     """When, on the patient's calendar: "today", "on Tuesday" within the week, else the date."""
     ago = (today - day).days
     if ago == 0:
-        return "today"
+        return _("today")
     if 0 < ago < 7:
-        return f"on {day:%A}"
-    return f"on {day:%a} {day:%-d %b}"
+        return _("on %(weekday)s") % {"weekday": dateformat.format(day, "l")}
+    return _("on %(day)s") % {"day": dateformat.format(day, "D j M")}
 
 
 def lasted_phrase(hours) -> str:
@@ -56,18 +59,24 @@ def lasted_phrase(hours) -> str:
     if hours is None:
         return ""
     if hours > engine.SEVERE_PAIN_HOURS:
-        return "still there the next day"
+        return _("still there the next day")
     if hours > engine.PAIN_LASTED_HOURS_MAX:
-        return "lasting more than 2 hours"
+        return _("lasting more than 2 hours")
     return ""
 
 
 def severe_pain_words(pain: int | None, hours, when: str) -> str:
     """ "Severe pain (9/10) on Tuesday"; "Severe pain (8/10, still there the next day) today"."""
     if pain is None:
-        return f"Severe pain {when}"
+        return _("Severe pain %(when)s") % {"when": when}
     lasted = lasted_phrase(hours) if pain < engine.SEVERE_PAIN else ""
-    return f"Severe pain ({pain}/10{', ' + lasted if lasted else ''}) {when}"
+    if lasted:
+        return _("Severe pain (%(pain)s/10, %(lasted)s) %(when)s") % {
+            "pain": pain,
+            "lasted": lasted,
+            "when": when,
+        }
+    return _("Severe pain (%(pain)s/10) %(when)s") % {"pain": pain, "when": when}
 
 
 def red_session_words(
@@ -76,12 +85,15 @@ def red_session_words(
     """What made a session red, in the order the engine checks: "Pain 8/10 lasting more than 2
     hours on Tuesday", "Sharp pain 3/10 today", "Pain rose from 2 to 7 on Monday"."""
     rise = None if pain is None or pain_before is None else pain - pain_before
+    values = {"before": pain_before, "pain": pain}
     if rise is not None and rise >= engine.PAIN_RISE_RED:
-        what = f"pain rose from {pain_before} to {pain}"
+        if sharp:
+            what = _("Sharp pain rose from %(before)s to %(pain)s") % values
+        else:
+            what = _("Pain rose from %(before)s to %(pain)s") % values
     elif pain is not None:
-        what = f"pain {pain}/10"
+        what = (_("Sharp pain %(pain)s/10") if sharp else _("Pain %(pain)s/10")) % values
     else:
-        what = "pain"
-    what = f"Sharp {what}" if sharp else what[:1].upper() + what[1:]
+        what = _("Sharp pain") if sharp else _("Pain")
     lasted = lasted_phrase(hours)
     return f"{what}{' ' + lasted if lasted else ''} {when}"

@@ -7,6 +7,8 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recovery.models.base import (
     LIFTING_LIMIT_MAX_KG,
@@ -21,10 +23,24 @@ from recovery.models.treatments import Treatment
 
 
 class ClearanceStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a decision"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+
+
+# A status as one word in the trail of decisions ("Pending → Approved", "Clearance pending →
+# approved"), in the reader's language.
+STATUS_WORDS = {
+    "pending": pgettext_lazy("clearance status word", "pending"),
+    "approved": pgettext_lazy("clearance status word", "approved"),
+    "declined": pgettext_lazy("clearance status word", "declined"),
+    "revoked": pgettext_lazy("clearance status word", "revoked"),
+}
+
+
+def status_word(status: str) -> str:
+    return str(STATUS_WORDS.get(status, status))
 
 
 class Clearance(RulesFields):
@@ -157,3 +173,11 @@ class ClearanceEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def from_status_words(self) -> str:
+        return status_word(self.from_status) if self.from_status else ""
+
+    @property
+    def to_status_words(self) -> str:
+        return status_word(self.to_status)

@@ -12,14 +12,15 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import now as time_now
+from django.utils.translation import gettext_lazy as _
 
 from recovery.models.base import DATE_CEILING
 
 
 class Role(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    CLINICIAN = "clinician", "Clinician"
-    STAFF = "staff", "Staff"
+    PATIENT = "patient", _("Patient")
+    CLINICIAN = "clinician", _("Clinician")
+    STAFF = "staff", _("Staff")
 
 
 def name_shown(first_name: str, last_name: str, username: str) -> str:

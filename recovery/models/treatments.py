@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from plans import engine
 from recovery.models.base import (
@@ -20,21 +21,21 @@ from recovery.models.people import PatientProfile
 
 
 class Category(models.TextChoices):
-    CONSERVATIVE = "conservative", "Conservative care"
-    INJECTION = "injection", "Injection"
-    MINIMALLY_INVASIVE = "minimally_invasive", "Minimally invasive"
-    SURGICAL = "surgical", "Surgical"
+    CONSERVATIVE = "conservative", _("Conservative care")
+    INJECTION = "injection", _("Injection")
+    MINIMALLY_INVASIVE = "minimally_invasive", _("Minimally invasive")
+    SURGICAL = "surgical", _("Surgical")
 
 
 class Activity(models.TextChoices):
     """Cardio activities a session can be logged for, each with the lowest stage it belongs to."""
 
-    WALKING = "walking", "Walking"
-    WATER = "water", "Swimming or water exercise"
-    RECUMBENT_BIKE = "recumbent_bike", "Recumbent cycling"
-    STATIONARY_BIKE = "stationary_bike", "Stationary cycling"
-    ELLIPTICAL = "elliptical", "Elliptical trainer"
-    RUNNING = "running", "Running"
+    WALKING = "walking", _("Walking")
+    WATER = "water", _("Swimming or water exercise")
+    RECUMBENT_BIKE = "recumbent_bike", _("Recumbent cycling")
+    STATIONARY_BIKE = "stationary_bike", _("Stationary cycling")
+    ELLIPTICAL = "elliptical", _("Elliptical trainer")
+    RUNNING = "running", _("Running")
 
 
 # The lowest stage at which each activity may be allowed (DESIGN §1 rule 2, version 2): walking,

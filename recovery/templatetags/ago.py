@@ -7,13 +7,28 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
-_UNITS = (  # (seconds in the unit, singular, plural, used below this many seconds)
-    (60, "minute", "minutes", 60 * 60),
-    (60 * 60, "hour", "hours", 48 * 60 * 60),
-    (24 * 60 * 60, "day", "days", None),
+
+def _minutes(n: int) -> str:
+    return ngettext("%(n)d minute ago", "%(n)d minutes ago", n) % {"n": n}
+
+
+def _hours(n: int) -> str:
+    return ngettext("%(n)d hour ago", "%(n)d hours ago", n) % {"n": n}
+
+
+def _days(n: int) -> str:
+    return ngettext("%(n)d day ago", "%(n)d days ago", n) % {"n": n}
+
+
+_UNITS = (  # (seconds in the unit, its words, used below this many seconds)
+    (60, _minutes, 60 * 60),
+    (60 * 60, _hours, 48 * 60 * 60),
+    (24 * 60 * 60, _days, None),
 )
 
 
@@ -21,11 +36,10 @@ def ago_text(moment: datetime, now: datetime) -> str:
     """The words for `moment` seen at `now`."""
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return "just now"
-    for size, one, many, below in _UNITS:
+        return _("just now")
+    for size, words, below in _UNITS:
         if below is None or seconds < below:
-            count = seconds // size
-            return f"{count} {one if count == 1 else many} ago"
+            return words(seconds // size)
     raise AssertionError("unreachable")
 
 
