@@ -38,7 +38,7 @@ def test_the_reminder_says_a_questionnaire_is_waiting_without_health_detail(dr_c
     by_name = {message.to[0].split("@")[0]: message for message in mail.outbox}
     ana, ben = by_name["ana"], by_name["ben"]
     for part in (ana.body, ana.alternatives[0][0]):
-        assert WAITING in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", part))
+        assert str(WAITING) in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", part))
     for part in (ben.body, ben.alternatives[0][0]):
         assert "questionnaire" not in part
     for word in ("pain", "PSFS", "PGIC", "activities", "Average", "baseline"):
