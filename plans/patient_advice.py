@@ -20,8 +20,8 @@ from plans.wording import week_explanation
 
 def warning_signs() -> dict:
     return {
-        "same_day_signs": [f.label for f in RedFlag if f.value in engine.SAME_DAY_FLAGS],
-        "emergency_signs": [f.label for f in RedFlag if f.value in engine.EMERGENCY_FLAGS],
+        "same_day_signs": [str(f.label) for f in RedFlag if f.value in engine.SAME_DAY_FLAGS],
+        "emergency_signs": [str(f.label) for f in RedFlag if f.value in engine.EMERGENCY_FLAGS],
     }
 
 
@@ -104,7 +104,7 @@ def urgency(alert) -> Urgency | None:
         return None
     return Urgency(
         tier=alert.tier,
-        flags=[RedFlag(code).label for code in alert.flags if code in RedFlag.values],
+        flags=[str(RedFlag(code).label) for code in alert.flags if code in RedFlag.values],
         seen_by_care_team=alert.acknowledged_at is not None,
         plan_paused=alert.plan_id is not None,
     )

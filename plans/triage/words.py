@@ -38,7 +38,7 @@ def activity_labels(codes) -> list[str]:
 
 
 def flag_labels(codes) -> list[str]:
-    return [RedFlag(code).label if code in RedFlag.values else code for code in codes or ()]
+    return [str(RedFlag(code).label) if code in RedFlag.values else code for code in codes or ()]
 
 
 def on_day(day: date, today: date) -> str:
