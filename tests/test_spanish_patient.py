@@ -492,3 +492,30 @@ def test_every_warning_sign_has_its_spanish_label():
         labels["chest_breathing"] == "Dolor en el pecho, falta de aire repentina o tos con sangre"
     )
     assert "entumecimiento" in labels["both_legs"].lower()
+
+
+@pytest.mark.django_db
+def test_the_reminder_opt_out_answers_in_the_patients_language_whatever_the_browser(lucia):
+    from plans.reminders.opt_out import opt_out_token
+
+    link = url("reminders:stop", token=opt_out_token(lucia.pk))
+    confirm = Client().get(link, headers={"accept-language": "en"})
+    assert '<html lang="es">' in confirm.content.decode()
+    assert_spanish(
+        confirm, "¿Dejar de recibir los recordatorios semanales?", "Dejar los recordatorios"
+    )
+    stopped = Client().post(link, headers={"accept-language": "en"})
+    assert_spanish(stopped, "Ya no recibirá los correos semanales de recordatorio de StepWise.")
+
+
+@pytest.mark.django_db
+def test_a_password_reset_email_is_in_the_accounts_language(lucia, settings):
+    from recovery.models import OutboxEmail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    Client().post(
+        "/accounts/password_reset/", {"email": lucia.user.email}, headers={"accept-language": "en"}
+    )
+    sent = OutboxEmail.objects.get(kind="password_reset")
+    assert sent.subject == "Elija su contraseña de StepWise"
+    assert_spanish(sent.body, "Use este enlace para elegir su contraseña de StepWise.")
