@@ -519,3 +519,32 @@ def test_a_password_reset_email_is_in_the_accounts_language(lucia, settings):
     sent = OutboxEmail.objects.get(kind="password_reset")
     assert sent.subject == "Elija su contraseña de StepWise"
     assert_spanish(sent.body, "Use este enlace para elegir su contraseña de StepWise.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("session", "kind"),
+    [
+        ({"minutes": 15, "pain": 1, "pain_before": 1}, "hold"),
+        ({"minutes": 5, "pain": 1, "pain_before": 1}, "hold"),
+        ({"minutes": 15, "pain": 8, "pain_before": 1}, "lower"),
+    ],
+)
+def test_what_happens_next_after_a_session_is_said_in_spanish(lucia_plan, session, kind):
+    """The advice after logging (plans.patient_advice.outlook): the engine's preview of next week
+    is English only, so outside English the same cause is said by plans.wording."""
+    from plans import services as plan_services
+    from plans.patient_advice import outlook
+
+    patient = lucia_plan.patient
+    today = plan_services.patient_today(patient)
+    log = plan_services.session_log_create(
+        patient=patient, day=today, activity="walking", pain_duration="within_2h", **session
+    ).log
+    with translation.override("es"):
+        seen, _advice = outlook(log, today)
+    assert seen.kind == kind
+    words = assert_spanish(f"{seen.heading}. {seen.sentence}")
+    assert "%(" not in words
+    assert not re.search(r"\b(the|you|your|week|minutes|sessions|next)\b", words), words
+    assert not re.search(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b", words)
