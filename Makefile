@@ -86,6 +86,6 @@ screenshots: install-dev
 
 # Everything the Makefile, the tests and the benchmarks make, and nothing that is committed.
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3 .pytest_cache .ruff_cache .hypothesis \
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 media .pytest_cache .ruff_cache .hypothesis \
 		test-artifacts benchmarks/results/*.tmp
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

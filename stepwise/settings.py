@@ -287,8 +287,32 @@ STATICFILES_DIRS = [
     # Bootstrap comes from npm (package.json + lock file), never from a CDN or a committed copy.
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
 ]
+# --- uploaded files (exercise pictures) ---------------------------------------------------------
+# On the file system under MEDIA_ROOT by default (docker compose keeps it on the `media` volume);
+# in an S3-compatible bucket when S3_BUCKET is set. Either way files are only ever served by
+# plans.views_pictures (access checked, fixed content type), never straight from MEDIA_ROOT or the
+# bucket: keep the bucket private. Nothing here contacts the bucket at start-up.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Empty: AWS itself; e.g. https://s3.example.org for MinIO, R2 or another provider.
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            # Empty: boto3's own chain (an instance role, ~/.aws, AWS_* variables).
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from infra.ratelimit import rate_limit
+from plans.views_pictures import exercise_image
 from recovery import views
 from recovery.forms import LoginForm, PasswordResetRequestForm
 from recovery.two_factor import two_factor
@@ -46,5 +47,7 @@ urlpatterns = [
     path("clinic/outcomes/", include("outcomes.urls_clinic")),
     path("clinic/", include("plans.urls_clinic")),
     path("reminders/", include("plans.urls_public")),
+    # An exercise's picture, after checking who asks (plans/views_pictures.py).
+    path("images/exercises/<int:pk>/<str:size>/", exercise_image, name="exercise_image"),
     path("admin/", admin.site.urls),
 ]

@@ -58,6 +58,7 @@ from plans import services as plan_services
 from plans.models import (
     Alert,
     Exercise,
+    ExerciseImage,
     Plan,
     PlanStatus,
     PlanWeek,
@@ -628,6 +629,8 @@ def kwargs_for(route: Route, world: World) -> dict[str, object]:
         "app_label": "recovery",
         "url": "no-such-page/",
     }
+    if route.key == "exercise_image":
+        values |= {"pk": world.image.pk, "size": "full"}
     if route.key == "password_reset_confirm":
         values |= world.reset
     if route.key == f"{ADMIN}:view_on_site":
@@ -684,6 +687,34 @@ def with_history(patient: PatientProfile, *, weeks: int) -> Plan:
     return plan
 
 
+# --- generated pictures (test_exercise_pictures, the access matrix's world) ---
+
+
+def picture_bytes(fmt: str = "PNG", size=(640, 480), *, mode: str = "RGB", **save) -> bytes:
+    """A picture made here and now (no binary fixture is committed): a gradient, so it has
+    detail to encode."""
+    from PIL import Image
+
+    image = Image.new(mode, size)
+    if mode in ("RGB", "RGBA"):
+        image.putdata(
+            [
+                ((x * 7) % 256, (y * 5) % 256, 128, *((200,) if mode == "RGBA" else ()))
+                for y in range(size[1])
+                for x in range(size[0])
+            ]
+        )
+    out = io.BytesIO()
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def picture_upload(fmt: str = "PNG", name: str | None = None, **kwargs) -> SimpleUploadedFile:
+    data = picture_bytes(fmt, **kwargs)
+    extension = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+    return SimpleUploadedFile(name or f"picture.{extension}", data, content_type="image/png")
+
+
 # --- the access matrix's world (test_access_matrix, test_hostile_input) ---
 ADMIN = admin.site.name
 
@@ -709,6 +740,7 @@ class World:
     cookies: dict[str, str] = field(default_factory=dict)  # persona → session key
     reset: dict[str, str] = field(default_factory=dict)
     questionnaire: Questionnaire | None = None  # Ana's baseline pain questionnaire, due
+    image: ExerciseImage | None = None  # a picture of a stage-2 exercise: Ana's, not Ben's
 
 
 def _session_key(user: User, *, verified: bool) -> str:
@@ -765,6 +797,17 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
     }
     device = TOTPDevice.objects.get(user=root)
 
+    # A picture of a stage-2 exercise: Ana's plan is at stage 2, Ben's at stage 1.
+    pictured = Exercise.objects.create(
+        name="Bird dog", category="core", stage=2, instructions="Reach out slowly."
+    )
+    image = plan_services.exercise_image_add(
+        actor=dee,
+        exercise=pictured,
+        upload=picture_upload("PNG"),
+        alt_text="On hands and knees, one arm and the opposite leg reach out.",
+        position=1,
+    )
     exercise = Exercise.objects.create(  # stage 4: no plan has reached it, so it can be deleted
         name="Wall sit", category="core", stage=4, instructions="Slide down the wall slowly."
     )
@@ -849,6 +892,7 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         cookies,
         reset,
         questionnaire,
+        image,
     )
 
 

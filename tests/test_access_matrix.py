@@ -40,6 +40,7 @@ from plans import services as plan_services
 from plans.models import (
     Alert,
     Exercise,
+    ExerciseImage,
     PainFollowUp,
     Plan,
     PlanWeek,
@@ -171,6 +172,12 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "clinic:invite": {
         GET: clinic_page(405, 404),
         POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
+    },
+    # A picture of a stage-2 exercise: Ana (stage 2) sees it, Ben (stage 1) is told nothing of
+    # it; clinicians see the library's, staff manage them. Only ever read.
+    "exercise_image": {
+        GET: row(LOGIN, 200, 404, 200, 200, 200, 200),
+        POST: row(LOGIN, 405, 405, 405, 405, 405, 405),
     },
     # The signed link is the whole authority: anyone holding it may stop Ana's reminders.
     "reminders:stop": {GET: same(200), POST: same(200)},
@@ -392,6 +399,7 @@ def state() -> dict[str, object]:
         "alerts": list(Alert.objects.order_by("pk").values_list("pk", "acknowledged_at")),
         "reminders": list(Reminder.objects.order_by("pk").values_list()),
         "exercises": list(Exercise.objects.order_by("pk").values_list()),
+        "pictures": list(ExerciseImage.objects.order_by("pk").values_list()),
         "groups": Group.objects.count(),
         "devices": list(TOTPDevice.objects.order_by("pk").values_list("pk", "confirmed", "key")),
         "lockouts": AccessAttempt.objects.count(),

@@ -284,6 +284,9 @@ def inline_rows(contraindications) -> dict:
         "contraindication_set-INITIAL_FORMS": "0",
         "contraindication_set-MIN_NUM_FORMS": "0",
         "contraindication_set-MAX_NUM_FORMS": "1000",
+        # The pictures inline (tests/test_exercise_pictures.py), untouched here.
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
     }
     for i, (kind, until) in enumerate(contraindications):
         data[f"contraindication_set-{i}-treatment_type"] = str(kind.pk)

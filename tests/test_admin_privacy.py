@@ -131,9 +131,9 @@ def test_a_superuser_still_administers_them(client, root, everything, one_of_eac
 
 def _answer(response, pk) -> tuple:
     """Status, where it redirects (the id taken out) and the page (the per-response CSRF token
-    taken out)."""
+    taken out, and the id of the page's own address, which its language switch comes back to)."""
     location = response.get("Location", "").replace(f"/{pk}/", "/<id>/")
-    page = CSRF.sub("", response.content.decode())
+    page = CSRF.sub("", response.content.decode()).replace(f"/{pk}/", "/<id>/")
     return response.status_code, location, page
 
 

@@ -168,3 +168,19 @@ def test_the_escalation_settings_are_explained():
     for variable in ("CLINIC_ALERT_EMAIL", "ALERT_ESCALATE_HOURS"):
         assert f"\n{variable}=" in example
         assert f"`{variable}" in readme
+
+
+def test_uploaded_pictures_are_kept_on_a_named_volume_where_the_app_writes_them():
+    """Web writes the pictures staff upload and serves them; the worker builds programme PDFs
+    with them: both mount the same named volume at MEDIA_ROOT (the example's value), which the
+    image creates for its own user so a fresh volume is writable."""
+    assert "media" in COMPOSE["volumes"]
+    media_root = example_variables()["MEDIA_ROOT"]
+    for name in ("web", "worker"):
+        assert f"media:{media_root}" in COMPOSE["services"][name]["volumes"], name
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert f"mkdir -p {media_root} && chown stepwise {media_root}" in dockerfile
+    assert "\nmedia\n" in (ROOT / ".dockerignore").read_text()
+    for variable in ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        assert f"# {variable}=" in (ROOT / ".env.example").read_text()
+        assert f'"{variable}"' in (ROOT / "stepwise" / "settings.py").read_text()

@@ -61,6 +61,8 @@ class Stored:
                 "cautions": self.text["cautions"],
                 "contraindication_set-TOTAL_FORMS": "0",
                 "contraindication_set-INITIAL_FORMS": "0",
+                "images-TOTAL_FORMS": "0",
+                "images-INITIAL_FORMS": "0",
             },
         )
         assert response.status_code == 302, response.content[:2000]

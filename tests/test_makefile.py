@@ -18,6 +18,8 @@ MADE = {
     "node_modules": "node_modules/bootstrap/dist/css/bootstrap.min.css",
     "staticfiles/": "staticfiles/css/app.css",
     "db.sqlite3": "db.sqlite3",
+    # Pictures uploaded on `make run`: they belong to db.sqlite3's rows and go with them.
+    "media/": "media/exercises/1/0123456789abcdef.jpg",
     "*.pyc": "plans/__pycache__/demo.cpython-313.pyc",
     "__pycache__/": "tests/e2e/__pycache__/conftest.cpython-313-pytest-9.2.0.pyc",
     ".pytest_cache/": ".pytest_cache/v/cache/nodeids",

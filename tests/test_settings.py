@@ -320,3 +320,45 @@ def test_gunicorn_prints_json_lines_only_as_compose_starts_it(tmp_path):
     loggers = {record["logger"] for record in records}
     assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers
     assert sum(record["message"] == "Not Found: /no-such-page/" for record in records) == 1
+
+
+def test_pictures_are_stored_on_the_file_system_by_default_and_in_s3_when_a_bucket_is_set(
+    tmp_path,
+):
+    """make run needs no bucket; S3_BUCKET switches django-storages' S3 backend on, configured
+    from its variables but not contacted (the endpoint below does not exist)."""
+    code = (
+        "from django.core.files.storage import storages; d = storages['default'];"
+        "print(type(d).__module__ + '.' + type(d).__name__, d.location)"
+    )
+    result = manage("shell", "-c", code, MEDIA_ROOT=str(tmp_path / "pictures"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [
+        "django.core.files.storage.filesystem.FileSystemStorage",
+        str(tmp_path / "pictures"),
+    ]
+    code = (
+        "from django.core.files.storage import storages; d = storages['default'];"
+        "print(type(d).__name__, d.bucket_name, d.endpoint_url, d.region_name, d.access_key,"
+        " d.file_overwrite, d.exists.__qualname__)"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        S3_BUCKET="clinic-pictures",
+        S3_ENDPOINT_URL="https://s3.invalid.example",
+        S3_REGION="eu-west-1",
+        S3_ACCESS_KEY_ID="AKIAEXAMPLE",
+        S3_SECRET_ACCESS_KEY="not-a-real-secret",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-7:] == [
+        "S3Storage",
+        "clinic-pictures",
+        "https://s3.invalid.example",
+        "eu-west-1",
+        "AKIAEXAMPLE",
+        "False",
+        "S3Storage.exists",
+    ]

@@ -22,6 +22,7 @@ from plans.admin.library import (
     StageFilter,
     plan_reach,
 )
+from plans.admin.pictures import ExerciseImageForm, ExerciseImageInline
 from plans.admin.records import (
     AlertAdmin,
     PainFollowUpAdmin,
@@ -43,6 +44,8 @@ __all__ = [
     "ContraindicationInline",
     "ExerciseAdmin",
     "ExerciseForm",
+    "ExerciseImageForm",
+    "ExerciseImageInline",
     "LimitedImportForm",
     "PainFollowUpAdmin",
     "PlanAdmin",

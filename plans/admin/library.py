@@ -7,6 +7,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -26,11 +27,13 @@ from import_export.forms import ExportForm, ImportForm
 
 from infra.ratelimit import RateLimitedExportMixin
 from infra.spreadsheets import SpreadsheetSafeCSV
+from plans.admin.pictures import ExerciseImageInline, save_pictures
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
     Contraindication,
     Exercise,
     ExerciseCategory,
+    ExerciseImage,
     Plan,
     PlanStatus,
 )
@@ -40,6 +43,7 @@ from plans.resources import (
     STAGE_MIN,
     ExerciseResource,
 )
+from plans.services.pictures import exercise_pictures_delete_files
 from recovery.admin import (
     AuditedAdminMixin,
     KeepUsedRowsMixin,
@@ -216,7 +220,7 @@ class ExerciseAdmin(
     ordering = ("stage", "category", "name")
     list_per_page = 100
     actions = ("activate", "deactivate", "delete_selected")
-    inlines = [ContraindicationInline]
+    inlines = [ContraindicationInline, ExerciseImageInline]
     readonly_fields = ("patient_preview", "usage", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "category", "stage", "active")}),
@@ -284,6 +288,23 @@ class ExerciseAdmin(
     def used_rows(self, queryset):
         _, highest = plan_reach()
         return queryset.filter(stage__lte=highest).order_by("name")
+
+    def delete_model(self, request, obj):
+        # The pictures' rows go by CASCADE; their files once the deletion has committed.
+        with transaction.atomic():
+            exercise_pictures_delete_files(exercise_ids=[obj.pk])
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            exercise_pictures_delete_files(exercise_ids=list(queryset.values_list("pk", flat=True)))
+            super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ExerciseImage:
+            save_pictures(request, formset)  # files and rows through the service
+        else:
+            super().save_formset(request, form, formset, change)
 
     def active_update(self, active: bool):
         return {"active": active, "updated_at": timezone.now()}

@@ -4,8 +4,8 @@ Each function is atomic and refuses an illegal change with one `DomainError`. Pr
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
 `clearance` (approving starts a plan), `weeks` (closing weeks), `sessions` (logging, corrections),
 `alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause, resume, rules, stage),
-and `common` (the patient's day, the rules, the locks, a plan's state). This package is their
-public face: callers import from `plans.services`.
+`pictures` (an exercise's pictures and their files) and `common` (the patient's day, the rules,
+the locks, a plan's state). This package is their public face: callers import from `plans.services`.
 
 Lock order (the one place it is written down; `recovery.services` follows it too). A service that
 locks rows takes them in this order, and within one kind by id ascending:
@@ -69,6 +69,13 @@ from plans.services.control import (
     plan_update_rules,
     resume_ceiling,
 )
+from plans.services.pictures import (
+    exercise_image_add,
+    exercise_image_change,
+    exercise_image_remove,
+    exercise_pictures_delete_files,
+    pictures_sweep,
+)
 from plans.services.reports import (
     FollowedUp,
     session_pain_follow_up,
@@ -119,8 +126,13 @@ __all__ = [
     "clearance_set_precautions",
     "clearance_set_wound_healed",
     "closed_week_count",
+    "exercise_image_add",
+    "exercise_image_change",
+    "exercise_image_remove",
+    "exercise_pictures_delete_files",
     "patient_enrol",
     "patient_today",
+    "pictures_sweep",
     "plan_close_weeks",
     "plan_pause",
     "plan_resume",
