@@ -8,47 +8,57 @@ migration data); functions take the model classes so the migration can pass its 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
+# Every patient-facing text below is marked with gettext_noop: stored as written (English) by the
+# data migration, collected by makemessages, and translated when a shipped instrument is shown
+# (outcomes.forms.shown); a clinic-defined instrument is shown as written.
+
 PAIN_OPTIONS = [
-    (0, "0 – No pain"),
+    (0, gettext_noop("0 – No pain")),
     *((n, str(n)) for n in range(1, 10)),
-    (10, "10 – Pain as bad as you can imagine"),
+    (10, gettext_noop("10 – Pain as bad as you can imagine")),
 ]
 
 PGIC_OPTIONS = [
-    (1, "Very much better"),
-    (2, "Much better"),
-    (3, "A little better"),
-    (4, "No change"),
-    (5, "A little worse"),
-    (6, "Much worse"),
-    (7, "Very much worse"),
+    (1, gettext_noop("Very much better")),
+    (2, gettext_noop("Much better")),
+    (3, gettext_noop("A little better")),
+    (4, gettext_noop("No change")),
+    (5, gettext_noop("A little worse")),
+    (6, gettext_noop("Much worse")),
+    (7, gettext_noop("Very much worse")),
 ]
 
 # code: fields, then the items as (text, help text, options as (score, label)).
 SHIPPED = {
     "pain": (
         {
-            "name": "Average pain",
-            "intro": "One question about your back or neck pain over the last week.",
+            "name": gettext_noop("Average pain"),
+            "intro": gettext_noop("One question about your back or neck pain over the last week."),
             "scoring": "single",
             "direction": "higher_worse",
             "minimal_important_change": 2,
         },
         [
             (
-                "Over the last 7 days, how bad has your back or neck pain been on average?",
-                "0 means no pain at all, 10 means pain as bad as you can imagine.",
+                gettext_noop(
+                    "Over the last 7 days, how bad has your back or neck pain been on average?"
+                ),
+                gettext_noop("0 means no pain at all, 10 means pain as bad as you can imagine."),
                 PAIN_OPTIONS,
             )
         ],
     ),
     "psfs": (
         {
-            "name": "Everyday activities (PSFS)",
-            "intro": "Think of everyday activities that your back or neck problem makes hard "
-            "to do, such as putting on socks, carrying shopping or sitting through a film. For "
-            "each one, say how well you can do it today: 0 means you cannot do it at all, 10 "
-            "means you can do it as well as before your problem began.",
+            "name": gettext_noop("Everyday activities (PSFS)"),
+            "intro": gettext_noop(
+                "Think of everyday activities that your back or neck problem makes hard "
+                "to do, such as putting on socks, carrying shopping or sitting through a film. "
+                "For each one, say how well you can do it today: 0 means you cannot do it at "
+                "all, 10 means you can do it as well as before your problem began."
+            ),
             "scoring": "mean",
             "direction": "higher_better",
             "minimal_important_change": 2,
@@ -59,8 +69,10 @@ SHIPPED = {
     ),
     "pgic": (
         {
-            "name": "How things have changed (PGIC)",
-            "intro": "One question about how you feel things have changed since you started.",
+            "name": gettext_noop("How things have changed (PGIC)"),
+            "intro": gettext_noop(
+                "One question about how you feel things have changed since you started."
+            ),
             "scoring": "single",
             "direction": "higher_worse",
             "minimal_important_change": None,
@@ -68,8 +80,10 @@ SHIPPED = {
         },
         [
             (
-                "Since you started your exercise plan, how would you describe your back or "
-                "neck overall?",
+                gettext_noop(
+                    "Since you started your exercise plan, how would you describe your back "
+                    "or neck overall?"
+                ),
                 "",
                 PGIC_OPTIONS,
             )

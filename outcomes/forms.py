@@ -4,15 +4,42 @@ normalises; `services.questionnaire_answer` checks again and stores."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
-from outcomes.models import NAMED_ITEM_LENGTH, NAMED_ITEMS_MAX, RATING_MAX, Questionnaire
+from outcomes.models import (
+    NAMED_ITEM_LENGTH,
+    NAMED_ITEMS_MAX,
+    RATING_MAX,
+    Instrument,
+    InstrumentKind,
+    Questionnaire,
+)
 
-CHOOSE_ONE = "Please choose one answer."
-RATING_WORDS = {0: "cannot do it at all", RATING_MAX: "as well as before the problem"}
-RATING_CHOICES = [("", "Choose a number")] + [
-    (str(n), f"{n} – {RATING_WORDS[n]}" if n in RATING_WORDS else str(n))
-    for n in range(RATING_MAX + 1)
+CHOOSE_ONE = gettext_lazy("Please choose one answer.")
+RATING_WORDS = {
+    0: gettext_lazy("cannot do it at all"),
+    RATING_MAX: gettext_lazy("as well as before the problem"),
+}
+
+
+def _rating_label(n: int) -> str:
+    return f"{n} – {RATING_WORDS[n]}" if n in RATING_WORDS else str(n)
+
+
+RATING_CHOICES = [("", gettext_lazy("Choose a number"))] + [
+    (str(n), lazy(_rating_label, str)(n)) for n in range(RATING_MAX + 1)
 ]
+
+
+def shown(instrument: Instrument, text: str) -> str:
+    """A text of `instrument` as the patient reads it: a shipped instrument's English text in the
+    reader's language (outcomes.defaults marks them for the catalogue); a clinic-defined one as
+    its clinic wrote it. A shipped text staff edited has no translation and stays as written."""
+    if not text or instrument.kind != InstrumentKind.SHIPPED:
+        return text
+    return gettext(text)
 
 
 class QuestionnaireForm(forms.Form):
@@ -31,28 +58,33 @@ class QuestionnaireForm(forms.Form):
         if not self.instrument.patient_named_items:
             for item in self.instrument.items.prefetch_related("options"):
                 self.fields[f"item_{item.position}"] = forms.TypedChoiceField(
-                    label=item.text,
-                    help_text=item.help_text,
-                    choices=[(o.pk, o.label) for o in item.options.all()],
+                    label=shown(self.instrument, item.text),
+                    help_text=shown(self.instrument, item.help_text),
+                    choices=[(o.pk, shown(self.instrument, o.label)) for o in item.options.all()],
                     coerce=int,
                     widget=forms.RadioSelect,
                     error_messages={"required": CHOOSE_ONE, "invalid_choice": CHOOSE_ONE},
                 )
         elif names:
             for n, name in enumerate(names, start=1):
-                self.fields[f"rating_{n}"] = self._rating(f"{name}: how well can you do it now?")
+                self.fields[f"rating_{n}"] = self._rating(
+                    _("%(activity)s: how well can you do it now?") % {"activity": name}
+                )
         else:
             for n in range(1, NAMED_ITEMS_MAX + 1):
                 self.fields[f"activity_{n}"] = forms.CharField(
-                    label=f"Activity {n}" + ("" if n == 1 else " (optional)"),
+                    label=(_("Activity %(n)d") if n == 1 else _("Activity %(n)d (optional)"))
+                    % {"n": n},
                     max_length=NAMED_ITEM_LENGTH,
                     required=False,
                     error_messages={
-                        "max_length": f"Please keep it to {NAMED_ITEM_LENGTH} characters."
+                        "max_length": _("Please keep it to %(n)d characters.")
+                        % {"n": NAMED_ITEM_LENGTH}
                     },
                 )
                 self.fields[f"rating_{n}"] = self._rating(
-                    f"Activity {n}: how well can you do it today?", required=False
+                    _("Activity %(n)d: how well can you do it today?") % {"n": n},
+                    required=False,
                 )
 
     @staticmethod
@@ -63,7 +95,7 @@ class QuestionnaireForm(forms.Form):
             coerce=int,
             empty_value=None,
             required=required,
-            error_messages={"required": "Please choose a number from 0 to 10."},
+            error_messages={"required": _("Please choose a number from 0 to 10.")},
         )
 
     def clean(self):
@@ -74,13 +106,13 @@ class QuestionnaireForm(forms.Form):
                 name = " ".join((data.get(f"activity_{n}") or "").split())
                 rating = data.get(f"rating_{n}")
                 if name and rating is None and f"rating_{n}" not in self.errors:
-                    self.add_error(f"rating_{n}", "Please say how well you can do it today.")
+                    self.add_error(f"rating_{n}", _("Please say how well you can do it today."))
                 elif rating is not None and not name and f"activity_{n}" not in self.errors:
-                    self.add_error(f"activity_{n}", "Please say what the activity is.")
+                    self.add_error(f"activity_{n}", _("Please say what the activity is."))
                 elif name:
                     pairs.append((name, rating))
             if not pairs and not self.errors:
-                self.add_error("activity_1", "Please name at least one activity and rate it.")
+                self.add_error("activity_1", _("Please name at least one activity and rate it."))
             data["named"] = pairs
         return data
 
@@ -116,9 +148,9 @@ class QuestionnaireForm(forms.Form):
         if not self.instrument.patient_named_items:
             return [(None, [field]) for field in self]
         if self.names:
-            return [("Your activities", list(self))]
+            return [(_("Your activities"), list(self))]
         return [
-            (f"Activity {n}", [self[f"activity_{n}"], self[f"rating_{n}"]])
+            (_("Activity %(n)d") % {"n": n}, [self[f"activity_{n}"], self[f"rating_{n}"]])
             for n in range(1, NAMED_ITEMS_MAX + 1)
         ]
 

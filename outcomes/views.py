@@ -13,10 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from outcomes import selectors, services
-from outcomes.forms import QuestionnaireForm
+from outcomes.forms import QuestionnaireForm, shown
 from outcomes.models import Questionnaire, QuestionnaireStatus
 from recovery.access import own_patients, patient_required
 from recovery.errors import DomainError
@@ -56,16 +57,18 @@ def answer(request: HttpRequest, questionnaire_id: int) -> HttpResponse:
         else:
             following = selectors.waiting_questionnaire(patient, today)
             if following is not None:
-                messages.success(request, "Thank you. Your answers are saved. One more:")
+                messages.success(request, _("Thank you. Your answers are saved. One more:"))
                 return redirect("questionnaires:answer", questionnaire_id=following.pk)
-            messages.success(request, "Thank you. Your answers are saved.")
+            messages.success(request, _("Thank you. Your answers are saved."))
             return redirect(reverse("me:dashboard"))
     return render(
         request,
         "outcomes/patient/answer.html",
         {
             "questionnaire": questionnaire,
-            "instrument": questionnaire.instrument,
+            "instrument": instrument,
+            "instrument_name": shown(instrument, instrument.name),
+            "instrument_intro": shown(instrument, instrument.intro),
             "form": form,
             "names": names,
             "last_day": last_day,

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from plans import engine
 from plans.models import Plan
@@ -34,7 +36,7 @@ from plans.selectors import WeekSummary, week_summaries
 log = logging.getLogger(__name__)
 
 # Bump when the chart template changes, so cached charts are drawn again.
-CHART_VERSION = 2
+CHART_VERSION = 3
 CHART_CACHE_SECONDS = 7 * 24 * 60 * 60
 
 # Geometry of the drawing, in SVG user units. As narrow as a phone's column on purpose: the
@@ -113,7 +115,7 @@ def progress_chart(
         for w in weeks
         if w.decision != engine.Decision.STOP
     )
-    title = "Minutes per week and pain after exercise"
+    title = _("Minutes per week and pain after exercise")
     summary = _summary(rows)
     svg = _render_svg(rows, element_id=element_id, title=title, summary=summary)
     return ProgressChart(
@@ -134,7 +136,8 @@ def _render_svg(rows: tuple[ChartRow, ...], *, element_id: str, title: str, summ
     anything: the SVG holds nothing its inputs do not.
     """
     digest = hashlib.sha256(
-        repr((CHART_VERSION, element_id, title, summary, rows)).encode()
+        # The language too: the legend and axis words are the reader's.
+        repr((CHART_VERSION, get_language(), element_id, title, summary, rows)).encode()
     ).hexdigest()
     key = f"chart:{digest}"
     try:
@@ -159,18 +162,30 @@ def _render_svg(rows: tuple[ChartRow, ...], *, element_id: str, title: str, summ
 
 def _summary(rows: Sequence[ChartRow]) -> str:
     if not rows:
-        return "No weeks to show yet."
+        return _("No weeks to show yet.")
     latest = rows[-1]
-    span = f"Week {rows[0].week}" if len(rows) == 1 else f"Weeks {rows[0].week} to {latest.week}"
-    pain = (
-        f" Highest pain after exercise that week: {latest.max_pain} out of 10."
-        if latest.max_pain is not None
-        else ""
-    )
-    return (
-        f"{span}. In week {latest.week}, {latest.planned_total} minutes were planned and "
-        f"{latest.logged_minutes} logged.{pain} The table below lists every week."
-    )
+    numbers = {
+        "first": rows[0].week,
+        "week": latest.week,
+        "planned": latest.planned_total,
+        "logged": latest.logged_minutes,
+        "pain": latest.max_pain,
+    }
+    parts = [
+        _("Week %(week)d.") % numbers
+        if len(rows) == 1
+        else _("Weeks %(first)d to %(week)d.") % numbers,
+        ngettext(
+            "In week %(week)d, %(planned)d minute was planned and %(logged)d logged.",
+            "In week %(week)d, %(planned)d minutes were planned and %(logged)d logged.",
+            latest.planned_total,
+        )
+        % numbers,
+    ]
+    if latest.max_pain is not None:
+        parts.append(_("Highest pain after exercise that week: %(pain)d out of 10.") % numbers)
+    parts.append(_("The table below lists every week."))
+    return " ".join(parts)
 
 
 def _nice_top(value: int) -> tuple[int, int]:

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.utils import dateformat
+from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import gettext as _
 
 from plans import engine, selectors
 from plans.models import AlertKind, AlertTier, PainSettled, Plan, RedFlag, SessionLog
+from plans.wording import week_explanation
 
 
 def warning_signs() -> dict:
     return {
-        "same_day_signs": [f.label for f in RedFlag if f.value in engine.SAME_DAY_FLAGS],
-        "emergency_signs": [f.label for f in RedFlag if f.value in engine.EMERGENCY_FLAGS],
+        "same_day_signs": [str(f.label) for f in RedFlag if f.value in engine.SAME_DAY_FLAGS],
+        "emergency_signs": [str(f.label) for f in RedFlag if f.value in engine.EMERGENCY_FLAGS],
     }
 
 
@@ -100,7 +104,7 @@ def urgency(alert) -> Urgency | None:
         return None
     return Urgency(
         tier=alert.tier,
-        flags=[RedFlag(code).label for code in alert.flags if code in RedFlag.values],
+        flags=[str(RedFlag(code).label) for code in alert.flags if code in RedFlag.values],
         seen_by_care_team=alert.acknowledged_at is not None,
         plan_paused=alert.plan_id is not None,
     )
@@ -119,6 +123,26 @@ class Outlook:
     sentence: str
 
 
+def _day_format() -> str:
+    """ "Friday 5 December" in English, "viernes 5 de diciembre" in Spanish."""
+    return pgettext("date format: weekday, day and month", "l j F")
+
+
+def _preview_reason(preview: engine.Prescription, week: int) -> str:
+    """The engine's preview of next week, in the reader's language.
+
+    In English it is the engine's own sentence ("…, so next week stays at 30 minutes."); in any
+    other language the same cause is said by `plans.wording`, naming the weeks ("Week 4 stays at
+    30 minutes because in week 3 …"), since the engine's reason is English only.
+    """
+    if (get_language() or "en").startswith("en"):
+        return preview.reason
+    return (
+        week_explanation(preview.cause, preview.cause_numbers, audience="patient", week=week)
+        or preview.reason
+    )
+
+
 def outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
     plan = log.plan
     prescription = selectors.week_prescription(plan, log.week)
@@ -127,9 +151,12 @@ def outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
         advice = pain_advice(plan, None, [log], today=today) if red else None
         return Outlook(
             "closed",
-            "Saved in your history",
-            f"This session belongs to week {log.week}, which has already ended. "
-            "Your care team can see it.",
+            _("Saved in your history"),
+            _(
+                "This session belongs to week %(week)d, which has already ended. "
+                "Your care team can see it."
+            )
+            % {"week": log.week},
         ), advice
     logs = selectors.week_logs(plan, log.week)
     sessions = [s.summary() for s in logs]
@@ -140,17 +167,19 @@ def outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
     if preview.decision == engine.Decision.STOP:
         return Outlook(
             "paused",
-            "Your plan is paused",
-            "A warning sign was reported this week, so your plan is paused until your care team "
-            "reviews it. Please do not exercise until they restart it.",
+            _("Your plan is paused"),
+            _(
+                "A warning sign was reported this week, so your plan is paused until your care "
+                "team reviews it. Please do not exercise until they restart it."
+            ),
         ), None
     advice = pain_advice(plan, prescription.minutes, logs, today=today)
     if preview.decision == engine.Decision.REDUCE:
         lower = preview.minutes < prescription.minutes
         return Outlook(
             "lower",
-            "We'll lower next week" if lower else "We'll keep next week gentle",
-            preview.reason,
+            _("We'll lower next week") if lower else _("We'll keep next week gentle"),
+            _preview_reason(preview, log.week + 1),
         ), advice
     if preview.decision == engine.Decision.HOLD:
         done = sum(engine.is_completed(s.minutes, prescription.minutes) for s in sessions)
@@ -159,31 +188,60 @@ def outlook(log: SessionLog, today) -> tuple[Outlook, PainAdvice | None]:
         at_least = engine.completed_minimum(prescription.minutes)
         # A short session is saved and seen, but does not count: say so, or "0 completed" right
         # after logging one reads as if it was lost.
+        by = dateformat.format(last_day, _day_format())
+        numbers = {
+            "minutes": log.minutes,
+            "at_least": at_least,
+            "done": done,
+            "needed": needed,
+            "more": more,
+            "by": by,
+        }
         short = (
             ""
             if engine.is_completed(log.minutes, prescription.minutes)
-            else f"This session's {log.minutes} minutes are saved; sessions count towards "
-            f"moving up from {at_least} minutes. "
+            else _(
+                "This session's %(minutes)d minutes are saved; sessions count towards moving "
+                "up from %(at_least)d minutes. "
+            )
+            % numbers
         )
         if preview.review == engine.Review.OVERDOING:
-            return Outlook("hold", "Keep to the plan", preview.reason), advice
+            return Outlook(
+                "hold", _("Keep to the plan"), _preview_reason(preview, log.week + 1)
+            ), advice
         return Outlook(
             "hold",
-            "Keep going",
-            f"{short}You have completed {done} of the {needed} sessions this week needs. "
-            f"{more} more {'session' if more == 1 else 'sessions'} of at least {at_least} minutes "
-            f"by {last_day:%A %-d %B} keeps you on track to move up. If not, we'll hold next "
-            "week at the same minutes — that's fine.",
+            _("Keep going"),
+            short
+            + _("You have completed %(done)d of the %(needed)d sessions this week needs.") % numbers
+            + " "
+            + ngettext(
+                "%(more)d more session of at least %(at_least)d minutes by %(by)s keeps you on "
+                "track to move up. If not, we'll hold next week at the same minutes — that's "
+                "fine.",
+                "%(more)d more sessions of at least %(at_least)d minutes by %(by)s keeps you on "
+                "track to move up. If not, we'll hold next week at the same minutes — that's "
+                "fine.",
+                more,
+            )
+            % numbers,
         ), advice
     left = max(0, prescription.sessions_per_week - len(sessions))
     still = (
-        f" {left} more {'session is' if left == 1 else 'sessions are'} planned by "
-        f"{last_day:%A %-d %B}."
+        " "
+        + ngettext(
+            "%(left)d more session is planned by %(by)s.",
+            "%(left)d more sessions are planned by %(by)s.",
+            left,
+        )
+        % {"left": left, "by": dateformat.format(last_day, _day_format())}
         if left
         else ""
     )
+    reason = _preview_reason(preview, log.week + 1)
     return Outlook(
         "on_track",
-        "You're on track",
-        f"So far this week: {preview.reason[0].lower()}{preview.reason[1:]}{still}",
+        _("You're on track"),
+        _("So far this week: %(reason)s") % {"reason": reason[0].lower() + reason[1:]} + still,
     ), advice

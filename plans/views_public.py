@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -29,7 +31,15 @@ def reminders_stop(request: HttpRequest, token: str) -> HttpResponse:
     """
     patient_id = reminders.opt_out_patient_id(token)
     if patient_id is None:
-        raise Http404("Unknown link.")
+        raise Http404(_("Unknown link."))
+    # The page answers the e-mail in the e-mail's language (the patient's), whatever the browser.
+    language = (
+        PatientProfile.objects.filter(pk=patient_id)
+        .values_list("user__language", flat=True)
+        .first()
+    )
+    if language is None:
+        raise Http404(_("Unknown link."))
     if request.method == "POST":
         one_click = request.POST.get("List-Unsubscribe") == "One-Click"
         try:
@@ -37,11 +47,11 @@ def reminders_stop(request: HttpRequest, token: str) -> HttpResponse:
                 patient_id=patient_id, via="one_click" if one_click else "email_link"
             )
         except PatientProfile.DoesNotExist:
-            raise Http404("Unknown link.") from None
-        response = render(request, "plans/reminders_opted_out.html")
+            raise Http404(_("Unknown link.")) from None
+        template = "plans/reminders_opted_out.html"
     else:
-        if not PatientProfile.objects.filter(pk=patient_id).exists():
-            raise Http404("Unknown link.")
-        response = render(request, "plans/reminders_opt_out_confirm.html")
+        template = "plans/reminders_opt_out_confirm.html"
+    with translation.override(language):
+        response = render(request, template)
     response["X-Robots-Tag"] = "noindex"
     return response

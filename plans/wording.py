@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from plans.engine import PAIN_MAX, SEVERE_PAIN, Cause
 
@@ -61,19 +61,24 @@ class _Weeks:
 
     @property
     def this(self) -> str:  # the subject of a patient's sentence
-        return _("This week") if self.week is None else _("Week %(n)d") % {"n": self.week}
+        if self.week is None:
+            return pgettext("week explained: subject", "This week")
+        return pgettext("week explained: subject", "Week %(n)d") % {"n": self.week}
 
     @property
     def last(self) -> str:  # "last week you completed…"
         if self.week is None or self.week < 2:
-            return _("last week")
-        return _("in week %(n)d") % {"n": self.week - 1}
+            return pgettext("week explained: when", "last week")
+        return pgettext("week explained: when", "in week %(n)d") % {"n": self.week - 1}
 
     @property
     def two_before(self) -> str:  # a break: the two weeks before
         if self.week is None or self.week < 3:
-            return _("in the two weeks before")
-        return _("in weeks %(a)d and %(b)d") % {"a": self.week - 2, "b": self.week - 1}
+            return pgettext("week explained: when", "in the two weeks before")
+        return pgettext("week explained: when", "in weeks %(a)d and %(b)d") % {
+            "a": self.week - 2,
+            "b": self.week - 1,
+        }
 
 
 def _reduce_outcome(n: Mapping[str, int]) -> str:

@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.template import loader
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from recovery.models import OutboxEmailKind, User
 from recovery.outbox import outbox_add
@@ -20,8 +22,8 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That e-mail or username and password did not match. Please try again.",
-        "inactive": "That e-mail or username and password did not match. Please try again.",
+        "invalid_login": _("That e-mail or username and password did not match. Please try again."),
+        "inactive": _("That e-mail or username and password did not match. Please try again."),
     }
 
     def __init__(self, *args, **kwargs):
@@ -33,7 +35,7 @@ class LoginForm(AuthenticationForm):
         username.validators.append(MaxLengthValidator(username.max_length))
         # A patient's username is their e-mail address as the clinic typed it: the label says
         # so, and clean_username accepts the address in any case.
-        username.label = "E-mail or username"
+        username.label = _("E-mail or username")
         username.widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
         self.helper = FormHelper()
@@ -85,11 +87,16 @@ class PasswordResetRequestForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ) -> None:
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        message = EmailMultiAlternatives(
-            subject, loader.render_to_string(email_template_name, context), from_email, [to_email]
-        )
-        if html_email_template_name is not None:
-            html = loader.render_to_string(html_email_template_name, context)
+        # In the account's language, whatever the browser that asked (DESIGN section 10).
+        with translation.override(context["user"].language):
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+            html = (
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name is not None
+                else None
+            )
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html is not None:
             message.attach_alternative(html, "text/html")
         outbox_add(user=context["user"], kind=OutboxEmailKind.PASSWORD_RESET, message=message)

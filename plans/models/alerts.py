@@ -88,7 +88,7 @@ class SymptomReport(models.Model):
         return f"Symptom report of {self.patient} on {self.created_at:%Y-%m-%d}"
 
     def red_flag_labels(self) -> list[str]:
-        return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
+        return [str(RedFlag(code).label) for code in self.red_flags or () if code in RedFlag.values]
 
 
 class Alert(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RedFlag(models.TextChoices):
@@ -15,49 +16,49 @@ class RedFlag(models.TextChoices):
     """
 
     # Emergency: call 911 or go to the nearest emergency department now.
-    BLADDER_BOWEL = "bladder_bowel", "New loss of control of your bladder or bowels"
+    BLADDER_BOWEL = "bladder_bowel", _("New loss of control of your bladder or bowels")
     URINARY_RETENTION = (
         "urinary_retention",
-        "New trouble starting to pee, or not feeling when your bladder is full",
+        _("New trouble starting to pee, or not feeling when your bladder is full"),
     )
     SADDLE_NUMBNESS = (
         "saddle_numbness",
-        "New numbness in the groin, buttocks or inner thighs, or when wiping",
+        _("New numbness in the groin, buttocks or inner thighs, or when wiping"),
     )
-    BOTH_LEGS = "both_legs", "New numbness or weakness in both legs"
+    BOTH_LEGS = "both_legs", _("New numbness or weakness in both legs")
     RAPID_WEAKNESS = (
         "rapid_weakness",
-        "Weakness that is quickly getting worse, or a foot that drags or slaps",
+        _("Weakness that is quickly getting worse, or a foot that drags or slaps"),
     )
     CHEST_BREATHING = (
         "chest_breathing",
-        "Chest pain, sudden shortness of breath or coughing up blood",
+        _("Chest pain, sudden shortness of breath or coughing up blood"),
     )
-    FAINTING = "fainting", "Fainting or nearly fainting"
+    FAINTING = "fainting", _("Fainting or nearly fainting")
     NECK_SWELLING = (
         "neck_swelling_breathing",
-        "Neck swelling with trouble breathing or swallowing (after neck surgery)",
+        _("Neck swelling with trouble breathing or swallowing (after neck surgery)"),
     )
     # Same day: stop exercising and call your care team today.
-    RADIATING_PAIN = "radiating_pain", "New pain spreading down an arm or a leg"
+    RADIATING_PAIN = "radiating_pain", _("New pain spreading down an arm or a leg")
     NUMBNESS = (
         "numbness",
-        "New numbness in an arm, leg, hand or foot (numbness around the scar is expected)",
+        _("New numbness in an arm, leg, hand or foot (numbness around the scar is expected)"),
     )
-    TINGLING = "tingling", "New tingling or pins and needles"
-    WEAKNESS = "weakness", "New weakness in an arm or a leg"
-    HAND_CLUMSINESS = "hand_clumsiness", "New clumsiness of the hands, or unsteady walking"
-    FEVER = "fever", "Fever or chills"
-    WOUND = "wound", "A wound that is red, swollen or draining"
-    CALF_PAIN = "calf_pain", "Pain, swelling or warmth in a calf"
-    FALL = "fall", "A fall"
+    TINGLING = "tingling", _("New tingling or pins and needles")
+    WEAKNESS = "weakness", _("New weakness in an arm or a leg")
+    HAND_CLUMSINESS = "hand_clumsiness", _("New clumsiness of the hands, or unsteady walking")
+    FEVER = "fever", _("Fever or chills")
+    WOUND = "wound", _("A wound that is red, swollen or draining")
+    CALF_PAIN = "calf_pain", _("Pain, swelling or warmth in a calf")
+    FALL = "fall", _("A fall")
     UNCONTROLLED_PAIN = (
         "uncontrolled_pain",
-        "Severe pain that your usual pain medicine does not ease",
+        _("Severe pain that your usual pain medicine does not ease"),
     )
     HEADACHE_UPRIGHT = (
         "headache_upright",
-        "A severe headache that is worse sitting or standing (after an injection)",
+        _("A severe headache that is worse sitting or standing (after an injection)"),
     )
 
 
@@ -66,10 +67,10 @@ class PainDuration(models.TextChoices):
     only the side of 2 hours (the "2-hour rule") and of 24 hours (severe pain) matter to it, so
     each answer stands for an hour count well inside its band."""
 
-    WITHIN_2H = "within_2h", "Gone within 2 hours"
-    LATER = "later", "2 hours to the next day"
-    NEXT_DAY = "next_day", "Still there the next day"
-    NOT_SETTLED = "not_settled", "It has not settled yet"
+    WITHIN_2H = "within_2h", _("Gone within 2 hours")
+    LATER = "later", _("2 hours to the next day")
+    NEXT_DAY = "next_day", _("Still there the next day")
+    NOT_SETTLED = "not_settled", _("It has not settled yet")
 
 
 # What each answer means to the engine. "Not settled yet" counts as within 2 hours until the
@@ -85,9 +86,9 @@ PAIN_DURATION_HOURS = {
 class PainSettled(models.TextChoices):
     """The follow-up's answer: when did the pain of a session logged "not settled yet" settle."""
 
-    WITHIN_2H = "within_2h", "Within 2 hours"
-    LATER = "later", "Later that day"
-    NEXT_DAY = "next_day", "It was still there the next day"
+    WITHIN_2H = "within_2h", _("Within 2 hours")
+    LATER = "later", _("Later that day")
+    NEXT_DAY = "next_day", _("It was still there the next day")
 
 
 PAIN_SETTLED_HOURS = {

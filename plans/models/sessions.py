@@ -132,7 +132,7 @@ class SessionLog(models.Model):
         return session_summary(*(getattr(self, name) for name in self.SUMMARY_FIELDS))
 
     def red_flag_labels(self) -> list[str]:
-        return [RedFlag(code).label for code in self.red_flags or () if code in RedFlag.values]
+        return [str(RedFlag(code).label) for code in self.red_flags or () if code in RedFlag.values]
 
     def correctable_until(self) -> datetime:
         return self.created_at + timedelta(hours=CORRECTION_HOURS)

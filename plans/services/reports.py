@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from plans import engine
 from plans.models import (
@@ -56,7 +57,7 @@ def session_pain_follow_up(
     alert now.
     """
     if settled not in PainSettled.values:
-        raise DomainError("Choose when the pain settled.", field="settled")
+        raise DomainError(_("Choose when the pain settled."), field="settled")
     now = now or timezone.now()
     with transaction.atomic():
         plan_id = (
@@ -65,16 +66,16 @@ def session_pain_follow_up(
             .first()
         )
         if plan_id is None:
-            raise DomainError("No such session.")
+            raise DomainError(_("No such session."))
         plan = _lock_plan(plan_id)  # before the session: the order every log takes
         log = _locked(SessionLog).get(pk=log_id)
         if log.pain_duration != PainDuration.NOT_SETTLED:
-            raise DomainError("This session's pain was already answered when it was logged.")
+            raise DomainError(_("This session's pain was already answered when it was logged."))
         try:
             with transaction.atomic():
                 follow_up = PainFollowUp.objects.create(session_log=log, settled=settled)
         except IntegrityError:
-            raise DomainError("You have already told us when this pain settled.") from None
+            raise DomainError(_("You have already told us when this pain settled.")) from None
         log.pain_lasted_hours = follow_up.hours
         log.save(update_fields=["pain_lasted_hours"])
         audit("pain_follow_up", obj=log, patient=plan.patient, settled=settled)
@@ -103,12 +104,12 @@ def symptom_report_create(
     """
     flags = sorted(set(red_flags))
     if set(flags) - set(RedFlag.values):
-        raise DomainError("Unknown warning sign.", field="red_flags")
+        raise DomainError(_("Unknown warning sign."), field="red_flags")
     if pain_now is not None and not 0 <= pain_now <= engine.PAIN_MAX:
-        raise DomainError("Pain must be between 0 and 10.", field="pain_now")
+        raise DomainError(_("Pain must be between 0 and 10."), field="pain_now")
     if not flags and pain_now is None:
         raise DomainError(
-            "Tick the warning signs you have, or give your pain now.", field="pain_now"
+            _("Tick the warning signs you have, or give your pain now."), field="pain_now"
         )
     with transaction.atomic():
         if submission_token is not None:
