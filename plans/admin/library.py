@@ -28,6 +28,7 @@ from infra.ratelimit import RateLimitedExportMixin
 from infra.spreadsheets import SpreadsheetSafeCSV
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
+    DOSE_LIMITS,
     Contraindication,
     Exercise,
     ExerciseCategory,
@@ -64,6 +65,10 @@ IMPORT_TEMPLATE_ROWS = (
         "yes",
         "Lie on your back with knees bent. Lift one foot a few centimetres, then the other.",
         "Stop if your back pain sharpens.",
+        "1",
+        "10",
+        "",
+        "2",
         "",
     ),
     (
@@ -72,6 +77,10 @@ IMPORT_TEMPLATE_ROWS = (
         "3",
         "no",
         "Retired: no longer offered.",
+        "",
+        "",
+        "",
+        "",
         "",
         "Lumbar fusion; Cervical fusion (ACDF)",
     ),
@@ -115,6 +124,21 @@ class StageFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _dose_field(part: str, label: str, help_text: str, *, required: bool = False):
+    low, high = DOSE_LIMITS[part]
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=low,
+        max_value=high,
+        help_text=f"{help_text} From {low} to {high}.",
+        error_messages={
+            "min_value": f"{label}: at least {low}.",
+            "max_value": f"{label}: at most {high}.",
+        },
+    )
+
+
 class ExerciseForm(forms.ModelForm):
     stage = forms.TypedChoiceField(
         label="Stage",
@@ -122,6 +146,15 @@ class ExerciseForm(forms.ModelForm):
         coerce=int,
         help_text="The lowest stage that shows this exercise; patients at this stage or higher "
         "see it.",
+    )
+    # The dose a patient gets unless their clinician tailors it (DESIGN §9).
+    default_sets = _dose_field("sets", "Sets", "Blank for an exercise dosed by time (walking).")
+    default_reps = _dose_field("reps", "Repetitions", "In each set; blank when not counted.")
+    default_hold_seconds = _dose_field(
+        "hold_seconds", "Hold (seconds)", "Each repetition's hold; blank for none."
+    )
+    default_times_per_day = _dose_field(
+        "times_per_day", "Times a day", "How often a day the patient does it.", required=True
     )
 
     class Meta:
@@ -221,6 +254,19 @@ class ExerciseAdmin(
     fieldsets = (
         (None, {"fields": ("name", "category", "stage", "active")}),
         ("What the patient reads", {"fields": ("instructions", "cautions")}),
+        (
+            "Default dose",
+            {
+                "fields": (
+                    "default_sets",
+                    "default_reps",
+                    "default_hold_seconds",
+                    "default_times_per_day",
+                ),
+                "description": "What a patient's home programme shows unless their clinician "
+                "tailors it. Write the counts here, not in the instructions.",
+            },
+        ),
         (
             "Preview",
             {
