@@ -4,6 +4,7 @@ Each function is atomic and refuses an illegal change with one `DomainError`. Pr
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
 `clearance` (approving starts a plan), `weeks` (closing weeks), `sessions` (logging, corrections),
 `alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause, resume, rules, stage),
+`programme` (the clinician tailors the home programme),
 and `common` (the patient's day, the rules, the locks, a plan's state). This package is their
 public face: callers import from `plans.services`.
 
@@ -69,6 +70,13 @@ from plans.services.control import (
     plan_update_rules,
     resume_ceiling,
 )
+from plans.services.programme import (
+    NO_OPEN_PLAN,
+    ItemDose,
+    programme_field,
+    programme_reset,
+    programme_set,
+)
 from plans.services.reports import (
     FollowedUp,
     session_pain_follow_up,
@@ -94,6 +102,7 @@ from plans.services.weeks import (
 __all__ = [
     "CORRECTION_ALERTED",
     "CORRECTION_CLOSED",
+    "NO_OPEN_PLAN",
     "OVERRIDE_MIN_LENGTH",
     "PLAN_PAUSED",
     "PLAN_START_DAYS_AHEAD",
@@ -104,6 +113,7 @@ __all__ = [
     "STAGE_4_SIGN_OFF",
     "WATER_NEEDS_WOUND",
     "FollowedUp",
+    "ItemDose",
     "LoggedSession",
     "alert_acknowledge",
     "check_plan_start",
@@ -126,6 +136,9 @@ __all__ = [
     "plan_resume",
     "plan_set_stage",
     "plan_update_rules",
+    "programme_field",
+    "programme_reset",
+    "programme_set",
     "require_reason",
     "resume_ceiling",
     "session_correct",
