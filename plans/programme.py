@@ -28,7 +28,6 @@ from plans.models import (
     Plan,
     PlanStatus,
     ProgrammeItem,
-    SessionExercise,
     SessionLog,
 )
 from plans.selectors import exercises_for_plan
