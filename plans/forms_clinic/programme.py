@@ -30,10 +30,14 @@ class ProgrammeForm(forms.Form):
     def __init__(self, *args, exercises: list[Exercise], programme: Programme, **kwargs):
         kwargs.setdefault("prefix", "programme")
         super().__init__(*args, **kwargs)
-        self.exercises = exercises
         current: dict[int, tuple[int, ProgrammeLine]] = {
             line.exercise.pk: (place, line) for place, line in enumerate(programme.lines, 1)
         }
+        # The programme's exercises first, in its order; then the others the stage allows.
+        self.exercises = sorted(
+            exercises, key=lambda e: current.get(e.pk, (len(current) + 1, None))[0]
+        )
+        exercises = self.exercises
         for index, exercise in enumerate(exercises, 1):
             place, line = current.get(exercise.pk, (None, default_line(exercise)))
             name = exercise.name
