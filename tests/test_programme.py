@@ -482,3 +482,14 @@ def test_adherence_per_exercise_over_four_weeks(cho, ana, ana_plan, library):
     assert done.rows == [("Pelvic tilt", 2), ("Bird dog", 1)]
     page = text(cho.get(reverse("clinic:patient", args=[ana.pk])))
     assert "Pelvic tilt: 2 of 3 sessions" in page and "Bird dog: 1 of 3 sessions" in page
+
+
+def test_a_paused_plan_says_not_to_do_the_exercises(ana, ana_plan, dr_cho, library):
+    plan_services.plan_pause(plan=ana_plan, actor=dr_cho, reason="Flare-up reported by phone.")
+    client = signed_in(ana)
+    page = text(client.get(reverse("me:programme")))
+    assert "Your plan is paused. Do not do these exercises" in page
+    assert "Pelvic tilt" not in page
+    words = pdf_text(client.get(reverse("me:programme_pdf")).content)
+    assert "Your plan is paused. Do not do these exercises" in words
+    assert "Pelvic tilt" not in words

@@ -134,6 +134,8 @@ def test_the_admin_form_shows_and_checks_the_dose(staff):
     assert response.status_code == 302
     saved = Exercise.objects.get()
     assert (saved.default_sets, saved.default_reps, saved.default_hold_seconds) == (2, 12, 3)
+    preview = staff.get(f"{EXERCISES}{saved.pk}/change/").content.decode()
+    assert "12 repetitions, hold 3 seconds, 2 sets, once a day" in preview
 
 
 def upload(rows: list[list[str]], header=HEADER + DOSE_COLUMNS) -> SimpleUploadedFile:

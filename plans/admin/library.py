@@ -35,6 +35,7 @@ from plans.models import (
     Plan,
     PlanStatus,
 )
+from plans.programme import dose_words
 from plans.resources import (
     NAME_SEPARATOR,
     STAGE_MAX,
@@ -303,7 +304,12 @@ class ExerciseAdmin(
         if obj is None or obj.pk is None:
             return "Save the exercise to see how the patient will read it."
         # The template escapes every value; its output is safe HTML, user text never is.
-        return render_to_string("admin/plans/exercise/patient_preview.html", {"exercise": obj})
+        dose = dose_words(
+            obj.default_sets, obj.default_reps, obj.default_hold_seconds, obj.default_times_per_day
+        )
+        return render_to_string(
+            "admin/plans/exercise/patient_preview.html", {"exercise": obj, "dose": dose}
+        )
 
     @admin.display(description="In use")
     def usage(self, obj: Exercise | None) -> str:
