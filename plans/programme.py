@@ -30,8 +30,8 @@ from plans.models import (
     ProgrammeItem,
     SessionLog,
 )
-from plans.selectors import exercises_for_plan
-from recovery.models import Clearance, PatientProfile
+from plans.selectors import exercises_for_plan, programme_exercise_queryset
+from recovery.models import PatientProfile
 
 # The categories a home programme holds. Walking, cycling and water exercise are dosed by the
 # plan's weekly minutes, not here.
@@ -248,26 +248,12 @@ def default_line(exercise: Exercise) -> ProgrammeLine:
 def programme_exercises(plan: Plan) -> list[tuple[int, str]]:
     """(id, name) of each exercise of the patient's programme today, in its order: the log
     form's "which did you do?" choices and what the service accepts. The same exercises as
-    `programme_for`, in 1 query whatever the plan has loaded: the tailored items the stage and
-    contraindications allow now, or, with no items at all, the stage's exercises. A plan not
-    saved (a form drawn on its own) belongs to no patient yet: no programme, no query."""
+    `programme_for` and /me/, in 1 query (`plans.selectors.programme_exercise_queryset`). A plan
+    not saved (a form drawn on its own) belongs to no patient yet: no programme, no query."""
     if plan.pk is None:
         return []
-    treatment_type = Subquery(
-        Clearance.objects.filter(pk=plan.clearance_id).values("treatment__treatment_type_id")[:1]
-    )
-    blocking = Contraindication.objects.blocking(treatment_type, plan.stage).filter(
-        exercise=OuterRef("pk")
-    )
-    items = ProgrammeItem.objects.filter(patient_id=plan.patient_id)
-    place = items.filter(exercise=OuterRef("pk")).values("position")[:1]
     return list(
-        Exercise.objects.filter(
-            active=True, stage__lte=plan.stage, category__in=PROGRAMME_CATEGORIES
-        )
-        .exclude(Exists(blocking))
-        .annotate(place=Subquery(place))
-        .filter(Q(place__isnull=False) | ~Exists(items))
+        programme_exercise_queryset(plan)
         .order_by(F("place").asc(nulls_last=True), "category", "stage", "name")
         .values_list("pk", "name")
     )

@@ -493,3 +493,13 @@ def test_a_paused_plan_says_not_to_do_the_exercises(ana, ana_plan, dr_cho, libra
     words = pdf_text(client.get(reverse("me:programme_pdf")).content)
     assert "Your plan is paused. Do not do these exercises" in words
     assert "Pelvic tilt" not in words
+
+
+def test_the_dashboard_shows_the_tailored_programme(ana, ana_plan, dr_cho, library):
+    client = signed_in(ana)
+    page = text(client.get(reverse("me:dashboard")))
+    assert "Hamstring stretch" in page and "Bird dog" in page and "Pelvic tilt" in page
+    programme_set(patient=ana, actor=dr_cho, items=[dose(library["bird_dog"])])
+    page = text(client.get(reverse("me:dashboard")))
+    assert "Bird dog" in page
+    assert "Hamstring stretch" not in page and "Pelvic tilt" not in page
