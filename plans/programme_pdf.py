@@ -18,6 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
     Image,
     KeepTogether,
@@ -63,8 +64,10 @@ def _picture(image) -> Image | None:
     try:
         with image.thumbnail.open("rb") as stored:
             data = io.BytesIO(stored.read())
-    except (OSError, ValueError):
-        logger.warning("Programme PDF: picture %s could not be read", image.pk)
+        ImageReader(data).getSize()  # decoded now, not halfway through drawing the PDF
+        data.seek(0)
+    except Exception:  # a missing or damaged file: the PDF goes out without this picture
+        logger.warning("Programme PDF: picture %s could not be read", image.pk, exc_info=True)
         return None
     width, height = image.width or 1, image.height or 1
     return Image(data, width=PICTURE_WIDTH, height=PICTURE_WIDTH * height / width)

@@ -299,6 +299,13 @@ def test_the_pdf_carries_the_pictures_thumbnails(
     assert sum(len(page.images) for page in reader.pages) == 1
     assert "Lying on the back, knees bent" in pdf_text(response.content)
 
+    # A damaged or missing thumbnail leaves the picture out, not the whole PDF.
+    picture.thumbnail.save("broken.png", ContentFile(b"not a picture"), save=True)
+    response = signed_in(ana).get(reverse("me:programme_pdf"))
+    assert response.status_code == 200
+    assert sum(len(page.images) for page in PdfReader(io.BytesIO(response.content)).pages) == 0
+    assert "Pelvic tilt" in pdf_text(response.content)
+
 
 def test_a_patient_waiting_for_clearance_is_told_when_it_starts(ben):
     page = text(signed_in(ben).get(reverse("me:programme")))
