@@ -155,7 +155,7 @@ class ExerciseForm(forms.ModelForm):
         "hold_seconds", "Hold (seconds)", "Each repetition's hold; blank for none."
     )
     default_times_per_day = _dose_field(
-        "times_per_day", "Times a day", "How often a day the patient does it.", required=True
+        "times_per_day", "Times a day", "How often a day the patient does it; blank is once."
     )
 
     class Meta:
@@ -165,6 +165,10 @@ class ExerciseForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
+
+    def clean_default_times_per_day(self) -> int:
+        # Blank means once a day, as in the CSV import.
+        return self.cleaned_data["default_times_per_day"] or 1
 
 
 UNTIL_STAGE_CHOICES = [("", "For good"), *((n, f"Until stage {n}") for n in (2, 3, 4))]
