@@ -64,14 +64,18 @@ def load_library() -> int:
     """The starter library with its contraindications; an exercise already there is left as
     staff keep it."""
     created = []
-    for name, category, stage, instructions, cautions in STARTER_EXERCISES:
+    for starter in STARTER_EXERCISES:
         exercise, made = Exercise.objects.get_or_create(
-            name=name,
+            name=starter.name,
             defaults={
-                "category": category,
-                "stage": stage,
-                "instructions": instructions,
-                "cautions": cautions,
+                "category": starter.category,
+                "stage": starter.stage,
+                "instructions": starter.instructions,
+                "cautions": starter.cautions,
+                "default_sets": starter.sets,
+                "default_reps": starter.reps,
+                "default_hold_seconds": starter.hold_seconds,
+                "default_times_per_day": starter.times_per_day,
             },
         )
         if made:

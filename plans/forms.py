@@ -14,6 +14,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from plans import engine
+from plans.forms_programme import ProgrammeDone, programme_done_field
 from plans.models import SESSION_NOTES_MAX, PainDuration, PainSettled, Plan, RedFlag
 from recovery.models import Activity, Weekday, timezone_choices_grouped
 
@@ -277,6 +278,8 @@ class SessionLogForm(_ReportForm):
         "notes",
         "submission_token",
     ]
+    # The correction form leaves the ticks as they were saved.
+    asks_programme = True
     warning_signs_legend = "Since your last session, have you had any of these?"
     warning_signs_hint = "Tick each one that is new or getting worse."
     submit_label = "Save this session"
@@ -314,6 +317,8 @@ class SessionLogForm(_ReportForm):
         notes.widget.attrs.pop("maxlength", None)
         notes.widget.attrs.update({"data-limit": SESSION_NOTES_MAX})
         self.set_week_minutes(minutes)
+        if self.asks_programme:
+            self.fields["exercises_done"] = programme_done_field(plan)
 
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -329,6 +334,7 @@ class SessionLogForm(_ReportForm):
                 "exertion",
             ),
             WarningSigns(),
+            *([ProgrammeDone()] if self.asks_programme else []),
             "notes",
             HTML('<p class="form-text mt-n2 mb-3" id="id_notes_counter"></p>'),
             "submission_token",
@@ -374,6 +380,7 @@ class SessionCorrectForm(SessionLogForm):
     in, its day fixed (another day is another session: delete this one and log that one)."""
 
     submit_label = "Save the correction"
+    asks_programme = False
 
     def __init__(self, *args, log, today: date, **kwargs):
         answers = {

@@ -5,6 +5,8 @@ core, gentle stretches; 2 core stability; 3 challenging core, light resistance; 
 lifting, contact sport (sign-off only).
 """
 
+from typing import NamedTuple
+
 # What staff edit of an exercise, in the admin form and in CSV import/export alike.
 EXERCISE_FIELDS = (
     "name",
@@ -13,12 +15,33 @@ EXERCISE_FIELDS = (
     "active",
     "instructions",
     "cautions",
+    "default_sets",
+    "default_reps",
+    "default_hold_seconds",
+    "default_times_per_day",
     "contraindicated_for",
 )
 
-# name, category, stage, instructions, cautions
-STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
-    (
+
+class Starter(NamedTuple):
+    """One exercise of the starter library with its default dose (DESIGN §9). Blank sets,
+    repetitions and hold for an exercise dosed by time (walking, cycling, water exercise: the
+    plan's minutes). The numbers live in the dose, not in the instructions, so that a dose the
+    clinician tailors never contradicts the words the patient reads."""
+
+    name: str
+    category: str
+    stage: int
+    instructions: str
+    cautions: str
+    sets: int | None = None
+    reps: int | None = None
+    hold_seconds: int | None = None
+    times_per_day: int = 1
+
+
+STARTER_EXERCISES: list[Starter] = [
+    Starter(
         "Walking",
         "cardio",
         1,
@@ -26,7 +49,7 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "let your arms swing, and take comfortable steps.",
         "Choose even paths at first. Stop if pain spreads into a leg or you feel unsteady.",
     ),
-    (
+    Starter(
         "Water walking",
         "cardio",
         2,
@@ -34,7 +57,7 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "supports your weight while your legs work.",
         "Only once your care team says any wound has fully healed. Hold the pool rail for balance.",
     ),
-    (
+    Starter(
         "Swimming",
         "cardio",
         2,
@@ -42,7 +65,7 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "backstroke or front crawl with a snorkel. Rest at each end as needed.",
         "Avoid breaststroke with your head held up, and butterfly. Not before wounds have healed.",
     ),
-    (
+    Starter(
         "Recumbent cycling",
         "cardio",
         2,
@@ -50,7 +73,7 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "rhythm with light resistance.",
         "Set the seat so your knee stays slightly bent at the furthest point.",
     ),
-    (
+    Starter(
         "Stationary cycling",
         "cardio",
         2,
@@ -58,139 +81,183 @@ STARTER_EXERCISES: list[tuple[str, str, int, str, str]] = [
         "resistance light and cadence smooth.",
         "Stop if sitting upright brings on back or leg pain; a recumbent bike may suit you better.",
     ),
-    (
+    Starter(
         "Pelvic tilts",
         "core",
         1,
         "Lie on your back with knees bent and feet flat. Gently flatten the small of your back "
-        "into the floor by tightening your stomach, hold for 5 seconds, then relax. "
-        "Repeat 10 times.",
+        "into the floor by tightening your stomach, hold, then relax.",
         "Keep breathing throughout. The movement is small; it should not hurt.",
+        sets=1,
+        reps=10,
+        hold_seconds=5,
+        times_per_day=2,
     ),
-    (
+    Starter(
         "Gentle bridges",
         "core",
         1,
         "Lie on your back with knees bent. Tighten your stomach, then lift your hips until your "
-        "body makes a straight line from shoulders to knees. Hold 3 seconds and lower slowly. "
-        "Repeat 8 to 10 times.",
+        "body makes a straight line from shoulders to knees. Hold, then lower slowly.",
         "Lift only as high as feels comfortable. Do not arch your lower back.",
+        sets=1,
+        reps=10,
+        hold_seconds=3,
     ),
-    (
+    Starter(
         "Abdominal bracing",
         "core",
         1,
         "Sitting or lying, gently draw your belly button towards your spine as if bracing for a "
-        "light poke, without holding your breath. Hold 10 seconds, relax, repeat 10 times.",
+        "light poke, without holding your breath. Hold, then relax.",
         "This is a gentle tension, about a quarter of your full effort.",
+        sets=1,
+        reps=10,
+        hold_seconds=10,
+        times_per_day=2,
     ),
-    (
+    Starter(
         "Modified plank",
         "core",
         2,
-        "Rest on your forearms and knees with your back flat. Tighten your stomach and hold for "
-        "10 to 20 seconds, breathing normally. Rest and repeat 3 to 5 times.",
+        "Rest on your forearms and knees with your back flat. Tighten your stomach and hold, "
+        "breathing normally. Rest between repetitions.",
         "Stop if your back sags or aches. Build the hold time slowly over weeks.",
+        sets=1,
+        reps=3,
+        hold_seconds=10,
     ),
-    (
+    Starter(
         "Bird-dog",
         "core",
         2,
         "On hands and knees, keep your back flat and slowly reach one arm forward and the "
-        "opposite leg back. Hold 5 seconds, return, and switch sides. Repeat 8 times each side.",
+        "opposite leg back. Hold, return, and switch sides. Count the repetitions on each side.",
         "Move slowly and keep your hips level. Start with arm only or leg only if you wobble.",
+        sets=1,
+        reps=8,
+        hold_seconds=5,
     ),
-    (
+    Starter(
         "Dead bug",
         "core",
         2,
         "Lie on your back with knees bent above your hips and arms pointing to the ceiling. Keep "
         "your back gently pressed down as you lower one heel to tap the floor, then switch.",
         "If your back lifts off the floor, make the movement smaller.",
+        sets=1,
+        reps=10,
     ),
-    (
+    Starter(
         "Side plank from knees",
         "core",
         3,
         "Lie on your side propped on your forearm with knees bent. Lift your hips so your body "
-        "is straight from head to knees. Hold 10 to 20 seconds each side.",
+        "is straight from head to knees, and hold. Do both sides.",
         "Stage 3 only, once your clinician moves you there. Keep your neck in line with your back.",
+        sets=1,
+        reps=2,
+        hold_seconds=10,
     ),
-    (
+    Starter(
         "Full plank",
         "core",
         3,
-        "On forearms and toes, hold your body in a straight line with your stomach tight for 10 "
-        "to 30 seconds. Rest and repeat 3 times.",
+        "On forearms and toes, hold your body in a straight line with your stomach tight. Rest "
+        "between repetitions.",
         "Stage 3 only. Stop if you feel pain in your back rather than effort in your stomach.",
+        sets=1,
+        reps=3,
+        hold_seconds=10,
     ),
-    (
+    Starter(
         "Light resistance band rows",
         "core",
         3,
         "Sit tall with a light resistance band looped around your feet. Pull the ends towards your "
-        "ribs, squeezing your shoulder blades together, then release slowly. 2 sets of 10.",
+        "ribs, squeezing your shoulder blades together, then release slowly.",
         "Keep your back upright; do not lean back to pull.",
+        sets=2,
+        reps=10,
     ),
-    (
+    Starter(
         "Hip flexor stretch",
         "flexibility",
         1,
         "Kneel on one knee on a cushion with the other foot forward. Tuck your tailbone under and "
-        "shift gently forward until you feel a stretch at the front of the hip. Hold 30 seconds, "
-        "twice each side.",
+        "shift gently forward until you feel a stretch at the front of the hip. Hold, then do "
+        "the other side.",
         "Gentle and sustained, never bouncing or forced. Hold on to a chair for balance.",
+        sets=1,
+        reps=2,
+        hold_seconds=30,
     ),
-    (
+    Starter(
         "Hamstring stretch",
         "flexibility",
         1,
         "Lie on your back and loop a towel around one foot. Keeping the knee slightly bent, raise "
-        "the leg until you feel a mild stretch behind the thigh. Hold 30 seconds, twice each side.",
+        "the leg until you feel a mild stretch behind the thigh. Hold, then do the other leg.",
         "Stop if you feel tingling or pain down the leg: that is a nerve, not a muscle.",
+        sets=1,
+        reps=2,
+        hold_seconds=30,
     ),
-    (
+    Starter(
         "Upper-back stretch",
         "flexibility",
         1,
         "Sit tall, clasp your hands in front of you and round your upper back as you push your "
-        "hands forward, until you feel a stretch between your shoulder blades. Hold 20 seconds.",
+        "hands forward, until you feel a stretch between your shoulder blades. Hold, then relax.",
         "Keep the movement in your upper back; do not force your neck forward.",
+        sets=1,
+        reps=2,
+        hold_seconds=20,
     ),
-    (
+    Starter(
         "Cat-camel",
         "flexibility",
         2,
         "On hands and knees, slowly round your back up towards the ceiling, then let it gently "
-        "sag, moving only as far as is comfortable. 10 slow repetitions.",
+        "sag, moving only as far as is comfortable. Keep each repetition slow.",
         "A gentle mobility exercise: small, smooth movements, no end-range pushing.",
+        sets=1,
+        reps=10,
     ),
-    (
+    Starter(
         "Knee-to-chest stretch",
         "flexibility",
         2,
         "Lie on your back and gently draw one knee towards your chest with both hands until you "
-        "feel a mild stretch in the lower back. Hold 20 seconds, then switch.",
+        "feel a mild stretch in the lower back. Hold, then switch.",
         "Not in the first weeks after fusion surgery unless your clinician allows it.",
+        sets=1,
+        reps=2,
+        hold_seconds=20,
     ),
-    (
+    Starter(
         "Lower-trunk rotation",
         "flexibility",
         1,
         "Lie on your back with knees bent and feet flat. Keeping your shoulders on the floor, let "
-        "both knees sway a little to one side, then the other. 10 slow sways.",
+        "both knees sway a little to one side, then the other. Each sway is one repetition.",
         "Small, easy movements within comfort; stop if pain spreads into a leg.",
+        sets=1,
+        reps=10,
     ),
-    (
+    Starter(
         "Neck side stretch",
         "flexibility",
         1,
         "Sit tall and gently tilt your ear towards your shoulder until you feel a mild stretch "
-        "along the side of your neck. Hold 15 seconds, then the other side.",
+        "along the side of your neck. Hold, then do the other side.",
         "Do not pull with your hand or push into pain. Stop if you feel pins and needles in "
         "an arm.",
+        sets=1,
+        reps=2,
+        hold_seconds=15,
     ),
-    (
+    Starter(
         "Easy jogging",
         "cardio",
         4,

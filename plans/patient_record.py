@@ -39,8 +39,9 @@ from recovery.models import (
 from recovery.templatetags.clinic_clock import clinic_time
 
 # Drawing the page, the request's own session and user queries included: pinned by
-# tests/test_query_budgets.py.
-PATIENT_DETAIL_QUERY_BUDGET = 15
+# tests/test_query_budgets.py. 18 since the home programme joined the record (issue 22): the
+# stage's exercises, the tailored items and four weeks' adherence, one query each.
+PATIENT_DETAIL_QUERY_BUDGET = 18
 
 
 # --- one patient ---------------------------------------------------------------------------------
@@ -276,6 +277,9 @@ def patient_plans(patient: PatientProfile) -> list[Plan]:
     last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
     return list(
         Plan.objects.filter(patient=patient)
+        # The clearance and treatment come along: the home programme reads the precautions and
+        # the contraindications of the open plan's treatment.
+        .select_related("clearance__treatment")
         .annotate(last_week=Subquery(last_week[:1]))
         .order_by("-start_date", "-id")
     )

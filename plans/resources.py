@@ -2,7 +2,8 @@
 
 The file a member of staff edits in a spreadsheet has one row per exercise, keyed by `name`:
 
-    name, category, stage, active, instructions, cautions, contraindicated_for
+    name, category, stage, active, instructions, cautions,
+    default_sets, default_reps, default_hold_seconds, default_times_per_day, contraindicated_for
 
 `contraindicated_for` names treatment types separated by ";", each for good or followed by "until
 stage N" ("Lumbar fusion; Cervical fusion (ACDF) until stage 3").
@@ -14,7 +15,8 @@ is rolled back if any row fails after all (`ExerciseAdmin.get_import_data_kwargs
 
 Every value is checked here with a message a person can act on, instead of letting the library
 turn "yes" into False or "abc" into a decimal error: an unknown category, a stage outside 1–4, a
-yes/no that is neither, a treatment type that does not exist, or a name used twice in the file.
+yes/no that is neither, a dose outside its range (`plans.models.DOSE_LIMITS`), a treatment type
+that does not exist, or a name used twice in the file.
 
 The rules every StepWise import and export follows (SECURITY.md, "Exports and imports") live in
 `infra.spreadsheets`.
@@ -36,7 +38,7 @@ from infra.spreadsheets import (
     unneutralise,
 )
 from plans.library import EXERCISE_FIELDS
-from plans.models import Contraindication, Exercise, ExerciseCategory
+from plans.models import DOSE_LIMITS, Contraindication, Exercise, ExerciseCategory
 from recovery.models import TreatmentType
 
 STAGE_MIN = 1
@@ -96,6 +98,41 @@ class YesNoWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "yes" if value else "no"
+
+
+DOSE_WORDS = {
+    "sets": "Sets",
+    "reps": "Repetitions",
+    "hold_seconds": "Hold seconds",
+    "times_per_day": "Times a day",
+}
+
+
+class DoseWidget(widgets.Widget):
+    """A part of the default dose: a whole number in its range (`DOSE_LIMITS`). An empty cell
+    leaves sets, repetitions or hold blank (an exercise dosed by time), and means once a day."""
+
+    def __init__(self, part: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.part = part
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if text.endswith(".0"):  # spreadsheets like to write 10 as 10.0
+            text = text[:-2]
+        low, high = DOSE_LIMITS[self.part]
+        if not text:
+            return 1 if self.part == "times_per_day" else None
+        if not text.isdigit() or not low <= int(text) <= high:
+            blank = "" if self.part == "times_per_day" else ", or empty for none"
+            raise ValueError(
+                f"{DOSE_WORDS[self.part]} must be a whole number from {low} to {high}{blank}, "
+                f"not “{value}”."
+            )
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
 
 
 UNTIL_STAGE = re.compile(r"^(?P<name>.+?)\s+until stage (?P<stage>\d+)$", re.IGNORECASE)
@@ -175,6 +212,22 @@ class ExerciseResource(SpreadsheetSafeResource):
     )
     cautions = fields.Field(
         attribute="cautions", column_name="cautions", widget=SpreadsheetSafeText()
+    )
+    default_sets = fields.Field(
+        attribute="default_sets", column_name="default_sets", widget=DoseWidget("sets")
+    )
+    default_reps = fields.Field(
+        attribute="default_reps", column_name="default_reps", widget=DoseWidget("reps")
+    )
+    default_hold_seconds = fields.Field(
+        attribute="default_hold_seconds",
+        column_name="default_hold_seconds",
+        widget=DoseWidget("hold_seconds"),
+    )
+    default_times_per_day = fields.Field(
+        attribute="default_times_per_day",
+        column_name="default_times_per_day",
+        widget=DoseWidget("times_per_day"),
     )
     contraindicated_for = ContraindicationsField(
         attribute="contraindicated_for",

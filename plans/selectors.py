@@ -34,6 +34,7 @@ from plans.models import (
     Plan,
     PlanStatus,
     PlanWeek,
+    ProgrammeItem,
     SessionLog,
     SymptomReport,
 )
@@ -211,6 +212,32 @@ def exercises_for_plan(plan: Plan) -> list[Exercise]:
     )
 
 
+def programme_exercise_queryset(plan: Plan):
+    """The exercises of the patient's home programme today (DESIGN §9), as one query: their
+    tailored items that the plan's stage and the treatment's contraindications allow now, or,
+    when the clinician has tailored nothing, the stage's exercises (as `exercises_for_plan`).
+    `place` is the item's position (None untailored). Needs nothing loaded: the treatment type
+    is read in the same statement."""
+    treatment_type = Subquery(
+        Clearance.objects.filter(pk=plan.clearance_id).values("treatment__treatment_type_id")[:1]
+    )
+    blocking = Contraindication.objects.blocking(treatment_type, plan.stage).filter(
+        exercise=OuterRef("pk")
+    )
+    items = ProgrammeItem.objects.filter(patient_id=plan.patient_id)
+    place = items.filter(exercise=OuterRef("pk")).values("position")[:1]
+    return (
+        Exercise.objects.filter(
+            active=True,
+            stage__lte=plan.stage,
+            category__in=[ExerciseCategory.CORE, ExerciseCategory.FLEXIBILITY],
+        )
+        .exclude(Exists(blocking))
+        .annotate(place=Subquery(place))
+        .filter(Q(place__isnull=False) | ~Exists(items))
+    )
+
+
 def pause_alert(plan: Plan) -> Alert | None:
     """The alert that paused the plan, if a warning sign did. 1 query.
 
@@ -318,8 +345,11 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
         weeks=weeks,
         this_week=this_week,
         upcoming=upcoming,
-        # A paused plan shows what to do now instead of exercises.
-        exercises=[] if paused else exercises_for_plan(plan),
+        # A paused plan shows what to do now instead of exercises. The exercises are the home
+        # programme's (as tailored by the clinician), grouped by category on the page.
+        exercises=[]
+        if paused
+        else list(programme_exercise_queryset(plan).order_by("category", "stage", "name")),
         alert=pause_alert(plan) if paused else None,
         pain=pain_check(plan, week=pain_week, today=today),
     )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from infra.ratelimit import by_user, rate_limit
 from plans import views_patient as views
+from plans import views_programme
 
 app_name = "me"
 
@@ -26,4 +27,13 @@ urlpatterns = [
     ),
     path("symptoms/<int:report_id>/", views.symptom_saved, name="symptom_saved"),
     path("settings/", views.reminder_settings, name="settings"),
+    path("programme/", views_programme.programme, name="programme"),
+    path(
+        "programme.pdf",
+        # Drawing a PDF costs more than a page: 30 per patient per 10 minutes is plenty.
+        rate_limit("programme_pdf", limit=30, window=10 * 60, key=by_user, methods=("GET",))(
+            views_programme.programme_download
+        ),
+        name="programme_pdf",
+    ),
 ]

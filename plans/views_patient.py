@@ -155,6 +155,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     user=request.user,
                     day=data["date"],
                     submission_token=data["submission_token"],
+                    exercises_done=data.get("exercises_done", []),
                     **_answers(data),
                 )
             except DomainError as error:

@@ -44,7 +44,9 @@ from plans.models import (
     PainFollowUp,
     Plan,
     PlanWeek,
+    ProgrammeItem,
     Reminder,
+    SessionExercise,
     SessionLog,
     SymptomReport,
 )
@@ -141,6 +143,9 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         GET: patient_page(200, 404),
         POST: patient_page("→/me/questionnaires/*", 404),
     },
+    # The home programme and its PDF: each patient's own (Ana's plan is paused: her page says so).
+    "me:programme": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
+    "me:programme_pdf": {GET: patient_page(200, 200), POST: patient_page(405, 405)},
     "me:settings": {
         GET: patient_page(200, 200),
         POST: patient_page("→/me/settings/", "→/me/settings/"),
@@ -167,6 +172,11 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         GET: clinic_page(405, 404),
         POST: clinic_page("→/clinic/patients/{patient_id}/", 404),
     },
+    # Ana's programme, printable and as a PDF: the method is checked before the patient.
+    "clinic:programme": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
+    "clinic:programme_pdf": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
+    # Tailoring: the patient is found first; a POST without an action is refused (400).
+    "clinic:programme_tailor": {GET: clinic_page(405, 404), POST: clinic_page(400, 404)},
     "clinic:alert_close": {GET: clinic_page(200, 404), POST: clinic_page("→/clinic/", 404)},
     # Ana has a password already, so Dr Cho's POST is refused in words and changes nothing.
     "clinic:invite": {
@@ -404,6 +414,9 @@ def state() -> dict[str, object]:
         "devices": list(TOTPDevice.objects.order_by("pk").values_list("pk", "confirmed", "key")),
         "lockouts": AccessAttempt.objects.count(),
         "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
+        "programme_views": AuditEvent.objects.filter(action="programme_view").count(),
+        "programme": list(ProgrammeItem.objects.order_by("pk").values_list()),
+        "exercises_done": SessionExercise.objects.count(),
         "questionnaires": list(Questionnaire.objects.order_by("pk").values_list("pk", "status")),
         "responses": Response.objects.count(),
         "instruments": list(Instrument.objects.order_by("pk").values_list()),

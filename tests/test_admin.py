@@ -272,6 +272,11 @@ def exercise_form(contraindications=(), **overrides) -> dict:
         "active": "on",
         "instructions": "Lie on your back.\n\nLift your hips a little.",
         "cautions": "",
+        # The default dose, as the add page's form sends it (times a day starts at 1).
+        "default_sets": "1",
+        "default_reps": "10",
+        "default_hold_seconds": "",
+        "default_times_per_day": "1",
         **inline_rows(contraindications),
     }
     data.update(overrides)
@@ -736,7 +741,14 @@ def test_confirmed_import_is_rolled_back_when_a_row_became_invalid(staff):
 
 def test_export_returns_the_library_as_csv_that_imports_unchanged(staff):
     fusion = TreatmentType.objects.get(name="Lumbar fusion")
-    exercise("Pelvic tilt", cautions="Stop if it hurts.").contraindicated_for.add(fusion)
+    exercise(
+        "Pelvic tilt",
+        cautions="Stop if it hurts.",
+        default_sets=1,
+        default_reps=10,
+        default_hold_seconds=5,
+        default_times_per_day=2,
+    ).contraindicated_for.add(fusion)
     exercise("=cmd|' /C calc'!A0", stage=2, category="flexibility", active=False)
 
     assert staff.get(EXPORT).status_code == 200
@@ -753,6 +765,10 @@ def test_export_returns_the_library_as_csv_that_imports_unchanged(staff):
         "active": "yes",
         "instructions": "Lie on your back and tilt gently.",
         "cautions": "Stop if it hurts.",
+        "default_sets": "1",
+        "default_reps": "10",
+        "default_hold_seconds": "5",
+        "default_times_per_day": "2",
         "contraindicated_for": "Lumbar fusion",
     }
     assert "'=cmd|' /C calc'!A0" in by_name  # a spreadsheet shows it as text, never runs it

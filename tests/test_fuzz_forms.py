@@ -51,11 +51,14 @@ from plans.models import (
     Plan,
     PlanStatus,
     PlanWeek,
+    ProgrammeItem,
     RedFlag,
+    SessionExercise,
     SessionLog,
     SymptomReport,
 )
-from plans.services import clearance_decline
+from plans.programme import programme_exercises
+from plans.services import clearance_decline, programme_field
 from plans.views_clinic import PLAN_ACTIONS
 from recovery.models import (
     Clearance,
@@ -68,7 +71,7 @@ from recovery.models import (
     activities_for_stage,
 )
 from tests.conftest import MODEL_BACKEND, PASSWORD
-from tests.support import FUZZ, iso
+from tests.support import FUZZ, add_exercises, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -1011,3 +1014,107 @@ def test_decimal_and_date_edge_cases_are_refused_not_crashing(ana_client, ana_pl
         data = {**valid, "submission_token": str(uuid.uuid4()), **change}
         response = post(ana_client, "/me/sessions/new/", data)
         assert response.status_code == 200 and errors_shown(response), change
+
+
+# --- the home programme (issue 22) ---------------------------------------------------------------
+
+
+def test_session_form_programme_ticks(ana_client, ana_plan):
+    """Only exercises of Ana's programme may be ticked; whatever else is sent is refused beside
+    the list and stores nothing; an accepted log stores exactly the ticks sent."""
+    made = add_exercises()
+    allowed = {pk for pk, _ in programme_exercises(ana_plan)}
+    assert allowed == {made["tilt"].pk, made["hamstring"].pk, made["bird_dog"].pk}
+    others = [made[name].pk for name in ("plank", "old", "treadmill", "twist")]
+    today = plan_services.patient_today(ana_plan.patient)
+    tick = st.one_of(st.sampled_from(sorted(allowed)).map(str), st.sampled_from(others).map(str))
+    fields = {
+        "date": st.just(iso(today)),
+        "activity": st.just("walking"),
+        "minutes": st.just("20"),
+        "pain_before": st.just("1"),
+        "pain": st.just("1"),
+        "pain_duration": st.just("within_2h"),
+        "no_red_flags": st.just("on"),
+        "exercises_done": st.lists(st.one_of(tick, tick, hostile), max_size=4),
+        "submission_token": st.uuids().map(str),
+    }
+
+    def submit(data: dict) -> str:
+        before = clinical_state()
+        ticks_before = SessionExercise.objects.count()
+        response = post(ana_client, "/me/sessions/new/", data)
+        if response.status_code != 302:
+            assert not changed(before, clinical_state()), data
+            assert SessionExercise.objects.count() == ticks_before
+            assert errors_shown(response), data
+            return REFUSED
+        log = SessionLog.objects.latest("pk")
+        sent_ticks = data.get("exercises_done", [])
+        sent_ticks = sent_ticks if isinstance(sent_ticks, list) else [sent_ticks]
+        stored = set(SessionExercise.objects.filter(session_log=log).values_list("exercise_id"))
+        assert {pk for (pk,) in stored} == {int(t) for t in sent_ticks}, data
+        assert {pk for (pk,) in stored} <= allowed
+        return ACCEPTED
+
+    fuzz(submissions(fields), submit)
+
+
+@pytest.fixture
+def tailor_world(cara):
+    made = add_exercises("Lumbar fusion")
+    return cara, made
+
+
+def test_programme_tailoring_form(cho_client, tailor_world, ben_plan):
+    plan, made = tailor_world
+    patient = plan.patient
+    url = f"/clinic/patients/{patient.pk}/programme/tailor/"
+    offered = [made["tilt"], made["hamstring"], made["bird_dog"]]
+    fields: dict[str, st.SearchStrategy] = {}
+    for exercise in offered:
+        name = f"programme-{programme_field(exercise.pk, '{}')}"
+        fields[name.format("include")] = st.sampled_from(["on", "on", ""])
+        fields[name.format("position")] = st.integers(min_value=1, max_value=5).map(str)
+        fields[name.format("sets")] = st.integers(min_value=1, max_value=10).map(str)
+        fields[name.format("reps")] = st.integers(min_value=1, max_value=50).map(str)
+        fields[name.format("hold_seconds")] = st.sampled_from(["", "5", "30"])
+        fields[name.format("times_per_day")] = st.integers(min_value=1, max_value=6).map(str)
+        fields[name.format("note")] = st.sampled_from(["", "Slowly.", "Morning and night."])
+    ben_items = rows(ProgrammeItem.objects.filter(patient=ben_plan.patient))
+
+    def submit(data: dict) -> str:
+        before = {**clinical_state(), "programme": rows(ProgrammeItem)}
+        response = post(cho_client, url, data)
+        after = {**clinical_state(), "programme": rows(ProgrammeItem)}
+        assert rows(ProgrammeItem.objects.filter(patient=ben_plan.patient)) == ben_items
+        if response.status_code != 302:
+            assert response.status_code == 400, data
+            assert not changed(before, after), data
+            assert response.context["programme_form"].errors, data
+            return REFUSED
+        assert not changed(before, after) - {"programme"}, data
+        saved = ProgrammeItem.objects.filter(patient=patient).order_by("position")
+        included = [
+            e.pk
+            for e in offered
+            if sent(data, f"programme-{programme_field(e.pk, 'include')}") == "on"
+        ]
+        assert sorted(item.exercise_id for item in saved) == sorted(included), data
+        for item in saved:
+            times = sent(data, f"programme-{programme_field(item.exercise_id, 'times_per_day')}")
+            assert item.times_per_day == int(times)
+            assert 1 <= item.times_per_day <= 6 and "\x00" not in item.note
+        return ACCEPTED
+
+    valid = {
+        "action": "save",
+        f"programme-{programme_field(made['tilt'].pk, 'include')}": "on",
+        f"programme-{programme_field(made['tilt'].pk, 'reps')}": "10",
+        f"programme-{programme_field(made['tilt'].pk, 'times_per_day')}": "2",
+        # A contraindicated exercise the form never offered, smuggled in: ignored.
+        f"programme-{programme_field(made['twist'].pk, 'include')}": "on",
+    }
+    extras = every_extra("programme", patient=ben_plan.patient.pk, id=ben_plan.pk)
+    assert once(submit, {**valid, **extras}) == ACCEPTED
+    fuzz(submissions(fields, {"action": "save"}), submit)

@@ -5,7 +5,7 @@
 | `/me/`                           |     10 | a patient with three years of history        |
 | `POST /me/sessions/new/`         |      8 | the same patient logging one more session    |
 | `/clinic/`                       |     15 | a clinician with 10 patients, and with 500   |
-| `/clinic/patients/<id>/`         |     15 | a week of history, and three years           |
+| `/clinic/patients/<id>/`         |     18 | a week of history, and three years           |
 
 Pages are drawn on every request (there is no page cache). Sessions are in the database, so each
 request reads its session (the log POST: session, user, the page's plan, the plan locked with its

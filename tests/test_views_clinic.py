@@ -1084,8 +1084,9 @@ def test_acknowledging_says_what_happens_to_the_plan(cho, ana, make, said):
 # check, the audit row, the patient's plans, then patient_detail: clearances, events, week
 # summaries, alerts (all, with what raised them), symptom reports (with their alerts); then the
 # timeline (plans.record): plan changes, the page's sessions (with their follow-ups and alerts)
-# and the page's weeks; the Outcomes card's questionnaires (outcomes.selectors).
-RECORD_QUERIES = 13
+# and the page's weeks; the Outcomes card's questionnaires (outcomes.selectors); the home
+# programme (issue 22): the stage's exercises, the tailored items, and adherence per exercise.
+RECORD_QUERIES = 16
 
 
 def busy_history(patient: PatientProfile, weeks: int) -> Plan:

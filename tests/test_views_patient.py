@@ -1184,7 +1184,9 @@ def test_log_form_with_a_follow_up_and_pain_advice_budget(
         page = text(client.get(url("me:session_new")))
     assert _question(asked.date) in page and "keep sessions to 30 minutes" in page
     data = log_form(None, red.date, no_red_flags=None)
-    with django_assert_max_num_queries(5):
+    # 6 since issue 22: the refused form is drawn again with the home programme's exercises to
+    # tick (one query; nothing ticked costs none on a successful save).
+    with django_assert_max_num_queries(6):
         refused = client.post(url("me:session_new"), data)
     assert "Tick each sign you have" in text(refused)
 

@@ -30,6 +30,7 @@ from infra.spreadsheets import SpreadsheetSafeCSV
 from plans.admin.pictures import ExerciseImageInline, save_pictures
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
+    DOSE_LIMITS,
     Contraindication,
     Exercise,
     ExerciseCategory,
@@ -37,6 +38,7 @@ from plans.models import (
     Plan,
     PlanStatus,
 )
+from plans.programme import dose_words
 from plans.resources import (
     NAME_SEPARATOR,
     STAGE_MAX,
@@ -68,6 +70,10 @@ IMPORT_TEMPLATE_ROWS = (
         "yes",
         "Lie on your back with knees bent. Lift one foot a few centimetres, then the other.",
         "Stop if your back pain sharpens.",
+        "1",
+        "10",
+        "",
+        "2",
         "",
     ),
     (
@@ -76,6 +82,10 @@ IMPORT_TEMPLATE_ROWS = (
         "3",
         "no",
         "Retired: no longer offered.",
+        "",
+        "",
+        "",
+        "",
         "",
         "Lumbar fusion; Cervical fusion (ACDF)",
     ),
@@ -119,6 +129,21 @@ class StageFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _dose_field(part: str, label: str, help_text: str, *, required: bool = False):
+    low, high = DOSE_LIMITS[part]
+    return forms.IntegerField(
+        label=label,
+        required=required,
+        min_value=low,
+        max_value=high,
+        help_text=f"{help_text} From {low} to {high}.",
+        error_messages={
+            "min_value": f"{label}: at least {low}.",
+            "max_value": f"{label}: at most {high}.",
+        },
+    )
+
+
 class ExerciseForm(forms.ModelForm):
     stage = forms.TypedChoiceField(
         label="Stage",
@@ -126,6 +151,15 @@ class ExerciseForm(forms.ModelForm):
         coerce=int,
         help_text="The lowest stage that shows this exercise; patients at this stage or higher "
         "see it.",
+    )
+    # The dose a patient gets unless their clinician tailors it (DESIGN §9).
+    default_sets = _dose_field("sets", "Sets", "Blank for an exercise dosed by time (walking).")
+    default_reps = _dose_field("reps", "Repetitions", "In each set; blank when not counted.")
+    default_hold_seconds = _dose_field(
+        "hold_seconds", "Hold (seconds)", "Each repetition's hold; blank for none."
+    )
+    default_times_per_day = _dose_field(
+        "times_per_day", "Times a day", "How often a day the patient does it; blank is once."
     )
 
     class Meta:
@@ -135,6 +169,10 @@ class ExerciseForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
+
+    def clean_default_times_per_day(self) -> int:
+        # Blank means once a day, as in the CSV import.
+        return self.cleaned_data["default_times_per_day"] or 1
 
 
 UNTIL_STAGE_CHOICES = [("", "For good"), *((n, f"Until stage {n}") for n in (2, 3, 4))]
@@ -226,6 +264,19 @@ class ExerciseAdmin(
         (None, {"fields": ("name", "category", "stage", "active")}),
         ("What the patient reads", {"fields": ("instructions", "cautions")}),
         (
+            "Default dose",
+            {
+                "fields": (
+                    "default_sets",
+                    "default_reps",
+                    "default_hold_seconds",
+                    "default_times_per_day",
+                ),
+                "description": "What a patient's home programme shows unless their clinician "
+                "tailors it. Write the counts here, not in the instructions.",
+            },
+        ),
+        (
             "Preview",
             {
                 "fields": ("patient_preview",),
@@ -261,7 +312,12 @@ class ExerciseAdmin(
         if obj is None or obj.pk is None:
             return "Save the exercise to see how the patient will read it."
         # The template escapes every value; its output is safe HTML, user text never is.
-        return render_to_string("admin/plans/exercise/patient_preview.html", {"exercise": obj})
+        dose = dose_words(
+            obj.default_sets, obj.default_reps, obj.default_hold_seconds, obj.default_times_per_day
+        )
+        return render_to_string(
+            "admin/plans/exercise/patient_preview.html", {"exercise": obj, "dose": dose}
+        )
 
     @admin.display(description="In use")
     def usage(self, obj: Exercise | None) -> str:

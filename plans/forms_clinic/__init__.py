@@ -28,6 +28,9 @@ from plans.forms_clinic.plan_control import (
     ResumeForm,
     StageForm,
 )
+from plans.forms_clinic.programme import (
+    ProgrammeForm,
+)
 from plans.forms_clinic.rules import (
     RULE_FIELDS,
     RulesForm,
@@ -45,6 +48,7 @@ __all__ = [
     "EnrolForm",
     "PauseForm",
     "PrecautionsForm",
+    "ProgrammeForm",
     "ResumeForm",
     "RulesForm",
     "StageForm",

@@ -7,6 +7,7 @@ Django finds the models through this package: `library`, `plan`, `choices`, `ses
 # In the order the models were declared (the app registry keeps it), not sorted.
 # isort: off
 from plans.models.library import (
+    DOSE_LIMITS,
     dose_constraints,
     ExerciseCategory,
     Exercise,
@@ -60,6 +61,7 @@ from plans.models.programme import (
 __all__ = [
     "ALERT_NOTE_MAX",
     "CORRECTION_HOURS",
+    "DOSE_LIMITS",
     "MAX_EXERCISE_IMAGES",
     "PAIN_DURATION_HOURS",
     "PAIN_SETTLED_HOURS",

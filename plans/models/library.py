@@ -8,28 +8,39 @@ from django.db.models.functions import Lower
 
 from recovery.models import TreatmentType
 
+# The range of each part of a dose (lowest, highest): the database's constraints below, the
+# admin's form and CSV import, and the clinician's tailoring service all read these.
+DOSE_LIMITS = {
+    "sets": (1, 10),
+    "reps": (1, 50),
+    "hold_seconds": (1, 120),
+    "times_per_day": (1, 6),
+}
+
 
 def dose_constraints(prefix: str, field_prefix: str = "") -> list[models.CheckConstraint]:
     """The ranges a dose keeps, on the library's defaults and on a patient's tailored dose."""
     f = field_prefix
+
+    def within(part: str) -> Q:
+        low, high = DOSE_LIMITS[part]
+        return Q(**{f"{f}{part}__gte": low, f"{f}{part}__lte": high})
+
     return [
         models.CheckConstraint(
-            condition=Q(**{f"{f}sets__isnull": True})
-            | Q(**{f"{f}sets__gte": 1, f"{f}sets__lte": 10}),
+            condition=Q(**{f"{f}sets__isnull": True}) | within("sets"),
             name=f"{prefix}_sets_range",
         ),
         models.CheckConstraint(
-            condition=Q(**{f"{f}reps__isnull": True})
-            | Q(**{f"{f}reps__gte": 1, f"{f}reps__lte": 50}),
+            condition=Q(**{f"{f}reps__isnull": True}) | within("reps"),
             name=f"{prefix}_reps_range",
         ),
         models.CheckConstraint(
-            condition=Q(**{f"{f}hold_seconds__isnull": True})
-            | Q(**{f"{f}hold_seconds__gte": 1, f"{f}hold_seconds__lte": 120}),
+            condition=Q(**{f"{f}hold_seconds__isnull": True}) | within("hold_seconds"),
             name=f"{prefix}_hold_range",
         ),
         models.CheckConstraint(
-            condition=Q(**{f"{f}times_per_day__gte": 1, f"{f}times_per_day__lte": 6}),
+            condition=within("times_per_day"),
             name=f"{prefix}_times_per_day_range",
         ),
     ]

@@ -4,8 +4,9 @@ Each function is atomic and refuses an illegal change with one `DomainError`. Pr
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
 `clearance` (approving starts a plan), `weeks` (closing weeks), `sessions` (logging, corrections),
 `alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause, resume, rules, stage),
-`pictures` (an exercise's pictures and their files) and `common` (the patient's day, the rules,
-the locks, a plan's state). This package is their public face: callers import from `plans.services`.
+`pictures` (an exercise's pictures and their files), `programme` (the clinician tailors the
+home programme) and `common` (the patient's day, the rules, the locks, a plan's state). This
+package is their public face: callers import from `plans.services`.
 
 Lock order (the one place it is written down; `recovery.services` follows it too). A service that
 locks rows takes them in this order, and within one kind by id ascending:
@@ -76,6 +77,13 @@ from plans.services.pictures import (
     exercise_pictures_delete_files,
     pictures_sweep,
 )
+from plans.services.programme import (
+    NO_OPEN_PLAN,
+    ItemDose,
+    programme_field,
+    programme_reset,
+    programme_set,
+)
 from plans.services.reports import (
     FollowedUp,
     session_pain_follow_up,
@@ -101,6 +109,7 @@ from plans.services.weeks import (
 __all__ = [
     "CORRECTION_ALERTED",
     "CORRECTION_CLOSED",
+    "NO_OPEN_PLAN",
     "OVERRIDE_MIN_LENGTH",
     "PLAN_PAUSED",
     "PLAN_START_DAYS_AHEAD",
@@ -111,6 +120,7 @@ __all__ = [
     "STAGE_4_SIGN_OFF",
     "WATER_NEEDS_WOUND",
     "FollowedUp",
+    "ItemDose",
     "LoggedSession",
     "alert_acknowledge",
     "check_plan_start",
@@ -138,6 +148,9 @@ __all__ = [
     "plan_resume",
     "plan_set_stage",
     "plan_update_rules",
+    "programme_field",
+    "programme_reset",
+    "programme_set",
     "require_reason",
     "resume_ceiling",
     "session_correct",

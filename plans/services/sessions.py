@@ -24,9 +24,11 @@ from plans.models import (
     PlanWeek,
     RedFlag,
     RevisionKind,
+    SessionExercise,
     SessionLog,
     SessionLogRevision,
 )
+from plans.programme import programme_exercises
 from plans.services.alerts import _queue_alert, _red_flag, _severe_pain_alert
 from plans.services.common import _lock_plan, _locked, patient_today
 from plans.services.weeks import (
@@ -125,6 +127,7 @@ def session_log_create(
     notes: str = "",
     submission_token: UUID | None = None,
     now: datetime | None = None,
+    exercises_done: Iterable[int] = (),
 ) -> LoggedSession:
     """Save one session of the patient's active plan.
 
@@ -138,6 +141,9 @@ def session_log_create(
     the same transaction; severe pain (DESIGN section 1 rule 5) creates a same-day Alert and
     leaves the plan running. The clinician's e-mail is queued only after it commits. The same
     `submission_token` twice (a double click, a resubmitted form) returns the first session.
+
+    `exercises_done`: the programme exercises the patient ticked (DESIGN §9), stored with the
+    session in the same transaction; an exercise not in their programme today is refused.
     """
     if (patient is None) == (user is None):
         raise TypeError("Give either the patient or their user.")
@@ -185,6 +191,7 @@ def session_log_create(
             exertion=exertion,
             flags=flags,
         )
+        done = _check_programme_ticks(plan, exercises_done)
         # The plan is locked already: close its finished weeks without a second lock. Most logs
         # find none to close.
         if weeks_due(plan, today, last_week=plan.last_week):
@@ -208,10 +215,29 @@ def session_log_create(
             **({"submission_token": submission_token} if submission_token else {}),
         )
         log.save()
+        if done:
+            SessionExercise.objects.bulk_create(
+                SessionExercise(session_log=log, exercise_id=pk) for pk in done
+            )
         alert = _what_it_sets_off(plan, log, today=today)
     if alert is not None:
         _queue_alert(alert.pk)
     return LoggedSession(log, created=True, alert=alert)
+
+
+PROGRAMME_TICKS_ONLY = "Tick only exercises of your home programme."
+
+
+def _check_programme_ticks(plan: Plan, exercises_done: Iterable[int]) -> list[int]:
+    """The ticked exercise ids, each once, if all are in the patient's programme today (1 query,
+    none when nothing is ticked)."""
+    wanted = list(dict.fromkeys(exercises_done))
+    if not wanted:
+        return []
+    allowed = {pk for pk, _name in programme_exercises(plan)}
+    if any(pk not in allowed for pk in wanted):
+        raise DomainError(PROGRAMME_TICKS_ONLY, field="exercises_done")
+    return wanted
 
 
 def _what_it_sets_off(plan: Plan, log: SessionLog, *, today: date) -> Alert | None:

@@ -1,0 +1,155 @@
+"""The home programme's pages (DESIGN §9): the patient's `/me/programme/` and its PDF, the
+clinician's printable copy and PDF of a patient's programme, and tailoring it on the record.
+
+Every page and download is written to the audit log as a record view ("programme_view", with
+which format), whoever reads it. The patient's views start from `request.user`; the clinician's
+find the patient through `recovery.access` (404 for anyone else's).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from plans import selectors
+from plans.forms_clinic import ProgrammeForm
+from plans.programme import programme_for
+from plans.programme_pdf import programme_pdf
+from plans.services import patient_today, programme_reset, programme_set
+from plans.views_clinic import render_patient
+from recovery.access import (
+    clinician_required,
+    own_patient_profile,
+    patient_for_clinician,
+    patient_required,
+)
+from recovery.audit import audit
+from recovery.errors import DomainError
+
+
+def _audit_view(request: HttpRequest, patient, what: str) -> None:
+    audit("programme_view", request=request, obj=patient, patient=patient, format=what)
+
+
+def _pdf_response(programme, patient, *, download_name: str) -> HttpResponse:
+    first_name = patient.user.first_name or patient.user.username
+    response = HttpResponse(
+        programme_pdf(programme, first_name=first_name), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    # A health record: never kept by a shared cache or the browser's back-forward cache.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- the patient ---------------------------------------------------------------------------------
+
+
+def _own_programme(request: HttpRequest):
+    plan = selectors.own_open_plan(request.user)
+    patient = plan.patient if plan else own_patient_profile(request.user)
+    programme = programme_for(
+        patient, today=patient_today(patient), plan=plan, find_plan=plan is not None
+    )
+    return patient, programme
+
+
+@patient_required
+@require_GET
+def programme(request: HttpRequest) -> HttpResponse:
+    """The home programme, printable. 6 queries whatever its length (tests pin it)."""
+    patient, programme = _own_programme(request)
+    _audit_view(request, patient, "page")
+    return render(
+        request,
+        "plans/patient/programme.html",
+        {"programme": programme, "pdf_url": reverse("me:programme_pdf")},
+    )
+
+
+@patient_required
+@require_GET
+def programme_download(request: HttpRequest) -> HttpResponse:
+    patient, programme = _own_programme(request)
+    _audit_view(request, patient, "pdf")
+    return _pdf_response(
+        programme, patient, download_name=f"home-programme-{programme.today:%Y-%m-%d}.pdf"
+    )
+
+
+# --- the clinician -------------------------------------------------------------------------------
+
+
+@clinician_required
+@require_GET
+def clinic_programme(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's programme as they see it, to print for them."""
+    patient = patient_for_clinician(request.user, patient_id)
+    programme = programme_for(patient, today=patient_today(patient))
+    _audit_view(request, patient, "page")
+    return render(
+        request,
+        "plans/clinic/programme.html",
+        {
+            "programme": programme,
+            "patient": patient,
+            "pdf_url": reverse("clinic:programme_pdf", args=[patient.pk]),
+        },
+    )
+
+
+@clinician_required
+@require_GET
+def clinic_programme_download(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = patient_for_clinician(request.user, patient_id)
+    programme = programme_for(patient, today=patient_today(patient))
+    _audit_view(request, patient, "pdf")
+    return _pdf_response(
+        programme,
+        patient,
+        download_name=f"home-programme-{patient.pk}-{programme.today:%Y-%m-%d}.pdf",
+    )
+
+
+@clinician_required
+def programme_tailor(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Save the record's programme form, or reset the programme to the stage's exercises. A
+    refusal re-renders the record with the errors beside the fields and status 400."""
+    patient = patient_for_clinician(request.user, patient_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    action = request.POST.get("action")
+    if action not in ("save", "reset"):
+        return HttpResponseBadRequest("Unknown action.")
+    back = redirect(f"{reverse('clinic:patient', args=[patient.pk])}#programme")
+    if action == "reset":
+        try:
+            programme_reset(patient=patient, actor=request.user)
+        except DomainError as error:
+            messages.error(request, f"Nothing was changed: {error.message}")
+        else:
+            messages.success(
+                request, "The home programme is back to the stage's exercises at their usual dose."
+            )
+        return back
+    today = patient_today(patient)
+    programme = programme_for(patient, today=today, pictures=False)
+    if programme.plan is None:
+        messages.error(request, "Nothing was changed: this patient has no running plan.")
+        return back
+    form = ProgrammeForm(
+        request.POST, exercises=selectors.exercises_for_plan(programme.plan), programme=programme
+    )
+    if form.is_valid():
+        try:
+            programme_set(patient=patient, actor=request.user, items=form.items)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, "The home programme is saved.")
+            return back
+    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
+    return render_patient(request, patient, programme_form=form, status=400)
