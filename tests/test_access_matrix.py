@@ -470,6 +470,8 @@ def test_the_world_has_a_row_for_every_admin_model(world):
 def test_access_matrix(persona, world):
     client = Client(raise_request_exception=False)
     failures = []
+    # Each request is rolled back, so every one of them starts from this same state.
+    before = state()
     for key, route in sorted(routes().items()):
         kwargs = kwargs_for(route, world)
         url = url_for(route, kwargs)
@@ -479,7 +481,6 @@ def test_access_matrix(persona, world):
             if persona in world.cookies:
                 client.cookies[settings.SESSION_COOKIE_NAME] = world.cookies[persona]
             with transaction.atomic():
-                before = state()
                 got, detail = request(client, method, url, post_data(key, world))
                 after = state() if expected in REFUSED or method == POST else before
                 transaction.set_rollback(True)
@@ -491,3 +492,4 @@ def test_access_matrix(persona, world):
             elif method == POST and persona in EFFECTIVE_POSTS.get(key, ()) and not changed:
                 failures.append(f"POST {url} as {persona} was allowed but changed nothing")
     assert not failures, f"{len(failures)} access-matrix failures:\n" + "\n".join(failures)
+    assert state() == before  # every request was rolled back: the next persona meets this world
