@@ -27,6 +27,7 @@ from import_export.forms import ExportForm, ImportForm
 
 from infra.ratelimit import RateLimitedExportMixin
 from infra.spreadsheets import SpreadsheetSafeCSV
+from plans.admin.permissions import ExerciseEditorPermissions
 from plans.admin.pictures import ExerciseImageInline, save_pictures
 from plans.library import EXERCISE_FIELDS
 from plans.models import (
@@ -178,7 +179,7 @@ class ExerciseForm(forms.ModelForm):
 UNTIL_STAGE_CHOICES = [("", "For good"), *((n, f"Until stage {n}") for n in (2, 3, 4))]
 
 
-class ContraindicationInline(admin.StackedInline):
+class ContraindicationInline(ExerciseEditorPermissions, admin.StackedInline):
     """Which treatments hide the exercise, for good or until a stage. Whoever may change the
     exercise may change these rows (they are part of it)."""
 
@@ -200,23 +201,6 @@ class ContraindicationInline(admin.StackedInline):
                 "until their plan reaches the stage.",
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def _may_change_exercise(self, request) -> bool:
-        return request.user.has_perm("plans.change_exercise") or request.user.has_perm(
-            "plans.add_exercise"
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("plans.view_exercise") or self._may_change_exercise(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
 
 
 class LimitedImportForm(ImportForm):

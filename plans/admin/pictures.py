@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from plans.admin.permissions import ExerciseEditorPermissions
 from plans.images import MAX_BYTES, MAX_SIDE, ImageRefused, check_image
 from plans.models import ExerciseImage
 from plans.models.programme import MAX_EXERCISE_IMAGES
@@ -71,7 +72,7 @@ class ExerciseImageForm(forms.ModelForm):
         return upload
 
 
-class ExerciseImageInline(admin.StackedInline):
+class ExerciseImageInline(ExerciseEditorPermissions, admin.StackedInline):
     """Whoever may change the exercise may change its pictures (they are part of it)."""
 
     model = ExerciseImage
@@ -99,23 +100,6 @@ class ExerciseImageInline(admin.StackedInline):
             reverse("exercise_image", kwargs={"pk": obj.pk, "size": "thumb"}),
             obj.alt_text,
         )
-
-    def _may_change_exercise(self, request) -> bool:
-        return request.user.has_perm("plans.change_exercise") or request.user.has_perm(
-            "plans.add_exercise"
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("plans.view_exercise") or self._may_change_exercise(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_change_exercise(request)
 
 
 def save_pictures(request, formset) -> None:
