@@ -338,7 +338,14 @@ class SessionLogForm(_ReportForm):
             "phone": settings.CLINIC_PHONE,
         }
         notes.widget.attrs.pop("maxlength", None)
-        notes.widget.attrs.update({"data-limit": SESSION_NOTES_MAX})
+        notes.widget.attrs.update(
+            {
+                "data-limit": SESSION_NOTES_MAX,
+                # static/js/patient-forms.js fills in the numbers, in the page's language.
+                "data-counter": _("{used} of {limit} characters"),
+                "data-counter-over": _("{used} of {limit} characters: {over} too many"),
+            }
+        )
         self.set_week_minutes(minutes)
         if self.asks_programme:
             self.fields["exercises_done"] = programme_done_field(plan)
