@@ -45,6 +45,8 @@ def _times_a_day(n: int) -> str:
         return _("once a day")
     if n == 2:
         return _("twice a day")
+    if n == 3:
+        return _("three times a day")
     return ngettext("%(n)d time a day", "%(n)d times a day", n) % {"n": n}
 
 
