@@ -16,7 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext, pgettext_lazy
 
 from plans import engine
 from plans.forms_programme import ProgrammeDone, programme_done_field
@@ -48,8 +48,10 @@ EMERGENCY_CHOICES = [(f.value, f.label) for f in RedFlag if f.value in engine.EM
 # The warning-sign list is always answered: a sign, or "None of these" (DESIGN section 1 rule 6).
 # An empty list could be "none" or "skipped", and only the patient can tell which.
 WARNING_SIGN_FIELDS = ("red_flags_emergency", "red_flags_same_day", "no_red_flags")
-NO_ANSWER_MESSAGE = gettext_lazy("Tick each sign you have, or tick “None of these”.")
-NONE_AND_SIGN_MESSAGE = gettext_lazy(
+# The two messages below are English constants (tests and callers compare them); they are
+# translated where they are shown (gettext at add_error).
+NO_ANSWER_MESSAGE = gettext_noop("Tick each sign you have, or tick “None of these”.")
+NONE_AND_SIGN_MESSAGE = gettext_noop(
     "You ticked “None of these” and a sign: untick whichever is not true."
 )
 EMERGENCY_LEGEND = gettext_lazy(
@@ -155,9 +157,9 @@ class _ReportForm(forms.Form):
         )
         none = cleaned.get("no_red_flags", False)
         if not flags and not none:
-            self.add_error("no_red_flags", NO_ANSWER_MESSAGE)
+            self.add_error("no_red_flags", _(NO_ANSWER_MESSAGE))
         elif flags and none:
-            self.add_error("no_red_flags", NONE_AND_SIGN_MESSAGE)
+            self.add_error("no_red_flags", _(NONE_AND_SIGN_MESSAGE))
         return flags
 
     def _refuse_a_replaced_token(self) -> None:
