@@ -91,7 +91,7 @@ def score_chart(outcome, *, element_id: str) -> SafeString | None:
         "outcomes/clinic/_score_chart_svg.html",
         {
             "id": element_id,
-            "title": _("%(instrument)s over time") % {"instrument": instrument.name},
+            "title": _("%(instrument)s over time") % {"instrument": instrument.shown_name},
             "summary": summary,
             "width": WIDTH,
             "height": HEIGHT,

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from outcomes.scoring import Direction, Scoring
 from plans.models import Plan
@@ -43,18 +45,18 @@ class ScoringKind(models.TextChoices):
 
 
 class DirectionKind(models.TextChoices):
-    HIGHER_BETTER = Direction.HIGHER_BETTER.value, "A higher score is better"
-    HIGHER_WORSE = Direction.HIGHER_WORSE.value, "A higher score is worse"
+    HIGHER_BETTER = Direction.HIGHER_BETTER.value, _("A higher score is better")
+    HIGHER_WORSE = Direction.HIGHER_WORSE.value, _("A higher score is worse")
 
 
 class Visit(models.TextChoices):
     """When an instrument is asked: at clearance approval, then after the plan's start."""
 
-    BASELINE = "baseline", "Baseline (at clearance approval)"
-    WEEK_6 = "week_6", "6 weeks"
-    MONTH_3 = "month_3", "3 months"
-    MONTH_6 = "month_6", "6 months"
-    MONTH_12 = "month_12", "12 months"
+    BASELINE = "baseline", _("Baseline (at clearance approval)")
+    WEEK_6 = "week_6", _("6 weeks")
+    MONTH_3 = "month_3", _("3 months")
+    MONTH_6 = "month_6", _("6 months")
+    MONTH_12 = "month_12", _("12 months")
 
 
 class Instrument(models.Model):
@@ -118,6 +120,14 @@ class Instrument(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language: a shipped instrument's name is translated
+        (outcomes.defaults marks it; see outcomes.forms.shown), a clinic-defined one is data."""
+        if self.kind == InstrumentKind.SHIPPED and self.name:
+            return gettext(self.name)
         return self.name
 
     def clean(self):

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from outcomes import scoring
-from outcomes.models import Response, Visit
+from outcomes.models import Instrument, Response, Visit
 from outcomes.words import change_words
 from plans.triage import Reason, Tier
 
@@ -51,6 +51,7 @@ def worse_than_baseline(patient_ids: list[int]) -> dict[int, list[Reason]]:
         .values_list(
             "patient_id",
             "instrument__name",
+            "instrument__kind",
             "instrument__direction",
             "instrument__minimal_important_change",
             "baseline_score",
@@ -61,7 +62,7 @@ def worse_than_baseline(patient_ids: list[int]) -> dict[int, list[Reason]]:
     )
     visits = dict(Visit.choices)
     found: dict[int, list[Reason]] = {}
-    for patient_id, name, direction, mic, before, after, visit, submitted_at in rows:
+    for patient_id, name, kind, direction, mic, before, after, visit, submitted_at in rows:
         change = scoring.change(before, after, direction=direction, mic=mic)
         if change.verdict is not scoring.Verdict.WORSE:
             continue
@@ -69,7 +70,11 @@ def worse_than_baseline(patient_ids: list[int]) -> dict[int, list[Reason]]:
             Reason(
                 Tier.REVIEW,
                 rank=(RANK, submitted_at),
-                why=_("%(instrument)s worse than at baseline") % {"instrument": name},
+                why=_("%(instrument)s worse than at baseline")
+                % {
+                    # a shipped instrument's name in the reader's language (Instrument.shown_name)
+                    "instrument": Instrument(name=name, kind=kind).shown_name
+                },
                 detail=_("%(visit)s: %(change)s.")
                 % {"visit": visits.get(visit, visit), "change": change_words(change)},
             )

@@ -12,6 +12,11 @@ from crispy_forms.layout import HTML, Fieldset, Layout, LayoutObject, Submit
 from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.formats import date_format, number_format
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext, pgettext_lazy
 
 from plans import engine
 from plans.forms_programme import ProgrammeDone, programme_done_field
@@ -22,18 +27,18 @@ MINUTES_MAX = 300
 
 # Borg's rating of perceived exertion, with the words printed on the scale itself.
 BORG_WORDS = {
-    6: "No effort at all",
-    7: "Extremely light",
-    9: "Very light",
-    11: "Light",
-    13: "Somewhat hard",
-    15: "Hard",
-    17: "Very hard",
-    19: "Extremely hard",
-    20: "The hardest you can imagine",
+    6: pgettext_lazy("Borg scale", "No effort at all"),
+    7: pgettext_lazy("Borg scale", "Extremely light"),
+    9: pgettext_lazy("Borg scale", "Very light"),
+    11: pgettext_lazy("Borg scale", "Light"),
+    13: pgettext_lazy("Borg scale", "Somewhat hard"),
+    15: pgettext_lazy("Borg scale", "Hard"),
+    17: pgettext_lazy("Borg scale", "Very hard"),
+    19: pgettext_lazy("Borg scale", "Extremely hard"),
+    20: pgettext_lazy("Borg scale", "The hardest you can imagine"),
 }
-BORG_CHOICES = [("", "I'd rather not say")] + [
-    (value, f"{value} – {BORG_WORDS[value]}" if value in BORG_WORDS else str(value))
+BORG_CHOICES = [("", gettext_lazy("I'd rather not say"))] + [
+    (value, format_lazy("{} – {}", value, BORG_WORDS[value]) if value in BORG_WORDS else str(value))
     for value in range(6, 21)
 ]
 
@@ -43,11 +48,17 @@ EMERGENCY_CHOICES = [(f.value, f.label) for f in RedFlag if f.value in engine.EM
 # The warning-sign list is always answered: a sign, or "None of these" (DESIGN section 1 rule 6).
 # An empty list could be "none" or "skipped", and only the patient can tell which.
 WARNING_SIGN_FIELDS = ("red_flags_emergency", "red_flags_same_day", "no_red_flags")
-NO_ANSWER_MESSAGE = "Tick each sign you have, or tick “None of these”."
-NONE_AND_SIGN_MESSAGE = "You ticked “None of these” and a sign: untick whichever is not true."
-EMERGENCY_LEGEND = "Call 911 or go to the nearest emergency department now if you have any of these"
-PAIN_RANGE_MESSAGE = "Enter a whole number from 0 to 10."
-PAIN_HELP = "0 means no pain, 10 the worst pain you can imagine."
+# The two messages below are English constants (tests and callers compare them); they are
+# translated where they are shown (gettext at add_error).
+NO_ANSWER_MESSAGE = gettext_noop("Tick each sign you have, or tick “None of these”.")
+NONE_AND_SIGN_MESSAGE = gettext_noop(
+    "You ticked “None of these” and a sign: untick whichever is not true."
+)
+EMERGENCY_LEGEND = gettext_lazy(
+    "Call 911 or go to the nearest emergency department now if you have any of these"
+)
+PAIN_RANGE_MESSAGE = gettext_lazy("Enter a whole number from 0 to 10.")
+PAIN_HELP = gettext_lazy("0 means no pain, 10 the worst pain you can imagine.")
 
 
 def _is_uuid(value) -> bool:
@@ -99,24 +110,26 @@ class _ReportForm(forms.Form):
         choices=EMERGENCY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": "Tick only the signs listed."},
+        error_messages={"invalid_choice": gettext_lazy("Tick only the signs listed.")},
     )
     red_flags_same_day = forms.MultipleChoiceField(
-        label="Stop exercising and call your care team today",  # + the phone, when shown
+        label=gettext_lazy(
+            "Stop exercising and call your care team today"
+        ),  # + the phone, when shown
         choices=SAME_DAY_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        error_messages={"invalid_choice": "Tick only the signs listed."},
+        error_messages={"invalid_choice": gettext_lazy("Tick only the signs listed.")},
     )
     no_red_flags = forms.BooleanField(
-        label="None of these",
+        label=gettext_lazy("None of these"),
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
-    warning_signs_legend = "Do you have any of these?"
-    warning_signs_hint = "Tick each one that is new or getting worse."
+    warning_signs_legend = gettext_lazy("Do you have any of these?")
+    warning_signs_hint = gettext_lazy("Tick each one that is new or getting worse.")
 
     def _take_token(self) -> None:
         # A form that lost its token gets a fresh one to send again; it is refused this time.
@@ -130,7 +143,9 @@ class _ReportForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("submission_token", uuid.uuid4())
         self.clinic_phone = settings.CLINIC_PHONE
-        same_day = f"Stop exercising and call your care team today: {settings.CLINIC_PHONE}"
+        same_day = _("Stop exercising and call your care team today: %(phone)s") % {
+            "phone": settings.CLINIC_PHONE
+        }
         self.fields["red_flags_same_day"].label = same_day
 
     def _clean_warning_signs(self, cleaned: dict) -> list[str]:
@@ -142,15 +157,15 @@ class _ReportForm(forms.Form):
         )
         none = cleaned.get("no_red_flags", False)
         if not flags and not none:
-            self.add_error("no_red_flags", NO_ANSWER_MESSAGE)
+            self.add_error("no_red_flags", _(NO_ANSWER_MESSAGE))
         elif flags and none:
-            self.add_error("no_red_flags", NONE_AND_SIGN_MESSAGE)
+            self.add_error("no_red_flags", _(NONE_AND_SIGN_MESSAGE))
         return flags
 
     def _refuse_a_replaced_token(self) -> None:
         if self.token_replaced:
             raise forms.ValidationError(
-                "This form could not be checked. Please look over your answers and send again."
+                _("This form could not be checked. Please look over your answers and send again.")
             )
 
     @property
@@ -167,7 +182,9 @@ class _ReportForm(forms.Form):
             if field.name in WARNING_SIGN_FIELDS:
                 if field.name == WARNING_SIGN_FIELDS[0]:
                     anchor = f"{field.auto_id}_0"
-                    summary.extend((anchor, "Warning signs", e) for e in self.warning_sign_errors)
+                    summary.extend(
+                        (anchor, _("Warning signs"), e) for e in self.warning_sign_errors
+                    )
                 continue
             widget = field.field.widget
             anchor = field.auto_id
@@ -193,75 +210,81 @@ class SessionLogForm(_ReportForm):
     """
 
     date = forms.DateField(
-        label="Date of the session",
+        label=gettext_lazy("Date of the session"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
-            "required": "Enter the date of the session.",
-            "invalid": "Enter the date as a calendar date, for example 2026-11-24.",
+            "required": gettext_lazy("Enter the date of the session."),
+            "invalid": gettext_lazy("Enter the date as a calendar date, for example 2026-11-24."),
         },
     )
     activity = forms.ChoiceField(
-        label="What did you do?",
+        label=gettext_lazy("What did you do?"),
         choices=Activity.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose what you did.",
-            "invalid_choice": "Choose one of the activities listed.",
+            "required": gettext_lazy("Choose what you did."),
+            "invalid_choice": gettext_lazy("Choose one of the activities listed."),
         },
     )
     minutes = forms.IntegerField(
-        label="How many minutes did you exercise?",
+        label=gettext_lazy("How many minutes did you exercise?"),
         min_value=1,
         max_value=MINUTES_MAX,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "required": "Enter how many minutes you exercised.",
-            "invalid": "Enter the minutes as a whole number, for example 20.",
-            "min_value": "Enter at least 1 minute.",
-            "max_value": f"Enter {MINUTES_MAX} minutes or fewer.",
+            "required": gettext_lazy("Enter how many minutes you exercised."),
+            "invalid": gettext_lazy("Enter the minutes as a whole number, for example 20."),
+            "min_value": gettext_lazy("Enter at least 1 minute."),
+            "max_value": format_lazy(gettext_lazy("Enter {n} minutes or fewer."), n=MINUTES_MAX),
         },
     )
     pain_before = _pain_field(
-        "Pain before exercise, from 0 to 10",
+        gettext_lazy("Pain before exercise, from 0 to 10"),
         required=True,
-        missing="Enter your pain before exercise, a whole number from 0 to 10.",
+        missing=gettext_lazy("Enter your pain before exercise, a whole number from 0 to 10."),
     )
     pain = _pain_field(
-        "Pain after exercise, from 0 to 10",
+        gettext_lazy("Pain after exercise, from 0 to 10"),
         required=True,
-        missing="Enter your pain after exercise, a whole number from 0 to 10.",
-        help_text="Mild muscle soreness is normal.",
+        missing=gettext_lazy("Enter your pain after exercise, a whole number from 0 to 10."),
+        help_text=gettext_lazy("Mild muscle soreness is normal."),
     )
     pain_duration = forms.ChoiceField(
-        label="How long did any raised pain last?",
+        label=gettext_lazy("How long did any raised pain last?"),
         choices=PainDuration.choices,
         widget=forms.RadioSelect,
-        help_text="If your pain did not go up, choose “Gone within 2 hours”. Logging straight "
-        "after exercise? Choose “It has not settled yet” and we will ask you the next day.",
+        help_text=gettext_lazy(
+            "If your pain did not go up, choose “Gone within 2 hours”. Logging straight "
+            "after exercise? Choose “It has not settled yet” and we will ask you the next day."
+        ),
         error_messages={
-            "required": "Choose how long any raised pain lasted.",
-            "invalid_choice": "Choose one of the answers listed.",
+            "required": gettext_lazy("Choose how long any raised pain lasted."),
+            "invalid_choice": gettext_lazy("Choose one of the answers listed."),
         },
     )
     sharp_pain = forms.BooleanField(
-        label="The pain was sharp, not just a dull ache or soreness", required=False
+        label=gettext_lazy("The pain was sharp, not just a dull ache or soreness"), required=False
     )
     exertion = forms.TypedChoiceField(
-        label="How hard did it feel? (optional)",
+        label=gettext_lazy("How hard did it feel? (optional)"),
         choices=BORG_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="The Borg scale: 6 is no effort at all, 20 the hardest effort you can imagine.",
+        help_text=gettext_lazy(
+            "The Borg scale: 6 is no effort at all, 20 the hardest effort you can imagine."
+        ),
     )
     notes = forms.CharField(
-        label="Anything else your care team should know? (optional)",
+        label=gettext_lazy("Anything else your care team should know? (optional)"),
         required=False,
         max_length=SESSION_NOTES_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={
-            "max_length": "Notes can be at most %(limit_value)d characters; yours have "
-            "%(show_value)d. Shorten them, or tell your care team the rest at your next visit."
+            "max_length": gettext_lazy(
+                "Notes can be at most %(limit_value)d characters; yours have "
+                "%(show_value)d. Shorten them, or tell your care team the rest at your next visit."
+            )
         },
     )
 
@@ -280,9 +303,9 @@ class SessionLogForm(_ReportForm):
     ]
     # The correction form leaves the ticks as they were saved.
     asks_programme = True
-    warning_signs_legend = "Since your last session, have you had any of these?"
-    warning_signs_hint = "Tick each one that is new or getting worse."
-    submit_label = "Save this session"
+    warning_signs_legend = gettext_lazy("Since your last session, have you had any of these?")
+    warning_signs_hint = gettext_lazy("Tick each one that is new or getting worse.")
+    submit_label = gettext_lazy("Save this session")
 
     def __init__(self, *args, plan: Plan, today: date, minutes: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -309,13 +332,22 @@ class SessionLogForm(_ReportForm):
         # attribute (a browser cuts a long paste short silently): the limit is said, counted
         # (static/js/patient-forms.js) and checked beside the field.
         notes = self.fields["notes"]
-        notes.help_text = (
-            f"Up to {SESSION_NOTES_MAX:,} characters. Notes are read at your next review, not "
-            "straight away. For a warning sign, tick it in the list above, or call "
-            f"{settings.CLINIC_PHONE}."
-        )
+        notes.help_text = _(
+            "Up to %(limit)s characters. Notes are read at your next review, not "
+            "straight away. For a warning sign, tick it in the list above, or call %(phone)s."
+        ) % {
+            "limit": number_format(SESSION_NOTES_MAX, force_grouping=True),
+            "phone": settings.CLINIC_PHONE,
+        }
         notes.widget.attrs.pop("maxlength", None)
-        notes.widget.attrs.update({"data-limit": SESSION_NOTES_MAX})
+        notes.widget.attrs.update(
+            {
+                "data-limit": SESSION_NOTES_MAX,
+                # static/js/patient-forms.js fills in the numbers, in the page's language.
+                "data-counter": _("{used} of {limit} characters"),
+                "data-counter-over": _("{used} of {limit} characters: {over} too many"),
+            }
+        )
         self.set_week_minutes(minutes)
         if self.asks_programme:
             self.fields["exercises_done"] = programme_done_field(plan)
@@ -324,9 +356,9 @@ class SessionLogForm(_ReportForm):
         self.helper.form_tag = False
         self.helper.form_show_errors = True
         self.helper.layout = Layout(
-            Fieldset("Your session", "date", "activity", "minutes"),
+            Fieldset(_("Your session"), "date", "activity", "minutes"),
             Fieldset(
-                "How it felt",
+                _("How it felt"),
                 "pain_before",
                 "pain",
                 "pain_duration",
@@ -345,23 +377,28 @@ class SessionLogForm(_ReportForm):
         """Say this week's prescription beside the minutes field, or, after a session that went
         too fast this week, the minutes to keep to for the rest of it."""
         if keep_to:
-            self.fields["minutes"].help_text = (
-                f"After the pain this week, keep sessions to {keep_to} minutes for the rest of "
+            self.fields["minutes"].help_text = _(
+                "After the pain this week, keep sessions to %(n)d minutes for the rest of "
                 "the week, and only once the pain has settled. Enter what you actually did."
-            )
+            ) % {"n": keep_to}
         elif minutes:
-            self.fields["minutes"].help_text = (
-                f"This week's plan is {minutes} minutes a session. "
+            self.fields["minutes"].help_text = _(
+                "This week's plan is %(n)d minutes a session. "
                 "Enter what you actually did, even if it was less."
-            )
+            ) % {"n": minutes}
 
     def clean_date(self) -> date:
         day = self.cleaned_data["date"]
         if day > self.today:
-            raise forms.ValidationError("The date cannot be in the future.")
+            raise forms.ValidationError(_("The date cannot be in the future."))
         if day < self.plan.start_date:
             raise forms.ValidationError(
-                f"Your plan started on {self.plan.start_date:%-d %B %Y}; pick that day or later."
+                _("Your plan started on %(day)s; pick that day or later.")
+                % {
+                    "day": date_format(
+                        self.plan.start_date, pgettext("date format: day, month and year", "j F Y")
+                    )
+                }
             )
         return day
 
@@ -379,7 +416,7 @@ class SessionCorrectForm(SessionLogForm):
     """The log form for correcting a saved session (within CORRECTION_HOURS): its answers filled
     in, its day fixed (another day is another session: delete this one and log that one)."""
 
-    submit_label = "Save the correction"
+    submit_label = gettext_lazy("Save the correction")
     asks_programme = False
 
     def __init__(self, *args, log, today: date, **kwargs):
@@ -400,7 +437,7 @@ class SessionCorrectForm(SessionLogForm):
         super().__init__(*args, plan=log.plan, today=today, **kwargs)
         date_field = self.fields["date"]
         date_field.disabled = True
-        date_field.help_text = (
+        date_field.help_text = _(
             "The day stays. For another day, delete this session and log that one instead."
         )
 
@@ -408,11 +445,11 @@ class SessionCorrectForm(SessionLogForm):
 class SymptomReportForm(_ReportForm):
     """Warning signs or pain now, without a session (`/me/symptoms/new/`), in any plan state."""
 
-    pain_now = _pain_field("Your pain right now, 0–10 (optional)", required=False)
+    pain_now = _pain_field(gettext_lazy("Your pain right now, 0–10 (optional)"), required=False)
 
     field_order = [*WARNING_SIGN_FIELDS, "pain_now", "submission_token"]
-    warning_signs_legend = "Do you have any of these now?"
-    warning_signs_hint = "Tick each one that is new or getting worse."
+    warning_signs_legend = gettext_lazy("Do you have any of these now?")
+    warning_signs_hint = gettext_lazy("Tick each one that is new or getting worse.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -426,7 +463,7 @@ class SymptomReportForm(_ReportForm):
             WarningSigns(),
             "pain_now",
             "submission_token",
-            Submit("send", "Send to my care team", css_class="btn-lg"),
+            Submit("send", _("Send to my care team"), css_class="btn-lg"),
         )
 
     def clean(self) -> dict:
@@ -441,8 +478,10 @@ class SymptomReportForm(_ReportForm):
         ):
             self.add_error(
                 "pain_now",
-                "Give your pain right now, from 0 to 10, or tick the signs you have: a report "
-                "needs one of them.",
+                _(
+                    "Give your pain right now, from 0 to 10, or tick the signs you have: a report "
+                    "needs one of them."
+                ),
             )
         self._refuse_a_replaced_token()
         return cleaned
@@ -455,35 +494,44 @@ class PainFollowUpForm(forms.Form):
         choices=PainSettled.choices,
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose when the pain settled.",
-            "invalid_choice": "Choose one of the answers listed.",
+            "required": gettext_lazy("Choose when the pain settled."),
+            "invalid_choice": gettext_lazy("Choose one of the answers listed."),
         },
     )
 
 
 def hour_label(hour: int) -> str:
-    suffix = "am" if hour < 12 else "pm"
+    """The hour as the reader says it, with the 24-hour clock beside it."""
     twelve = hour % 12 or 12
     if hour == 0:
-        return "12 midnight (00:00)"
+        return _("12 midnight (00:00)")
     if hour == 12:
-        return "12 noon (12:00)"
-    return f"{twelve} {suffix} ({hour:02d}:00)"
+        return _("12 noon (12:00)")
+    if hour < 12:
+        return _("%(hour)d am (%(clock)s)") % {"hour": twelve, "clock": f"{hour:02d}:00"}
+    return _("%(hour)d pm (%(clock)s)") % {"hour": twelve, "clock": f"{hour:02d}:00"}
+
+
+lazy_hour_label = lazy(hour_label, str)
 
 
 class ReminderSettingsForm(forms.Form):
-    reminders_enabled = forms.BooleanField(label="Send me a weekly reminder e-mail", required=False)
-    weekday = forms.TypedChoiceField(label="Day of the week", choices=Weekday.choices, coerce=int)
+    reminders_enabled = forms.BooleanField(
+        label=gettext_lazy("Send me a weekly reminder e-mail"), required=False
+    )
+    weekday = forms.TypedChoiceField(
+        label=gettext_lazy("Day of the week"), choices=Weekday.choices, coerce=int
+    )
     hour = forms.TypedChoiceField(
-        label="Time of day",
-        choices=[(h, hour_label(h)) for h in range(24)],
+        label=gettext_lazy("Time of day"),
+        choices=[(h, lazy_hour_label(h)) for h in range(24)],
         coerce=int,
-        help_text="On your own clock, in the time zone below.",
+        help_text=gettext_lazy("On your own clock, in the time zone below."),
     )
     timezone = forms.ChoiceField(
-        label="Your time zone",
-        help_text="Your weeks and reminders follow this clock.",
-        error_messages={"invalid_choice": "Pick a time zone from the list."},
+        label=gettext_lazy("Your time zone"),
+        help_text=gettext_lazy("Your weeks and reminders follow this clock."),
+        error_messages={"invalid_choice": gettext_lazy("Pick a time zone from the list.")},
     )
 
     def __init__(self, *args, suggest_browser_timezone: bool = False, **kwargs):
@@ -493,10 +541,10 @@ class ReminderSettingsForm(forms.Form):
         listed = {name for _, options in groups for name, _ in options}
         if current and current not in listed and current in zoneinfo.available_timezones():
             # An older alias (e.g. "US/Eastern") set at enrolment stays selectable.
-            other = dict(groups).setdefault("Other", [])
+            other = dict(groups).setdefault(_("Other"), [])
             other.append((current, current))
-            if ("Other", other) not in groups:
-                groups.append(("Other", other))
+            if (_("Other"), other) not in groups:
+                groups.append((_("Other"), other))
         self.fields["timezone"].choices = groups
         if suggest_browser_timezone and not self.is_bound:
             # static/js/timezone-default.js picks the browser's zone until the patient saves one.
@@ -505,6 +553,6 @@ class ReminderSettingsForm(forms.Form):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             "reminders_enabled",
-            Fieldset("When to remind you", "weekday", "hour", "timezone"),
-            Submit("save", "Save reminder settings", css_class="btn-lg"),
+            Fieldset(_("When to remind you"), "weekday", "hour", "timezone"),
+            Submit("save", _("Save reminder settings"), css_class="btn-lg"),
         )

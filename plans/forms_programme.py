@@ -6,6 +6,7 @@ from __future__ import annotations
 from crispy_forms.layout import LayoutObject
 from django import forms
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from plans.models import Plan
 from plans.programme import programme_exercises
@@ -42,7 +43,7 @@ def programme_done_field(plan: Plan) -> forms.TypedMultipleChoiceField:
     """Optional ticks, one per exercise of the patient's programme today. The service checks
     them again under the plan's lock."""
     return forms.TypedMultipleChoiceField(
-        label="Which of your programme exercises did you do? (optional)",
+        label=gettext_lazy("Which of your programme exercises did you do? (optional)"),
         coerce=int,
         required=False,
         # Read only when the form is drawn or a tick is sent: nothing ticked, no query.

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from plans.models import (
     Contraindication,
@@ -37,25 +39,32 @@ from recovery.models import PatientProfile
 # plan's weekly minutes, not here.
 PROGRAMME_CATEGORIES = (ExerciseCategory.CORE, ExerciseCategory.FLEXIBILITY)
 
-_TIMES_A_DAY = {1: "once a day", 2: "twice a day", 3: "three times a day"}
 
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _times_a_day(n: int) -> str:
+    if n == 1:
+        return _("once a day")
+    if n == 2:
+        return _("twice a day")
+    if n == 3:
+        return _("three times a day")
+    return ngettext("%(n)d time a day", "%(n)d times a day", n) % {"n": n}
 
 
 def dose_words(
     sets: int | None, reps: int | None, hold_seconds: int | None, times_per_day: int
 ) -> str:
-    """A dose in plain words: "10 repetitions, hold 5 seconds, 1 set, twice a day"."""
+    """A dose in plain words, in the active language: "10 repetitions, hold 5 seconds, 1 set,
+    twice a day"."""
     parts = []
     if reps:
-        parts.append(_count(reps, "repetition", "repetitions"))
+        parts.append(ngettext("%(n)d repetition", "%(n)d repetitions", reps) % {"n": reps})
     if hold_seconds:
-        parts.append(f"hold {_count(hold_seconds, 'second', 'seconds')}")
+        parts.append(
+            ngettext("hold %(n)d second", "hold %(n)d seconds", hold_seconds) % {"n": hold_seconds}
+        )
     if sets:
-        parts.append(_count(sets, "set", "sets"))
-    parts.append(_TIMES_A_DAY.get(times_per_day, f"{times_per_day} times a day"))
+        parts.append(ngettext("%(n)d set", "%(n)d sets", sets) % {"n": sets})
+    parts.append(_times_a_day(times_per_day))
     return ", ".join(parts)
 
 

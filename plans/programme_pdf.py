@@ -5,6 +5,10 @@ exercise with its dose, instructions, cautions, the clinician's note and its pic
 ReportLab installs from PyPI as wheels with no system libraries (unlike WeasyPrint, which needs
 Pango), so `/me/programme.pdf` works on a bare machine. Pictures are the stored thumbnails, read
 through Django's storage API, so S3-compatible storage works the same as the file system.
+
+Its words go through gettext: the PDF is drawn in the active language. The views draw it inside
+`translation.override(patient.user.language)`, so the sheet is in the patient's language even
+when a clinician downloads it (it is handed to the patient).
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import logging
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -37,6 +44,10 @@ PICTURE_WIDTH = 45 * mm
 # An A4 page (210 × 297 mm) whose 18 mm margins leave a 174 × 261 mm block of content: it fits
 # inside US Letter (216 × 279 mm) too, so the file prints at actual size on either paper.
 MARGIN = 18 * mm
+
+
+def _DAY_MONTH_YEAR() -> str:
+    return pgettext("date format: day, month and year", "j F Y")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -81,17 +92,24 @@ def _exercise(line: ProgrammeLine, styles) -> KeepTogether:
     ]
     if line.exercise.cautions:
         parts.append(
-            Paragraph(f"<b>Take care:</b> {_text(line.exercise.cautions)}", styles["body"])
+            Paragraph(
+                f"<b>{_text(_('Take care:'))}</b> {_text(line.exercise.cautions)}", styles["body"]
+            )
         )
     if line.note:
-        parts.append(Paragraph(f"<b>From your care team:</b> {_text(line.note)}", styles["body"]))
+        parts.append(
+            Paragraph(
+                f"<b>{_text(_('From your care team:'))}</b> {_text(line.note)}", styles["body"]
+            )
+        )
     pictures = [p for p in (_picture(image) for image in line.images) if p is not None]
     if pictures:
         row = Table([pictures], hAlign="LEFT")
         row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         parts += [Spacer(1, 2 * mm), row]
         alts = "; ".join(image.alt_text for image in line.images)
-        parts.append(Paragraph(f"<i>Pictures: {_text(alts)}</i>", styles["meta"]))
+        pictures_line = _("Pictures: %(alts)s") % {"alts": alts}
+        parts.append(Paragraph(f"<i>{_text(pictures_line)}</i>", styles["meta"]))
     parts.append(Spacer(1, 4 * mm))
     # An exercise is never split across two pages.
     return KeepTogether(parts)
@@ -108,36 +126,51 @@ def programme_pdf(programme: Programme, *, first_name: str) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=f"Home exercise programme for {first_name}",
+        title=_("Home exercise programme for %(name)s") % {"name": first_name},
         author=settings.CLINIC_NAME,
     )
     story = [
-        Paragraph("Your home exercise programme", styles["title"]),
+        Paragraph(_text(_("Your home exercise programme")), styles["title"]),
         Paragraph(
-            _text(f"For {first_name} · {programme.today:%-d %B %Y} · {settings.CLINIC_NAME}"),
+            _text(
+                _("For %(name)s") % {"name": first_name}
+                + f" · {date_format(programme.today, _DAY_MONTH_YEAR())} · {settings.CLINIC_NAME}"
+            ),
             styles["meta"],
         ),
         Spacer(1, 4 * mm),
     ]
     if programme.precautions:
-        story.append(Paragraph("Your precautions", styles["h2"]))
+        story.append(Paragraph(_text(_("Your precautions")), styles["h2"]))
         story += [Paragraph(f"• {_text(line)}", styles["body"]) for line in programme.precautions]
-    story.append(Paragraph("Your exercises", styles["h2"]))
+    story.append(Paragraph(_text(_("Your exercises")), styles["h2"]))
     if programme.paused:
         story.append(
             Paragraph(
-                "Your plan is paused. Do not do these exercises until your care team says so.",
+                _text(
+                    _(
+                        "Your plan is paused. Do not do these exercises until your care team "
+                        "says so."
+                    )
+                ),
                 styles["body"],
             )
         )
     elif not programme.lines:
         story.append(
-            Paragraph("Your care team has not given you home exercises yet.", styles["body"])
+            Paragraph(
+                _text(_("Your care team has not given you home exercises yet.")), styles["body"]
+            )
         )
     else:
         story.append(
             Paragraph(
-                "Move slowly and never force a stretch. Stop an exercise if it causes sharp pain.",
+                _text(
+                    _(
+                        "Move slowly and never force a stretch. Stop an exercise if it causes "
+                        "sharp pain."
+                    )
+                ),
                 styles["body"],
             )
         )
@@ -146,8 +179,8 @@ def programme_pdf(programme: Programme, *, first_name: str) -> bytes:
     story.append(
         Paragraph(
             _text(
-                f"Questions about your recovery? Call {settings.CLINIC_PHONE}. "
-                "In an emergency, call 911."
+                _("Questions about your recovery? Call %(phone)s. In an emergency, call 911.")
+                % {"phone": settings.CLINIC_PHONE}
             ),
             styles["meta"],
         )

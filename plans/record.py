@@ -333,7 +333,7 @@ def _plan_entries(stories: list[PlanStory]) -> list[Entry]:
                     plan=story,
                     obj=plan,
                     title=title,
-                    detail=plan.pause_reason,
+                    detail=plan.pause_reason_words,
                     who=story.paused_by,
                 )
             )
@@ -475,7 +475,7 @@ def _clearance_entries(events: list[ClearanceEvent]) -> list[Entry]:
                 if event.from_status
                 else _("Clearance opened: %(status)s") % {"status": event.to_status_words}
             ),
-            detail=event.reason,
+            detail=event.reason_words,
             who=_name(event.actor) or "StepWise",
         )
         for event in events

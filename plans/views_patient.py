@@ -12,6 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from plans import engine, selectors
@@ -250,7 +253,7 @@ def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(form.service_field(error.field), error.message)
         else:
-            messages.success(request, "Your correction is saved.")
+            messages.success(request, _("Your correction is saved."))
             return redirect("me:session_saved", log_id=log.pk)
     return render(
         request,
@@ -275,8 +278,13 @@ def session_delete(request: HttpRequest, log_id: int) -> HttpResponse:
             return redirect("me:session_saved", log_id=log.pk)
         messages.success(
             request,
-            f"Your {log.get_activity_display().lower()} session of {log.date:%A %-d %B} "
-            "is deleted.",
+            _("Your %(activity)s session of %(day)s is deleted.")
+            % {
+                "activity": log.get_activity_display().lower(),
+                "day": date_format(
+                    log.date, pgettext("date format: weekday, day and month", "l j F")
+                ),
+            },
         )
         return redirect("me:history")
     return render(request, "plans/patient/session_delete.html", {"log": log})
@@ -291,12 +299,13 @@ def session_follow_up(request: HttpRequest, log_id: int) -> HttpResponse:
     if log is None:
         raise Http404("No such session.")
     back = FOLLOW_UP_RETURNS.get(request.POST.get("back"), "me:dashboard")
-    day = f"{log.date:%A %-d %B}"
+    day = date_format(log.date, pgettext("date format: weekday, day and month", "l j F"))
     form = PainFollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(
             request,
-            f"Nothing was saved: choose when the pain from your session on {day} settled.",
+            _("Nothing was saved: choose when the pain from your session on %(day)s settled.")
+            % {"day": day},
         )
         return redirect(back)
     try:
@@ -306,13 +315,18 @@ def session_follow_up(request: HttpRequest, log_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(back)
-    messages.success(request, f"Thank you. Your answer is saved with your session on {day}.")
+    messages.success(
+        request, _("Thank you. Your answer is saved with your session on %(day)s.") % {"day": day}
+    )
     if answered.alert is not None:
         messages.warning(
             request,
-            "Pain that lasts this long needs a check, so your care team has been told. Rest "
-            "until it settles. If it is not easing by tomorrow, or it gets worse, call your care "
-            f"team at {settings.CLINIC_PHONE}.",
+            _(
+                "Pain that lasts this long needs a check, so your care team has been told. Rest "
+                "until it settles. If it is not easing by tomorrow, or it gets worse, call your "
+                "care team at %(phone)s."
+            )
+            % {"phone": settings.CLINIC_PHONE},
         )
     return redirect(back)
 
@@ -354,7 +368,10 @@ def symptom_saved(request: HttpRequest, report_id: int) -> HttpResponse:
     context = {
         "report": report,
         # On the patient's own clock (the page's time zone is UTC).
-        "reported_at": f"{report.created_at.astimezone(report.patient.tz):%A %-d %B %Y, %H:%M}",
+        "reported_at": date_format(
+            report.created_at.astimezone(report.patient.tz),
+            pgettext("date format: weekday, day, month, year and time", "l j F Y, H:i"),
+        ),
         "urgent": urgency(alert) if is_warning_sign(alert) else None,
         "severe": alert is not None and alert.kind == AlertKind.SEVERE_PAIN,
         "phone_href": phone_href(),
@@ -394,7 +411,7 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, "Your reminder settings are saved.")
+            messages.success(request, _("Your reminder settings are saved."))
             return redirect("me:settings")
     return render(
         request,

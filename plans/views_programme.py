@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from plans import selectors
@@ -86,9 +88,14 @@ def programme_download(request: HttpRequest) -> HttpResponse:
 @clinician_required
 @require_GET
 def clinic_programme(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The patient's programme as they see it, to print for them."""
+    """The patient's programme as they see it, to print for them.
+
+    The sheet is handed to the patient, so the programme (dose words and all) is drawn in the
+    PATIENT's language (`translation.override(patient.user.language)` here, `{% language %}` in
+    the template); the page around it stays in the clinician's language."""
     patient = patient_for_clinician(request.user, patient_id)
-    programme = programme_for(patient, today=patient_today(patient))
+    with translation.override(patient.user.language):
+        programme = programme_for(patient, today=patient_today(patient))
     _audit_view(request, patient, "page")
     return render(
         request,
@@ -96,6 +103,7 @@ def clinic_programme(request: HttpRequest, patient_id: int) -> HttpResponse:
         {
             "programme": programme,
             "patient": patient,
+            "patient_language": patient.user.language,
             "pdf_url": reverse("clinic:programme_pdf", args=[patient.pk]),
         },
     )
@@ -104,14 +112,17 @@ def clinic_programme(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician_required
 @require_GET
 def clinic_programme_download(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's programme as a PDF, drawn in the PATIENT's language whatever the
+    clinician's (`translation.override(patient.user.language)`): it is handed to the patient."""
     patient = patient_for_clinician(request.user, patient_id)
-    programme = programme_for(patient, today=patient_today(patient))
     _audit_view(request, patient, "pdf")
-    return _pdf_response(
-        programme,
-        patient,
-        download_name=f"home-programme-{patient.pk}-{programme.today:%Y-%m-%d}.pdf",
-    )
+    with translation.override(patient.user.language):
+        programme = programme_for(patient, today=patient_today(patient))
+        return _pdf_response(
+            programme,
+            patient,
+            download_name=f"home-programme-{patient.pk}-{programme.today:%Y-%m-%d}.pdf",
+        )
 
 
 @clinician_required
@@ -129,16 +140,17 @@ def programme_tailor(request: HttpRequest, patient_id: int) -> HttpResponse:
         try:
             programme_reset(patient=patient, actor=request.user)
         except DomainError as error:
-            messages.error(request, f"Nothing was changed: {error.message}")
+            messages.error(request, _("Nothing was changed: %(why)s") % {"why": error.message})
         else:
             messages.success(
-                request, "The home programme is back to the stage's exercises at their usual dose."
+                request,
+                _("The home programme is back to the stage's exercises at their usual dose."),
             )
         return back
     today = patient_today(patient)
     programme = programme_for(patient, today=today, pictures=False)
     if programme.plan is None:
-        messages.error(request, "Nothing was changed: this patient has no running plan.")
+        messages.error(request, _("Nothing was changed: this patient has no running plan."))
         return back
     form = ProgrammeForm(
         request.POST, exercises=selectors.exercises_for_plan(programme.plan), programme=programme
@@ -149,7 +161,7 @@ def programme_tailor(request: HttpRequest, patient_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, "The home programme is saved.")
+            messages.success(request, _("The home programme is saved."))
             return back
     audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
     return render_patient(request, patient, programme_form=form, status=400)

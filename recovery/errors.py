@@ -10,4 +10,4 @@ class DomainError(Exception):
         self.field = field
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)  # a lazy translation (gettext_lazy) is drawn here

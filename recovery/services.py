@@ -17,6 +17,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from recovery.audit import audit
 from recovery.emails import account_email, enrolment_email
@@ -46,6 +49,10 @@ PROCEDURE_DAYS_BACK = 5 * 365 + 1
 PROCEDURE_DAYS_AHEAD = 366
 
 
+def _day_month_year(day: date) -> str:
+    return date_format(day, pgettext("date format: day, month and year", "j F Y"))
+
+
 def require_assigned_clinician(
     patient: PatientProfile, actor: User, *, action: str = "decide on clearance"
 ) -> None:
@@ -57,20 +64,24 @@ def check_procedure_date(procedure_date: date, *, today: date, planned: bool) ->
     """Refuse a procedure date outside [today - ~5 years, today + 1 year], or in the future
     without 'planned'. Subtraction only: no arithmetic here can overflow, whatever the date."""
     if not isinstance(procedure_date, date):
-        raise DomainError("Please give the procedure date.", field="procedure_date")
+        raise DomainError(_("Please give the procedure date."), field="procedure_date")
     days = (procedure_date - today).days
     if not -PROCEDURE_DAYS_BACK <= days <= PROCEDURE_DAYS_AHEAD or not (
         DATE_FLOOR <= procedure_date <= DATE_CEILING
     ):
         raise DomainError(
-            "The procedure date must be within the last five years, or within the next year "
-            "for a planned procedure.",
+            _(
+                "The procedure date must be within the last five years, or within the next year "
+                "for a planned procedure."
+            ),
             field="procedure_date",
         )
     if not planned and days > 0:
         raise DomainError(
-            "A procedure that has already happened cannot be in the future. "
-            "Tick 'planned procedure' for one that is still to come.",
+            _(
+                "A procedure that has already happened cannot be in the future. "
+                "Tick 'planned procedure' for one that is still to come."
+            ),
             field="procedure_date",
         )
 
@@ -95,13 +106,19 @@ def check_contact(
         raise DomainError(str(error), field="phone") from None
     if date_of_birth is not None and not BIRTH_FLOOR <= date_of_birth <= today:
         raise DomainError(
-            f"Give a date of birth between {BIRTH_FLOOR:%-d %B %Y} and today.",
+            _("Give a date of birth between %(day)s and today.")
+            % {
+                "day": date_format(
+                    BIRTH_FLOOR, pgettext("date format: day, month and year", "j F Y")
+                )
+            },
             field="date_of_birth",
         )
     record_number = " ".join((record_number or "").split())
     if len(record_number) > RECORD_NUMBER_MAX:
         raise DomainError(
-            f"A record number has at most {RECORD_NUMBER_MAX} characters.", field="record_number"
+            _("A record number has at most %(n)d characters.") % {"n": RECORD_NUMBER_MAX},
+            field="record_number",
         )
     if record_number:
         clash = PatientProfile.objects.filter(record_number__iexact=record_number)
@@ -109,7 +126,7 @@ def check_contact(
             clash = clash.exclude(pk=patient.pk)
         if clash.exists():
             raise DomainError(
-                "Another patient has this record number already.", field="record_number"
+                _("Another patient has this record number already."), field="record_number"
             )
     return {"phone": phone, "date_of_birth": date_of_birth, "record_number": record_number}
 
@@ -145,7 +162,7 @@ def patient_update_contact(
             patient.save(update_fields=changed)
     except IntegrityError:  # the same record number saved by someone else meanwhile
         raise DomainError(
-            "Another patient has this record number already.", field="record_number"
+            _("Another patient has this record number already."), field="record_number"
         ) from None
     audit("patient_update_contact", actor=actor, obj=patient, patient=patient, fields=changed)
     return patient

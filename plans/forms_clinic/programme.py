@@ -9,6 +9,8 @@ a refusal appears beside the input it is about.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans.models import DOSE_LIMITS, Exercise
 from plans.programme import Programme, ProgrammeLine, default_line
@@ -16,10 +18,10 @@ from plans.services import ItemDose, programme_field
 from plans.services.programme import NOTE_MAX
 
 PARTS = (
-    ("sets", "Sets"),
-    ("reps", "Repetitions"),
-    ("hold_seconds", "Hold (seconds)"),
-    ("times_per_day", "Times a day"),
+    ("sets", gettext_lazy("Sets")),
+    ("reps", gettext_lazy("Repetitions")),
+    ("hold_seconds", gettext_lazy("Hold (seconds)")),
+    ("times_per_day", gettext_lazy("Times a day")),
 )
 
 
@@ -42,15 +44,17 @@ class ProgrammeForm(forms.Form):
             place, line = current.get(exercise.pk, (None, default_line(exercise)))
             name = exercise.name
             self.fields[programme_field(exercise.pk, "include")] = forms.BooleanField(
-                label=f"Include {name}", required=False, initial=place is not None
+                label=_("Include %(exercise)s") % {"exercise": name},
+                required=False,
+                initial=place is not None,
             )
             self.fields[programme_field(exercise.pk, "position")] = forms.IntegerField(
-                label="Order",
+                label=_("Order"),
                 required=False,
                 min_value=1,
                 max_value=99,
                 initial=place or len(current) + index,
-                help_text="1 comes first.",
+                help_text=_("1 comes first."),
             )
             for part, label in PARTS:
                 low, high = DOSE_LIMITS[part]
@@ -61,13 +65,13 @@ class ProgrammeForm(forms.Form):
                     max_value=high,
                     initial=getattr(line, part),
                     error_messages={
-                        "min_value": f"{label}: at least {low}.",
-                        "max_value": f"{label}: at most {high}.",
+                        "min_value": _("%(label)s: at least %(n)d.") % {"label": label, "n": low},
+                        "max_value": _("%(label)s: at most %(n)d.") % {"label": label, "n": high},
                     },
                     widget=forms.NumberInput(attrs={"min": low, "max": high}),
                 )
             self.fields[programme_field(exercise.pk, "note")] = forms.CharField(
-                label="Note for the patient",
+                label=_("Note for the patient"),
                 required=False,
                 max_length=NOTE_MAX,
                 initial=line.note,
@@ -95,7 +99,7 @@ class ProgrammeForm(forms.Form):
                 continue  # already said beside the field
             times = programme_field(exercise.pk, "times_per_day")
             if data.get(times) is None:
-                self.add_error(times, "Times a day: give a number from 1 to 6.")
+                self.add_error(times, _("Times a day: give a number from 1 to 6."))
                 continue
             position = data.get(programme_field(exercise.pk, "position")) or 99
             chosen.append(
@@ -113,7 +117,7 @@ class ProgrammeForm(forms.Form):
             )
         if not chosen and not self.errors:  # a row's own error says more than "empty"
             raise forms.ValidationError(
-                "Include at least one exercise, or reset the programme to the stage's exercises."
+                _("Include at least one exercise, or reset the programme to the stage's exercises.")
             )
         self.items = [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
         return data

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from plans import engine
 from recovery.models import (
@@ -21,6 +24,30 @@ class PlanStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     PAUSED = "paused", "Paused"
     COMPLETED = "completed", "Completed"
+
+
+# The pause reason the system writes when a warning sign pauses a plan (stored in English).
+WARNING_SIGN_PAUSE = "Warning sign reported on {day:%-d %B %Y}."
+_WARNING_SIGN_PAUSE = re.compile(r"^Warning sign reported on (\d{1,2} [A-Z][a-z]+ \d{4})\.$")
+
+
+def warning_sign_pause_reason(day: date) -> str:
+    """What a plan paused by a warning sign stores: English, a record (shown translated)."""
+    return WARNING_SIGN_PAUSE.format(day=day)
+
+
+def pause_reason_words(reason: str) -> str:
+    """A stored pause reason in the reader's language (see Plan.pause_reason_words)."""
+    found = _WARNING_SIGN_PAUSE.match(reason or "")
+    if found:
+        try:
+            day = datetime.strptime(found.group(1), "%d %B %Y").date()
+        except ValueError:
+            return reason
+        return gettext("Warning sign reported on %(day)s.") % {
+            "day": date_format(day, pgettext("date format: day, month and year", "j F Y"))
+        }
+    return reason
 
 
 class Plan(RulesFields):
@@ -42,6 +69,14 @@ class Plan(RulesFields):
     allowed_activities = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def pause_reason_words(self) -> str:
+        """The pause reason in the reader's language. The reason a warning sign writes
+        ("Warning sign reported on 3 December 2026.", plans.services.alerts and reports) is
+        stored in English, as a record; it is recognised here and said again with the date in
+        the active language. Any other reason (a clinician's words) is shown as written."""
+        return pause_reason_words(self.pause_reason)
 
     class Meta:
         ordering = ["-start_date", "-id"]

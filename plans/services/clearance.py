@@ -345,7 +345,7 @@ def clearance_approve(
         clearance=clearance,
         actor=actor,
         from_status=ClearanceStatus.PENDING,
-        reason=override_reason and f"Override: {override_reason}",
+        reason=override_reason and f"{ClearanceEvent.OVERRIDE_PREFIX}{override_reason}",
     )
     plan = _plan_start(
         patient=clearance.patient,

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans.models import (
     DOSE_LIMITS,
@@ -30,14 +32,14 @@ from recovery.models import Clearance, PatientProfile, User
 from recovery.services import require_assigned_clinician
 
 NOTE_MAX = 500
-NO_OPEN_PLAN = (
+NO_OPEN_PLAN = gettext_lazy(
     "This patient has no running plan: a home programme starts once clearance is approved."
 )
 _PART_WORDS = {
-    "sets": "sets",
-    "reps": "repetitions",
-    "hold_seconds": "the hold (seconds)",
-    "times_per_day": "times a day",
+    "sets": gettext_lazy("sets"),
+    "reps": gettext_lazy("repetitions"),
+    "hold_seconds": gettext_lazy("the hold (seconds)"),
+    "times_per_day": gettext_lazy("times a day"),
 }
 
 
@@ -81,17 +83,20 @@ def _check_dose(exercise: Exercise, item: ItemDose) -> None:
         low, high = DOSE_LIMITS[part]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise DomainError(
-                f"{exercise.name}: {_PART_WORDS[part]} must be from {low} to {high}.",
+                _("%(exercise)s: %(part)s must be from %(low)d to %(high)d.")
+                % {"exercise": exercise.name, "part": _PART_WORDS[part], "low": low, "high": high},
                 field=programme_field(exercise.pk, part),
             )
     if item.reps is None and item.hold_seconds is None:
         raise DomainError(
-            f"{exercise.name}: give repetitions or a hold, so the patient knows how much to do.",
+            _("%(exercise)s: give repetitions or a hold, so the patient knows how much to do.")
+            % {"exercise": exercise.name},
             field=programme_field(exercise.pk, "reps"),
         )
     if len(item.note) > NOTE_MAX:
         raise DomainError(
-            f"{exercise.name}: keep the note to {NOTE_MAX} characters.",
+            _("%(exercise)s: keep the note to %(n)d characters.")
+            % {"exercise": exercise.name, "n": NOTE_MAX},
             field=programme_field(exercise.pk, "note"),
         )
 
@@ -99,26 +104,36 @@ def _check_dose(exercise: Exercise, item: ItemDose) -> None:
 def _check_allowed(exercise: Exercise, plan, *, blocked: Contraindication | None) -> None:
     field = programme_field(exercise.pk, "include")
     if not exercise.active:
-        raise DomainError(f"{exercise.name} is no longer offered in the library.", field=field)
+        raise DomainError(
+            _("%(exercise)s is no longer offered in the library.") % {"exercise": exercise.name},
+            field=field,
+        )
     if exercise.category not in PROGRAMME_CATEGORIES:
         raise DomainError(
-            f"{exercise.name} is dosed by the plan's weekly minutes, not in the home programme.",
+            _("%(exercise)s is dosed by the plan's weekly minutes, not in the home programme.")
+            % {"exercise": exercise.name},
             field=field,
         )
     if exercise.stage > plan.stage:
         raise DomainError(
-            f"{exercise.name} is a stage {exercise.stage} exercise; this patient's plan allows "
-            f"stage {plan.stage}. Raise the stage first.",
+            _(
+                "%(exercise)s is a stage %(stage)d exercise; this patient's plan allows "
+                "stage %(plan_stage)d. Raise the stage first."
+            )
+            % {"exercise": exercise.name, "stage": exercise.stage, "plan_stage": plan.stage},
             field=field,
         )
     if blocked is not None:
-        until = (
-            f" until stage {blocked.until_stage}" if blocked.until_stage else " (contraindicated)"
-        )
-        raise DomainError(
-            f"{exercise.name} must not be given after {blocked.treatment_type.name}{until}.",
-            field=field,
-        )
+        names = {"exercise": exercise.name, "treatment": blocked.treatment_type.name}
+        if blocked.until_stage:
+            message = _(
+                "%(exercise)s must not be given after %(treatment)s until stage %(stage)d."
+            ) % {**names, "stage": blocked.until_stage}
+        else:
+            message = (
+                _("%(exercise)s must not be given after %(treatment)s (contraindicated).") % names
+            )
+        raise DomainError(message, field=field)
 
 
 @transaction.atomic
@@ -130,12 +145,12 @@ def programme_set(
     plan = _open_plan_locked(patient)
     if not items:
         raise DomainError(
-            "Choose at least one exercise, or reset the programme to the stage's exercises.",
+            _("Choose at least one exercise, or reset the programme to the stage's exercises."),
             field="programme",
         )
     ids = [item.exercise_id for item in items]
     if len(set(ids)) != len(ids):
-        raise DomainError("An exercise appears twice in the programme.", field="programme")
+        raise DomainError(_("An exercise appears twice in the programme."), field="programme")
     treatment_type_id = (
         Clearance.objects.filter(pk=plan.clearance_id)
         .values_list("treatment__treatment_type_id", flat=True)
@@ -150,7 +165,7 @@ def programme_set(
     for item in items:
         exercise = exercises.get(item.exercise_id)
         if exercise is None:
-            raise DomainError("An exercise of this programme is no longer in the library.")
+            raise DomainError(_("An exercise of this programme is no longer in the library."))
         _check_allowed(exercise, plan, blocked=blocked.get(exercise.pk))
         _check_dose(exercise, item)
     before = list(

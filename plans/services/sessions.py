@@ -11,7 +11,11 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Case, OuterRef, Q, Subquery, When
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from plans import engine
 from plans.models import (
@@ -74,27 +78,32 @@ def _validate_session(
     flags,
 ) -> None:
     if day > today:
-        raise DomainError("The date cannot be in the future.", field="date")
+        raise DomainError(_("The date cannot be in the future."), field="date")
     if day < plan.start_date:
         raise DomainError(
-            f"Your plan started on {plan.start_date:%-d %B %Y}; pick that day or later.",
+            _("Your plan started on %(day)s; pick that day or later.")
+            % {
+                "day": date_format(
+                    plan.start_date, pgettext("date format: day, month and year", "j F Y")
+                )
+            },
             field="date",
         )
     if activity not in plan.allowed_activities:
-        raise DomainError("That activity is not part of your plan yet.", field="activity")
+        raise DomainError(_("That activity is not part of your plan yet."), field="activity")
     if not 1 <= minutes <= 300:
-        raise DomainError("Minutes must be between 1 and 300.", field="minutes")
+        raise DomainError(_("Minutes must be between 1 and 300."), field="minutes")
     if pain is not None and not 0 <= pain <= 10:
-        raise DomainError("Pain must be between 0 and 10.", field="pain")
+        raise DomainError(_("Pain must be between 0 and 10."), field="pain")
     if pain_before is not None and not 0 <= pain_before <= 10:
-        raise DomainError("Pain must be between 0 and 10.", field="pain_before")
+        raise DomainError(_("Pain must be between 0 and 10."), field="pain_before")
     if not Decimal(0) <= lasted <= Decimal(72):
-        raise DomainError("Hours of pain must be between 0 and 72.", field="pain_lasted_hours")
+        raise DomainError(_("Hours of pain must be between 0 and 72."), field="pain_lasted_hours")
     if exertion is not None and not 6 <= exertion <= 20:
-        raise DomainError("Effort must be between 6 and 20.", field="exertion")
+        raise DomainError(_("Effort must be between 6 and 20."), field="exertion")
     unknown = set(flags) - set(RedFlag.values)
     if unknown:
-        raise DomainError("Unknown warning sign.", field="red_flags")
+        raise DomainError(_("Unknown warning sign."), field="red_flags")
 
 
 def _lasted_hours(pain_duration: str, pain_lasted_hours: Decimal | float = 0) -> Decimal:
@@ -102,12 +111,14 @@ def _lasted_hours(pain_duration: str, pain_lasted_hours: Decimal | float = 0) ->
     hours, or the hours a caller knows (imports, demo data) when there is no answer."""
     if pain_duration:
         if pain_duration not in PainDuration.values:
-            raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+            raise DomainError(_("Choose how long the pain lasted."), field="pain_duration")
         pain_lasted_hours = PAIN_DURATION_HOURS[PainDuration(pain_duration)]
     return Decimal(str(pain_lasted_hours or 0)).quantize(Decimal("0.1"))
 
 
-PLAN_PAUSED = "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
+PLAN_PAUSED = gettext_lazy(
+    "Your plan is paused, so sessions cannot be logged. Please talk to your care team."
+)
 
 
 def session_log_create(
@@ -153,7 +164,7 @@ def session_log_create(
     with transaction.atomic():
         plan = _lock_open_plan(patient=patient, user=user)
         if plan is None:
-            raise DomainError("You do not have an exercise plan yet.")
+            raise DomainError(_("You do not have an exercise plan yet."))
         # The same form again (a double click, a resubmission, or Back then Save: the same
         # answers under a new token) is answered with the session already saved, before the
         # paused check: a warning sign's repeat gets the warning sign's page again. Forms only:
@@ -225,7 +236,7 @@ def session_log_create(
     return LoggedSession(log, created=True, alert=alert)
 
 
-PROGRAMME_TICKS_ONLY = "Tick only exercises of your home programme."
+PROGRAMME_TICKS_ONLY = gettext_lazy("Tick only exercises of your home programme.")
 
 
 def _check_programme_ticks(plan: Plan, exercises_done: Iterable[int]) -> list[int]:
@@ -253,11 +264,14 @@ def _what_it_sets_off(plan: Plan, log: SessionLog, *, today: date) -> Alert | No
 
 # --- corrections (DESIGN section 14) ------------------------------------------------------------
 
-CORRECTION_CLOSED = (
-    "This session can no longer be changed: a session can be corrected or deleted for "
-    f"{CORRECTION_HOURS} hours after saving. If something in it is wrong, tell your care team."
+CORRECTION_CLOSED = format_lazy(
+    gettext_lazy(
+        "This session can no longer be changed: a session can be corrected or deleted for "
+        "{hours} hours after saving. If something in it is wrong, tell your care team."
+    ),
+    hours=CORRECTION_HOURS,
 )
-CORRECTION_ALERTED = (
+CORRECTION_ALERTED = gettext_lazy(
     "This session told your care team about a warning sign or severe pain, so only they can "
     "change its record. If something in it is wrong, please call them."
 )
@@ -276,6 +290,13 @@ _REVISED = {
 
 
 def _revision_snapshot(log: SessionLog) -> dict:
+    """What the session said before a change, kept as a record: its labels in English whatever
+    the patient's language, so the record reads the same to everyone who audits it."""
+    with translation.override("en"):
+        return _snapshot(log)
+
+
+def _snapshot(log: SessionLog) -> dict:
     before = {label: getattr(log, name) for name, label in _REVISED.items()}
     before["activity"] = log.get_activity_display()
     before["pain lasted"] = log.get_pain_duration_display() or None
@@ -293,7 +314,7 @@ def _lock_own_session(user: User, log_id: int, now: datetime) -> tuple[Plan, Ses
         .first()
     )
     if found is None:
-        raise DomainError("No such session.")
+        raise DomainError(_("No such session."))
     plan = _lock_plan(found)
     log = _locked(SessionLog).get(pk=log_id)  # deleted meanwhile: DoesNotExist, a 404
     if Alert.objects.filter(session_log=log).exists():
@@ -329,7 +350,7 @@ def session_correct(
     now = now or timezone.now()
     flags = sorted(set(red_flags))
     if not pain_duration:
-        raise DomainError("Choose how long the pain lasted.", field="pain_duration")
+        raise DomainError(_("Choose how long the pain lasted."), field="pain_duration")
     lasted = _lasted_hours(pain_duration)
     with transaction.atomic():
         plan, log = _lock_own_session(user, log_id, now)

@@ -7,8 +7,8 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from recovery.models.base import (
     LIFTING_LIMIT_MAX_KG,
@@ -173,6 +173,19 @@ class ClearanceEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+    # A clearance approved before its usual wait stores "Override: <what the clinician typed>"
+    # (plans.services.clearance): the prefix is the project's word, shown in the reader's language.
+    OVERRIDE_PREFIX = "Override: "
+
+    @property
+    def reason_words(self) -> str:
+        """The reason in the reader's language: the stored "Override: " prefix translated, what
+        the clinician typed after it kept as written."""
+        if self.reason.startswith(self.OVERRIDE_PREFIX):
+            typed = self.reason[len(self.OVERRIDE_PREFIX) :]
+            return gettext("Override: %(reason)s") % {"reason": typed}
+        return self.reason
 
     @property
     def from_status_words(self) -> str:

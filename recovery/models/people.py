@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.timezone import now as time_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recovery.models.base import DATE_CEILING
@@ -96,13 +97,13 @@ def timezone_choices_grouped() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 # The earliest date of birth the record takes (the latest is today, checked by the forms).
@@ -118,12 +119,14 @@ def tidy_phone(text: str) -> str:
         return ""
     body = text[1:] if text.startswith("+") else text
     if any(c not in "0123456789 -()." for c in body):
-        raise ValueError("Use digits only, with spaces, dashes, dots or brackets if you like.")
+        raise ValueError(
+            gettext("Use digits only, with spaces, dashes, dots or brackets if you like.")
+        )
     digits = sum(c.isdigit() for c in body)
     if not PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX:
         raise ValueError(
-            f"A phone number has {PHONE_DIGITS_MIN} to {PHONE_DIGITS_MAX} digits "
-            f"(this one has {digits})."
+            gettext("A phone number has %(low)d to %(high)d digits (this one has %(n)d).")
+            % {"low": PHONE_DIGITS_MIN, "high": PHONE_DIGITS_MAX, "n": digits}
         )
     return text
 

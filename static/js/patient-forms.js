@@ -45,9 +45,16 @@
       return;
     }
     function update() {
+      // The words come from the page (data-counter, data-counter-over), in its language.
       var used = box.value.length;
-      counter.textContent = used.toLocaleString() + " of " + limit.toLocaleString() +
-        " characters" + (used > limit ? ": " + (used - limit).toLocaleString() + " too many" : "");
+      var lang = document.documentElement.lang || undefined;
+      var words = used > limit
+        ? box.getAttribute("data-counter-over") || "{used} of {limit} characters: {over} too many"
+        : box.getAttribute("data-counter") || "{used} of {limit} characters";
+      counter.textContent = words
+        .replace("{used}", used.toLocaleString(lang))
+        .replace("{limit}", limit.toLocaleString(lang))
+        .replace("{over}", (used - limit).toLocaleString(lang));
       counter.classList.toggle("text-danger-emphasis", used > limit);
     }
     box.addEventListener("input", update);
