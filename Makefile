@@ -50,8 +50,11 @@ run: check-port install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two test processes (pytest-xdist), each with its own test database and Redis databases;
+# a whole test file goes to one process. TEST_PROCESSES=0 runs the suite in this one process.
+TEST_PROCESSES ?= 2
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 # What CI lints (.ci/run calls this); passes with the embedded defaults and with DATABASE_URL set.
 lint: install-dev

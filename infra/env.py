@@ -103,6 +103,17 @@ def parse_database_url(name: str, url: str, *, conn_max_age: int) -> dict:
     )
 
 
+def redis_database(url: str, database: int) -> str:
+    """The same Redis server's `database` (redis://host:port/N)."""
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{database}").geturl()
+
+
+def redis_database_of(url: str) -> int:
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else 0
+
+
 def redis_cache(url: str, *, timeout: float) -> dict:
     """Django's Redis cache at `url`, each connect and each reply bounded by `timeout` seconds
     with no retry: a Redis that hangs costs a caller one timeout, not a hung request."""

@@ -26,6 +26,8 @@ from infra.env import (
     parse_database_url,
     published_in,
     redis_cache,
+    redis_database,
+    redis_database_of,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -164,6 +166,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# The suite runs in parallel processes (pytest-xdist: gw0, gw1, ...); tests empty the cache and
+# count rate limits in it, so each process takes a Redis database of its own, the next ones up.
+TEST_PROCESS = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+if TESTING and REDIS_URL and TEST_PROCESS:
+    REDIS_URL = redis_database(REDIS_URL, redis_database_of(REDIS_URL) + TEST_PROCESS)
 # The cache holds counters (rate limits, the account-wide sign-in throttle) and progress charts
 # keyed by their content (plans.charts), shared by every process through Redis. A Redis that
 # hangs must not hold a request: each connect and each reply may take REDIS_TIMEOUT_SECONDS, with

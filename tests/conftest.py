@@ -284,7 +284,8 @@ def now():
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # This test process's own database (settings move it for each pytest-xdist process).
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
     try:
         import redis
 

@@ -150,6 +150,13 @@ class SMTPSink:
             return list(self.messages)
 
 
+def redis_database_for_this_process(database: int) -> int:
+    """A Redis database a test chose (a broker's, say), moved down by four for each parallel
+    test process after the first (pytest-xdist's gw1, gw2), so two processes never share one:
+    the cache takes the databases just above REDIS_URL's, these the ones below 16."""
+    return database - 4 * settings.TEST_PROCESS
+
+
 def database_url_for_worker() -> str:
     """The URL of the database this test runs on (the test database), for a child process."""
     s = connection.settings_dict

@@ -13,7 +13,13 @@ from plans import services
 from plans.models import Alert
 from stepwise.celery import app
 from tests.conftest import approve, make_patient, make_user
-from tests.support import SMTPSink, celery_worker, reset_broker_connections, worker_env
+from tests.support import (
+    SMTPSink,
+    celery_worker,
+    redis_database_for_this_process,
+    reset_broker_connections,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 
@@ -21,7 +27,7 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 @pytest.fixture
 def broker(redis_url, monkeypatch):
     """Point this process's Celery app at Redis, on a queue of its own (the suite is eager)."""
-    url = redis_url.rsplit("/", 1)[0] + "/14"
+    url = redis_url.rsplit("/", 1)[0] + f"/{redis_database_for_this_process(14)}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.conf, "broker_url", url)
     monkeypatch.setitem(app.conf, "task_always_eager", False)

@@ -31,6 +31,7 @@ from tests.support import (
     celery_publishing_to,
     celery_worker,
     free_port,
+    redis_database_for_this_process,
     worker_env,
 )
 
@@ -351,7 +352,7 @@ def test_enrolling_while_the_redis_broker_hangs_answers_and_the_pass_sends(dr_ch
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_enrolment_reaches_the_patient_through_a_real_worker_once(postgres, redis_url):
-    url = redis_url.rsplit("/", 1)[0] + "/14"
+    url = redis_url.rsplit("/", 1)[0] + f"/{redis_database_for_this_process(14)}"
     clinician = make_user("drcho", "clinician", "Mei", "Cho")
     with SMTPSink() as sink, broker_at(url) as queue:
         with celery_worker(worker_env(broker_url=url, smtp_port=sink.port), queue=queue) as (
@@ -448,7 +449,7 @@ def test_password_reset_takes_the_same_time_for_known_and_unknown_addresses(
     """A slow relay (0.3 s a message) costs the request nothing: it commits the row, queues a
     task on the real broker and answers; the e-mail goes later."""
     settings.EMAIL_BACKEND = SLOW_BACKEND
-    url = redis_url.rsplit("/", 1)[0] + "/14"
+    url = redis_url.rsplit("/", 1)[0] + f"/{redis_database_for_this_process(14)}"
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     with broker_at(url) as queue:
         try:

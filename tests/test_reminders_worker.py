@@ -26,6 +26,7 @@ from tests.support import (
     celery_worker,
     enrol,
     free_port,
+    redis_database_for_this_process,
     reset_broker_connections,
     use_smtp,
     worker_env,
@@ -33,7 +34,7 @@ from tests.support import (
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.redis, pytest.mark.smtp]
 
-REDIS_DB = 11
+REDIS_DB = redis_database_for_this_process(11)
 
 
 @pytest.fixture
