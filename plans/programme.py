@@ -15,7 +15,7 @@ untailored), and all the pictures at once. Nothing here writes.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
@@ -207,29 +207,9 @@ def programme_for(
         if allowed is None:
             allowed = exercises_for_plan(plan)
         lines = [default_line(exercise) for exercise in allowed]
-    if not pictures:
-        return Programme(
-            patient=patient,
-            plan=plan,
-            today=today,
-            lines=lines,
-            precautions=plan.clearance.precautions_on(today),
-            tailored=bool(items),
-            hidden=hidden,
-        )
-    found = _pictures([line.exercise.pk for line in lines])
-    lines = [
-        ProgrammeLine(
-            exercise=line.exercise,
-            sets=line.sets,
-            reps=line.reps,
-            hold_seconds=line.hold_seconds,
-            times_per_day=line.times_per_day,
-            note=line.note,
-            images=found.get(line.exercise.pk, ()),
-        )
-        for line in lines
-    ]
+    if pictures:
+        found = _pictures([line.exercise.pk for line in lines])
+        lines = [replace(line, images=found.get(line.exercise.pk, ())) for line in lines]
     return Programme(
         patient=patient,
         plan=plan,
