@@ -19,7 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from recovery.audit import audit
 from recovery.emails import account_email, enrolment_email
@@ -54,10 +54,12 @@ def _day_month_year(day: date) -> str:
 
 
 def require_assigned_clinician(
-    patient: PatientProfile, actor: User, *, action: str = "decide on clearance"
+    patient: PatientProfile, actor: User, *, action: str = gettext_lazy("decide on clearance")
 ) -> None:
     if actor.role != Role.CLINICIAN or patient.clinician_id != actor.pk:
-        raise DomainError(f"Only the patient's assigned clinician can {action}.")
+        raise DomainError(
+            _("Only the patient's assigned clinician can %(action)s.") % {"action": action}
+        )
 
 
 def check_procedure_date(procedure_date: date, *, today: date, planned: bool) -> None:
@@ -144,7 +146,7 @@ def patient_update_contact(
     """The assigned clinician corrects the patient's phone, date of birth or record number.
     Audited by which fields changed (their values are the patient's, not the audit log's)."""
     patient = PatientProfile.objects.select_for_update().get(pk=patient.pk)
-    require_assigned_clinician(patient, actor, action="change this patient's details")
+    require_assigned_clinician(patient, actor, action=gettext_lazy("change this patient's details"))
     values = check_contact(
         phone=phone,
         date_of_birth=date_of_birth,
@@ -260,11 +262,11 @@ def check_reminder_settings(*, weekday: int, hour: int, timezone_name: str) -> N
     import zoneinfo
 
     if isinstance(weekday, bool) or not isinstance(weekday, int) or not 0 <= weekday <= 6:
-        raise DomainError("Pick a day of the week.", field="weekday")
+        raise DomainError(_("Pick a day of the week."), field="weekday")
     if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
-        raise DomainError("Pick an hour of the day.", field="hour")
+        raise DomainError(_("Pick an hour of the day."), field="hour")
     if timezone_name not in zoneinfo.available_timezones():
-        raise DomainError("Pick a time zone from the list.", field="timezone")
+        raise DomainError(_("Pick a time zone from the list."), field="timezone")
 
 
 @transaction.atomic
@@ -309,7 +311,7 @@ def patient_update_reminders(
 def patient_reassign(*, patient: PatientProfile, clinician: User, actor: User) -> PatientProfile:
     """Give the patient another assigned clinician (who then sees their record and alerts)."""
     if clinician.role != Role.CLINICIAN or not clinician.is_active:
-        raise DomainError("Choose an active clinician.", field="clinician")
+        raise DomainError(_("Choose an active clinician."), field="clinician")
     patient = PatientProfile.objects.select_for_update().get(pk=patient.pk)
     before = patient.clinician_id
     if before == clinician.pk:
@@ -335,14 +337,19 @@ def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
     that never had one (Django's reset form skips unusable passwords): without this, a patient
     who missed the first e-mail could never sign in.
     """
-    require_assigned_clinician(patient, actor, action="send this patient a sign-in link")
+    require_assigned_clinician(
+        patient, actor, action=gettext_lazy("send this patient a sign-in link")
+    )
     user = patient.user
     if not user.is_active:
-        raise DomainError("This account is disabled.")
+        raise DomainError(_("This account is disabled."))
     if user.has_usable_password():
         raise DomainError(
-            f"{user.display_name()} has already chosen a password; "
-            "they can use “Forgot your password?” on the sign-in page."
+            _(
+                "%(name)s has already chosen a password; they can use “Forgot your password?” "
+                "on the sign-in page."
+            )
+            % {"name": user.display_name()}
         )
     audit("patient_invite_resent", actor=actor, obj=patient, patient=patient)
     set_password_email(user, kind=OutboxEmailKind.INVITE)
@@ -351,7 +358,7 @@ def patient_resend_invite(*, patient: PatientProfile, actor: User) -> None:
 def account_language_set(*, user: User, language: str) -> User:
     """What every page and e-mail speaks to this person in, from now on (DESIGN section 10)."""
     if language not in Language.values:
-        raise DomainError("Choose English or Español.", field="language")
+        raise DomainError(_("Choose English or Español."), field="language")
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from infra.queue import queue_after_commit
 from plans import engine
@@ -119,18 +120,19 @@ def alert_acknowledge(*, alert: Alert, actor: User, outcome: str, note: str = ""
     for "something else"). The note is clinical: it goes in the record, not in the audit log."""
     note = note.strip()
     if outcome not in {value for value, _ in AlertOutcome.chosen()}:
-        raise DomainError("Choose what was done about this alert.", field="outcome")
+        raise DomainError(_("Choose what was done about this alert."), field="outcome")
     if outcome == AlertOutcome.OTHER and not note:
-        raise DomainError("Say in the note what was done.", field="note")
+        raise DomainError(_("Say in the note what was done."), field="note")
     if len(note) > ALERT_NOTE_MAX:
         raise DomainError(
-            f"The note can be at most {ALERT_NOTE_MAX:,} characters (it has {len(note):,}).",
+            _("The note can be at most %(most)s characters (it has %(has)s).")
+            % {"most": f"{ALERT_NOTE_MAX:,}", "has": f"{len(note):,}"},
             field="note",
         )
     alert = _locked(Alert).select_related("patient").get(pk=alert.pk)
     require_assigned_clinician(alert.patient, actor, action="close this alert")
     if alert.acknowledged_at is not None:
-        raise DomainError("This alert was already closed.")
+        raise DomainError(_("This alert was already closed."))
     alert.acknowledged_by = actor
     alert.acknowledged_at = timezone.now()
     alert.outcome = outcome

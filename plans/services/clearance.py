@@ -435,7 +435,9 @@ def clearance_set_precautions(*, clearance: Clearance, actor: User, **values) ->
         .select_related("patient", "treatment__treatment_type")
         .get(pk=clearance.pk)
     )
-    require_assigned_clinician(clearance.patient, actor, action="change these precautions")
+    require_assigned_clinician(
+        clearance.patient, actor, action=gettext_lazy("change these precautions")
+    )
     if clearance.status != ClearanceStatus.APPROVED:
         raise DomainError(_("Precautions go with an approved clearance."))
     tidy = check_precautions(clearance, values)
@@ -466,7 +468,7 @@ def clearance_set_wound_healed(*, clearance: Clearance, actor: User, day: date, 
         .select_related("patient", "treatment__treatment_type")
         .get(pk=clearance.pk)
     )
-    require_assigned_clinician(clearance.patient, actor, action="record this")
+    require_assigned_clinician(clearance.patient, actor, action=gettext_lazy("record this"))
     if clearance.treatment.treatment_type.category not in WOUND_CATEGORIES:
         raise DomainError(_("This treatment leaves no wound to record."))
     if clearance.status not in (ClearanceStatus.PENDING, ClearanceStatus.APPROVED):

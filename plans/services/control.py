@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.models import (
@@ -51,7 +52,7 @@ logger = logging.getLogger(__name__)
 @transaction.atomic
 def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor, action="change this plan")
+    require_assigned_clinician(plan.patient, actor, action=gettext_lazy("change this plan"))
     if plan.status != PlanStatus.ACTIVE:
         raise DomainError(_("Only an active plan can be paused."))
     _pause(plan, reason=require_reason(reason), actor=actor)
@@ -77,7 +78,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
     clearance_id = Plan.objects.filter(pk=plan.pk).values_list("clearance_id", flat=True).get()
     clearance = _locked(Clearance).get(pk=clearance_id)
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor, action="change this plan")
+    require_assigned_clinician(plan.patient, actor, action=gettext_lazy("change this plan"))
     if plan.status != PlanStatus.PAUSED:
         raise DomainError(_("Only a paused plan can be resumed."))
     if clearance.status != ClearanceStatus.APPROVED:
@@ -129,7 +130,7 @@ def plan_resume(*, plan: Plan, actor: User, start_minutes: int, today: date) -> 
 def plan_update_rules(*, plan: Plan, actor: User, rules: engine.Rules | dict) -> Plan:
     """Change the limits of a running plan. Weeks already prescribed keep their numbers."""
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor, action="change this plan")
+    require_assigned_clinician(plan.patient, actor, action=gettext_lazy("change this plan"))
     if plan.status == PlanStatus.COMPLETED:
         raise DomainError(_("This plan has ended; its rules can no longer change."))
     rules = _rules_or_error(rules)
@@ -172,7 +173,7 @@ def plan_set_stage(
     none (swimming waits for a healed wound).
     """
     plan = _lock_plan(plan)
-    require_assigned_clinician(plan.patient, actor, action="change this plan")
+    require_assigned_clinician(plan.patient, actor, action=gettext_lazy("change this plan"))
     if plan.status == PlanStatus.COMPLETED:
         raise DomainError(_("This plan has ended; its stage can no longer change."))
     if not 1 <= stage <= 4:

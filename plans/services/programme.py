@@ -141,7 +141,7 @@ def programme_set(
     *, patient: PatientProfile, actor: User, items: Sequence[ItemDose]
 ) -> list[ProgrammeItem]:
     """Replace the patient's programme with `items`, in that order."""
-    require_assigned_clinician(patient, actor, action="change this programme")
+    require_assigned_clinician(patient, actor, action=gettext_lazy("change this programme"))
     plan = _open_plan_locked(patient)
     if not items:
         raise DomainError(
@@ -201,7 +201,7 @@ def programme_set(
 @transaction.atomic
 def programme_reset(*, patient: PatientProfile, actor: User) -> int:
     """Back to the untailored programme: the stage's exercises at their default dose."""
-    require_assigned_clinician(patient, actor, action="change this programme")
+    require_assigned_clinician(patient, actor, action=gettext_lazy("change this programme"))
     _open_plan_locked(patient)
     removed, _ = ProgrammeItem.objects.filter(patient=patient).delete()
     audit("programme_reset", actor=actor, obj=patient, patient=patient, removed=removed)
