@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "recovery",
     "plans",
     "outcomes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -466,4 +470,26 @@ LOGGING = {
         "kombu.connection": {"level": "ERROR" if CELERY_BROKER_URL == "memory://" else "WARNING"},
         "django.db.backends": {"level": "INFO"},
     },
+}
+
+# --- the API (DESIGN section 11; api/) --------------------------------------------------------
+# Closed by default: every view names who may call it. Session authentication enforces CSRF on
+# writes, as the web forms do.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "StepWise API",
+    "DESCRIPTION": "Patients' plans, sessions and questionnaires; clinicians' triage and records.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's JavaScript and CSS come from drf-spectacular-sidecar, served by the app.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

@@ -49,5 +49,6 @@ urlpatterns = [
     path("reminders/", include("plans.urls_public")),
     # An exercise's picture, after checking who asks (plans/views_pictures.py).
     path("images/exercises/<int:pk>/<str:size>/", exercise_image, name="exercise_image"),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
