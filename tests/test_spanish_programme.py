@@ -14,6 +14,7 @@ from plans.demo import load_library
 from plans.library import exercise_text
 from plans.models import Exercise
 from plans.programme import ProgrammeLine, dose_words, programme_for
+from plans.resources import CategoryWidget
 from plans.services import programme_field, programme_set
 from recovery.models import Language
 from tests.support import refused, signed_in, text
@@ -174,7 +175,7 @@ def test_the_clinician_reads_the_library_in_her_language(cho, dr_cho, ana, ana_p
     speaks(dr_cho, Language.SPANISH)
     page = text(cho.get(reverse("clinic:patient", args=[ana.pk])))
     assert f"{TILTS_ES}: 1 de 1 sesión" in page  # adherence
-    assert f"{TILTS_ES} (core, etapa 1)" in page  # the tailoring form
+    assert f"{TILTS_ES} (tronco, etapa 1)" in page  # the tailoring form
     assert "Pelvic tilts" not in page
     # A refusal of the tailoring service names the exercise in the clinician's language too.
     with translation.override("es"):
@@ -183,3 +184,13 @@ def test_the_clinician_reads_the_library_in_her_language(cho, dr_cho, ana, ana_p
             f"{TILTS_ES}: las repeticiones deben estar entre 1 y 50.",
             programme_field(tilts.pk, "reps"),
         )
+
+
+def test_a_csv_category_is_read_by_its_code_or_its_english_label_whatever_the_language():
+    widget = CategoryWidget()
+    with translation.override("es"):
+        assert widget.clean("Core") == "core"  # as a CSV exported in English says it
+        assert widget.clean("flexibilidad") == "flexibility"  # as a Spanish reader says it
+        assert widget.clean("cardio") == "cardio"
+        with pytest.raises(ValueError, match="is not a category"):
+            widget.clean("Yoga")
