@@ -1,13 +1,13 @@
 """Everything StepWise holds about one patient, for the patient (`/me/export/`, DESIGN section 11).
 
-`patient_tables` reads the record in a fixed number of queries (17, whatever its length; tests
-pin it) as plain tables: profile, treatments, clearances and their trail of decisions, plans,
-plan weeks, sessions (with any correction or deletion), the sessions' earlier versions, symptom
-reports, alerts, questionnaires with their answers, and the home programme. `export_zip` writes
-them as one JSON file, one CSV file per table and the FHIR Bundle (api.fhir), under file names of
-its own (no name anyone typed), with every CSV cell a spreadsheet would run as a formula
-neutralised (infra.spreadsheets). Codes are kept as stored; the labels beside them are in the
-patient's language.
+`patient_tables` reads the record in 15 queries whatever its length (with the Bundle's 6, the
+whole export reads 21: tests pin it) as plain tables: profile, treatments, clearances and their
+trail of decisions, plans, plan weeks, sessions (with any correction or deletion), the
+sessions' earlier versions, symptom reports, alerts, questionnaires with their answers, and the
+home programme. `export_zip` writes them as one JSON file, one CSV file per table and the FHIR
+Bundle (api.fhir), under file names of its own (no name anyone typed), with every CSV cell a
+spreadsheet would run as a formula neutralised (infra.spreadsheets). Codes are kept as stored;
+the labels beside them are in the patient's language.
 """
 
 from __future__ import annotations
