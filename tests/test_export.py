@@ -276,3 +276,16 @@ def test_the_export_reads_a_fixed_number_of_queries(ana_plan):
 def test_the_history_page_links_to_it(client, ana_plan):
     client.force_login(ana_plan.patient.user)
     assert f'href="{URL}"' in client.get("/me/sessions/").content.decode()
+
+
+def test_a_spanish_speaking_patient_reads_the_readme_and_labels_in_spanish(client, ana_plan):
+    ana = ana_plan.patient
+    ana.user.language = "es"
+    ana.user.save(update_fields=["language"])
+    plan_services.session_log_create(
+        patient=ana, day=ana_plan.start_date, activity="walking", minutes=15, pain_before=1, pain=2
+    )
+    archive = download(client, ana)
+    assert "Sus datos de StepWise" in archive.read("README.txt").decode()
+    (session,) = rows(archive, "sessions")
+    assert (session["activity"], session["activity_label"]) == ("walking", "Caminar")
