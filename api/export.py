@@ -414,11 +414,12 @@ def export_zip(patient: PatientProfile, *, now: datetime | None = None) -> tuple
             },
         )
     bundle = build_bundle(patient, include_notes=True, now=now)
+    profile, *others = tables
     everything = {
         "format": FORMAT,
         "exported_at": plain(now),
-        **{t.name: t.rows for t in tables if t.name != "profile"},
-        "profile": tables[0].rows[0],
+        "profile": profile.rows[0],
+        **{t.name: t.rows for t in others},
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -289,3 +289,29 @@ def test_a_spanish_speaking_patient_reads_the_readme_and_labels_in_spanish(clien
     assert "Sus datos de StepWise" in archive.read("README.txt").decode()
     (session,) = rows(archive, "sessions")
     assert (session["activity"], session["activity_label"]) == ("walking", "Caminar")
+
+
+def test_the_download_reads_a_fixed_number_of_queries(client, ana_plan):
+    client.force_login(ana_plan.patient.user)
+    client.get(URL)  # warm: the session and the user
+
+    def post() -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(URL).status_code == 200
+        return len(queries)
+
+    few = post()
+    SessionLog.objects.bulk_create(
+        SessionLog(
+            plan=ana_plan,
+            date=ana_plan.start_date + timedelta(days=k % 20),
+            week=1 + (k % 20) // 7,
+            activity="walking",
+            minutes=15,
+            pain=2,
+        )
+        for k in range(50)
+    )
+    # The session, its user, the patient, the export's 21, and the audit row.
+    assert post() == few == 25
