@@ -1,129 +1,34 @@
-"""One patient's record as a FHIR R4 Bundle of type collection (DESIGN section 11).
-
-The Bundle holds, for one patient:
-
-- `Patient`: name, date of birth, phone and e-mail, language, and the clinic's record number as
-  an identifier (type MR) when it has one;
-- `Procedure` per treatment: the treatment type and its date (completed; "preparation" while the
-  date is still ahead);
-- `CarePlan` per plan: status (active, on-hold when paused, revoked once ended: StepWise ends a
-  plan only when it is resumed as a new plan or replaced, never as "completed"), period, one
-  activity per allowed activity, the plan it replaces, and the weekly minute goals as `Goal`
-  resources it references (one per `PlanWeek`: minutes per session and sessions that week);
-- `Goal` per plan week, as above;
-- `Observation` per logged session: exercise minutes (LOINC 55411-3 "Exercise duration", in
-  UCUM min), with components for the activity (LOINC 73985-4 "Exercise activity"), pain before and
-  after exercise (LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating", each with a local
-  code saying which), how long raised pain lasted, sharp pain, exertion (Borg 6-20) and warning
-  signs. A session the patient corrected is "amended"; one they deleted "entered-in-error".
-  Session notes are free text a patient wrote: they are left out unless asked for
-  (SECURITY-CHECKS 23);
-- `QuestionnaireResponse` per answered questionnaire, with each answer and the score.
-
-Ids are stable: "stepwise-<kind>-<database id>", and each entry's fullUrl is a uuid5 of the
-site and that id, so references (urn:uuid:…) resolve inside the Bundle and two calls give the
-same document. The builder returns plain dicts (json-ready); tests validate them with the
-`fhir.resources` R4B models. 7 queries whatever the length of the history (tests pin it).
-"""
+"""Each FHIR resource of the Bundle, from rows already loaded (no query here)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
-from django.conf import settings
-from django.utils import timezone, translation
-
+from api.fhir.codes import (
+    ACTIVITY_STATUS,
+    CAREPLAN_STATUS,
+    EXERCISE_ACTIVITY,
+    EXERCISE_DURATION,
+    GOAL_ACHIEVEMENT,
+    GOAL_STATUS_WHILE,
+    IDENTIFIER_TYPE,
+    LANGUAGE,
+    OBSERVATION_CATEGORY,
+    PAIN_SEVERITY,
+    concept,
+    instant,
+    local,
+    number,
+    quantity,
+    reference,
+    resource_id,
+    score,
+    system,
+)
 from outcomes.models import Answer, Response
 from plans import engine
-from plans.history import plan_end_day
-from plans.models import Plan, PlanStatus, PlanWeek, RedFlag, SessionLog
+from plans.models import Plan, PlanWeek, RedFlag, SessionLog
 from recovery.models import Activity, PatientProfile, Treatment
-
-LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
-GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
-LANGUAGE = "urn:ietf:bcp:47"
-
-EXERCISE_DURATION = {"system": LOINC, "code": "55411-3", "display": "Exercise duration"}
-EXERCISE_ACTIVITY = {"system": LOINC, "code": "73985-4", "display": "Exercise activity"}
-PAIN_SEVERITY = {
-    "system": LOINC,
-    "code": "72514-3",
-    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
-}
-
-CAREPLAN_STATUS = {
-    PlanStatus.ACTIVE: "active",
-    PlanStatus.PAUSED: "on-hold",
-    PlanStatus.COMPLETED: "revoked",
-}
-ACTIVITY_STATUS = {
-    PlanStatus.ACTIVE: "in-progress",
-    PlanStatus.PAUSED: "on-hold",
-    PlanStatus.COMPLETED: "stopped",
-}
-GOAL_STATUS_WHILE = {
-    PlanStatus.ACTIVE: "active",
-    PlanStatus.PAUSED: "on-hold",
-    PlanStatus.COMPLETED: "cancelled",
-}
-
-
-def system(name: str) -> str:
-    """A code system or identifier namespace of this StepWise site (read at call time)."""
-    return f"{settings.SITE_URL}/fhir/{name}"
-
-
-def resource_id(kind: str, pk: int | str) -> str:
-    return f"stepwise-{kind}-{pk}"
-
-
-def full_url(kind: str, pk: int | str) -> str:
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{settings.SITE_URL}/{kind}/{pk}"))
-
-
-def reference(kind: str, pk: int | str) -> dict:
-    return {"reference": full_url(kind, pk)}
-
-
-def number(value) -> int | float:
-    """A stored number as JSON: whole numbers as integers, others as decimals."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def quantity(value, unit: str, code: str) -> dict:
-    return {"value": number(value), "unit": unit, "system": UCUM, "code": code}
-
-
-def score(value) -> dict:
-    return quantity(value, "{score}", "{score}")
-
-
-def concept(text: str, *codings: dict) -> dict:
-    found = {"text": text} if text else {}
-    if codings:
-        found["coding"] = list(codings)
-    return found
-
-
-def local(name: str, code: str, display: str = "") -> dict:
-    coding = {"system": system(f"CodeSystem/{name}"), "code": code}
-    if display:
-        coding["display"] = display
-    return coding
-
-
-def instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-# --- the resources ---------------------------------------------------------------------------
 
 
 def patient_resource(patient: PatientProfile) -> dict:
@@ -400,96 +305,4 @@ def response_resource(response: Response, answers: list[Answer], patient: Patien
         "subject": reference("patient", patient.pk),
         "authored": instant(response.submitted_at),
         "item": items,
-    }
-
-
-# --- the bundle ------------------------------------------------------------------------------
-
-
-def _entry(kind: str, pk, resource: dict) -> dict:
-    return {"fullUrl": full_url(kind, pk), "resource": resource}
-
-
-def build_bundle(
-    patient: PatientProfile, *, include_notes: bool = False, now: datetime | None = None
-) -> dict:
-    """The patient's Bundle as a json-ready dict. `patient` comes with its user (the access
-    helper's select_related); the rest is read in 6 queries."""
-    now = now or timezone.now()
-    today = patient.local_date(now)
-    tz = patient.tz
-    with translation.override("en"):
-        treatments = list(
-            Treatment.objects.filter(patient=patient)
-            .select_related("treatment_type")
-            .order_by("procedure_date", "pk")
-        )
-        plans = list(
-            Plan.objects.filter(patient=patient)
-            .select_related("clearance")
-            .order_by("start_date", "pk")
-        )
-        weeks_by_plan: dict[int, list[PlanWeek]] = {plan.pk: [] for plan in plans}
-        for week in PlanWeek.objects.filter(plan__patient=patient).order_by("plan_id", "week"):
-            weeks_by_plan[week.plan_id].append(week)
-        logs = list(SessionLog.with_deleted.filter(plan__patient=patient).order_by("date", "pk"))
-        responses = list(
-            Response.objects.filter(patient=patient)
-            .select_related("instrument", "questionnaire")
-            .order_by("submitted_at", "pk")
-        )
-        answers: dict[int, list[Answer]] = {r.pk: [] for r in responses}
-        for answer in (
-            Answer.objects.filter(response__patient=patient)
-            .select_related("item", "option")
-            .order_by("response_id", "position")
-        ):
-            answers[answer.response_id].append(answer)
-
-        # Sessions completed per plan week (live sessions that reached 80 % of its minutes).
-        prescribed = {
-            (week.plan_id, week.week): week.minutes
-            for weeks in weeks_by_plan.values()
-            for week in weeks
-        }
-        done: dict[tuple[int, int], int] = {}
-        for log in logs:
-            key = (log.plan_id, log.week)
-            live = log.deleted_at is None and key in prescribed
-            if live and engine.is_completed(log.minutes, prescribed[key]):
-                done[key] = done.get(key, 0) + 1
-
-        entries = [_entry("patient", patient.pk, patient_resource(patient))]
-        entries += [
-            _entry("procedure", t.pk, procedure_resource(t, patient, today)) for t in treatments
-        ]
-        for plan in plans:
-            end = plan_end_day(plan, tz)
-            weeks = weeks_by_plan[plan.pk]
-            entries.append(_entry("plan", plan.pk, careplan_resource(plan, patient, weeks, end)))
-            entries += [
-                _entry(
-                    "week",
-                    week.pk,
-                    goal_resource(
-                        week, plan, patient, today, done.get((plan.pk, week.week), 0), end
-                    ),
-                )
-                for week in weeks
-            ]
-        entries += [
-            _entry("session", log.pk, session_resource(log, patient, include_notes=include_notes))
-            for log in logs
-        ]
-        entries += [
-            _entry("response", r.pk, response_resource(r, answers[r.pk], patient))
-            for r in responses
-        ]
-    return {
-        "resourceType": "Bundle",
-        "id": resource_id("record", patient.pk),
-        "identifier": {"system": system("record"), "value": str(patient.pk)},
-        "type": "collection",
-        "timestamp": instant(now),
-        "entry": entries,
     }
