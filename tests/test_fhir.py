@@ -16,6 +16,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from api.fhir import build_bundle
+from api.fhir.codes import full_url
 from outcomes.models import Response
 from plans import services as plan_services
 from plans.demo import seed
@@ -144,7 +145,12 @@ def test_careplan_status_follows_the_plan_and_weekly_goals_are_referenced(demo):
         goals = {e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Goal"}
         for plan in of_type(bundle, "CarePlan"):
             statuses[plan["id"]] = plan["status"]
-            assert {ref["reference"] for ref in plan.get("goal", ())} <= goals
+            # Its goals are its own weeks, each once, all in the Bundle.
+            pk = int(plan["id"].rsplit("-", 1)[1])
+            weeks = PlanWeek.objects.filter(plan_id=pk).values_list("pk", flat=True)
+            referenced = [ref["reference"] for ref in plan.get("goal", ())]
+            assert sorted(referenced) == sorted(full_url("week", week) for week in weeks)
+            assert set(referenced) <= goals
             for activity in plan.get("activity", ()):
                 assert activity["detail"]["status"] in {"in-progress", "on-hold", "stopped"}
     hector = Plan.objects.get(patient__user__username="hector")  # paused by a warning sign

@@ -162,7 +162,6 @@ def careplan_resource(
                 "detail": {
                     "code": concept(label, local("activity", code, label)),
                     "status": activity_status,
-                    "goal": [reference("week", week.pk) for week in weeks],
                     "description": f"{label}: each week's minutes per session and sessions "
                     "are the plan's weekly goals.",
                 }
