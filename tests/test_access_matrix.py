@@ -150,6 +150,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         GET: patient_page(200, 200),
         POST: patient_page("→/me/settings/", "→/me/settings/"),
     },
+    # The patient's own data: the page, then the ZIP by POST (each patient their own).
+    "me_export": {GET: patient_page(200, 200), POST: patient_page(200, 200)},
     # Clinicians: the URLs name Ana (Dr Cho's patient), so Dr Dev gets 404 where the object is
     # looked up (a method check that comes first answers 405 to both).
     # The panel's outcome report: each clinician's own patients only (the numbers differ).
@@ -177,6 +179,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "clinic:programme_pdf": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     # Tailoring: the patient is found first; a POST without an action is refused (400).
     "clinic:programme_tailor": {GET: clinic_page(405, 404), POST: clinic_page(400, 404)},
+    # Ana's record as FHIR: read only; the method is checked before the patient.
+    "clinic_fhir": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     "clinic:alert_close": {GET: clinic_page(200, 404), POST: clinic_page("→/clinic/", 404)},
     # Ana has a password already, so Dr Cho's POST is refused in words and changes nothing.
     "clinic:invite": {
@@ -314,6 +318,7 @@ EFFECTIVE_POSTS = {
     "me:session_new": {"ben"},
     "me:session_delete": {"ana"},
     "me:settings": {"ana", "ben"},
+    "me_export": {"ana", "ben"},  # the download is audited
     "questionnaires:answer": {"ana"},
     "clinic:enrol": {"dr_cho", "dr_dev"},
     "clinic:clearance": {"dr_cho"},
@@ -415,6 +420,7 @@ def state() -> dict[str, object]:
         "lockouts": AccessAttempt.objects.count(),
         "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
         "programme_views": AuditEvent.objects.filter(action="programme_view").count(),
+        "exports": AuditEvent.objects.filter(action__in=("data_export", "fhir_view")).count(),
         "programme": list(ProgrammeItem.objects.order_by("pk").values_list()),
         "exercises_done": SessionExercise.objects.count(),
         "questionnaires": list(Questionnaire.objects.order_by("pk").values_list("pk", "status")),
