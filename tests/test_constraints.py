@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from plans.models import Alert, Exercise, Plan, PlanWeek, Reminder, SessionLog
@@ -166,6 +166,18 @@ def test_pause_cause_needs_its_words(ana_plan, change, name):
         Plan.objects.filter(pk=ana_plan.pk).update(**_pause_fields(ana_plan, change))
     for good in PAUSE_BOUNDS:
         Plan.objects.filter(pk=ana_plan.pk).update(**_pause_fields(ana_plan, good))
+
+
+def test_a_pause_keeps_its_stop_week_and_goes_with_its_plan(ana_plan):
+    stop = _stop_week(ana_plan)
+    Plan.objects.filter(pk=ana_plan.pk).update(
+        status="paused", pause_cause="week_stop", pause_week=stop
+    )
+    with pytest.raises(RestrictedError):
+        stop.delete()
+    assert PlanWeek.objects.filter(pk=stop.pk).exists()
+    Plan.objects.filter(pk=ana_plan.pk).delete()  # the plan, with its weeks
+    assert not PlanWeek.objects.filter(plan_id=ana_plan.pk).exists()
 
 
 RULE_VIOLATIONS = [
