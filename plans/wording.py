@@ -15,6 +15,9 @@ completed 1 of 3 sessions."): a list of weeks, such as the patient's history, ha
 week". The explanation of week N is always about week N − 1's sessions (and N − 2's for a
 break), which the engine read to decide it.
 
+`pause_explanation` says why a plan was paused, from the cause the plan stores (a warning sign
+and its day, the engine's STOP week, a clinician's words): every page that shows a pause uses it.
+
 Pure: built from an `engine.Cause` and its numbers only (no database). Every string goes through
 gettext with named placeholders, so a translation can reorder the words (DESIGN section 10).
 """
