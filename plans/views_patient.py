@@ -57,8 +57,11 @@ from recovery.services import patient_update_reminders
 def _close_weeks(plan, today):
     """Bring the plan up to date (the one service that closes weeks); refresh it if it paused."""
     created = plan_close_weeks(plan=plan, today=today)
-    if any(week.decision == engine.Decision.STOP for week in created):
-        plan.refresh_from_db(fields=["status", "pause_reason", "paused_at"])
+    stop = next((week for week in created if week.decision == engine.Decision.STOP), None)
+    if stop is not None:
+        fields = ["status", "pause_cause", "pause_day", "pause_reason", "paused_at"]
+        plan.refresh_from_db(fields=fields)
+        plan.pause_week = stop  # the week just written: no query to read it again
 
 
 # Where a follow-up answer returns to: the page that asked.

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from plans import engine
 from plans.models import (
+    PauseCause,
     Plan,
     PlanStatus,
     PlanWeek,
@@ -132,6 +133,6 @@ def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
         prescribed[week.week] = week.minutes
         created.append(week)
         if prescription.decision == engine.Decision.STOP:
-            _pause(plan, reason=prescription.reason, actor=None)
+            _pause(plan, cause=PauseCause.WEEK_STOP, week=week, actor=None)
             break
     return created
