@@ -212,11 +212,13 @@ def patient_tables(patient: PatientProfile) -> list[Table]:
             "max_increment": p.max_increment,
             "target_minutes": p.target_minutes,
             "sessions_per_week": p.sessions_per_week,
-            "pause_reason": p.pause_reason_words,
+            "pause_reason": p.patient_pause_words,
             "paused_at": p.paused_at,
             "ended_at": p.ended_at,
         }
-        for p in Plan.objects.filter(patient=patient).order_by("start_date", "pk")
+        for p in Plan.objects.filter(patient=patient)
+        .select_related("pause_week")
+        .order_by("start_date", "pk")
     ]
     weeks = [
         {

@@ -21,7 +21,7 @@ from api.export import COLUMNS, export_zip
 from outcomes import services as outcome_services
 from outcomes.models import Answer, Questionnaire
 from plans import services as plan_services
-from plans.models import Alert, PlanWeek, SessionLog, SymptomReport
+from plans.models import Alert, Plan, PlanWeek, SessionLog, SymptomReport
 from recovery.models import AuditEvent, PatientProfile
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +129,11 @@ def test_the_zip_matches_the_database(client, two):
         alert.tier,
     )
     assert "numbness" in alert_row["warning_signs"].lower()
+    # The warning sign paused the plan: the export says why in words, from the stored cause.
+    paused = Plan.objects.select_related("pause_week").get(patient=ana, status="paused")
+    (plan_row,) = [r for r in rows(archive, "plans") if int(r["plan_id"]) == paused.pk]
+    assert plan_row["pause_reason"] == paused.patient_pause_words
+    assert plan_row["pause_reason"].startswith("Warning sign reported on ")
     reports = SymptomReport.objects.filter(patient=ana)
     assert len(rows(archive, "symptom_reports")) == reports.count() >= 1
     (answer,) = Answer.objects.filter(response__patient=ana)

@@ -10,25 +10,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from plans import services as plan_services
 from plans.models import PauseCause, Plan, SessionLog
 from tests.support import signed_in, text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_after():
-    """A request activates its reader's language and nothing turns it off after the response:
-    leave the next test (in this process) in the default language, not in Spanish."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 PATIENT_EN = (

@@ -5,7 +5,6 @@ the PATIENT's language whatever the clinician's."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -21,15 +20,6 @@ from tests.support import refused, signed_in, text
 from tests.test_programme import dose, library, pdf_text  # noqa: F401 (library is a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_again():
-    """The test client runs each request in this thread, and the language middleware leaves the
-    last request's language active: a test ending on a Spanish page would hand Spanish to the
-    next test file's plain function calls (dose_words)."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_dose_words_in_spanish():
