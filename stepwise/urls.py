@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/two-factor/", two_factor, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("me/questionnaires/", include("outcomes.urls_patient")),
+    path("me/devices/", include("api.urls_devices")),
     path("me/", include("plans.urls_patient")),
     path("clinic/outcomes/", include("outcomes.urls_clinic")),
     path("clinic/", include("plans.urls_clinic")),
