@@ -28,7 +28,11 @@ def devices_section(request: HttpRequest, patient) -> str:
     1 query."""
     return render_to_string(
         "api/devices_section.html",
-        {"tokens": list(live_tokens(request.user)), "form": DeviceForm(), "days": TOKEN_DAYS},
+        {
+            "tokens": list(live_tokens(request.user)),
+            "device_form": DeviceForm(),
+            "days": TOKEN_DAYS,
+        },
         request=request,
     )
 
