@@ -1,8 +1,9 @@
 """`/api/…`: the versioned REST API, its OpenAPI schema and the docs page (DESIGN section 11)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from api.exceptions import not_found
 from api.views import clinic, patient, questionnaires
 from api.views.docs import DocsView
 
@@ -37,4 +38,6 @@ urlpatterns = [
         clinic.AlertAcknowledgeView.as_view(),
         name="alert_acknowledge",
     ),
+    # Anything else under /api/ (an id that is not a number, say): a 404 in JSON.
+    re_path(r"^", not_found, name="not_found"),
 ]

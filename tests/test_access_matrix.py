@@ -219,6 +219,7 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "api:triage": {GET: api_clinic(200, 200), POST: api_clinic(405, 405)},
     "api:patient": {GET: api_clinic(200, 404), POST: api_clinic(405, 405)},
     "api:alert_acknowledge": {GET: api_clinic(405, 405), POST: api_clinic(400, 404)},
+    "api:not_found": both(same(404)),
 }
 
 # --- the admin, by rules -------------------------------------------------------------------------
