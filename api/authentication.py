@@ -6,6 +6,7 @@ session go through DRF's SessionAuthentication, which keeps enforcing CSRF on wr
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -32,6 +33,12 @@ class DeviceTokenAuthentication(BaseAuthentication):
         found = device_token_user(raw, request=request._request)
         if found is None:
             raise AuthenticationFailed(REFUSED)
+        # Speak the patient's own language, as AccountLanguageMiddleware does for a session (it
+        # ran before the token was read, when the request was still anonymous).
+        user = found[0]
+        if user.language:
+            translation.activate(user.language)
+            request._request.LANGUAGE_CODE = translation.get_language()
         return found
 
     def authenticate_header(self, request) -> str:

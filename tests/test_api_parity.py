@@ -10,8 +10,10 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
+from api.tokens import device_token_create
 from outcomes.models import Response as QuestionnaireResponse
 from plans import services as plan_services
 from plans.models import Alert, SessionLog, SymptomReport
@@ -245,19 +247,26 @@ def test_a_bad_alert_outcome_gets_the_same_messages(world):
     assert again.json() == {"detail": "This alert was already closed."}
 
 
-def test_the_api_answers_in_spanish_to_a_spanish_reader(ben_plan):
+@pytest.mark.parametrize("by", ["session", "device token"])
+def test_the_api_answers_a_spanish_reader_in_spanish(by, ben_plan):
+    """In the language on the account, whatever the phone's Accept-Language says."""
     user = ben_plan.patient.user
     user.language = "es"
     user.save(update_fields=["language"])
-    browser = signed_in(ben_plan.patient)
-    api = browser.post(
+    if by == "session":
+        client = signed_in(ben_plan.patient)
+    else:
+        _, raw = device_token_create(user=user, name="Teléfono")
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    api = client.post(
         "/api/v1/me/sessions/",
         json.dumps({"submission_token": str(uuid.uuid4())}),
         content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="es",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert api.status_code == 400
     assert api.json()["minutes"] == ["Escriba cuántos minutos hizo ejercicio."]
+    assert api["Content-Language"] == "es"
 
 
 # --- rate limits ----------------------------------------------------------------------------------
