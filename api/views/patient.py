@@ -7,6 +7,8 @@ are simply not found (404).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -103,12 +105,9 @@ class WeekView(PatientView):
         week = board.this_week
         this_week = None
         if week is not None:
+            # The week's numbers, its explanation and what /me/ works out around them.
             this_week = {
-                **{
-                    name: getattr(week, name)
-                    for name in out.WeekOut().fields
-                    if name != "explanation"
-                },
+                **asdict(week),
                 "patient_explanation_named": week.patient_explanation_named,
                 "first_day": board.week_first_day,
                 "last_day": board.week_last_day,
