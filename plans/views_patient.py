@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -416,8 +417,13 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your reminder settings are saved."))
             return redirect("me:settings")
+    # What other apps add (settings.PATIENT_SETTINGS_SECTIONS; plans imports none of them).
+    sections = [
+        import_string(path)(request, patient)
+        for path in getattr(settings, "PATIENT_SETTINGS_SECTIONS", ())
+    ]
     return render(
         request,
         "plans/patient/settings.html",
-        {"form": form, "patient": patient, "languages": Language.choices},
+        {"form": form, "patient": patient, "languages": Language.choices, "sections": sections},
     )

@@ -65,6 +65,7 @@ urlpatterns = [
         name="clinic_fhir",
     ),
     path("me/questionnaires/", include("outcomes.urls_patient")),
+    path("me/devices/", include("api.urls_devices")),
     path("me/", include("plans.urls_patient")),
     path("clinic/outcomes/", include("outcomes.urls_clinic")),
     path("clinic/", include("plans.urls_clinic")),

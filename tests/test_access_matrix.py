@@ -35,6 +35,7 @@ from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from api.models import DeviceToken
 from outcomes.models import Instrument, Item, Questionnaire, Response, ScheduledInstrument
 from plans import services as plan_services
 from plans.models import (
@@ -73,7 +74,7 @@ GET, POST = "GET", "POST"
 LOGIN = "→/accounts/login/"
 ADMIN_LOGIN = "→/admin/login/"  # the admin's sign-in hop: LOGIN for anonymous, 403 if signed in
 TWO_FACTOR = "→/accounts/two-factor/"
-REFUSED = {LOGIN, ADMIN_LOGIN, 400, 403, 404, 405, 409}
+REFUSED = {LOGIN, ADMIN_LOGIN, 400, 401, 403, 404, 405, 409}
 
 
 def row(anonymous, ana, ben, dr_cho, dr_dev, dee, root) -> dict[str, object]:
@@ -100,6 +101,14 @@ def patient_page(ana, ben) -> dict[str, object]:
 
 def clinic_page(dr_cho, dr_dev) -> dict[str, object]:
     return row(LOGIN, 403, 403, dr_cho, dr_dev, 403, 403)
+
+
+def api_patient(ana, ben) -> dict[str, object]:
+    return row(401, ana, ben, 403, 403, 403, 403)
+
+
+def api_clinic(dr_cho, dr_dev) -> dict[str, object]:
+    return row(401, 403, 403, dr_cho, dr_dev, 403, 403)
 
 
 HOMES = row(LOGIN, "→/me/", "→/me/", "→/clinic/", "→/clinic/", "→/admin/", "→/admin/")
@@ -195,6 +204,26 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     },
     # The signed link is the whole authority: anyone holding it may stop Ana's reminders.
     "reminders:stop": {GET: same(200), POST: same(200)},
+    # A patient's devices (api/views_devices.py): Ana's phone is not Ben's to disconnect.
+    "devices:new": {GET: patient_page(200, 200), POST: patient_page(201, 201)},
+    "devices:revoke": {GET: patient_page(405, 405), POST: patient_page("→/me/settings/", 404)},
+    # The REST API (tests/test_api_access.py has its own matrix, with JSON and device tokens):
+    # no credentials answer 401; an empty POST is refused in words (Ana's plan is paused: 409).
+    # The method is checked before the object. The schema and its docs are public and hold no
+    # one's data.
+    "api:schema": {GET: same(200), POST: same(405)},
+    "api:docs": {GET: same(200), POST: same(405)},
+    "api:week": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:programme": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:sessions": {GET: api_patient(200, 200), POST: api_patient(409, 400)},
+    "api:symptoms": {GET: api_patient(405, 405), POST: api_patient(400, 400)},
+    "api:questionnaires": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:questionnaire": {GET: api_patient(200, 404), POST: api_patient(400, 404)},
+    "api:settings": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:triage": {GET: api_clinic(200, 200), POST: api_clinic(405, 405)},
+    "api:patient": {GET: api_clinic(200, 404), POST: api_clinic(405, 405)},
+    "api:alert_acknowledge": {GET: api_clinic(405, 405), POST: api_clinic(400, 404)},
+    "api:not_found": both(same(404)),
 }
 
 # --- the admin, by rules -------------------------------------------------------------------------
@@ -326,6 +355,8 @@ EFFECTIVE_POSTS = {
     "clinic:plan_action": {"dr_cho"},
     "clinic:alert_close": {"dr_cho"},
     "reminders:stop": set(PERSONAS),
+    "devices:new": {"ana", "ben"},
+    "devices:revoke": {"ana"},
 }
 
 
@@ -390,6 +421,7 @@ def post_data(key: str, world: World) -> dict[str, object]:
         "password_reset": {"email": "nobody@example.org"},
         "two_factor": {"token": "000000"},
         "language": {"language": "es", "next": "/"},
+        "devices:new": {"name": "Kitchen tablet"},
     }
     return data.get(key, {})
 
@@ -428,6 +460,7 @@ def state() -> dict[str, object]:
         "instruments": list(Instrument.objects.order_by("pk").values_list()),
         "outcome_items": list(Item.objects.order_by("pk").values_list()),
         "outcome_schedule": list(ScheduledInstrument.objects.order_by("pk").values_list()),
+        "device_tokens": list(DeviceToken.objects.order_by("pk").values_list("pk", "revoked_at")),
     }
 
 
