@@ -24,7 +24,8 @@ class PlanOut(serializers.Serializer):
     start_date = serializers.DateField()
     stage = serializers.IntegerField()
     activities = serializers.SerializerMethodField()
-    pause_reason = serializers.CharField()
+    # Why the plan is paused, in the reader's language, from its stored cause ("" if never).
+    pause_reason = serializers.CharField(source="patient_pause_words")
 
     @extend_schema_field(ChoiceOut(many=True))
     def get_activities(self, plan) -> list[dict]:
@@ -69,6 +70,12 @@ class ExerciseOut(serializers.Serializer):
 class ClearanceOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClearanceStatus.choices)
     earliest = serializers.DateField(allow_null=True)
+
+
+class ClinicianPlanOut(PlanOut):
+    """The plan as the clinician's record says it: the pause in the third person."""
+
+    pause_reason = serializers.CharField(source="clinician_pause_words")
 
 
 class WeekPlanOut(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.serializers import DECISIONS, PlanOut
+from api.serializers import DECISIONS, ClinicianPlanOut
 from plans.models import AlertKind, AlertOutcome, AlertTier, PlanStatus, RedFlag
 from plans.triage import Tier
 from recovery.models import ClearanceStatus
@@ -126,7 +126,7 @@ class PatientRecordOut(serializers.Serializer):
     patient = PatientOut()
     treatment = TreatmentOut(allow_null=True)
     clearance = ClearanceSummaryOut(allow_null=True)
-    plan = PlanOut(allow_null=True)
+    plan = ClinicianPlanOut(allow_null=True)
     current_week = serializers.IntegerField(allow_null=True)
     sessions_logged = serializers.IntegerField(source="logged_count")
     weeks = RecordWeekOut(many=True, help_text="The current plan's weeks, oldest first.")

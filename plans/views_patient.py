@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans import engine, selectors
+from plans import selectors
 from plans.charts import progress_chart
 from plans.forms import (
     PainFollowUpForm,
@@ -42,7 +42,7 @@ from plans.services import (
     CORRECTION_ALERTED,
     CORRECTION_CLOSED,
     patient_today,
-    plan_close_weeks,
+    plan_close_weeks_shown,
     session_correct,
     session_log_create,
     session_pain_follow_up,
@@ -53,17 +53,6 @@ from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
 from recovery.models import ClearanceStatus, Language
 from recovery.services import patient_update_reminders
-
-
-def _close_weeks(plan, today):
-    """Bring the plan up to date (the one service that closes weeks); refresh it if it paused."""
-    created = plan_close_weeks(plan=plan, today=today)
-    stop = next((week for week in created if week.decision == engine.Decision.STOP), None)
-    if stop is not None:
-        fields = ["status", "pause_cause", "pause_day", "pause_reason", "paused_at"]
-        plan.refresh_from_db(fields=fields)
-        plan.pause_week = stop  # the week just written: no query to read it again
-
 
 # Where a follow-up answer returns to: the page that asked.
 FOLLOW_UP_RETURNS = {"dashboard": "me:dashboard", "session_new": "me:session_new"}
@@ -95,7 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     today = patient_today(patient)
     if plan.status == PlanStatus.ACTIVE:
-        _close_weeks(plan, today)
+        plan_close_weeks_shown(plan, today=today)
     board = selectors.dashboard(plan, today=today)
     chart = progress_chart(plan, weeks=board.weeks)
     week = board.this_week
@@ -171,7 +160,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 saved = reverse("me:session_saved", args=[logged.log.pk])
                 return redirect(saved if logged.created else f"{saved}?repeat=1")
     elif plan is not None and plan.status == PlanStatus.ACTIVE:
-        _close_weeks(plan, today)
+        plan_close_weeks_shown(plan, today=today)
     if plan is None or plan.status != PlanStatus.ACTIVE or plan.start_date > today:
         return render(
             request,

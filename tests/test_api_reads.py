@@ -36,6 +36,15 @@ def test_a_patient_without_a_plan_sees_where_the_clearance_stands(ana):
     assert body["clearance"]["status"] == "pending"
 
 
+def test_a_paused_plan_says_why_in_the_patients_words(world):
+    """The pause is said from its stored cause, as /me/ says it, in the reader's language."""
+    plan = world.ana.plans.select_related("pause_week").get(status="paused")
+    client = signed_in(world.users["ana"])
+    body = client.get("/api/v1/me/week/").json()
+    assert body["plan"]["pause_reason"] == plan.patient_pause_words != ""
+    assert plan.patient_pause_words in text(client.get("/me/"))
+
+
 def test_the_history_pages_every_week_with_its_sessions(ana):
     plan = with_history(ana, weeks=14)
     client = signed_in(ana)
@@ -65,6 +74,8 @@ def test_triage_and_record_say_what_the_clinic_pages_say(world):
     record = client.get(f"/api/v1/clinic/patients/{world.ana.pk}/").json()
     assert AuditEvent.objects.filter(action="patient_view").count() == views + 1
     assert record["plan"]["status"] == "paused"
+    plan = world.ana.plans.select_related("pause_week").get(status="paused")
+    assert record["plan"]["pause_reason"] == plan.clinician_pause_words != ""
     assert (
         record["alerts"][0]["id"] == world.alert.pk
         and record["alerts"][0]["acknowledged_at"] is None

@@ -30,14 +30,14 @@ from api.views.common import (
     rate_limited,
     refuse,
 )
-from plans import engine, selectors
+from plans import selectors
 from plans.forms import ReminderSettingsForm, SessionLogForm, SymptomReportForm
 from plans.history import history_page
 from plans.models import PlanStatus
 from plans.programme import programme_for
 from plans.services import (
     patient_today,
-    plan_close_weeks,
+    plan_close_weeks_shown,
     session_log_create,
     symptom_report_create,
 )
@@ -56,13 +56,6 @@ REFUSALS = {
 
 class PatientView(APIView):
     permission_classes = [IsAuthenticated, IsPatient]
-
-
-def _close_weeks(plan, today) -> None:
-    """As /me/ does: bring the plan up to date (the one service that closes weeks)."""
-    created = plan_close_weeks(plan=plan, today=today)
-    if any(week.decision == engine.Decision.STOP for week in created):
-        plan.refresh_from_db(fields=["status", "pause_reason", "paused_at"])
 
 
 # --- this week ----------------------------------------------------------------------------------
@@ -100,7 +93,7 @@ class WeekView(PatientView):
             }
             return Response(out.WeekPlanOut(body).data)
         if plan.status == PlanStatus.ACTIVE:
-            _close_weeks(plan, today)
+            plan_close_weeks_shown(plan, today=today)
         board = selectors.dashboard(plan, today=today)
         week = board.this_week
         this_week = None
