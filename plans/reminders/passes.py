@@ -4,6 +4,7 @@ and bring each batch up to date (close its finished weeks set-based, claim its d
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from plans.models import Reminder, ReminderStatus
@@ -107,9 +108,17 @@ def reminders_process_batch(
     schedules = _schedules_for(plan_ids)
     to_close = {s.plan_id: s.local_today(moment) for s in schedules if s.needs_close(moment)}
     if to_close:
-        result.closed = plans_close_weeks(to_close).closed
-        # Closing adds weeks and may pause a plan (a STOP): read those plans again.
-        schedules = [s for s in schedules if s.plan_id not in to_close] + _schedules_for(to_close)
+        closing = plans_close_weeks(to_close)
+        result.closed = closing.closed
+        # Closing adds weeks and may pause a plan (a STOP). The plans it locked are known now;
+        # those it could not lock (another closer held them, or they stopped being active) are
+        # read again.
+        paused, again = set(closing.paused), set(closing.skipped)
+        schedules = [
+            replace(s, last_week=closing.last_week.get(s.plan_id, s.last_week))
+            for s in schedules
+            if s.plan_id not in paused and s.plan_id not in again
+        ] + (_schedules_for(again) if again else [])
     due = []
     for schedule in schedules:
         week = schedule.due_week(moment)

@@ -66,13 +66,13 @@ def _history(
     as a new one.
     """
     # Weeks before `v` are never read by the engine beyond their number: a caller that loaded
-    # only the weeks it needs (the batched pass) lets them stand in with `v`'s minutes.
+    # only the weeks it needs (the batched pass) lets one stand in for each, with the minutes of
+    # the first week it loaded and no sessions.
     first = min(prescribed)
-    return [
-        engine.WeekLog(
-            prescribed_minutes=prescribed[max(k, first)], sessions=tuple(sessions.get(k, ()))
-        )
-        for k in range(1, through + 1)
+    earlier = [engine.WeekLog(prescribed_minutes=prescribed[first])] * (first - 1)
+    return earlier + [
+        engine.WeekLog(prescribed_minutes=prescribed[k], sessions=tuple(sessions.get(k, ())))
+        for k in range(first, through + 1)
     ]
 
 
@@ -83,7 +83,12 @@ def _first_loaded(week: int) -> int:
 
 def closed_week_count(plan: Plan, today: date) -> int:
     """A week is closed once its last day has passed: week k closes when today >= start + 7k."""
-    return max(0, engine.week_number(plan.start_date, today) - 1)
+    return weeks_closed_since(plan.start_date, today)
+
+
+def weeks_closed_since(start_date: date, today: date) -> int:
+    """closed_week_count from a plan's start date alone."""
+    return max(0, engine.week_number(start_date, today) - 1)
 
 
 def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:

@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from plans import engine
 from plans.models import Plan, PlanStatus, PlanWeek, SessionLog, session_summary
 from plans.services.common import _pause
-from plans.services.weeks import closed_week_count, decide_weeks, week_cause
+from plans.services.weeks import decide_weeks, week_cause, weeks_closed_since
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +37,14 @@ logger = logging.getLogger(__name__)
 @dataclass
 class BatchClose:
     plans: int = 0  # plans given
-    skipped: int = 0  # plans another transaction held (theirs to close) or no longer active
+    skipped: list[int] = field(default_factory=list)  # held by another transaction, or not active
     closed: int = 0  # plans that got at least one new week (week 1 included)
     weeks: int = 0  # PlanWeek rows created
     paused: list[int] = field(default_factory=list)  # plans a STOP paused
+    last_week: dict[int, int] = field(default_factory=dict)  # each locked plan's last week now
+
+
+RULES = ("start_minutes", "min_increment", "max_increment", "target_minutes", "sessions_per_week")
 
 
 def _last_week_of_plan() -> Subquery:
@@ -65,15 +69,24 @@ def _weeks_from_the_one_before_last(plan_ids: list[int]) -> dict[int, dict[int, 
 
 def _sessions_from_the_week_before_last(plan_ids: list[int]) -> dict[int, dict[int, list]]:
     """Each plan's sessions from `v` (the week before its last prescribed one) onwards, or all
-    of them when it has no week yet, as the engine's summaries: plan → week → [summary]."""
+    of them when it has no week yet, as the engine's summaries: plan → week → [summary].
+
+    Summaries are immutable, so sessions that read alike share one (most weeks repeat a few
+    minute counts and pains): the engine's checks run once per distinct session, not per row.
+    """
     rows = (
         SessionLog.objects.filter(plan_id__in=plan_ids)
         .filter(week__gte=Coalesce(_last_week_of_plan(), Value(1)) - 1)
         .values_list("plan_id", "week", *SessionLog.SUMMARY_FIELDS)
     )
     sessions: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for plan_id, week, *fields in rows:
-        sessions[plan_id][week].append(session_summary(*fields))
+    alike: dict[tuple, engine.SessionSummary] = {}
+    for plan_id, week, minutes, pain, hours, sharp, flags, pain_before in rows:
+        key = (minutes, pain, hours, sharp, tuple(flags or ()), pain_before)
+        summary = alike.get(key)
+        if summary is None:
+            summary = alike[key] = session_summary(minutes, pain, hours, sharp, flags, pain_before)
+        sessions[plan_id][week].append(summary)
     return sessions
 
 
@@ -101,53 +114,71 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
             Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
             .filter(pk__in=list(days), status=PlanStatus.ACTIVE)
             .order_by("pk")
+            .values_list("pk", "start_date", *RULES)
         )
-        result.skipped = len(days) - len(plans)
-        ids = [plan.pk for plan in plans]
-        prescribed = _weeks_from_the_one_before_last(ids)
+        locked = {row[0] for row in plans}
+        result.skipped = [pk for pk in days if pk not in locked]
+        prescribed = _weeks_from_the_one_before_last(list(locked))
         due = [
-            plan
-            for plan in plans
-            if not prescribed.get(plan.pk)
-            or closed_week_count(plan, days[plan.pk]) >= max(prescribed[plan.pk])
+            row
+            for row in plans
+            if not prescribed.get(row[0])
+            or weeks_closed_since(row[1], days[row[0]]) >= max(prescribed[row[0]])
         ]
-        sessions = _sessions_from_the_week_before_last([plan.pk for plan in due]) if due else {}
+        sessions = _sessions_from_the_week_before_last([row[0] for row in due]) if due else {}
+        result.last_week = {pk: max(weeks) for pk, weeks in prescribed.items()}
+        rules_alike: dict[tuple, engine.Rules] = {}
         rows: list[PlanWeek] = []
-        stopped: list[tuple[Plan, str]] = []
-        for plan in due:
+        stopped: dict[int, str] = {}
+        for pk, start_date, *values in due:
             try:
-                found = _decide(plan, days[plan.pk], prescribed.get(plan.pk), sessions)
+                key = tuple(values)
+                rules = rules_alike.get(key)
+                if rules is None:
+                    rules = rules_alike[key] = engine.Rules(**dict(zip(RULES, key, strict=True)))
+                found = _decide(
+                    rules, start_date, days[pk], prescribed.get(pk), sessions.get(pk, {})
+                )
             except ValueError:
                 # One plan with rules the engine refuses must not hold up the rest of its batch.
-                logger.exception("Closing the weeks of plan %s failed.", plan.pk)
+                logger.exception("Closing the weeks of plan %s failed.", pk)
                 continue
-            rows.extend(_row(plan.pk, prescription) for prescription in found)
-            result.closed += bool(found)
-            if found and found[-1].decision == engine.Decision.STOP:
-                stopped.append((plan, found[-1].reason))
+            if not found:
+                continue
+            rows.extend(_row(pk, prescription) for prescription in found)
+            result.closed += 1
+            result.last_week[pk] = found[-1].week
+            if found[-1].decision == engine.Decision.STOP:
+                stopped[pk] = found[-1].reason
         PlanWeek.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
         result.weeks = len(rows)
-        for plan, reason in stopped:
-            _pause(plan, reason=reason, actor=None)
-            result.paused.append(plan.pk)
+        if stopped:
+            # Locked above, in this transaction: read whole for the audited pause.
+            whole = Plan.objects.filter(pk__in=stopped).select_related("patient").order_by("pk")
+            for plan in whole:
+                _pause(plan, reason=stopped[plan.pk], actor=None)
+                result.paused.append(plan.pk)
     return result
 
 
 def _decide(
-    plan: Plan, today: date, prescribed: dict[int, int] | None, sessions: dict
+    rules: engine.Rules,
+    start_date: date,
+    today: date,
+    prescribed: dict[int, int] | None,
+    sessions: dict[int, list],
 ) -> list[engine.Prescription]:
     """The new prescriptions of one locked plan: week 1 when it has none, then every week
     through the one after its last closed week (`_close_weeks`, without its queries)."""
-    rules = plan.rules()
     found: list[engine.Prescription] = []
     prescribed = dict(prescribed or {})
     if not prescribed:
         first = engine.next_week(rules, [])
         prescribed[first.week] = first.minutes
         found.append(first)
-    closed = closed_week_count(plan, today)
+    closed = weeks_closed_since(start_date, today)
     if closed >= max(prescribed):
-        found.extend(decide_weeks(rules, prescribed, sessions.get(plan.pk, {}), closed))
+        found.extend(decide_weeks(rules, prescribed, sessions, closed))
     return found
 
 
