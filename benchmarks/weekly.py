@@ -49,6 +49,7 @@ from stepwise.celery import app  # `celery -A benchmarks.weekly` runs the app wi
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "weekly.md"
+SEED_NOTE = ROOT / "benchmarks" / "results" / "weekly-seed.tmp"  # plans and seconds of the seed
 SEED_DATABASE = "stepwise_weekly_bench_seed"
 DATABASE = "stepwise_weekly_bench"
 PG = "postgres://root@127.0.0.1:5432"
@@ -287,10 +288,17 @@ class Run:
     paused: int
     claimed: int
     problems: list[str]
+    cpu: tuple[float, float] | None = None  # CPU seconds of this process and its backend
 
     @property
     def rate(self) -> float:
         return self.plans / self.seconds
+
+    @property
+    def cpu_rate(self) -> float | None:
+        """Plans per CPU second (this process and its PostgreSQL backend, which take turns): the
+        rate with a core to itself, whatever else the machine was doing."""
+        return self.plans / sum(self.cpu) if self.cpu else None
 
 
 def check(plans: int) -> tuple[int, int, int, list[str]]:
@@ -335,6 +343,7 @@ def fresh_copy() -> None:
 
 
 def run_here(plans: int, log) -> Run:
+    from django.db import connection
     from django.utils import timezone
 
     from plans.reminders import Clock, PassResult, reminders_due_pass, reminders_process_batch
@@ -349,13 +358,24 @@ def run_here(plans: int, log) -> Run:
         totals.add(result)
         deliveries[0] += bool(result.claimed)
 
+    with connection.cursor() as cursor:  # the PostgreSQL backend serving this process
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    cpu = (time.process_time(), cpu_seconds(backend))
     began = time.perf_counter()
     result = reminders_due_pass(now=clock.start, dispatch=batch, dispatch_send=lambda ids: None)
     seconds = time.perf_counter() - began
+    cpu = (time.process_time() - cpu[0], cpu_seconds(backend) - cpu[1])
     new_weeks, paused, claimed, problems = check(plans)
-    log(f"  one process: {plans / seconds:,.0f} plans/s ({seconds:.1f} s)")
+    log(f"  one process: {plans / seconds:,.0f} plans/s ({seconds:.1f} s, CPU {cpu})")
     return Run("one process", plans, seconds, None, result.batches, deliveries[0], new_weeks,
-               paused, claimed, problems)  # fmt: skip
+               paused, claimed, problems, cpu)  # fmt: skip
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux; PostgreSQL on this machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_env() -> dict[str, str]:
@@ -447,6 +467,14 @@ def report(plans: int, seed_seconds: float, runs: list[Run], failures: list[str]
     )
     when = f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()}, "
     when += f"load {os.getloadavg()[0]:.1f} at the end), " + time.strftime("%Y-%m-%d %H:%M %Z")
+    cpu = "\n".join(
+        f"- {r.how}: {r.cpu[0]:.1f} s CPU in the Python process and {r.cpu[1]:.1f} s in its "
+        f"PostgreSQL backend, which take turns: **{r.cpu_rate:,.0f} plans per CPU second**, the "
+        f"rate of one process with a core to itself (the pass took {r.seconds:.1f} s of wall "
+        "time on the shared machine)."
+        for r in runs
+        if r.cpu
+    )
     verdict = "All targets met." if not failures else "Missed: " + "; ".join(failures) + "."
     return f"""# The weekly pass at scale
 
@@ -475,6 +503,8 @@ once in {seed_seconds:.0f} s (ORM `bulk_create`), copied afresh for each run.
 
 {HEADER.format(target=f"{TARGET:,.0f}")}
 {rows}
+
+{cpu}
 
 {verdict}
 """
@@ -508,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         print(text, flush=True)
 
     seed_seconds = float("nan")
+    if args.reuse and SEED_NOTE.exists():  # the seed's own figure, if it was this size
+        plans, seconds = SEED_NOTE.read_text().split()
+        seed_seconds = float(seconds) if int(plans) == args.plans else seed_seconds
     if not args.reuse:
         log(f"Seeding {args.plans:,} plans into {SEED_DATABASE}")
         recreate(SEED_DATABASE)
@@ -520,6 +553,7 @@ def main(argv: list[str] | None = None) -> int:
         seed_seconds = seed(args.plans, log)
         vacuum(SEED_DATABASE)
         log(f"  seeded in {seed_seconds:.0f} s")
+        SEED_NOTE.write_text(f"{args.plans} {seed_seconds:.1f}\n")
         if args.seed_only:
             return 0
     connections.close_all()

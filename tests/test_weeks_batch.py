@@ -136,7 +136,9 @@ def snapshot(plan_ids: list[int]) -> dict:
         ),
         "audit": sorted(
             AuditEvent.objects.filter(action="plan_pause", object_id__in=map(str, plan_ids))
-            .values_list("object_id", "actor_id", "patient_id")
+            .values_list(
+                "object_type", "object_id", "actor_id", "patient_id", "outcome", "ip", "detail"
+            )
             .order_by()
         ),
     }
@@ -173,7 +175,8 @@ def test_the_batch_closes_exactly_as_the_per_plan_service(seed):
 
 @pytest.mark.django_db
 def test_a_batch_costs_the_same_queries_for_5_or_25_plans():
-    """Lock, last weeks, sessions, one INSERT: no query per plan (a STOP's pause aside)."""
+    """Lock, last weeks, sessions, one INSERT, and for the STOPs one UPDATE and one audit
+    INSERT (in a savepoint): no query per plan."""
     clinician = make_user("drq", "clinician", "Q", "Count")
     plans = []
     for n in range(30):
@@ -185,15 +188,25 @@ def test_a_batch_costs_the_same_queries_for_5_or_25_plans():
             procedure_date=TODAY - timedelta(days=100),
         )
         plan = approve(patient, start=TODAY - timedelta(days=14), today=TODAY - timedelta(days=14))
+        flags = ["fever"] if n % 5 == 0 else []  # a STOP in every five: paused, audited
         SessionLog.objects.create(
-            plan=plan, date=plan.start_date, week=1, activity="walking", minutes=15, pain=1
+            plan=plan,
+            date=plan.start_date,
+            week=1,
+            activity="walking",
+            minutes=15,
+            pain=1,
+            red_flags=flags,
         )
         plans.append(plan)
     with CaptureQueriesContext(connection) as five:
-        assert plans_close_weeks({p.pk: TODAY for p in plans[:5]}).weeks == 10
+        result = plans_close_weeks({p.pk: TODAY for p in plans[:5]})
+    assert (result.weeks, len(result.paused)) == (4 * 2 + 1, 1)
     with CaptureQueriesContext(connection) as twenty_five:
-        assert plans_close_weeks({p.pk: TODAY for p in plans[5:]}).weeks == 50
-    assert len(five) == len(twenty_five) <= 6, [q["sql"][:80] for q in twenty_five]
+        result = plans_close_weeks({p.pk: TODAY for p in plans[5:]})
+    assert (result.weeks, len(result.paused)) == (20 * 2 + 5, 5)
+    assert len(five) == len(twenty_five) <= 8, [q["sql"][:80] for q in twenty_five]
+    assert AuditEvent.objects.filter(action="plan_pause").count() == 6
 
 
 @pytest.mark.django_db(transaction=True)

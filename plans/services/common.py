@@ -16,7 +16,7 @@ from plans.models import (
     Plan,
     PlanStatus,
 )
-from recovery.audit import audit
+from recovery.audit import audit, audit_many
 from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
@@ -101,6 +101,23 @@ def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
     plan.paused_at = timezone.now()
     plan.save(update_fields=["status", "pause_reason", "paused_at"])
     audit("plan_pause", actor=actor, obj=plan, patient=plan.patient)
+
+
+def _pause_many(plans: dict[int, tuple[str, int]]) -> None:
+    """`_pause` for many plans the caller holds locked (the weekly pass's STOPs): plan id →
+    (reason, patient id). One UPDATE per distinct reason and one audit INSERT, the same rows."""
+    paused_at = timezone.now()
+    by_reason: dict[str, list[int]] = {}
+    for pk, (reason, _patient_id) in plans.items():
+        by_reason.setdefault(reason, []).append(pk)
+    for reason, pks in by_reason.items():
+        Plan.objects.filter(pk__in=pks).update(
+            status=PlanStatus.PAUSED, pause_reason=reason, paused_at=paused_at
+        )
+    audit_many(
+        "plan_pause",
+        [(Plan(pk=pk), patient_id) for pk, (_reason, patient_id) in sorted(plans.items())],
+    )
 
 
 def _end(plan: Plan, *, actor: User, why: str, alerts: list[Alert]) -> None:

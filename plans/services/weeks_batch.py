@@ -4,8 +4,8 @@ The same decisions as `plan_close_weeks` (both run `weeks.decide_weeks`, the one
 engine), read and written a batch at a time: one locking read of the plans, one read of their
 last two prescribed weeks, one read of the sessions of the weeks being decided (each session's
 summary: the engine classes every session, so nothing is summed in SQL), the engine per plan in
-Python, one INSERT of every new PlanWeek. A STOP pauses its plan through the same `_pause` the
-per-plan path uses (audited); STOPs are rare, so that stays one plan at a time.
+Python, one INSERT of every new PlanWeek. The plans a STOP pauses are paused as `_pause` pauses
+one (`_pause_many`: a filtered UPDATE per reason and one audit INSERT, the same rows).
 
 Locks: the plans are taken FOR NO KEY UPDATE, like `_lock_plan`, in key order, skipping any plan
 another transaction holds (the dashboard closing it, a log pausing it, another worker running
@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 
 from plans import engine
 from plans.models import Plan, PlanStatus, PlanWeek, SessionLog, session_summary
-from plans.services.common import _pause
+from plans.services.common import _pause_many
 from plans.services.weeks import decide_weeks, week_cause, weeks_closed_since
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
             Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
             .filter(pk__in=list(days), status=PlanStatus.ACTIVE)
             .order_by("pk")
-            .values_list("pk", "start_date", *RULES)
+            .values_list("pk", "patient_id", "start_date", *RULES)
         )
         locked = {row[0] for row in plans}
         result.skipped = [pk for pk in days if pk not in locked]
@@ -123,14 +123,14 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
             row
             for row in plans
             if not prescribed.get(row[0])
-            or weeks_closed_since(row[1], days[row[0]]) >= max(prescribed[row[0]])
+            or weeks_closed_since(row[2], days[row[0]]) >= max(prescribed[row[0]])
         ]
         sessions = _sessions_from_the_week_before_last([row[0] for row in due]) if due else {}
         result.last_week = {pk: max(weeks) for pk, weeks in prescribed.items()}
         rules_alike: dict[tuple, engine.Rules] = {}
         rows: list[PlanWeek] = []
-        stopped: dict[int, str] = {}
-        for pk, start_date, *values in due:
+        stopped: dict[int, tuple[str, int]] = {}
+        for pk, patient_id, start_date, *values in due:
             try:
                 key = tuple(values)
                 rules = rules_alike.get(key)
@@ -149,15 +149,12 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
             result.closed += 1
             result.last_week[pk] = found[-1].week
             if found[-1].decision == engine.Decision.STOP:
-                stopped[pk] = found[-1].reason
+                stopped[pk] = (found[-1].reason, patient_id)
         PlanWeek.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
         result.weeks = len(rows)
-        if stopped:
-            # Locked above, in this transaction: read whole for the audited pause.
-            whole = Plan.objects.filter(pk__in=stopped).select_related("patient").order_by("pk")
-            for plan in whole:
-                _pause(plan, reason=stopped[plan.pk], actor=None)
-                result.paused.append(plan.pk)
+        if stopped:  # locked above, in this transaction
+            _pause_many(stopped)
+            result.paused = sorted(stopped)
     return result
 
 
