@@ -289,6 +289,7 @@ class Run:
     claimed: int
     problems: list[str]
     cpu: tuple[float, float] | None = None  # CPU seconds of this process and its backend
+    load: float = 0.0  # the highest 1-minute load average seen during the run
 
     @property
     def rate(self) -> float:
@@ -352,24 +353,28 @@ def run_here(plans: int, log) -> Run:
     clock = Clock(timezone.now())
     totals = PassResult()
     deliveries = [0]
+    loads: list[float] = []
 
     def batch(plan_ids: list[int]) -> None:
         result = reminders_process_batch(plan_ids, clock=clock, send=False)
         totals.add(result)
         deliveries[0] += bool(result.claimed)
+        loads.append(os.getloadavg()[0])
 
     with connection.cursor() as cursor:  # the PostgreSQL backend serving this process
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     cpu = (time.process_time(), cpu_seconds(backend))
+    load = os.getloadavg()[0]
     began = time.perf_counter()
     result = reminders_due_pass(now=clock.start, dispatch=batch, dispatch_send=lambda ids: None)
     seconds = time.perf_counter() - began
     cpu = (time.process_time() - cpu[0], cpu_seconds(backend) - cpu[1])
+    load = max(load, os.getloadavg()[0], *loads)
     new_weeks, paused, claimed, problems = check(plans)
     log(f"  one process: {plans / seconds:,.0f} plans/s ({seconds:.1f} s, CPU {cpu})")
     return Run("one process", plans, seconds, None, result.batches, deliveries[0], new_weeks,
-               paused, claimed, problems, cpu)  # fmt: skip
+               paused, claimed, problems, cpu, load)  # fmt: skip
 
 
 def cpu_seconds(pid: int) -> float:
@@ -413,10 +418,12 @@ def run_workers(plans: int, processes: int, log) -> Run:
     with worker as (process, _queue, lines):
         from plans.tasks import send_due_reminders
 
+        load = os.getloadavg()[0]
         began = time.perf_counter()
         send_due_reminders.apply_async(queue=QUEUE)
         while True:
             time.sleep(0.1)
+            load = max(load, os.getloadavg()[0])
             batches = server.get("bench:batches")
             done = int(server.get("bench:done:plans.tasks.send_reminder_batch") or 0)
             if batches is not None and done >= int(batches):
@@ -439,7 +446,7 @@ def run_workers(plans: int, processes: int, log) -> Run:
     name = f"{processes} worker{'s' if processes > 1 else ''}"
     log(f"  {name}: {plans / seconds:,.0f} plans/s ({seconds:.1f} s, scan task {scan:.1f} s)")
     return Run(name, plans, seconds, scan, int(batches), deliveries, new_weeks, paused, claimed,
-               problems)  # fmt: skip
+               problems, None, load)  # fmt: skip
 
 
 _SCAN = re.compile(r"send_due_reminders\[[^\]]+\] succeeded in ([0-9.]+)s")
@@ -450,8 +457,8 @@ _SCAN = re.compile(r"send_due_reminders\[[^\]]+\] succeeded in ([0-9.]+)s")
 
 HEADER = (
     "| how | pass | plans/s (≥ {target} in one process) | scan task | batches | new weeks "
-    "| paused | reminders claimed | delivery tasks | checks |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    "| paused | reminders claimed | delivery tasks | load (1 min, highest) | checks |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -461,7 +468,7 @@ def report(plans: int, seed_seconds: float, runs: list[Run], failures: list[str]
     rows = "\n".join(
         f"| {r.how} | {r.seconds:.1f} s | **{r.rate:,.0f}** | "
         f"{'—' if r.scan_seconds is None else f'{r.scan_seconds:.1f} s'} | {r.batches} | "
-        f"{r.new_weeks:,} | {r.paused:,} | {r.claimed:,} | {r.deliveries} | "
+        f"{r.new_weeks:,} | {r.paused:,} | {r.claimed:,} | {r.deliveries} | {r.load:.1f} | "
         f"{'ok' if not r.problems else '; '.join(r.problems)} |"
         for r in runs
     )
@@ -489,8 +496,8 @@ once in {seed_seconds:.0f} s (ORM `bulk_create`), copied afresh for each run.
 - *one process*: `reminders_due_pass` in one Python process, each batch run as the batch task
   runs it: the scan (schedules of 2,000 plans per query), then per batch of {batch_size():,}
   plans one schedule read, `plans_close_weeks` (plans locked skip-locked, their last two weeks,
-  the finished weeks' sessions, the engine per plan, one INSERT; a STOP's pause per plan), a
-  re-read of the closed plans and one claim INSERT.
+  the finished weeks' sessions, the engine per plan, one INSERT; the STOPs paused with one
+  UPDATE and one audit INSERT) and one claim INSERT.
 - *1 worker*, *2 workers*: `plans.tasks.send_due_reminders` queued on Redis as beat queues it,
   run by a real Celery worker with that many prefork processes; the scan task fans out one
   `send_reminder_batch` task per {batch_size():,} plans, which the processes take in parallel.
@@ -498,8 +505,9 @@ once in {seed_seconds:.0f} s (ORM `bulk_create`), copied afresh for each run.
 - Sending is not in these figures: it is the outbox's work, measured against the SMTP ceiling
   by `benchmarks.reminders`. The `deliver_reminders` tasks the batches queue go to a queue that
   no worker reads here ("delivery tasks" counts them).
-- The 2 cores are shared by this process or the workers, PostgreSQL and Redis (and, on this
-  machine, by whatever else runs: see the load).
+- The 2 cores are shared by this process or the workers, PostgreSQL and Redis, and on this
+  machine by whatever else runs (other test suites): a load above 2 means the pass waited for
+  a core. Plans per CPU second (below) is the figure that load does not move.
 
 {HEADER.format(target=f"{TARGET:,.0f}")}
 {rows}

@@ -139,8 +139,8 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
                 found = _decide(
                     rules, start_date, days[pk], prescribed.get(pk), sessions.get(pk, {})
                 )
-            except ValueError:
-                # One plan with rules the engine refuses must not hold up the rest of its batch.
+            except Exception:  # pure Python here (no query): a bug or data the engine refuses
+                # One broken plan must not hold up the rest of its batch; its reminder waits.
                 logger.exception("Closing the weeks of plan %s failed.", pk)
                 continue
             if not found:
