@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from plans.models import Plan, PlanStatus, PlanWeek, RedFlag, SessionLog
+from plans.models import PauseCause, Plan, PlanStatus, PlanWeek, RedFlag, SessionLog
 from plans.services import plan_close_weeks, plans_close_weeks
 from recovery.models import AuditEvent, TreatmentType
 from tests.conftest import approve, make_patient, make_user
@@ -108,7 +108,13 @@ def generate(count: int, seed: int) -> list[Plan]:
         for week in range(closed_to, current + 1):
             _add_week(rng, plan, week, 15 + 5 * week)
         if rng.random() < 0.05:
-            Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.PAUSED, pause_reason="x")
+            Plan.objects.filter(pk=plan.pk).update(
+                status=PlanStatus.PAUSED,
+                pause_cause=PauseCause.CLINICIAN,
+                pause_day=None,
+                pause_week=None,
+                pause_reason="x",
+            )
         plans.append(plan)
     return plans
 
@@ -132,7 +138,9 @@ def snapshot(plan_ids: list[int]) -> dict:
         "plans": list(
             Plan.objects.filter(pk__in=plan_ids)
             .order_by("pk")
-            .values_list("pk", "status", "pause_reason")
+            .values_list(
+                "pk", "status", "pause_cause", "pause_day", "pause_week__week", "pause_reason"
+            )
         ),
         "audit": sorted(
             AuditEvent.objects.filter(action="plan_pause", object_id__in=map(str, plan_ids))
@@ -165,7 +173,7 @@ def test_the_batch_closes_exactly_as_the_per_plan_service(seed):
     assert expected != before  # the generated plans had weeks to close
     result = plans_close_weeks(dict.fromkeys(ids, TODAY))
     assert snapshot(ids) == expected
-    stops = {pk for pk, status, _ in expected["plans"] if status == PlanStatus.PAUSED}
+    stops = {pk for pk, status, *_ in expected["plans"] if status == PlanStatus.PAUSED}
     assert set(result.paused) <= stops
     # Again: nothing more to close, nothing changes.
     again = plans_close_weeks(dict.fromkeys(ids, TODAY))

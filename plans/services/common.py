@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,8 +14,10 @@ from plans import engine
 from plans.models import (
     Alert,
     AlertOutcome,
+    PauseCause,
     Plan,
     PlanStatus,
+    PlanWeek,
 )
 from recovery.audit import audit, audit_many
 from recovery.errors import DomainError
@@ -95,28 +98,55 @@ def _lock_plan(plan: Plan | int) -> Plan:
 # --- a plan's state, shared by clearance, sessions and plan control -----------------------
 
 
-def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
+def _pause(
+    plan: Plan,
+    *,
+    cause: PauseCause,
+    actor: User | None,
+    day: date | None = None,
+    week: PlanWeek | None = None,
+    reason: str = "",
+) -> None:
+    """Pause `plan` for `cause`, with what its sentence needs (see PauseCause): the sentence is
+    built when shown, in the reader's language; `reason` is a clinician's words only."""
     plan.status = PlanStatus.PAUSED
+    plan.pause_cause = cause
+    plan.pause_day = day
+    plan.pause_week = week
     plan.pause_reason = reason
     plan.paused_at = timezone.now()
-    plan.save(update_fields=["status", "pause_reason", "paused_at"])
+    plan.save(
+        update_fields=[
+            "status",
+            "pause_cause",
+            "pause_day",
+            "pause_week",
+            "pause_reason",
+            "paused_at",
+        ]
+    )
     audit("plan_pause", actor=actor, obj=plan, patient=plan.patient)
 
 
-def _pause_many(plans: dict[int, tuple[str, int]]) -> None:
-    """`_pause` for many plans the caller holds locked (the weekly pass's STOPs): plan id →
-    (reason, patient id). One UPDATE per distinct reason and one audit INSERT, the same rows."""
-    paused_at = timezone.now()
-    by_reason: dict[str, list[int]] = {}
-    for pk, (reason, _patient_id) in plans.items():
-        by_reason.setdefault(reason, []).append(pk)
-    for reason, pks in by_reason.items():
-        Plan.objects.filter(pk__in=pks).update(
-            status=PlanStatus.PAUSED, pause_reason=reason, paused_at=paused_at
-        )
+def _pause_many(plans: dict[int, int]) -> None:
+    """`_pause` for many plans the caller holds locked, each stopped by the engine at the week
+    just written (the weekly pass's STOPs): plan id → patient id. One UPDATE, each plan pointing
+    at its own latest STOP week, and one audit INSERT: the same rows as `_pause`."""
+    stop_week = (
+        PlanWeek.objects.filter(plan=OuterRef("pk"), decision=engine.Decision.STOP)
+        .order_by("-week")
+        .values("pk")[:1]
+    )
+    Plan.objects.filter(pk__in=list(plans)).update(
+        status=PlanStatus.PAUSED,
+        pause_cause=PauseCause.WEEK_STOP,
+        pause_day=None,
+        pause_week=Subquery(stop_week),
+        pause_reason="",
+        paused_at=timezone.now(),
+    )
     audit_many(
-        "plan_pause",
-        [(Plan(pk=pk), patient_id) for pk, (_reason, patient_id) in sorted(plans.items())],
+        "plan_pause", [(Plan(pk=pk), patient_id) for pk, patient_id in sorted(plans.items())]
     )
 
 

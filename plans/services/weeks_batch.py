@@ -5,7 +5,7 @@ engine), read and written a batch at a time: one locking read of the plans, one 
 last two prescribed weeks, one read of the sessions of the weeks being decided (each session's
 summary: the engine classes every session, so nothing is summed in SQL), the engine per plan in
 Python, one INSERT of every new PlanWeek. The plans a STOP pauses are paused as `_pause` pauses
-one (`_pause_many`: a filtered UPDATE per reason and one audit INSERT, the same rows).
+one (`_pause_many`: one UPDATE, each plan pointing at its STOP week, and one audit INSERT).
 
 Locks: the plans are taken FOR NO KEY UPDATE, like `_lock_plan`, in key order, skipping any plan
 another transaction holds (the dashboard closing it, a log pausing it, another worker running
@@ -129,7 +129,7 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
         result.last_week = {pk: max(weeks) for pk, weeks in prescribed.items()}
         rules_alike: dict[tuple, engine.Rules] = {}
         rows: list[PlanWeek] = []
-        stopped: dict[int, tuple[str, int]] = {}
+        stopped: dict[int, int] = {}  # plan id → patient id
         for pk, patient_id, start_date, *values in due:
             try:
                 key = tuple(values)
@@ -149,7 +149,7 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
             result.closed += 1
             result.last_week[pk] = found[-1].week
             if found[-1].decision == engine.Decision.STOP:
-                stopped[pk] = (found[-1].reason, patient_id)
+                stopped[pk] = patient_id
         PlanWeek.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
         result.weeks = len(rows)
         if stopped:  # locked above, in this transaction
