@@ -10,11 +10,13 @@ PORT ?= 8000
 # Links in e-mails and in seed_demo's summary point at the server `make run` starts.
 SITE_URL ?= http://$(HOST):$(PORT)
 SIZE ?= large
+# Active plans the weekly-pass benchmark seeds (make bench-weekly).
+PLANS ?= 200000
 PYTEST_ARGS ?=
 # The pictures the README shows, by the paths its <img> tags name.
 README_PICTURES := $(sort $(shell grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md))
 
-.PHONY: run test install install-dev assets lint format bench check-python check-port screenshots clean messages
+.PHONY: run test install install-dev assets lint format bench bench-weekly check-python check-port screenshots clean messages
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
@@ -78,6 +80,13 @@ messages: install-dev
 
 bench: install-dev
 	$(BIN)/python -m benchmarks.run --size $(SIZE)
+
+# The weekly pass (close every finished week, claim every due reminder) at PLANS active plans: in
+# one process, then with one and with two Celery worker processes (PostgreSQL on 127.0.0.1:5432,
+# Redis database 12 on 127.0.0.1:6379 or BENCH_WEEKLY_REDIS). Writes benchmarks/results/weekly.md.
+# `make bench` measures the pages; this one seeds a database of its own.
+bench-weekly: install-dev
+	$(BIN)/python -m benchmarks.weekly --plans $(PLANS)
 
 # The browser tests photograph pages into test-artifacts/ (git-ignored), so `make test` never
 # touches docs/img/. This reruns the tests marked readme_picture and copies the README's pictures

@@ -49,7 +49,8 @@ def deliver_pending_alerts() -> int:
 
 @shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)
 def send_due_reminders(now: str | None = None) -> dict[str, int]:
-    """Beat, every 15 minutes: find due plans and retries, queue one task per batch of plan ids.
+    """Beat, every 15 minutes: queue one task per batch of active plan ids (the weekly pass:
+    close weeks, claim reminders) and one per batch of plans with rows to retry.
 
     `now` (ISO 8601 with an offset) is for operators and tests; batches then use the same moment.
     SMTP failures do not fail the task: they are recorded on the rows and retried by later passes.
@@ -57,11 +58,26 @@ def send_due_reminders(now: str | None = None) -> dict[str, int]:
     result = reminders.reminders_due_pass(
         now=reminders.parse_moment(now),
         dispatch=lambda plan_ids: send_reminder_batch.delay(plan_ids, now),
+        dispatch_send=lambda plan_ids: deliver_reminders.delay(plan_ids, now),
     )
     return result.as_dict()
 
 
 @shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)
 def send_reminder_batch(plan_ids: list[int], now: str | None = None) -> dict[str, int]:
-    """One batch of plan ids: re-read them, close weeks, claim due weeks, send pending rows."""
-    return reminders.reminders_process_batch(plan_ids, now=reminders.parse_moment(now)).as_dict()
+    """One batch of plan ids: re-read them, close weeks, claim due weeks; then queue the sending
+    of what it claimed, so that no batch's closing waits behind another's SMTP. Any number of
+    workers take batches; each plan is closed under its row lock and claimed by its unique row."""
+    result = reminders.reminders_process_batch(
+        plan_ids, now=reminders.parse_moment(now), send=False
+    )
+    if result.claimed:
+        deliver_reminders.delay(plan_ids, now)
+    return result.as_dict()
+
+
+@shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)
+def deliver_reminders(plan_ids: list[int], now: str | None = None) -> dict[str, int]:
+    """Send the ready pending reminder rows of these plans (the outbox: stamped, sent, marked)."""
+    moment = reminders.parse_moment(now)
+    return reminders.reminders_send_pending(plan_ids=plan_ids, now=moment).as_dict()

@@ -21,9 +21,12 @@ A pass (`reminders_due_pass`: Celery beat every 15 minutes, and `manage.py send_
        job queues one Celery task per batch, never one per patient; the command runs them here.
     2. Also hands on, in batches, the plans whose pending rows are ready for another attempt.
     3. Each batch (`reminders_process_batch`) re-reads its plans, closes finished weeks through
-       `plans.services.plan_close_weeks` (the service the pages use), claims the due weeks with one
-       `bulk_create(ignore_conflicts=True)` — the unique (plan, week) row is the claim, so two
-       passes at once still make one row — and sends the pending rows of its plans.
+       `plans.services.plans_close_weeks` (set-based, under the plans' row locks, skipping a plan
+       another closer holds; the same decisions as `plan_close_weeks`, which the pages use),
+       claims the due weeks with one `bulk_create(ignore_conflicts=True)` — the unique
+       (plan, week) row is the claim, so two passes at once still make one row — and sends the
+       pending rows of its plans. The Celery batch task leaves that sending to a task of its own
+       (`deliver_reminders`), so closing and claiming never wait behind SMTP.
 
 Sending (`reminders_send_pending`)
     A short transaction takes up to REMINDER_SEND_BATCH ready rows with

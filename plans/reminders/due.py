@@ -24,6 +24,7 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=4096)  # pure; a pass asks it once per plan, and plans share weeks and choices
 def reminder_due_at(*, week_start: date, weekday: int, hour: int, tz: ZoneInfo) -> datetime:
     """The moment a week's reminder falls due: the first `weekday` at `hour:00` on the patient's
     clock on or after the week's first day (so always inside the week).
@@ -33,6 +34,11 @@ def reminder_due_at(*, week_start: date, weekday: int, hour: int, tz: ZoneInfo) 
     """
     day = week_start + timedelta(days=(weekday - week_start.weekday()) % 7)
     return datetime.combine(day, time(hour), tzinfo=tz)
+
+
+@lru_cache(maxsize=256)  # a pass asks it for every plan at one moment, in a few zones
+def _local_date(now: datetime, zone: str) -> date:
+    return now.astimezone(_zone(zone)).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +56,7 @@ class PlanSchedule:
     last_reminded: int  # highest week with a Reminder row (0 when none)
 
     def local_today(self, now: datetime) -> date:
-        return now.astimezone(_zone(self.timezone)).date()
+        return _local_date(now, self.timezone)
 
     def current_week(self, now: datetime) -> int:
         """The plan week the patient is in at `now`; 0 before the plan has started."""

@@ -1,21 +1,17 @@
 """The due pass: find the plans with a week to close or a reminder due, hand them on in batches,
-and bring each batch up to date (close, claim, send)."""
+and bring each batch up to date (close its finished weeks set-based, claim its due weeks, send)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
-
-from django.db import InterfaceError, OperationalError
 
 from plans.models import Reminder, ReminderStatus
 from plans.reminders.base import SCAN_PAGE, Clock, PassResult, batch_size, ready
-from plans.reminders.due import PlanSchedule, _schedule_rows, _schedules, _schedules_for
+from plans.reminders.due import _schedule_rows, _schedules, _schedules_for
 from plans.reminders.sending import reminders_send_pending
-from plans.services import plan_close_weeks
-
-logger = logging.getLogger(__name__)
+from plans.services import plans_close_weeks
 
 
 def _batched(ids: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -30,7 +26,9 @@ def _batched(ids: Iterable[int], size: int) -> Iterator[list[int]]:
 
 
 def _candidate_plan_ids(now: datetime) -> Iterator[int]:
-    """Active plans with a finished week to close or a reminder due, in key order, page by page."""
+    """Active plans with a finished week to close or a reminder due, in key order, page by page:
+    one read of SCAN_PAGE plans' schedules per page, the decision in Python (each patient has
+    their own clock). Only these are handed on, so a pass with nothing to do queues nothing."""
     after = 0
     while True:
         page = _schedules(_schedule_rows().filter(pk__gt=after).order_by("pk")[:SCAN_PAGE])
@@ -58,71 +56,78 @@ def _retry_plan_ids(now: datetime) -> Iterator[int]:
 
 
 def reminders_due_pass(
-    *, now: datetime | None = None, dispatch: Callable[[list[int]], object] | None = None
+    *,
+    now: datetime | None = None,
+    dispatch: Callable[[list[int]], object] | None = None,
+    dispatch_send: Callable[[list[int]], object] | None = None,
 ) -> PassResult:
     """One due pass over every active plan and every pending row ready for another attempt.
 
-    `dispatch(plan_ids)` hands a batch on: the beat task queues one Celery task per batch. Without
-    it (the management command) each batch runs here, in order, and the totals come back.
+    The plans with a week to close or a reminder due are handed on as batches of
+    REMINDER_BATCH_SIZE ids in key order: `dispatch(plan_ids)` queues one Celery task per batch
+    (the beat task), and any number of workers take them.
+    The plans of pending rows ready for another attempt go to `dispatch_send(plan_ids)`. Without
+    them (the management command) each batch runs here, in order, sending too, and the totals
+    come back.
     """
     clock = Clock(now)
     result = PassResult()
     size = batch_size()
-
-    def hand_on(plan_ids: list[int]) -> None:
+    for plan_ids in _batched(_candidate_plan_ids(clock.now()), size):
         result.batches += 1
         if dispatch is None:
             result.add(reminders_process_batch(plan_ids, clock=clock))
         else:
             dispatch(plan_ids)
-
-    for plan_ids in _batched(_candidate_plan_ids(clock.now()), size):
-        hand_on(plan_ids)
     for plan_ids in _batched(_retry_plan_ids(clock.now()), size):
-        hand_on(plan_ids)
+        result.batches += 1
+        if dispatch_send is None:
+            result.add(reminders_send_pending(plan_ids=plan_ids, clock=clock))
+        else:
+            dispatch_send(plan_ids)
     return result
 
 
 def reminders_process_batch(
-    plan_ids: Sequence[int], *, now: datetime | None = None, clock: Clock | None = None
+    plan_ids: Sequence[int],
+    *,
+    now: datetime | None = None,
+    clock: Clock | None = None,
+    send: bool = True,
 ) -> PassResult:
     """Bring a batch of plans up to date: close finished weeks, claim due weeks, send pending.
 
-    Safe to run twice, or twice at once: it re-reads the plans, the claim is the unique row and a
-    row is sent by whoever stamped it.
+    Safe to run twice, or twice at once: it re-reads the plans, the weeks are closed under the
+    plans' row locks (`plans_close_weeks`, which skips a plan another closer holds), the claim is
+    the unique row and a row is sent by whoever stamped it. With `send=False` (the Celery batch
+    task) the sending is left to a task of its own, so closing and claiming never wait on SMTP.
     """
     clock = clock or Clock(now)
     result = PassResult()
     moment = clock.now()
     schedules = _schedules_for(plan_ids)
-    to_close = [s for s in schedules if s.needs_close(moment)]
+    to_close = {s.plan_id: s.local_today(moment) for s in schedules if s.needs_close(moment)}
     if to_close:
-        for schedule in to_close:
-            _close_weeks(schedule, moment)
-        result.closed = len(to_close)
-        # Closing adds weeks and may pause a plan (a STOP): read those plans again.
-        closed = {s.plan_id for s in to_close}
-        schedules = [s for s in schedules if s.plan_id not in closed] + _schedules_for(closed)
+        closing = plans_close_weeks(to_close)
+        result.closed = closing.closed
+        # Closing adds weeks and may pause a plan (a STOP). The plans it locked are known now;
+        # those it could not lock (another closer held them, or they stopped being active) are
+        # read again.
+        paused, again = set(closing.paused), set(closing.skipped)
+        schedules = [
+            replace(s, last_week=closing.last_week.get(s.plan_id, s.last_week))
+            for s in schedules
+            if s.plan_id not in paused and s.plan_id not in again
+        ] + (_schedules_for(again) if again else [])
     due = []
     for schedule in schedules:
         week = schedule.due_week(moment)
         if week is not None and schedule.last_week >= week:
             due.append((schedule.plan_id, week))
     result.claimed = reminders_claim(due)
-    result.add(reminders_send_pending(plan_ids=plan_ids, clock=clock))
+    if send:
+        result.add(reminders_send_pending(plan_ids=plan_ids, clock=clock))
     return result
-
-
-def _close_weeks(schedule: PlanSchedule, moment: datetime) -> None:
-    try:
-        plan_close_weeks(plan=schedule.plan_id, today=schedule.local_today(moment))
-    except (OperationalError, InterfaceError):
-        raise  # transient: the task retries the batch
-    except Exception:
-        # One broken plan must not hold up the reminders of the others in its batch.
-        logger.exception(
-            "Closing the weeks of plan %s failed; its reminder waits.", schedule.plan_id
-        )
 
 
 def reminders_claim(due: Sequence[tuple[int, int]]) -> int:

@@ -106,6 +106,7 @@ from plans.services.weeks import (
     week_cause,
     weeks_due,
 )
+from plans.services.weeks_batch import BatchClose, plans_close_weeks
 
 __all__ = [
     "CORRECTION_ALERTED",
@@ -120,6 +121,7 @@ __all__ = [
     "REPEAT_MINUTES",
     "STAGE_4_SIGN_OFF",
     "WATER_NEEDS_WOUND",
+    "BatchClose",
     "FollowedUp",
     "ItemDose",
     "LoggedSession",
@@ -150,6 +152,7 @@ __all__ = [
     "plan_resume",
     "plan_set_stage",
     "plan_update_rules",
+    "plans_close_weeks",
     "programme_field",
     "programme_reset",
     "programme_set",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +19,7 @@ from plans.models import (
     PlanStatus,
     PlanWeek,
 )
-from recovery.audit import audit
+from recovery.audit import audit, audit_many
 from recovery.errors import DomainError
 from recovery.models import (
     DATE_CEILING,
@@ -125,6 +126,28 @@ def _pause(
         ]
     )
     audit("plan_pause", actor=actor, obj=plan, patient=plan.patient)
+
+
+def _pause_many(plans: dict[int, int]) -> None:
+    """`_pause` for many plans the caller holds locked, each stopped by the engine at the week
+    just written (the weekly pass's STOPs): plan id → patient id. One UPDATE, each plan pointing
+    at its own latest STOP week, and one audit INSERT: the same rows as `_pause`."""
+    stop_week = (
+        PlanWeek.objects.filter(plan=OuterRef("pk"), decision=engine.Decision.STOP)
+        .order_by("-week")
+        .values("pk")[:1]
+    )
+    Plan.objects.filter(pk__in=list(plans)).update(
+        status=PlanStatus.PAUSED,
+        pause_cause=PauseCause.WEEK_STOP,
+        pause_day=None,
+        pause_week=Subquery(stop_week),
+        pause_reason="",
+        paused_at=timezone.now(),
+    )
+    audit_many(
+        "plan_pause", [(Plan(pk=pk), patient_id) for pk, patient_id in sorted(plans.items())]
+    )
 
 
 def _end(plan: Plan, *, actor: User, why: str, alerts: list[Alert]) -> None:

@@ -66,9 +66,14 @@ def _history(
     the one before the first of them (`_first_loaded`): a three-year plan costs the same to close
     as a new one.
     """
-    return [
+    # Weeks before `v` are never read by the engine beyond their number: a caller that loaded
+    # only the weeks it needs (the batched pass) lets one stand in for each, with the minutes of
+    # the first week it loaded and no sessions.
+    first = min(prescribed)
+    earlier = [engine.WeekLog(prescribed_minutes=prescribed[first])] * (first - 1)
+    return earlier + [
         engine.WeekLog(prescribed_minutes=prescribed[k], sessions=tuple(sessions.get(k, ())))
-        for k in range(1, through + 1)
+        for k in range(first, through + 1)
     ]
 
 
@@ -79,7 +84,12 @@ def _first_loaded(week: int) -> int:
 
 def closed_week_count(plan: Plan, today: date) -> int:
     """A week is closed once its last day has passed: week k closes when today >= start + 7k."""
-    return max(0, engine.week_number(plan.start_date, today) - 1)
+    return weeks_closed_since(plan.start_date, today)
+
+
+def weeks_closed_since(start_date: date, today: date) -> int:
+    """closed_week_count from a plan's start date alone."""
+    return max(0, engine.week_number(start_date, today) - 1)
 
 
 def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
@@ -136,15 +146,32 @@ def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
     if not prescribed:
         first = _week_create(plan, engine.next_week(rules, []))
         prescribed[first.week] = first.minutes
-    decided = max(prescribed)
     created: list[PlanWeek] = []
+    decided = max(prescribed)
     sessions = _summaries_by_week(plan, _first_loaded(decided), closed) if closed >= decided else {}
-    for k in range(decided, closed + 1):
-        prescription = engine.next_week(rules, _history(prescribed, sessions, through=k))
-        week = _week_create(plan, prescription)
-        prescribed[week.week] = week.minutes
-        created.append(week)
+    for prescription in decide_weeks(rules, prescribed, sessions, closed):
+        created.append(_week_create(plan, prescription))
         if prescription.decision == engine.Decision.STOP:
-            _pause(plan, cause=PauseCause.WEEK_STOP, week=week, actor=None)
-            break
+            _pause(plan, cause=PauseCause.WEEK_STOP, week=created[-1], actor=None)
     return created
+
+
+def decide_weeks(
+    rules: engine.Rules, prescribed: dict[int, int], sessions: dict[int, list], closed: int
+) -> list[engine.Prescription]:
+    """The prescriptions for the weeks after the last prescribed one through `closed` + 1, in
+    order; a STOP is the last (no week follows it until a clinician resumes).
+
+    The one loop both closers share (this module's per-plan `_close_weeks` and the batched pass,
+    `plans.services.weeks_batch`), so they cannot disagree. `prescribed` maps week → minutes and
+    holds at least the last prescribed week and the one before it; `sessions` maps week → the
+    sessions' summaries, for those weeks onwards. It is updated with each new week.
+    """
+    found: list[engine.Prescription] = []
+    for k in range(max(prescribed), closed + 1):
+        prescription = engine.next_week(rules, _history(prescribed, sessions, through=k))
+        prescribed[prescription.week] = prescription.minutes
+        found.append(prescription)
+        if prescription.decision == engine.Decision.STOP:
+            break
+    return found
