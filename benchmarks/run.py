@@ -40,8 +40,10 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-DATABASE = "stepwise_bench_pages"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Both can be moved (--database, --redis-url) so two people measuring on one machine do not
+# drop each other's database or empty each other's cache.
+DATABASE = os.environ.get("BENCH_DATABASE", "stepwise_bench_pages")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "root", "dbname": "postgres"}
 CONNECTIONS = 16
 WRK_THREADS = 2
@@ -803,7 +805,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the seeded database of the last run"
     )
+    parser.add_argument("--database", default=DATABASE, help=f"default {DATABASE}")
+    parser.add_argument("--redis-url", default=REDIS_URL, help=f"default {REDIS_URL}")
     args = parser.parse_args(argv)
+    globals().update(DATABASE=args.database, REDIS_URL=args.redis_url)
     require_tools()
     seconds = args.seconds or (10 if args.size == "small" else 20)
 

@@ -533,11 +533,12 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
     cursor.execute(
         """
         INSERT INTO recovery_user (id, password, last_login, is_superuser, username, first_name,
-                                   last_name, email, is_staff, is_active, date_joined, role)
+                                   last_name, email, is_staff, is_active, date_joined, role,
+                                   language)
         SELECT b.user_id, '!bench-no-password', NULL, false, 'bench-p' || b.g,
                (%(names)s::text[])[b.g %% 20 + 1], 'Patient ' || b.g,
                'bench-p' || b.g || '@bench.stepwise.example', false, true,
-               b.start_date - 31 + time '12:00', 'patient'
+               b.start_date - 31 + time '12:00', 'patient', 'en'
         FROM bench_patient b;
 
         INSERT INTO recovery_patientprofile (id, user_id, clinician_id, timezone,

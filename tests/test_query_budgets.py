@@ -233,9 +233,19 @@ def panel(clinician: User, count: int) -> list[PatientProfile]:
 def test_triage_costs_the_same_for_10_or_500_patients(count, dr_cho, django_assert_max_num_queries):
     patients = panel(dr_cho, count)
     client = signed_in(dr_cho)
-    response = drawn(client, reverse("clinic:triage"), "triage", django_assert_max_num_queries)
-    page = response.content.decode()
-    missing = [p.user.last_name for p in patients if p.user.last_name not in page]
+    url = reverse("clinic:triage")
+    response = drawn(client, url, "triage", django_assert_max_num_queries)
+    attention, others = response.context["attention"], response.context["others"]
+    # Both lists are paged: every patient is on a page of one of them, each page within budget.
+    pages = [response.content.decode()]
+    for param, first in (("page", attention), ("others", others)):
+        for number in range(2, first.paginator.num_pages + 1):
+            with django_assert_max_num_queries(BUDGETS["triage"]):
+                pages.append(client.get(f"{url}?{param}={number}").content.decode())
+    assert len(pages) == attention.paginator.num_pages + others.paginator.num_pages - 1
+    assert (len(pages) > 2) == (count == 500)
+    everyone = "".join(pages)
+    missing = [p.user.last_name for p in patients if p.user.last_name not in everyone]
     assert missing == []
 
 
