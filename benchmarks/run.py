@@ -528,10 +528,23 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with the production settings on 127.0.0.1 only."""
+    """gunicorn with the production settings on 127.0.0.1 only.
+
+    `instances` > 1 starts that many independent gunicorn masters on the same port with
+    SO_REUSEPORT (gunicorn's --reuse-port): the kernel spreads connections over them, as a load
+    balancer spreads them over machines. Each has its own workers and nothing is shared between
+    them but PostgreSQL and Redis, so the pages answering the same as from one instance shows
+    that nothing a page needs is held in a process.
+    """
 
     def __init__(
-        self, env: dict[str, str], *, worker_class: str, workers: int | None, threads: int
+        self,
+        env: dict[str, str],
+        *,
+        worker_class: str,
+        workers: int | None,
+        threads: int,
+        instances: int = 1,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -555,20 +568,27 @@ class Server:
             command += ["--workers", str(workers)]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
+        if instances > 1:
+            command += ["--reuse-port"]
         self.description = " ".join(command[3:]).replace(str(self.port), "<free port>")
-        self.workers = workers if workers is not None else production_workers()
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.instances = instances
+        per_instance = workers if workers is not None else production_workers()
+        self.workers = per_instance * instances
+        self.processes = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(instances)
+        ]
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if any(process.poll() is not None for process in self.processes):
                 break
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
@@ -580,14 +600,16 @@ class Server:
         raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
 
     def stop(self, *, remove_log: bool = True) -> None:
-        """Stop our own gunicorn (its pid only); keep its log when something went wrong."""
-        if self.process.poll() is None:
-            self.process.terminate()
+        """Stop our own gunicorns (their pids only); keep the log when something went wrong."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
             try:
-                self.process.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
         self.log.close()
         if remove_log:
             Path(self.log.name).unlink(missing_ok=True)
@@ -671,6 +693,7 @@ def report(
     info: dict[str, str],
     server: str,
     workers: int,
+    instances: int = 1,
     seconds: int,
     baselines: list[Measured],
     rows: list[Measured],
@@ -690,7 +713,9 @@ def report(
         f"gunicorn {info['gunicorn']}, PostgreSQL {info['postgresql']}, {info['wrk']}. "
         "Server, database and load generator share the machine.",
         "",
-        f"Server: `gunicorn {server}`, {workers} workers, production settings checked before "
+        f"Server: `gunicorn {server}`"
+        + (f" × {instances} instances on one port (SO_REUSEPORT)" if instances > 1 else "")
+        + f", {workers} workers in all, production settings checked before "
         f"the run ({info['settings']}). Load: wrk, "
         f"{CONNECTIONS} connections, {seconds} s per page and {seconds} s of the baseline, in "
         f"{ROUNDS} alternating slices each, after a {WARM_UP_SECONDS} s warm-up; signed-in "
@@ -800,6 +825,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=None, help="default: gunicorn.conf.py's, as in production"
     )
     parser.add_argument("--threads", type=int, default=4, help="per worker, gthread only")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="gunicorn instances behind one port (SO_REUSEPORT); the workers are per instance",
+    )
     parser.add_argument("--only", help="comma-separated page keys (me,log,clinic,detail)")
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
     parser.add_argument(
@@ -865,7 +896,13 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
-    server = Server(env, worker_class=args.worker_class, workers=args.workers, threads=args.threads)
+    server = Server(
+        env,
+        worker_class=args.worker_class,
+        workers=args.workers,
+        threads=args.threads,
+        instances=args.instances,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="stepwise-bench-wrk-"))
     load_before = load_average()
     rows, baselines = measured_on(server, pages, baseline, csrf, seconds, workdir, queries)
@@ -886,6 +923,7 @@ def main(argv: list[str] | None = None) -> int:
         info=info,
         server=server.description,
         workers=server.workers,
+        instances=server.instances,
         seconds=seconds,
         baselines=baselines,
         rows=rows,
@@ -899,8 +937,10 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if not args.only:
-        (RESULTS / f"latest-{size.name}.md").write_text(text)
-        print(f"Written to {(RESULTS / f'latest-{size.name}.md').relative_to(ROOT)}")
+        instances = f"-{args.instances}-instances" if args.instances > 1 else ""
+        name = f"latest-{size.name}{instances}"
+        (RESULTS / f"{name}.md").write_text(text)
+        print(f"Written to {(RESULTS / f'{name}.md').relative_to(ROOT)}")
     return 0 if ok else 1
 
 
