@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from recovery.models import User
 from tests.conftest import PASSWORD, make_patient
 from tests.e2e.conftest import assert_accessible, login, screenshot
 from tests.support import patients_today, with_history
@@ -72,10 +73,20 @@ def test_patient_pages_with_a_year_of_history(page, a_year, width):
         screenshot(page, f"lean-{name}-{width}")
 
 
-def test_the_record_fits_a_phone(phone_page, a_year):
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_record_fits_a_phone(phone_page, a_year, dr_cho, language):
+    """The weeks table's current-week row (its "this week" badge) once made the record ~10 px
+    wider than a 390 px phone; Spanish has the longer words."""
     ana, _wen = a_year
+    User.objects.filter(pk=dr_cho.pk).update(language=language)
     login(phone_page, "drcho")
     phone_page.wait_for_url("**/clinic/")
     phone_page.goto(f"/clinic/patients/{ana.pk}/")
     assert wider_than_the_window(phone_page) == 0
-    screenshot(phone_page, "lean-record-390")
+    cut = phone_page.evaluate(
+        "[...document.querySelectorAll('#weeks th, #weeks td')]"
+        ".filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth)"
+        ".length"
+    )
+    assert cut == 0
+    screenshot(phone_page, f"lean-record-390-{language}")
