@@ -585,15 +585,15 @@ def seed_bulk(cursor, *, size: Size, clinicians: list[User], skip: set[int], tod
         WHERE p.archetype <> 'pending';
 
         INSERT INTO plans_plan (id, patient_id, clearance_id, restarted_from_id, start_date, stage,
-                                status, pause_reason, paused_at, allowed_activities, created_at,
-                                ended_at, start_minutes, min_increment, max_increment,
-                                target_minutes, sessions_per_week, stage_override_reason)
+                                status, pause_cause, pause_day, pause_reason, paused_at,
+                                allowed_activities, created_at, ended_at, start_minutes,
+                                min_increment, max_increment, target_minutes, sessions_per_week,
+                                stage_override_reason)
         SELECT b.plan_id, b.patient_id, b.clearance_id, NULL, b.start_date, p.stage,
                CASE WHEN p.paused THEN 'paused' ELSE 'active' END,
-               CASE WHEN p.paused
-                    THEN 'Warning sign reported on ' || to_char(b.start_date + 7 * %(closed)s,
-                                                                'FMDD FMMonth YYYY') || '.'
-                    ELSE '' END,
+               CASE WHEN p.paused THEN 'warning_sign' ELSE '' END,
+               CASE WHEN p.paused THEN b.start_date + 7 * %(closed)s END,
+               '',
                CASE WHEN p.paused THEN b.start_date + 7 * %(closed)s + time '23:00' END,
                p.activities, b.start_date + time '12:00', NULL,
                p.start_minutes, p.min_increment, p.max_increment, p.target_minutes,

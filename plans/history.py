@@ -110,7 +110,7 @@ def history_page(patient: PatientProfile, page_number) -> tuple[Page, list[Histo
     tz = patient.tz
     weeks = (
         weeks_the_plan_reached(PlanWeek.objects.filter(plan__patient=patient), tz)
-        .select_related("plan")
+        .select_related("plan__pause_week")
         .order_by("-plan_id", "-week")
     )
     page = Paginator(weeks, HISTORY_WEEKS_PER_PAGE).get_page(page_number)

@@ -292,7 +292,7 @@ def patient_plans(patient: PatientProfile) -> list[Plan]:
         Plan.objects.filter(patient=patient)
         # The clearance and treatment come along: the home programme reads the precautions and
         # the contraindications of the open plan's treatment.
-        .select_related("clearance__treatment")
+        .select_related("clearance__treatment", "pause_week")
         .annotate(last_week=Subquery(last_week[:1]))
         .order_by("-start_date", "-id")
     )

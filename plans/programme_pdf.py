@@ -36,6 +36,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from plans.library import exercise_text
 from plans.programme import Programme, ProgrammeLine
 
 logger = logging.getLogger(__name__)
@@ -86,14 +87,15 @@ def _picture(image) -> Image | None:
 
 def _exercise(line: ProgrammeLine, styles) -> KeepTogether:
     parts = [
-        Paragraph(_text(line.exercise.name), styles["h3"]),
+        Paragraph(_text(exercise_text(line.exercise.name)), styles["h3"]),
         Paragraph(_text(line.dose[:1].upper() + line.dose[1:]), styles["dose"]),
-        Paragraph(_text(line.exercise.instructions), styles["body"]),
+        Paragraph(_text(exercise_text(line.exercise.instructions)), styles["body"]),
     ]
     if line.exercise.cautions:
         parts.append(
             Paragraph(
-                f"<b>{_text(_('Take care:'))}</b> {_text(line.exercise.cautions)}", styles["body"]
+                f"<b>{_text(_('Take care:'))}</b> {_text(exercise_text(line.exercise.cautions))}",
+                styles["body"],
             )
         )
     if line.note:

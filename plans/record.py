@@ -333,7 +333,7 @@ def _plan_entries(stories: list[PlanStory]) -> list[Entry]:
                     plan=story,
                     obj=plan,
                     title=title,
-                    detail=plan.pause_reason_words,
+                    detail=plan.clinician_pause_words,
                     who=story.paused_by,
                 )
             )

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils import translation
 from import_export import fields, widgets
 
 from infra.spreadsheets import (
@@ -53,7 +54,10 @@ class CategoryWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         text = str(value or "").strip().casefold()
         for code, label in ExerciseCategory.choices:
-            if text in (code, label.casefold()):
+            # The label in English (as exported) or in the reader's language.
+            with translation.override("en"):
+                english = str(label).casefold()
+            if text in (code, english, str(label).casefold()):
                 return code
         allowed = ", ".join(ExerciseCategory.values)
         if not text:

@@ -175,7 +175,7 @@ def own_open_plan(user) -> Plan | None:
         Plan.objects.filter(
             patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
         )
-        .select_related("patient", "clearance__treatment")
+        .select_related("patient", "clearance__treatment", "pause_week")
         .annotate(last_week=Subquery(last_week[:1]))
         .order_by()[:1]
     )

@@ -13,11 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans import engine, selectors
+from plans import selectors
 from plans.charts import progress_chart
 from plans.forms import (
     PainFollowUpForm,
@@ -41,7 +42,7 @@ from plans.services import (
     CORRECTION_ALERTED,
     CORRECTION_CLOSED,
     patient_today,
-    plan_close_weeks,
+    plan_close_weeks_shown,
     session_correct,
     session_log_create,
     session_pain_follow_up,
@@ -52,14 +53,6 @@ from recovery.access import own_patient_profile, patient_required
 from recovery.errors import DomainError
 from recovery.models import ClearanceStatus, Language
 from recovery.services import patient_update_reminders
-
-
-def _close_weeks(plan, today):
-    """Bring the plan up to date (the one service that closes weeks); refresh it if it paused."""
-    created = plan_close_weeks(plan=plan, today=today)
-    if any(week.decision == engine.Decision.STOP for week in created):
-        plan.refresh_from_db(fields=["status", "pause_reason", "paused_at"])
-
 
 # Where a follow-up answer returns to: the page that asked.
 FOLLOW_UP_RETURNS = {"dashboard": "me:dashboard", "session_new": "me:session_new"}
@@ -91,7 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     today = patient_today(patient)
     if plan.status == PlanStatus.ACTIVE:
-        _close_weeks(plan, today)
+        plan_close_weeks_shown(plan, today=today)
     board = selectors.dashboard(plan, today=today)
     chart = progress_chart(plan, weeks=board.weeks)
     week = board.this_week
@@ -167,7 +160,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 saved = reverse("me:session_saved", args=[logged.log.pk])
                 return redirect(saved if logged.created else f"{saved}?repeat=1")
     elif plan is not None and plan.status == PlanStatus.ACTIVE:
-        _close_weeks(plan, today)
+        plan_close_weeks_shown(plan, today=today)
     if plan is None or plan.status != PlanStatus.ACTIVE or plan.start_date > today:
         return render(
             request,
@@ -413,8 +406,13 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your reminder settings are saved."))
             return redirect("me:settings")
+    # What other apps add (settings.PATIENT_SETTINGS_SECTIONS; plans imports none of them).
+    sections = [
+        import_string(path)(request, patient)
+        for path in getattr(settings, "PATIENT_SETTINGS_SECTIONS", ())
+    ]
     return render(
         request,
         "plans/patient/settings.html",
-        {"form": form, "patient": patient, "languages": Language.choices},
+        {"form": form, "patient": patient, "languages": Language.choices, "sections": sections},
     )

@@ -15,6 +15,9 @@ completed 1 of 3 sessions."): a list of weeks, such as the patient's history, ha
 week". The explanation of week N is always about week N − 1's sessions (and N − 2's for a
 break), which the engine read to decide it.
 
+`pause_explanation` says why a plan was paused, from the cause the plan stores (a warning sign
+and its day, the engine's STOP week, a clinician's words): every page that shows a pause uses it.
+
 Pure: built from an `engine.Cause` and its numbers only (no database). Every string goes through
 gettext with named placeholders, so a translation can reorder the words (DESIGN section 10).
 """
@@ -23,14 +26,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Literal
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from plans.engine import PAIN_MAX, SEVERE_PAIN, Cause
 
-__all__ = ["AUDIENCES", "Audience", "explain", "week_explanation"]
+__all__ = ["AUDIENCES", "Audience", "explain", "pause_explanation", "week_explanation"]
 
 Audience = Literal["patient", "clinician"]
 AUDIENCES: tuple[Audience, ...] = ("patient", "clinician")
@@ -380,3 +385,34 @@ def explain(
     if isinstance(numbers, str):
         numbers = json.loads(numbers or "{}")
     return week_explanation(cause, numbers, audience=audience, week=week) or reason
+
+
+# A plan's pause cause (plans.models.PauseCause), by value: this module imports no models.
+_WARNING_SIGN, _WEEK_STOP, _CLEARANCE_WITHDRAWN = "warning_sign", "week_stop", "clearance_withdrawn"
+
+
+def pause_explanation(
+    cause: str,
+    *,
+    audience: Audience,
+    day: date | None = None,
+    reason: str = "",
+    stop: tuple[int, str, Mapping[str, int] | str | None, str] | None = None,
+) -> str:
+    """Why a plan was paused, from its stored cause (`Plan.pause_cause`), for `audience`.
+
+    `day` is the day a warning sign was reported; `stop` the engine's STOP week for a stop at a
+    week's close, as (week, cause, cause_numbers, reason): said as `explain` says that week;
+    `reason` the clinician's words for a pause or a withdrawn clearance, shown as typed.
+    """
+    if cause == _WARNING_SIGN and day is not None:
+        when = date_format(day, pgettext("date format: day, month and year", "j F Y"))
+        return _("Warning sign reported on %(day)s.") % {"day": when}
+    if cause == _WEEK_STOP and stop is not None:
+        week, week_cause, numbers, week_reason = stop
+        return explain(week_cause, numbers, week_reason, audience=audience, week=week)
+    if cause == _CLEARANCE_WITHDRAWN:
+        if audience == "patient":
+            return _("Clearance withdrawn by your care team: %(reason)s") % {"reason": reason}
+        return _("Clearance withdrawn: %(reason)s") % {"reason": reason}
+    return reason

@@ -440,6 +440,9 @@ REMINDER_NOTICES = ["outcomes.notices.questionnaire_waiting"]
 # What other apps add to a clinician's triage (plans imports none of them): each answers
 # {patient_id: [Reason, ...]} for the panel's patients in one query.
 TRIAGE_REASONS = ["outcomes.triage.worse_than_baseline"]
+# What other apps add to the patient's settings page (plans imports none of them): each is called
+# with (request, patient) and answers the section's HTML.
+PATIENT_SETTINGS_SECTIONS = ["api.views_devices.devices_section"]
 
 # --- logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
@@ -481,11 +484,17 @@ LOGGING = {
 # Closed by default: every view names who may call it. Session authentication enforces CSRF on
 # writes, as the web forms do.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A device token first (its header answers 401 to a request without credentials), then the
+    # browser's session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.DeviceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -497,4 +506,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several fields (dotted paths: the apps load later).
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityEnum": "recovery.models.Activity",
+        "AlertKindEnum": "plans.models.AlertKind",
+        "AlertTierEnum": "plans.models.AlertTier",
+        "AlertOutcomeEnum": "plans.models.AlertOutcome",
+        "AlertOutcomeChosenEnum": "api.requests.ALERT_OUTCOMES_CHOSEN",
+        "ClearanceStatusEnum": "recovery.models.ClearanceStatus",
+        "DecisionEnum": "api.serializers.DECISIONS",
+        "EmergencySignEnum": "plans.forms.EMERGENCY_CHOICES",
+        "PainDurationEnum": "plans.models.PainDuration",
+        "PlanStatusEnum": "plans.models.PlanStatus",
+        "RedFlagEnum": "plans.models.RedFlag",
+        "SameDaySignEnum": "plans.forms.SAME_DAY_CHOICES",
+        "TriageTierEnum": "api.serializers_clinic.TIERS",
+        "WeekdayEnum": "recovery.models.Weekday",
+    },
 }

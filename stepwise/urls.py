@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from infra.ratelimit import rate_limit
+from api import views_export, views_fhir
+from infra.ratelimit import by_user, rate_limit
 from plans.views_pictures import exercise_image
 from recovery import views
 from recovery.forms import LoginForm, PasswordResetRequestForm
@@ -42,7 +43,29 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", two_factor, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The patient's own data as a ZIP, and an assigned patient's record as FHIR (api/, DESIGN
+    # section 11): before the `me/` and `clinic/` includes, which know nothing of api/.
+    path(
+        "me/export/",
+        # Building a whole record costs more than a page: 5 downloads per patient an hour.
+        rate_limit(
+            "data_export",
+            limit=views_export.EXPORT_LIMIT,
+            window=views_export.EXPORT_WINDOW,
+            key=by_user,
+        )(views_export.export),
+        name="me_export",
+    ),
+    path(
+        "clinic/patients/<int:patient_id>/fhir/",
+        # Far above a clinic's use (a record a minute), low enough to stop a script copying all.
+        rate_limit("fhir_bundle", limit=60, window=60 * 60, key=by_user, methods=("GET",))(
+            views_fhir.patient_bundle
+        ),
+        name="clinic_fhir",
+    ),
     path("me/questionnaires/", include("outcomes.urls_patient")),
+    path("me/devices/", include("api.urls_devices")),
     path("me/", include("plans.urls_patient")),
     path("clinic/outcomes/", include("outcomes.urls_clinic")),
     path("clinic/", include("plans.urls_clinic")),

@@ -51,6 +51,8 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from api.models import DeviceToken
+from api.tokens import device_token_create
 from outcomes import services as outcome_services
 from outcomes.models import Instrument, Item, Questionnaire, ScheduledInstrument
 from plans import reminders
@@ -635,6 +637,7 @@ def kwargs_for(route: Route, world: World) -> dict[str, object]:
         "content_type_id": ContentType.objects.get_for_model(User).pk,
         "app_label": "recovery",
         "url": "no-such-page/",
+        "token_id": world.device_token.pk if world.device_token else 0,
     }
     if route.key == "exercise_image":
         values |= {"pk": world.image.pk, "size": "full"}
@@ -748,6 +751,7 @@ class World:
     reset: dict[str, str] = field(default_factory=dict)
     questionnaire: Questionnaire | None = None  # Ana's baseline pain questionnaire, due
     image: ExerciseImage | None = None  # a picture of a stage-2 exercise: Ana's, not Ben's
+    device_token: DeviceToken | None = None  # Ana's phone's API token
 
 
 def _session_key(user: User, *, verified: bool) -> str:
@@ -900,6 +904,7 @@ def build_world(ana_plan, ben_plan, dr_cho, dr_dev, dee, root) -> World:
         reset,
         questionnaire,
         image,
+        device_token_create(user=ana.user, name="Ana's phone")[0],
     )
 
 

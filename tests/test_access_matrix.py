@@ -35,6 +35,7 @@ from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from api.models import DeviceToken
 from outcomes.models import Instrument, Item, Questionnaire, Response, ScheduledInstrument
 from plans import services as plan_services
 from plans.models import (
@@ -73,7 +74,7 @@ GET, POST = "GET", "POST"
 LOGIN = "→/accounts/login/"
 ADMIN_LOGIN = "→/admin/login/"  # the admin's sign-in hop: LOGIN for anonymous, 403 if signed in
 TWO_FACTOR = "→/accounts/two-factor/"
-REFUSED = {LOGIN, ADMIN_LOGIN, 400, 403, 404, 405, 409}
+REFUSED = {LOGIN, ADMIN_LOGIN, 400, 401, 403, 404, 405, 409}
 
 
 def row(anonymous, ana, ben, dr_cho, dr_dev, dee, root) -> dict[str, object]:
@@ -100,6 +101,14 @@ def patient_page(ana, ben) -> dict[str, object]:
 
 def clinic_page(dr_cho, dr_dev) -> dict[str, object]:
     return row(LOGIN, 403, 403, dr_cho, dr_dev, 403, 403)
+
+
+def api_patient(ana, ben) -> dict[str, object]:
+    return row(401, ana, ben, 403, 403, 403, 403)
+
+
+def api_clinic(dr_cho, dr_dev) -> dict[str, object]:
+    return row(401, 403, 403, dr_cho, dr_dev, 403, 403)
 
 
 HOMES = row(LOGIN, "→/me/", "→/me/", "→/clinic/", "→/clinic/", "→/admin/", "→/admin/")
@@ -150,6 +159,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
         GET: patient_page(200, 200),
         POST: patient_page("→/me/settings/", "→/me/settings/"),
     },
+    # The patient's own data: the page, then the ZIP by POST (each patient their own).
+    "me_export": {GET: patient_page(200, 200), POST: patient_page(200, 200)},
     # Clinicians: the URLs name Ana (Dr Cho's patient), so Dr Dev gets 404 where the object is
     # looked up (a method check that comes first answers 405 to both).
     # The panel's outcome report: each clinician's own patients only (the numbers differ).
@@ -177,6 +188,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     "clinic:programme_pdf": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     # Tailoring: the patient is found first; a POST without an action is refused (400).
     "clinic:programme_tailor": {GET: clinic_page(405, 404), POST: clinic_page(400, 404)},
+    # Ana's record as FHIR: read only; the method is checked before the patient.
+    "clinic_fhir": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     "clinic:alert_close": {GET: clinic_page(200, 404), POST: clinic_page("→/clinic/", 404)},
     # Ana has a password already, so Dr Cho's POST is refused in words and changes nothing.
     "clinic:invite": {
@@ -191,6 +204,26 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     },
     # The signed link is the whole authority: anyone holding it may stop Ana's reminders.
     "reminders:stop": {GET: same(200), POST: same(200)},
+    # A patient's devices (api/views_devices.py): Ana's phone is not Ben's to disconnect.
+    "devices:new": {GET: patient_page(200, 200), POST: patient_page(201, 201)},
+    "devices:revoke": {GET: patient_page(405, 405), POST: patient_page("→/me/settings/", 404)},
+    # The REST API (tests/test_api_access.py has its own matrix, with JSON and device tokens):
+    # no credentials answer 401; an empty POST is refused in words (Ana's plan is paused: 409).
+    # The method is checked before the object. The schema and its docs are public and hold no
+    # one's data.
+    "api:schema": {GET: same(200), POST: same(405)},
+    "api:docs": {GET: same(200), POST: same(405)},
+    "api:week": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:programme": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:sessions": {GET: api_patient(200, 200), POST: api_patient(409, 400)},
+    "api:symptoms": {GET: api_patient(405, 405), POST: api_patient(400, 400)},
+    "api:questionnaires": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:questionnaire": {GET: api_patient(200, 404), POST: api_patient(400, 404)},
+    "api:settings": {GET: api_patient(200, 200), POST: api_patient(405, 405)},
+    "api:triage": {GET: api_clinic(200, 200), POST: api_clinic(405, 405)},
+    "api:patient": {GET: api_clinic(200, 404), POST: api_clinic(405, 405)},
+    "api:alert_acknowledge": {GET: api_clinic(405, 405), POST: api_clinic(400, 404)},
+    "api:not_found": both(same(404)),
 }
 
 # --- the admin, by rules -------------------------------------------------------------------------
@@ -314,6 +347,7 @@ EFFECTIVE_POSTS = {
     "me:session_new": {"ben"},
     "me:session_delete": {"ana"},
     "me:settings": {"ana", "ben"},
+    "me_export": {"ana", "ben"},  # the download is audited
     "questionnaires:answer": {"ana"},
     "clinic:enrol": {"dr_cho", "dr_dev"},
     "clinic:clearance": {"dr_cho"},
@@ -321,6 +355,8 @@ EFFECTIVE_POSTS = {
     "clinic:plan_action": {"dr_cho"},
     "clinic:alert_close": {"dr_cho"},
     "reminders:stop": set(PERSONAS),
+    "devices:new": {"ana", "ben"},
+    "devices:revoke": {"ana"},
 }
 
 
@@ -385,6 +421,7 @@ def post_data(key: str, world: World) -> dict[str, object]:
         "password_reset": {"email": "nobody@example.org"},
         "two_factor": {"token": "000000"},
         "language": {"language": "es", "next": "/"},
+        "devices:new": {"name": "Kitchen tablet"},
     }
     return data.get(key, {})
 
@@ -415,6 +452,7 @@ def state() -> dict[str, object]:
         "lockouts": AccessAttempt.objects.count(),
         "patient_views": AuditEvent.objects.filter(action="patient_view").count(),
         "programme_views": AuditEvent.objects.filter(action="programme_view").count(),
+        "exports": AuditEvent.objects.filter(action__in=("data_export", "fhir_view")).count(),
         "programme": list(ProgrammeItem.objects.order_by("pk").values_list()),
         "exercises_done": SessionExercise.objects.count(),
         "questionnaires": list(Questionnaire.objects.order_by("pk").values_list("pk", "status")),
@@ -422,6 +460,7 @@ def state() -> dict[str, object]:
         "instruments": list(Instrument.objects.order_by("pk").values_list()),
         "outcome_items": list(Item.objects.order_by("pk").values_list()),
         "outcome_schedule": list(ScheduledInstrument.objects.order_by("pk").values_list()),
+        "device_tokens": list(DeviceToken.objects.order_by("pk").values_list("pk", "revoked_at")),
     }
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from plans.models import Alert, Exercise, Plan, PlanWeek, Reminder, SessionLog
@@ -114,6 +114,70 @@ def test_stage_range(ana_plan, value):
     for stage in (1, 4):
         Plan.objects.filter(pk=ana_plan.pk).update(stage=stage)
         Exercise.objects.filter(pk=exercise.pk).update(stage=stage)
+
+
+# A pause cause has what its sentence needs, and nothing else (plans.models.PauseCause).
+def _stop_week(plan: Plan) -> PlanWeek:
+    return PlanWeek.objects.create(
+        plan=plan, week=9, minutes=0, sessions_per_week=0, decision="stop", reason="Stop."
+    )
+
+
+PAUSE_VIOLATIONS = [
+    ({"pause_cause": "tired"}, "plan_pause_cause_valid"),
+    ({"pause_cause": "warning_sign"}, "plan_warning_sign_pause_has_day"),
+    (
+        {"pause_cause": "clinician", "pause_reason": "x", "pause_day": date(2026, 12, 3)},
+        "plan_warning_sign_pause_has_day",
+    ),
+    ({"pause_cause": "week_stop"}, "plan_week_stop_has_week"),
+    (
+        {"pause_cause": "clinician", "pause_reason": "x", "pause_week": _stop_week},
+        "plan_week_stop_has_week",
+    ),
+    ({"pause_cause": "clinician"}, "plan_pause_reason_typed_only"),
+    ({"pause_cause": "clearance_withdrawn"}, "plan_pause_reason_typed_only"),
+    (
+        {"pause_cause": "warning_sign", "pause_day": date(2026, 12, 3), "pause_reason": "x"},
+        "plan_pause_reason_typed_only",
+    ),
+    ({"pause_reason": "Paused."}, "plan_pause_reason_typed_only"),
+]
+PAUSE_BOUNDS = [
+    {"pause_cause": "", "pause_reason": "", "pause_day": None, "pause_week": None},
+    {"pause_cause": "warning_sign", "pause_day": date(2026, 12, 3)},
+    {"pause_cause": "week_stop", "pause_week": _stop_week},
+    {"pause_cause": "clinician", "pause_reason": "Travelling."},
+    {"pause_cause": "clearance_withdrawn", "pause_reason": "MRI pending."},
+]
+
+
+def _pause_fields(plan: Plan, change: dict) -> dict:
+    blank = {"pause_cause": "", "pause_reason": "", "pause_day": None, "pause_week": None}
+    return {
+        **blank,
+        **{name: value(plan) if callable(value) else value for name, value in change.items()},
+    }
+
+
+@pytest.mark.parametrize(("change", "name"), PAUSE_VIOLATIONS)
+def test_pause_cause_needs_its_words(ana_plan, change, name):
+    with violates(name):  # a STOP week written for the case goes with its rollback
+        Plan.objects.filter(pk=ana_plan.pk).update(**_pause_fields(ana_plan, change))
+    for good in PAUSE_BOUNDS:
+        Plan.objects.filter(pk=ana_plan.pk).update(**_pause_fields(ana_plan, good))
+
+
+def test_a_pause_keeps_its_stop_week_and_goes_with_its_plan(ana_plan):
+    stop = _stop_week(ana_plan)
+    Plan.objects.filter(pk=ana_plan.pk).update(
+        status="paused", pause_cause="week_stop", pause_week=stop
+    )
+    with pytest.raises(RestrictedError):
+        stop.delete()
+    assert PlanWeek.objects.filter(pk=stop.pk).exists()
+    Plan.objects.filter(pk=ana_plan.pk).delete()  # the plan, with its weeks
+    assert not PlanWeek.objects.filter(plan_id=ana_plan.pk).exists()
 
 
 RULE_VIOLATIONS = [

@@ -20,7 +20,15 @@ import pytest
 from django.db import connection
 
 from plans import services as plan_services
-from plans.models import Alert, PainFollowUp, Plan, PlanStatus, SessionLog, SymptomReport
+from plans.models import (
+    Alert,
+    PainFollowUp,
+    PauseCause,
+    Plan,
+    PlanStatus,
+    SessionLog,
+    SymptomReport,
+)
 from recovery.errors import DomainError
 from recovery.models import Clearance, ClearanceStatus, PatientProfile, TreatmentType
 from tests.conftest import approve, make_patient
@@ -115,9 +123,15 @@ def test_revoke_and_pause(postgres, dr_cho):
         plan = fresh(plan)
         assert plan.status == PlanStatus.PAUSED
         if refused(paused):  # revoke first: it paused the plan, the pause found nothing to do
-            assert plan.pause_reason.startswith("Clearance withdrawn")
+            assert (plan.pause_cause, plan.pause_reason) == (
+                PauseCause.CLEARANCE_WITHDRAWN,
+                "Imaging shows this needs more time.",
+            )
         else:
-            assert plan.pause_reason == "Flare-up reported by phone."
+            assert (plan.pause_cause, plan.pause_reason) == (
+                PauseCause.CLINICIAN,
+                "Flare-up reported by phone.",
+            )
 
 
 @pytest.mark.parametrize("flags", [[], ["bladder_bowel"]], ids=["plain", "warning_sign"])
@@ -184,9 +198,13 @@ def test_symptom_report_and_pause(postgres, dr_cho):
         assert SymptomReport.objects.filter(patient=patient).count() == 1
         assert Alert.objects.filter(patient=patient).count() == 1
         if refused(paused):  # the report came first and paused the plan
-            assert plan.pause_reason.startswith("Warning sign reported")
+            assert plan.pause_cause == PauseCause.WARNING_SIGN
+            assert plan.pause_day is not None
         else:
-            assert plan.pause_reason == "Flare-up reported by phone."
+            assert (plan.pause_cause, plan.pause_reason) == (
+                PauseCause.CLINICIAN,
+                "Flare-up reported by phone.",
+            )
 
 
 def test_resume_and_revoke(postgres, dr_cho):

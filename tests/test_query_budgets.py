@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services as plan_services
-from plans.models import Alert, AlertTier, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import Alert, AlertTier, PauseCause, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
 from plans.triage import TRIAGE_QUERY_BUDGET
 from recovery.models import (
@@ -180,7 +180,8 @@ def panel(clinician: User, count: int) -> list[PatientProfile]:
             start_date=start,
             allowed_activities=["walking"],
             status=PlanStatus.PAUSED if n in red else PlanStatus.ACTIVE,
-            pause_reason="Warning sign reported." if n in red else "",
+            pause_cause=PauseCause.WARNING_SIGN if n in red else PauseCause.NONE,
+            pause_day=start if n in red else None,
             paused_at=now if n in red else None,
             **rules,
         )

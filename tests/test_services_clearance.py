@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from plans.models import Plan, PlanStatus
+from plans.models import PauseCause, Plan, PlanStatus
 from plans.services import clearance_approve, clearance_decline, clearance_request, clearance_revoke
 from recovery.models import AuditEvent, Clearance, ClearanceStatus
 from tests.conftest import approve, make_patient
@@ -360,7 +360,15 @@ def test_revoke_pauses_the_plan_and_writes_an_event(ana_plan, dr_cho):
     ana_plan.refresh_from_db()
     assert ana_plan.status == PlanStatus.PAUSED
     assert ana_plan.paused_at is not None
-    assert "New disc herniation on MRI." in ana_plan.pause_reason
+    # The clinician's reason as typed; the words around it are said in the reader's language.
+    assert (ana_plan.pause_cause, ana_plan.pause_reason) == (
+        PauseCause.CLEARANCE_WITHDRAWN,
+        "New disc herniation on MRI.",
+    )
+    assert ana_plan.patient_pause_words == (
+        "Clearance withdrawn by your care team: New disc herniation on MRI."
+    )
+    assert ana_plan.clinician_pause_words == "Clearance withdrawn: New disc herniation on MRI."
     assert AuditEvent.objects.filter(action="plan_pause", object_id=str(ana_plan.pk)).exists()
     assert AuditEvent.objects.filter(action="clearance_revoked", actor=dr_cho).exists()
 

@@ -14,7 +14,7 @@ import pytest
 from django.core import mail
 
 from plans import services
-from plans.models import Alert, Plan, PlanStatus, RedFlag, SessionLog
+from plans.models import Alert, PauseCause, Plan, PlanStatus, RedFlag, SessionLog
 from plans.services import alert_acknowledge, plan_pause, session_log_create
 from plans.services import alerts as raising  # where a warning sign's steps are taken
 from recovery.models import AuditEvent
@@ -242,7 +242,13 @@ def test_a_warning_sign_alerts_pauses_and_stops_in_one_go(ana_plan, flags, tier)
     assert ana_plan.status == PlanStatus.PAUSED
     assert ana_plan.paused_at is not None
     day = result.log.date
-    assert ana_plan.pause_reason == f"Warning sign reported on {day:%-d %B %Y}."
+    # The cause and its day are stored, not a sentence: the sentence is built when shown.
+    assert (ana_plan.pause_cause, ana_plan.pause_day, ana_plan.pause_reason) == (
+        PauseCause.WARNING_SIGN,
+        day,
+        "",
+    )
+    assert ana_plan.patient_pause_words == f"Warning sign reported on {day:%-d %B %Y}."
 
     stop = ana_plan.weeks.order_by("week").last()
     assert (stop.week, stop.decision, stop.minutes, stop.sessions_per_week) == (4, "stop", 0, 0)

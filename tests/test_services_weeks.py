@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from plans import engine, services
-from plans.models import Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import PauseCause, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.services import (
     clearance_revoke,
     patient_today,
@@ -224,8 +224,21 @@ def test_a_warning_sign_in_a_closed_week_stops_and_pauses(plan):
     ]  # nothing follows a STOP, however late the call
     plan.refresh_from_db()
     assert plan.status == PlanStatus.PAUSED
-    assert plan.pause_reason == plan.weeks.get(week=3).reason
-    assert "urgent warning sign" in plan.pause_reason
+    stop = plan.weeks.get(week=3)
+    assert (plan.pause_cause, plan.pause_week, plan.pause_day, plan.pause_reason) == (
+        PauseCause.WEEK_STOP,
+        stop,
+        None,
+        "",
+    )
+    # Said from the STOP week's cause, naming the weeks, for each reader.
+    assert plan.patient_pause_words == (
+        "Week 3 has no exercise because in week 2 you reported an urgent warning sign: your "
+        "plan is paused until your care team reviews it."
+    )
+    assert plan.clinician_pause_words == (
+        "No exercise: an emergency warning sign reported in week 2; paused until reviewed."
+    )
     audit = AuditEvent.objects.get(action="plan_pause")
     assert (audit.actor, audit.object_id) == (None, str(plan.pk))
     assert plan_close_weeks(plan=plan, today=day(plan, 60)) == []
@@ -259,7 +272,11 @@ def test_pause_records_the_reason_and_is_audited(plan, dr_cho):
     paused = plan_pause(plan=plan, actor=dr_cho, reason="  Waiting for the MRI results.  ")
     plan.refresh_from_db()
     assert paused.status == plan.status == PlanStatus.PAUSED
-    assert plan.pause_reason == "Waiting for the MRI results."
+    assert (plan.pause_cause, plan.pause_reason) == (
+        PauseCause.CLINICIAN,
+        "Waiting for the MRI results.",
+    )
+    assert plan.clinician_pause_words == plan.patient_pause_words == plan.pause_reason
     assert plan.paused_at is not None
     audit = AuditEvent.objects.get(action="plan_pause")
     assert (audit.actor, audit.object_id, audit.patient) == (dr_cho, str(plan.pk), plan.patient)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services as plan_services
-from plans.models import Alert, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import Alert, PauseCause, Plan, PlanStatus, PlanWeek, SessionLog
 from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
 from plans.record import TIMELINE_PAGE_SIZE
 from recovery.models import (
@@ -273,7 +273,10 @@ def test_pause_and_resume_through_forms(cho, dr_cho, ana, ana_plan):
     assert response.status_code == 302
     ana_plan.refresh_from_db()
     assert ana_plan.status == PlanStatus.PAUSED
-    assert ana_plan.pause_reason == "Flare-up reported by phone."
+    assert (ana_plan.pause_cause, ana_plan.pause_reason) == (
+        PauseCause.CLINICIAN,
+        "Flare-up reported by phone.",
+    )
     assert AuditEvent.objects.filter(action="plan_pause", actor=dr_cho, patient=ana).exists()
 
     response = cho.post(url, {"action": "resume", "resume-start_minutes": "12"})

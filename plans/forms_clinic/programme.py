@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from plans.library import exercise_text
 from plans.models import DOSE_LIMITS, Exercise
 from plans.programme import Programme, ProgrammeLine, default_line
 from plans.services import ItemDose, programme_field
@@ -42,7 +43,7 @@ class ProgrammeForm(forms.Form):
         exercises = self.exercises
         for index, exercise in enumerate(exercises, 1):
             place, line = current.get(exercise.pk, (None, default_line(exercise)))
-            name = exercise.name
+            name = exercise_text(exercise.name)
             self.fields[programme_field(exercise.pk, "include")] = forms.BooleanField(
                 label=_("Include %(exercise)s") % {"exercise": name},
                 required=False,

@@ -16,6 +16,7 @@ from plans.models.library import (
 )
 from plans.models.plan import (
     PlanStatus,
+    PauseCause,
     Plan,
     WeekReview,
     PlanWeek,
@@ -80,6 +81,7 @@ __all__ = [
     "PainDuration",
     "PainFollowUp",
     "PainSettled",
+    "PauseCause",
     "Plan",
     "PlanStatus",
     "PlanWeek",

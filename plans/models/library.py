@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import pgettext_lazy
 
 from recovery.models import TreatmentType
 
@@ -47,9 +48,10 @@ def dose_constraints(prefix: str, field_prefix: str = "") -> list[models.CheckCo
 
 
 class ExerciseCategory(models.TextChoices):
-    CARDIO = "cardio", "Cardio"
-    CORE = "core", "Core"
-    FLEXIBILITY = "flexibility", "Flexibility"
+    # Labels in the reader's language: the clinician's programme card says "(core, stage 1)".
+    CARDIO = "cardio", pgettext_lazy("exercise category", "Cardio")
+    CORE = "core", pgettext_lazy("exercise category", "Core")
+    FLEXIBILITY = "flexibility", pgettext_lazy("exercise category", "Flexibility")
 
 
 class Exercise(models.Model):

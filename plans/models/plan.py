@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.db import models
 from django.db.models import Q
-from django.utils.formats import date_format
-from django.utils.translation import gettext, pgettext
 
 from plans import engine
+from plans.wording import Audience, pause_explanation
 from recovery.models import (
     Clearance,
     PatientProfile,
@@ -26,28 +24,23 @@ class PlanStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
 
 
-# The pause reason the system writes when a warning sign pauses a plan (stored in English).
-WARNING_SIGN_PAUSE = "Warning sign reported on {day:%-d %B %Y}."
-_WARNING_SIGN_PAUSE = re.compile(r"^Warning sign reported on (\d{1,2} [A-Z][a-z]+ \d{4})\.$")
+class PauseCause(models.TextChoices):
+    """Why a plan was paused, as data: the sentence is built when shown, in the reader's
+    language (plans.wording.pause_explanation). Only a clinician's own words are stored as text."""
+
+    NONE = "", "None"  # never paused
+    # A warning sign reported in a session or a symptom report, on `pause_day`.
+    WARNING_SIGN = "warning_sign", "Warning sign"
+    # The engine stopped the plan when a week closed: `pause_week` is the STOP week, whose cause
+    # says why (plans.wording).
+    WEEK_STOP = "week_stop", "Week stop"
+    # The clinician withdrew the clearance: `pause_reason` is their reason, as typed.
+    CLEARANCE_WITHDRAWN = "clearance_withdrawn", "Clearance withdrawn"
+    # The clinician paused the plan: `pause_reason` is their reason, as typed.
+    CLINICIAN = "clinician", "Clinician"
 
 
-def warning_sign_pause_reason(day: date) -> str:
-    """What a plan paused by a warning sign stores: English, a record (shown translated)."""
-    return WARNING_SIGN_PAUSE.format(day=day)
-
-
-def pause_reason_words(reason: str) -> str:
-    """A stored pause reason in the reader's language (see Plan.pause_reason_words)."""
-    found = _WARNING_SIGN_PAUSE.match(reason or "")
-    if found:
-        try:
-            day = datetime.strptime(found.group(1), "%d %B %Y").date()
-        except ValueError:
-            return reason
-        return gettext("Warning sign reported on %(day)s.") % {
-            "day": date_format(day, pgettext("date format: day, month and year", "j F Y"))
-        }
-    return reason
+_TYPED = [PauseCause.CLEARANCE_WITHDRAWN, PauseCause.CLINICIAN]
 
 
 class Plan(RulesFields):
@@ -64,19 +57,43 @@ class Plan(RulesFields):
     # record and as "stage override" in triage; each override is audited too.
     stage_override_reason = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    pause_cause = models.CharField(
+        max_length=24, choices=PauseCause.choices, blank=True, default=PauseCause.NONE
+    )
+    # What the pause sentence needs besides the cause: the day a warning sign was reported, the
+    # engine's STOP week, or the clinician's reason as they typed it (and only that).
+    pause_day = models.DateField(null=True, blank=True)
+    pause_week = models.ForeignKey(
+        "PlanWeek", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
     pause_reason = models.TextField(blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     allowed_activities = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    def pause_words(self, audience: Audience) -> str:
+        """Why the plan was paused, in the active language, for `audience` ("" if never paused).
+
+        An engine stop reads its STOP week: load the plan with `select_related("pause_week")`
+        where many are shown (the record, the history, triage reads the columns itself).
+        """
+        week = self.pause_week if self.pause_cause == PauseCause.WEEK_STOP else None
+        return pause_explanation(
+            self.pause_cause,
+            audience=audience,
+            day=self.pause_day,
+            reason=self.pause_reason,
+            stop=(week.week, week.cause, week.cause_numbers, week.reason) if week else None,
+        )
+
     @property
-    def pause_reason_words(self) -> str:
-        """The pause reason in the reader's language. The reason a warning sign writes
-        ("Warning sign reported on 3 December 2026.", plans.services.alerts and reports) is
-        stored in English, as a record; it is recognised here and said again with the date in
-        the active language. Any other reason (a clinician's words) is shown as written."""
-        return pause_reason_words(self.pause_reason)
+    def patient_pause_words(self) -> str:
+        return self.pause_words("patient")
+
+    @property
+    def clinician_pause_words(self) -> str:
+        return self.pause_words("clinician")
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -89,6 +106,26 @@ class Plan(RulesFields):
                 condition=Q(stage__gte=1, stage__lte=4), name="plan_stage_range"
             ),
             date_range_constraint("start_date", "plan_start_date_range"),
+            models.CheckConstraint(
+                condition=Q(pause_cause__in=PauseCause.values), name="plan_pause_cause_valid"
+            ),
+            # Each cause has what its sentence needs, and nothing else: a warning sign its day,
+            # an engine stop its week, a clinician's pause their words (only that is free text).
+            models.CheckConstraint(
+                condition=Q(pause_cause=PauseCause.WARNING_SIGN, pause_day__isnull=False)
+                | (~Q(pause_cause=PauseCause.WARNING_SIGN) & Q(pause_day__isnull=True)),
+                name="plan_warning_sign_pause_has_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(pause_cause=PauseCause.WEEK_STOP, pause_week__isnull=False)
+                | (~Q(pause_cause=PauseCause.WEEK_STOP) & Q(pause_week__isnull=True)),
+                name="plan_week_stop_has_week",
+            ),
+            models.CheckConstraint(
+                condition=(Q(pause_cause__in=_TYPED) & ~Q(pause_reason=""))
+                | (~Q(pause_cause__in=_TYPED) & Q(pause_reason="")),
+                name="plan_pause_reason_typed_only",
+            ),
             models.UniqueConstraint(
                 fields=["patient"],
                 condition=Q(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]),

@@ -102,6 +102,7 @@ from plans.services.sessions import (
 from plans.services.weeks import (
     closed_week_count,
     plan_close_weeks,
+    plan_close_weeks_shown,
     week_cause,
     weeks_due,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "patient_today",
     "pictures_sweep",
     "plan_close_weeks",
+    "plan_close_weeks_shown",
     "plan_pause",
     "plan_resume",
     "plan_set_stage",

@@ -19,12 +19,12 @@ from plans.models import (
     AlertKind,
     AlertOutcome,
     AlertTier,
+    PauseCause,
     Plan,
     PlanWeek,
     SessionLog,
     SymptomReport,
 )
-from plans.models.plan import warning_sign_pause_reason
 from plans.services.common import _locked, _pause
 from plans.services.weeks import _first_loaded, _history, _summaries_by_week, _week_create
 from recovery.audit import audit
@@ -104,7 +104,7 @@ def _red_flag(plan: Plan, log: SessionLog, *, today: date) -> Alert:
         sessions[current].append(log.summary())
     history = _history(prescribed, sessions, through=current)
     _week_create(plan, engine.next_week(plan.rules(), history))
-    _pause(plan, reason=warning_sign_pause_reason(log.date), actor=None)
+    _pause(plan, cause=PauseCause.WARNING_SIGN, day=log.date, actor=None)
     return alert
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.models import (
+    PauseCause,
     Plan,
     PlanStatus,
 )
@@ -556,5 +557,5 @@ def clearance_revoke(*, clearance: Clearance, actor: User, reason: str) -> Clear
     _decide(clearance, ClearanceStatus.REVOKED, actor=actor, reason=reason)
     for plan in plans:
         plan.patient = clearance.patient
-        _pause(plan, reason=f"Clearance withdrawn by your care team: {reason}", actor=actor)
+        _pause(plan, cause=PauseCause.CLEARANCE_WITHDRAWN, reason=reason, actor=actor)
     return clearance

@@ -13,8 +13,10 @@ from plans import engine
 from plans.models import (
     Alert,
     AlertOutcome,
+    PauseCause,
     Plan,
     PlanStatus,
+    PlanWeek,
 )
 from recovery.audit import audit
 from recovery.errors import DomainError
@@ -95,11 +97,33 @@ def _lock_plan(plan: Plan | int) -> Plan:
 # --- a plan's state, shared by clearance, sessions and plan control -----------------------
 
 
-def _pause(plan: Plan, *, reason: str, actor: User | None) -> None:
+def _pause(
+    plan: Plan,
+    *,
+    cause: PauseCause,
+    actor: User | None,
+    day: date | None = None,
+    week: PlanWeek | None = None,
+    reason: str = "",
+) -> None:
+    """Pause `plan` for `cause`, with what its sentence needs (see PauseCause): the sentence is
+    built when shown, in the reader's language; `reason` is a clinician's words only."""
     plan.status = PlanStatus.PAUSED
+    plan.pause_cause = cause
+    plan.pause_day = day
+    plan.pause_week = week
     plan.pause_reason = reason
     plan.paused_at = timezone.now()
-    plan.save(update_fields=["status", "pause_reason", "paused_at"])
+    plan.save(
+        update_fields=[
+            "status",
+            "pause_cause",
+            "pause_day",
+            "pause_week",
+            "pause_reason",
+            "paused_at",
+        ]
+    )
     audit("plan_pause", actor=actor, obj=plan, patient=plan.patient)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.models import (
+    PauseCause,
     Plan,
     PlanStatus,
     PlanWeek,
@@ -55,7 +56,7 @@ def plan_pause(*, plan: Plan, actor: User, reason: str) -> Plan:
     require_assigned_clinician(plan.patient, actor, action=gettext_lazy("change this plan"))
     if plan.status != PlanStatus.ACTIVE:
         raise DomainError(_("Only an active plan can be paused."))
-    _pause(plan, reason=require_reason(reason), actor=actor)
+    _pause(plan, cause=PauseCause.CLINICIAN, reason=require_reason(reason), actor=actor)
     return plan
 
 

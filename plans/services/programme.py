@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from plans.library import exercise_text
 from plans.models import (
     DOSE_LIMITS,
     Contraindication,
@@ -76,6 +77,7 @@ def _open_plan_locked(patient: PatientProfile) -> Plan:
 
 
 def _check_dose(exercise: Exercise, item: ItemDose) -> None:
+    name = exercise_text(exercise.name)  # the starter's name in the reader's language
     for part in ("sets", "reps", "hold_seconds", "times_per_day"):
         value = getattr(item, part)
         if value is None and part != "times_per_day":
@@ -84,34 +86,35 @@ def _check_dose(exercise: Exercise, item: ItemDose) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise DomainError(
                 _("%(exercise)s: %(part)s must be from %(low)d to %(high)d.")
-                % {"exercise": exercise.name, "part": _PART_WORDS[part], "low": low, "high": high},
+                % {"exercise": name, "part": _PART_WORDS[part], "low": low, "high": high},
                 field=programme_field(exercise.pk, part),
             )
     if item.reps is None and item.hold_seconds is None:
         raise DomainError(
             _("%(exercise)s: give repetitions or a hold, so the patient knows how much to do.")
-            % {"exercise": exercise.name},
+            % {"exercise": name},
             field=programme_field(exercise.pk, "reps"),
         )
     if len(item.note) > NOTE_MAX:
         raise DomainError(
             _("%(exercise)s: keep the note to %(n)d characters.")
-            % {"exercise": exercise.name, "n": NOTE_MAX},
+            % {"exercise": name, "n": NOTE_MAX},
             field=programme_field(exercise.pk, "note"),
         )
 
 
 def _check_allowed(exercise: Exercise, plan, *, blocked: Contraindication | None) -> None:
+    name = exercise_text(exercise.name)
     field = programme_field(exercise.pk, "include")
     if not exercise.active:
         raise DomainError(
-            _("%(exercise)s is no longer offered in the library.") % {"exercise": exercise.name},
+            _("%(exercise)s is no longer offered in the library.") % {"exercise": name},
             field=field,
         )
     if exercise.category not in PROGRAMME_CATEGORIES:
         raise DomainError(
             _("%(exercise)s is dosed by the plan's weekly minutes, not in the home programme.")
-            % {"exercise": exercise.name},
+            % {"exercise": name},
             field=field,
         )
     if exercise.stage > plan.stage:
@@ -120,11 +123,11 @@ def _check_allowed(exercise: Exercise, plan, *, blocked: Contraindication | None
                 "%(exercise)s is a stage %(stage)d exercise; this patient's plan allows "
                 "stage %(plan_stage)d. Raise the stage first."
             )
-            % {"exercise": exercise.name, "stage": exercise.stage, "plan_stage": plan.stage},
+            % {"exercise": name, "stage": exercise.stage, "plan_stage": plan.stage},
             field=field,
         )
     if blocked is not None:
-        names = {"exercise": exercise.name, "treatment": blocked.treatment_type.name}
+        names = {"exercise": name, "treatment": blocked.treatment_type.name}
         if blocked.until_stage:
             message = _(
                 "%(exercise)s must not be given after %(treatment)s until stage %(stage)d."

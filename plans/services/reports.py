@@ -20,13 +20,13 @@ from plans.models import (
     PainDuration,
     PainFollowUp,
     PainSettled,
+    PauseCause,
     Plan,
     PlanStatus,
     RedFlag,
     SessionLog,
     SymptomReport,
 )
-from plans.models.plan import warning_sign_pause_reason
 from plans.services.alerts import _alert_create, _queue_alert, _severe_pain_alert
 from plans.services.common import _lock_plan, _locked, _pause, patient_today
 from plans.services.sessions import _redecide_after_late_log
@@ -155,7 +155,7 @@ def symptom_report_create(
             )
             if plan is not None and plan.status == PlanStatus.ACTIVE:
                 day = patient_today(patient)
-                _pause(plan, reason=warning_sign_pause_reason(day), actor=None)
+                _pause(plan, cause=PauseCause.WARNING_SIGN, day=day, actor=None)
         elif engine.is_severe(engine.SessionSummary(minutes=0, pain=pain_now)):
             alert = _alert_create(
                 patient=patient,

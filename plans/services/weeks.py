@@ -10,6 +10,7 @@ from django.db import transaction
 
 from plans import engine
 from plans.models import (
+    PauseCause,
     Plan,
     PlanStatus,
     PlanWeek,
@@ -101,6 +102,18 @@ def plan_close_weeks(*, plan: Plan | int, today: date) -> list[PlanWeek]:
         return _close_weeks(_lock_plan(plan), today)
 
 
+def plan_close_weeks_shown(plan: Plan, *, today: date) -> list[PlanWeek]:
+    """plan_close_weeks for a page (or API answer) that shows `plan` afterwards: when a week
+    stops the plan, the loaded plan gets its pause, and its STOP week without a query."""
+    created = plan_close_weeks(plan=plan, today=today)
+    stop = next((week for week in created if week.decision == engine.Decision.STOP), None)
+    if stop is not None:
+        fields = ["status", "pause_cause", "pause_day", "pause_reason", "paused_at"]
+        plan.refresh_from_db(fields=fields)
+        plan.pause_week = stop
+    return created
+
+
 def weeks_due(plan: Plan, today: date, *, last_week: int | object | None = ...) -> bool:
     """Whether a finished week still lacks the next week's PlanWeek.
 
@@ -132,6 +145,6 @@ def _close_weeks(plan: Plan, today: date) -> list[PlanWeek]:
         prescribed[week.week] = week.minutes
         created.append(week)
         if prescription.decision == engine.Decision.STOP:
-            _pause(plan, reason=prescription.reason, actor=None)
+            _pause(plan, cause=PauseCause.WEEK_STOP, week=week, actor=None)
             break
     return created

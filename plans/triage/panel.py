@@ -161,6 +161,11 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             last=Subquery(last[:1], output_field=JSONField()),
             prev=Subquery(prev[1:2], output_field=JSONField()),
             last_session=Subquery(last_session[:1]),
+            # A stop at a week's close is said from its STOP week (joined, not a query).
+            stop_week=F("pause_week__week"),
+            stop_cause=F("pause_week__cause"),
+            stop_numbers=F("pause_week__cause_numbers"),
+            stop_reason=F("pause_week__reason"),
         )
         .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
         .values_list(

@@ -13,7 +13,6 @@ from plans.models import (
     PlanStatus,
     WeekReview,
 )
-from plans.models.plan import pause_reason_words
 from plans.triage.rows import (
     IDLE_DAYS,
     LONG_IDLE_DAYS,
@@ -98,7 +97,7 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
                 Tier.REVIEW,
                 rank=(0, plan.last_week_at),
                 why=_("Plan stopped"),
-                detail=pause_reason_words(plan.pause_reason) or plan.last_reason or "",
+                detail=plan.pause_words() or plan.last_reason or "",
             )
         ]
     if decision not in _CHANGED_COURSE and review not in _REVIEWED:

@@ -20,6 +20,7 @@ from plans.models import (
     session_summary,
 )
 from plans.triage.words import _lower_first, flag_labels
+from plans.wording import pause_explanation
 from recovery.models import (
     earliest_clearance_date,
     name_shown,
@@ -226,7 +227,13 @@ class _OpenPlan(NamedTuple):
     patient_id: int
     status: str
     start_date: date
+    pause_cause: str
+    pause_day: date | None
     pause_reason: str
+    stop_week: int | None  # the engine's STOP week, for a pause at a week's close
+    stop_cause: str | None
+    stop_numbers: dict | None
+    stop_reason: str | None
     last_week: int | None
     last_minutes: int | None
     last_decision: str | None
@@ -238,6 +245,19 @@ class _OpenPlan(NamedTuple):
     prev_review: str | None
     last_session: date | None
     stage_override_reason: str
+
+    def pause_words(self) -> str:
+        """Why the plan was paused, for the clinician, in the active language."""
+        stop = None
+        if self.stop_week is not None:
+            stop = (self.stop_week, self.stop_cause, self.stop_numbers, self.stop_reason)
+        return pause_explanation(
+            self.pause_cause,
+            audience="clinician",
+            day=self.pause_day,
+            reason=self.pause_reason,
+            stop=stop,
+        )
 
 
 class _AlertRow(NamedTuple):

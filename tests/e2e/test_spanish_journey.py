@@ -1,8 +1,9 @@
 """The patient journey in Spanish in Chromium at phone width (issue 23): log a normal session, a
 red one (the slow-down advice), a warning sign on the log form (the emergency page with "911"),
-the home programme, a symptom report and the reminder settings. Every page says `lang="es"`, is
-checked with axe and photographed at 390 px into test-artifacts/phone (or SHOTS_DIR), to be
-looked at. One test: each browser test costs seconds of CI time."""
+the home programme (the starter library StepWise ships, in Spanish), a symptom report and the
+reminder settings. Every page says `lang="es"`, is checked with axe and photographed at 390 px
+into test-artifacts/phone (or SHOTS_DIR), to be looked at. One test: each browser test costs
+seconds of CI time."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
+from plans.demo import load_library
 from recovery.models import Language
 from tests.e2e.conftest import assert_accessible, login, phone_shot
-from tests.support import add_exercises, plan_from
+from tests.support import plan_from
 
 SAVE = "Guardar esta sesión"
 NONE = "Ninguna de estas"
@@ -44,7 +46,7 @@ def log(page, *, pain: int, sign: str | None = None) -> None:
 def test_a_spanish_speaking_patient_logs_reports_and_reads_her_programme(phone_page, ana):
     ana.user.language = Language.SPANISH
     ana.user.save(update_fields=["language"])
-    add_exercises()  # the library's stage exercises: the programme has lines to read
+    load_library()  # the starter library, stored in English: the programme has lines to read
     plan_from(ana, days_ago=9)
     page = phone_page
     login(page, "ana")
@@ -53,6 +55,7 @@ def test_a_spanish_speaking_patient_logs_reports_and_reads_her_programme(phone_p
     page.goto("/me/sessions/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Registrar una sesión")
     expect(page.get_by_role("group", name="Cómo se sintió")).to_be_visible()
+    expect(page.locator("#programme-done")).to_contain_text("Inclinación pélvica")
     checked_in_spanish(page, "es-journey-log-form")
 
     log(page, pain=2)
@@ -71,6 +74,10 @@ def test_a_spanish_speaking_patient_logs_reports_and_reads_her_programme(phone_p
     expect(page.get_by_role("heading", level=1)).to_have_text("Su programa de ejercicios en casa")
     expect(page.locator(".programme-footer")).to_contain_text("llame al 911")
     expect(page.locator(".programme-exercise .dose").first).to_contain_text("al día")
+    tilts = page.locator(".programme-exercise").filter(has_text="Inclinación pélvica")
+    expect(tilts).to_contain_text("Acuéstese boca arriba con las rodillas dobladas")
+    expect(tilts).to_contain_text("Siga respirando todo el tiempo.")
+    expect(page.locator("main")).not_to_contain_text("Pelvic tilts")
     checked_in_spanish(page, "es-journey-programme")
 
     log(page, pain=3, sign=EMERGENCY_SIGN)
