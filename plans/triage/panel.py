@@ -172,7 +172,13 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             "patient_id",
             "status",
             "start_date",
+            "pause_cause",
+            "pause_day",
             "pause_reason",
+            "stop_week",
+            "stop_cause",
+            "stop_numbers",
+            "stop_reason",
             "last",
             "prev",
             "last_session",
@@ -180,7 +186,22 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
         )
     )
     plans = []
-    for patient_id, status, start, pause_reason, last_row, prev_row, session, override in rows:
+    for (
+        patient_id,
+        status,
+        start,
+        pause_cause,
+        pause_day,
+        pause_reason,
+        stop_week,
+        stop_cause,
+        stop_numbers,
+        stop_reason,
+        last_row,
+        prev_row,
+        session,
+        override,
+    ) in rows:
         last_row, prev_row = last_row or {}, prev_row or {}
         at = last_row.get("at")
         plans.append(
@@ -188,7 +209,13 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
                 patient_id=patient_id,
                 status=status,
                 start_date=start,
+                pause_cause=pause_cause,
+                pause_day=pause_day,
                 pause_reason=pause_reason,
+                stop_week=stop_week,
+                stop_cause=stop_cause,
+                stop_numbers=stop_numbers,
+                stop_reason=stop_reason,
                 last_week=last_row.get("week"),
                 last_minutes=last_row.get("minutes"),
                 last_decision=last_row.get("decision"),
