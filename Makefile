@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 # The pictures the README shows, by the paths its <img> tags name.
 README_PICTURES := $(sort $(shell grep -o 'docs/img/[A-Za-z0-9_.-]*\.png' README.md))
 
-.PHONY: run test install install-dev assets lint format bench bench-weekly check-python check-port screenshots clean messages
+.PHONY: run test install install-dev assets lint format bench bench-weekly bench-db-writes check-python check-port screenshots clean messages
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "StepWise needs Python 3.11 or newer on PATH."; exit 1; }
@@ -87,6 +87,11 @@ bench: install-dev
 # `make bench` measures the pages; this one seeds a database of its own.
 bench-weekly: install-dev
 	$(BIN)/python -m benchmarks.weekly --plans $(PLANS)
+
+# Log POSTs per second at PostgreSQL alone: pgbench running the statements one log POST issues
+# (captured from the app), on the database `make bench` seeded (large).
+bench-db-writes: install-dev
+	$(BIN)/python -m benchmarks.pgbench_log
 
 # The browser tests photograph pages into test-artifacts/ (git-ignored), so `make test` never
 # touches docs/img/. This reruns the tests marked readme_picture and copies the README's pictures

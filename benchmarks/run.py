@@ -40,8 +40,10 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-DATABASE = "stepwise_bench_pages"
-REDIS_URL = "redis://127.0.0.1:6379/13"
+# Both can be moved (--database, --redis-url) so two people measuring on one machine do not
+# drop each other's database or empty each other's cache.
+DATABASE = os.environ.get("BENCH_DATABASE", "stepwise_bench_pages")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PG_ADMIN = {"host": "127.0.0.1", "port": 5432, "user": "root", "dbname": "postgres"}
 CONNECTIONS = 16
 WRK_THREADS = 2
@@ -526,10 +528,23 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with the production settings on 127.0.0.1 only."""
+    """gunicorn with the production settings on 127.0.0.1 only.
+
+    `instances` > 1 starts that many independent gunicorn masters on the same port with
+    SO_REUSEPORT (gunicorn's --reuse-port): the kernel spreads connections over them, as a load
+    balancer spreads them over machines. Each has its own workers and nothing is shared between
+    them but PostgreSQL and Redis, so the pages answering the same as from one instance shows
+    that nothing a page needs is held in a process.
+    """
 
     def __init__(
-        self, env: dict[str, str], *, worker_class: str, workers: int | None, threads: int
+        self,
+        env: dict[str, str],
+        *,
+        worker_class: str,
+        workers: int | None,
+        threads: int,
+        instances: int = 1,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -553,20 +568,27 @@ class Server:
             command += ["--workers", str(workers)]
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
+        if instances > 1:
+            command += ["--reuse-port"]
         self.description = " ".join(command[3:]).replace(str(self.port), "<free port>")
-        self.workers = workers if workers is not None else production_workers()
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
+        self.instances = instances
+        per_instance = workers if workers is not None else production_workers()
+        self.workers = per_instance * instances
+        self.processes = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(instances)
+        ]
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if any(process.poll() is not None for process in self.processes):
                 break
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
@@ -578,14 +600,16 @@ class Server:
         raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
 
     def stop(self, *, remove_log: bool = True) -> None:
-        """Stop our own gunicorn (its pid only); keep its log when something went wrong."""
-        if self.process.poll() is None:
-            self.process.terminate()
+        """Stop our own gunicorns (their pids only); keep the log when something went wrong."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
             try:
-                self.process.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
         self.log.close()
         if remove_log:
             Path(self.log.name).unlink(missing_ok=True)
@@ -669,6 +693,7 @@ def report(
     info: dict[str, str],
     server: str,
     workers: int,
+    instances: int = 1,
     seconds: int,
     baselines: list[Measured],
     rows: list[Measured],
@@ -688,7 +713,9 @@ def report(
         f"gunicorn {info['gunicorn']}, PostgreSQL {info['postgresql']}, {info['wrk']}. "
         "Server, database and load generator share the machine.",
         "",
-        f"Server: `gunicorn {server}`, {workers} workers, production settings checked before "
+        f"Server: `gunicorn {server}`"
+        + (f" × {instances} instances on one port (SO_REUSEPORT)" if instances > 1 else "")
+        + f", {workers} workers in all, production settings checked before "
         f"the run ({info['settings']}). Load: wrk, "
         f"{CONNECTIONS} connections, {seconds} s per page and {seconds} s of the baseline, in "
         f"{ROUNDS} alternating slices each, after a {WARM_UP_SECONDS} s warm-up; signed-in "
@@ -798,12 +825,21 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=None, help="default: gunicorn.conf.py's, as in production"
     )
     parser.add_argument("--threads", type=int, default=4, help="per worker, gthread only")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="gunicorn instances behind one port (SO_REUSEPORT); the workers are per instance",
+    )
     parser.add_argument("--only", help="comma-separated page keys (me,log,clinic,detail)")
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the seeded database of the last run"
     )
+    parser.add_argument("--database", default=DATABASE, help=f"default {DATABASE}")
+    parser.add_argument("--redis-url", default=REDIS_URL, help=f"default {REDIS_URL}")
     args = parser.parse_args(argv)
+    globals().update(DATABASE=args.database, REDIS_URL=args.redis_url)
     require_tools()
     seconds = args.seconds or (10 if args.size == "small" else 20)
 
@@ -860,7 +896,13 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
-    server = Server(env, worker_class=args.worker_class, workers=args.workers, threads=args.threads)
+    server = Server(
+        env,
+        worker_class=args.worker_class,
+        workers=args.workers,
+        threads=args.threads,
+        instances=args.instances,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="stepwise-bench-wrk-"))
     load_before = load_average()
     rows, baselines = measured_on(server, pages, baseline, csrf, seconds, workdir, queries)
@@ -881,6 +923,7 @@ def main(argv: list[str] | None = None) -> int:
         info=info,
         server=server.description,
         workers=server.workers,
+        instances=server.instances,
         seconds=seconds,
         baselines=baselines,
         rows=rows,
@@ -894,8 +937,10 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if not args.only:
-        (RESULTS / f"latest-{size.name}.md").write_text(text)
-        print(f"Written to {(RESULTS / f'latest-{size.name}.md').relative_to(ROOT)}")
+        instances = f"-{args.instances}-instances" if args.instances > 1 else ""
+        name = f"latest-{size.name}{instances}"
+        (RESULTS / f"{name}.md").write_text(text)
+        print(f"Written to {(RESULTS / f'{name}.md').relative_to(ROOT)}")
     return 0 if ok else 1
 
 

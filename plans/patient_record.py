@@ -42,6 +42,10 @@ from recovery.templatetags.clinic_clock import clinic_time
 # tests/test_query_budgets.py. 18 since the home programme joined the record (issue 22): the
 # stage's exercises, the tailored items and four weeks' adherence, one query each.
 PATIENT_DETAIL_QUERY_BUDGET = 18
+# The record's weeks table shows the current plan's latest weeks, as many as the chart; every
+# week is in the timeline below, paged (a year of rows drawn on every view cost more than the
+# rest of the page together).
+RECENT_WEEKS = 12
 
 
 # --- one patient ---------------------------------------------------------------------------------
@@ -255,6 +259,15 @@ class PatientDetail:
     @property
     def clearance_activities(self) -> list[str]:
         return activity_labels(self.clearance.allowed_activities) if self.clearance else []
+
+    @property
+    def recent_weeks(self) -> list[WeekRow]:
+        """The latest RECENT_WEEKS weeks of the current plan, newest first."""
+        return self.weeks[::-1][:RECENT_WEEKS]
+
+    @property
+    def earlier_weeks_count(self) -> int:
+        return max(0, len(self.weeks) - RECENT_WEEKS)
 
     @property
     def logged_count(self) -> int:

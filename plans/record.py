@@ -32,7 +32,7 @@ from plans.patient_record import AlertRow, SessionRow, SymptomRow, session_row
 from plans.wording import explain
 from recovery.models import AuditEvent, ClearanceEvent, PatientProfile
 
-TIMELINE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 20
 # Notes longer than this are folded in <details> (the first words stay visible).
 NOTES_FOLD_AT = 160
 

@@ -8,6 +8,7 @@ status 400. Each rendering of a patient's record is written to the audit log.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -52,6 +53,9 @@ from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import PatientProfile
 
+# Rows of each triage list drawn at once ("Needs attention" and "Everyone else").
+TRIAGE_PAGE_SIZE = 50
+
 
 def refuse(form, error: DomainError) -> None:
     """Put a service's refusal beside the field it names, or above the form."""
@@ -77,7 +81,15 @@ def triage(request: HttpRequest) -> HttpResponse:
     """The clinician's patients in order of urgency, and a search by name, record number or
     date of birth (?q=)."""
     query = request.GET.get("q", "").strip()[:100]
-    context = {"triage": clinician_triage(request.user), "query": query}
+    triage = clinician_triage(request.user)
+    # Both lists are paged: the page draws at most a page of each (a 500-patient panel drew
+    # every row on every view). The most urgent patients are always on the first page.
+    context = {
+        "triage": triage,
+        "query": query,
+        "attention": Paginator(triage.rows, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page")),
+        "others": Paginator(triage.others, TRIAGE_PAGE_SIZE).get_page(request.GET.get("others")),
+    }
     if query:
         context["found"] = patient_search(request.user, query)
     return render(request, "plans/clinic/triage.html", context)

@@ -159,6 +159,11 @@ if _database_url:
     DATABASES = {
         "default": parse_database_url("DATABASE_URL", _database_url, conn_max_age=_conn_max_age)
     }
+    # Behind PgBouncer in transaction mode (README, "When one machine is not enough") a
+    # server-side cursor cannot outlive the transaction its connection was lent for.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DISABLE_SERVER_SIDE_CURSORS", False
+    )
 else:
     DATABASES = {
         "default": {

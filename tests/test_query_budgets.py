@@ -2,10 +2,10 @@
 
 | page                             | budget | checked with                                 |
 |----------------------------------|-------:|----------------------------------------------|
-| `/me/`                           |     10 | a patient with three years of history        |
-| `POST /me/sessions/new/`         |      8 | the same patient logging one more session    |
+| `/me/`                           |     10 | a week, a year and three years of history    |
+| `POST /me/sessions/new/`         |      8 | the same patients logging one more session   |
 | `/clinic/`                       |     15 | a clinician with 10 patients, and with 500   |
-| `/clinic/patients/<id>/`         |     18 | a week of history, and three years           |
+| `/clinic/patients/<id>/`         |     18 | a week, a year and three years of history    |
 
 Pages are drawn on every request (there is no page cache). Sessions are in the database, so each
 request reads its session (the log POST: session, user, the page's plan, the plan locked with its
@@ -79,14 +79,22 @@ def test_dashboard_with_three_years_of_history(ana_three_years, django_assert_ma
     assert f"Week {THREE_YEARS + 1}" in text(response)
 
 
-def test_logging_a_session_with_three_years_of_history(
-    ana_three_years, django_assert_max_num_queries
-):
-    patient = ana_three_years.patient
+@pytest.mark.parametrize("weeks", [1, 52])
+def test_dashboard_with_a_week_or_a_year_of_history(weeks, ana, django_assert_max_num_queries):
+    plan = with_history(ana, weeks=weeks)
+    client = signed_in(plan.patient.user)
+    response = drawn(client, reverse("me:dashboard"), "dashboard", django_assert_max_num_queries)
+    assert f"Week {weeks + 1}" in text(response)
+
+
+@pytest.mark.parametrize("weeks", [1, 52, THREE_YEARS])
+def test_logging_a_session_with_any_history(weeks, ana, django_assert_max_num_queries):
+    plan = with_history(ana, weeks=weeks)
+    patient = plan.patient
     client = signed_in(patient.user)
     client.get(reverse("me:session_new"))
     today = plan_services.patient_today(patient)
-    before = SessionLog.objects.filter(plan=ana_three_years).count()
+    before = SessionLog.objects.filter(plan=plan).count()
     with django_assert_max_num_queries(BUDGETS["log"]):
         response = client.post(
             reverse("me:session_new"),
@@ -104,7 +112,7 @@ def test_logging_a_session_with_three_years_of_history(
             },
         )
     assert response.status_code == 302, text(response)[:500]
-    assert SessionLog.objects.filter(plan=ana_three_years).count() == before + 1
+    assert SessionLog.objects.filter(plan=plan).count() == before + 1
 
 
 # --- the clinician -------------------------------------------------------------------------------
@@ -234,13 +242,23 @@ def panel(clinician: User, count: int) -> list[PatientProfile]:
 def test_triage_costs_the_same_for_10_or_500_patients(count, dr_cho, django_assert_max_num_queries):
     patients = panel(dr_cho, count)
     client = signed_in(dr_cho)
-    response = drawn(client, reverse("clinic:triage"), "triage", django_assert_max_num_queries)
-    page = response.content.decode()
-    missing = [p.user.last_name for p in patients if p.user.last_name not in page]
+    url = reverse("clinic:triage")
+    response = drawn(client, url, "triage", django_assert_max_num_queries)
+    attention, others = response.context["attention"], response.context["others"]
+    # Both lists are paged: every patient is on a page of one of them, each page within budget.
+    pages = [response.content.decode()]
+    for param, first in (("page", attention), ("others", others)):
+        for number in range(2, first.paginator.num_pages + 1):
+            with django_assert_max_num_queries(BUDGETS["triage"]):
+                pages.append(client.get(f"{url}?{param}={number}").content.decode())
+    assert len(pages) == attention.paginator.num_pages + others.paginator.num_pages - 1
+    assert (len(pages) > 2) == (count == 500)
+    everyone = "".join(pages)
+    missing = [p.user.last_name for p in patients if p.user.last_name not in everyone]
     assert missing == []
 
 
-@pytest.mark.parametrize("weeks", [1, THREE_YEARS])
+@pytest.mark.parametrize("weeks", [1, 52, THREE_YEARS])
 def test_patient_page_costs_the_same_for_any_history(
     weeks, ana, dr_cho, django_assert_max_num_queries
 ):

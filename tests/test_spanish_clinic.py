@@ -237,13 +237,16 @@ def test_a_patients_record_in_spanish(cho, dr_cho, cas_resumed):  # noqa: F811
         "Señales de alarma",
         "El dolor va de 0 a 10 y el esfuerzo de 6 a 20.",
         "Por StepWise, cuando el paciente lo reportó",
-        "Autorización pendiente → aprobada",
         "Pausar el plan",
         "¿Por qué pausar el plan de ejercicio?",
     ):
         assert spanish in words, spanish
     assert "Sesión" in words and "Semana" in words
     assert_no_clinic_english(response)
+    # The clearance's events are older than the record's first page: its own filter shows them.
+    clearance = cho.get(reverse("clinic:patient", args=[plan.patient.pk]) + "?kind=clearance")
+    assert "Autorización pendiente → aprobada" in words_of(clearance)
+    assert_no_clinic_english(clearance)
 
 
 def test_the_record_leaves_no_sentence_the_same_in_both_languages(cho, dr_cho, cas_resumed):  # noqa: F811

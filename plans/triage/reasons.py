@@ -79,6 +79,11 @@ def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | Non
     )
 
 
+# The decisions and reviews `_week_reasons` has something to say about.
+_CHANGED_COURSE = (engine.Decision.RETURN, engine.Decision.REDUCE)
+_REVIEWED = (WeekReview.SEVERE_PAIN, WeekReview.REPEATED_PAIN, WeekReview.OVERDOING)
+
+
 def _week_reasons(plan: _OpenPlan) -> list[Reason]:
     """The plan's latest prescribed week, when it changed course: in the third person, naming
     the week that caused it (the week before the one prescribed)."""
@@ -86,7 +91,6 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
     if decision is None:
         return []
     week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
-    now = _("Week %(week)s: %(minutes)s min per session.") % {"week": week, "minutes": minutes}
     if decision == engine.Decision.STOP:
         return [
             Reason(
@@ -96,6 +100,8 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
                 detail=plan.pause_words() or plan.last_reason or "",
             )
         ]
+    if decision not in _CHANGED_COURSE and review not in _REVIEWED:
+        return []  # an ordinary week: nothing to say (and nothing worded)
     values = {
         "week": week,
         "cause": cause_week,
@@ -103,6 +109,7 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
         "minutes": minutes,
         "lowest": plan.prev_minutes,
     }
+    now = _("Week %(week)s: %(minutes)s min per session.") % values
     if review == WeekReview.SEVERE_PAIN:
         why = _("Severe pain in week %(cause)s: reduced to %(minutes)s minutes") % values
         rank = 1
@@ -140,22 +147,25 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
         return reasons
     since = plan.last_session or plan.start_date
     idle = (today - since).days
-    if plan.last_session is None:
-        idle_text = _("No session logged since the plan started %(days)s ago") % {
-            "days": _days(idle)
-        }
-    else:
-        idle_text = _("Last session %(day)s (%(days)s ago)") % {
+
+    def idle_text() -> str:
+        # Worded only for the patients it is said about (most of a panel is on track).
+        if plan.last_session is None:
+            return _("No session logged since the plan started %(days)s ago") % {
+                "days": _days(idle)
+            }
+        return _("Last session %(day)s (%(days)s ago)") % {
             "day": dateformat.format(plan.last_session, "j M"),
             "days": _days(idle),
         }
+
     if idle >= LONG_IDLE_DAYS:
         reasons.append(
             Reason(
                 Tier.ENGAGEMENT,
                 rank=(0, -idle),
                 why=_("No session for %(days)s") % {"days": _days(idle)},
-                detail=idle_text,
+                detail=idle_text(),
             )
         )
     too_few = (
@@ -179,7 +189,7 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
                 Tier.ENGAGEMENT,
                 rank=(2, -idle),
                 why=_("No session for %(days)s") % {"days": _days(idle)},
-                detail=idle_text,
+                detail=idle_text(),
             )
         )
     return reasons

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
+from functools import cached_property
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
@@ -175,13 +177,19 @@ class TriageRow:
 
 @dataclass
 class OtherRow:
-    """A patient who needs nothing right now, with one line of status."""
+    """A patient who needs nothing right now, with one line of status.
+
+    The line is worded when read (`status`): the page draws one page of these rows, not all."""
 
     patient_id: int
     name: str
     url: str
-    status: str
+    words: Callable[[], str]
     stage_override: bool = False
+
+    @cached_property
+    def status(self) -> str:
+        return self.words()
 
 
 @dataclass
