@@ -200,6 +200,13 @@ class _ReportForm(forms.Form):
         return name if name in self.fields else None
 
 
+# What a logged session says, as the log and correction services take it (by their own names).
+SESSION_ANSWERS = (
+    *("activity", "minutes", "pain_before", "pain", "pain_duration", "sharp_pain"),
+    *("red_flags", "exertion", "notes"),
+)
+
+
 class SessionLogForm(_ReportForm):
     """One exercise session. Bound to the plan it is logged against and the patient's today.
 
@@ -208,6 +215,11 @@ class SessionLogForm(_ReportForm):
     the plan's own rules under its lock, and shows the form again bound to the plan only when
     something is refused.
     """
+
+    def answers(self) -> dict:
+        """The valid form's answers for session_log_create / session_correct (the page and the
+        API pass the same)."""
+        return {name: self.cleaned_data[name] for name in SESSION_ANSWERS}
 
     date = forms.DateField(
         label=gettext_lazy("Date of the session"),

@@ -122,17 +122,8 @@ def history(request: HttpRequest) -> HttpResponse:
 
 # --- logging a session -------------------------------------------------------------------------
 
+
 # What the log form answers about a session (besides its day and its one-time token).
-ANSWERS = (
-    *("activity", "minutes", "pain_before", "pain", "pain_duration", "sharp_pain"),
-    *("red_flags", "exertion", "notes"),
-)
-
-
-def _answers(data: dict) -> dict:
-    return {name: data[name] for name in ANSWERS}
-
-
 @patient_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
@@ -152,7 +143,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                     day=data["date"],
                     submission_token=data["submission_token"],
                     exercises_done=data.get("exercises_done", []),
-                    **_answers(data),
+                    **form.answers(),
                 )
             except DomainError as error:
                 form.add_error(form.service_field(error.field), error.message)
@@ -242,7 +233,7 @@ def session_edit(request: HttpRequest, log_id: int) -> HttpResponse:
     form = SessionCorrectForm(request.POST or None, log=log, today=today)
     if request.method == "POST" and form.is_valid():
         try:
-            session_correct(user=request.user, log_id=log.pk, **_answers(form.cleaned_data))
+            session_correct(user=request.user, log_id=log.pk, **form.answers())
         except DomainError as error:
             form.add_error(form.service_field(error.field), error.message)
         else:

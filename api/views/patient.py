@@ -41,7 +41,6 @@ from plans.services import (
     session_log_create,
     symptom_report_create,
 )
-from plans.views_patient import ANSWERS
 from recovery.access import own_patient_profile
 from recovery.audit import audit
 from recovery.errors import DomainError
@@ -242,7 +241,7 @@ class SessionsView(PatientView):
                     day=data["date"],
                     submission_token=data["submission_token"],
                     exercises_done=data.get("exercises_done", []),
-                    **{name: data[name] for name in ANSWERS},
+                    **form.answers(),
                 )
             except DomainError as error:
                 refuse(form, error, form.service_field(error.field))

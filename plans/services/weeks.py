@@ -25,9 +25,10 @@ logger = logging.getLogger(__name__)
 # --- weeks ---------------------------------------------------------------------------------------
 
 
-def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
-    return PlanWeek.objects.create(
-        plan=plan,
+def week_row(plan_id: int, prescription: engine.Prescription) -> PlanWeek:
+    """The PlanWeek a prescription becomes, not yet saved (one here, a batch's in weeks_batch)."""
+    return PlanWeek(
+        plan_id=plan_id,
         week=prescription.week,
         minutes=prescription.minutes,
         sessions_per_week=prescription.sessions_per_week,
@@ -36,6 +37,13 @@ def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
         review=prescription.review.value,
         **week_cause(prescription),
     )
+
+
+def _week_create(plan: Plan, prescription: engine.Prescription) -> PlanWeek:
+    week = week_row(plan.pk, prescription)
+    week.plan = plan
+    week.save(force_insert=True)
+    return week
 
 
 def week_cause(prescription: engine.Prescription) -> dict:

@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from plans import engine
 from plans.models import Plan, PlanStatus, PlanWeek, SessionLog, session_summary
 from plans.services.common import _pause_many
-from plans.services.weeks import decide_weeks, week_cause, weeks_closed_since
+from plans.services.weeks import decide_weeks, week_row, weeks_closed_since
 
 logger = logging.getLogger(__name__)
 
@@ -90,19 +90,6 @@ def _sessions_from_the_week_before_last(plan_ids: list[int]) -> dict[int, dict[i
     return sessions
 
 
-def _row(plan_id: int, prescription: engine.Prescription) -> PlanWeek:
-    return PlanWeek(
-        plan_id=plan_id,
-        week=prescription.week,
-        minutes=prescription.minutes,
-        sessions_per_week=prescription.sessions_per_week,
-        decision=prescription.decision.value,
-        reason=prescription.reason,
-        review=prescription.review.value,
-        **week_cause(prescription),
-    )
-
-
 def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
     """Close the finished weeks of the active plans in `days` (plan id → today on the patient's
     clock), as `plan_close_weeks` would one by one. Idempotent; never waits on a plan's lock."""
@@ -145,7 +132,7 @@ def plans_close_weeks(days: Mapping[int, date]) -> BatchClose:
                 continue
             if not found:
                 continue
-            rows.extend(_row(pk, prescription) for prescription in found)
+            rows.extend(week_row(pk, prescription) for prescription in found)
             result.closed += 1
             result.last_week[pk] = found[-1].week
             if found[-1].decision == engine.Decision.STOP:
