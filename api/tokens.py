@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.models import DeviceToken
+from infra.ratelimit import by_ip, hit
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import PatientProfile, Role, User
@@ -26,6 +27,9 @@ TOKENS_MAX = 10  # live tokens per patient: a phone, a tablet, a spare, with roo
 NAME_MAX = 60
 # Writing "last used" on every request would add a write to every read: once a minute is enough.
 LAST_USED_EVERY = timedelta(minutes=1)
+# Refused tokens audited per address and hour: enough to see someone trying, not a way for an
+# anonymous caller to fill the audit log (every one is still refused).
+REFUSALS_AUDITED_PER_HOUR = 20
 
 
 def digest(raw: str) -> str:
@@ -124,14 +128,16 @@ def device_token_user(raw: str, *, request=None) -> tuple[User, DeviceToken] | N
     elif not token.user.is_active or token.user.role != Role.PATIENT:
         why = "account"
     if why is not None:
-        audit(
-            "api_token_refused",
-            actor=token.user if token else None,
-            request=request,
-            obj=token,
-            outcome="refused",
-            reason=why,
-        )
+        address = by_ip(request) if request is not None else "unknown"
+        if hit("api_token_refused", address, limit=REFUSALS_AUDITED_PER_HOUR, window=3600):
+            audit(
+                "api_token_refused",
+                actor=token.user if token else None,
+                request=request,
+                obj=token,
+                outcome="refused",
+                reason=why,
+            )
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
         DeviceToken.objects.filter(pk=token.pk).update(last_used_at=now)

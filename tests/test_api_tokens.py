@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import DeviceToken
-from api.tokens import TOKENS_MAX, device_token_create
+from api.tokens import REFUSALS_AUDITED_PER_HOUR, TOKENS_MAX, device_token_create
 from plans import services as plan_services
 from plans.models import SessionLog
 from recovery.models import AuditEvent
@@ -160,6 +160,17 @@ def test_a_token_is_refused_and_audited_when(spoil, reason, ben_plan):
     event = AuditEvent.objects.get(action="api_token_refused")
     assert event.detail == {"reason": reason}
     assert raw not in repr(event.detail)
+
+
+def test_refused_tokens_from_one_address_fill_no_audit_log(ben_plan):
+    """Every unknown token is refused; only the first REFUSALS_AUDITED_PER_HOUR from one address
+    in an hour are audited, so an anonymous caller cannot grow the audit log without end."""
+    client = bearer("sw_" + "x" * 43)
+    for _ in range(REFUSALS_AUDITED_PER_HOUR + 5):
+        assert client.get(WEEK).status_code == 401
+    refused = AuditEvent.objects.filter(action="api_token_refused")
+    assert refused.count() == REFUSALS_AUDITED_PER_HOUR
+    assert {event.ip for event in refused} == {"127.0.0.1"}
 
 
 def test_only_patients_connect_devices(dr_cho, ben_plan):
