@@ -305,18 +305,8 @@ def render_patient(
     status: int = 200,
 ) -> HttpResponse:
     today = plan_services.patient_today(patient)
-    plans = patient_plans(patient)
-    plan = current_plan(plans)
-    if (
-        plan is not None
-        and plan.status == PlanStatus.ACTIVE
-        and plan_services.weeks_due(plan, today, last_week=plan.last_week)
-    ):
-        # A week has ended since the reminder job last ran: decide it now, so the clinician
-        # sees the same week as the patient. (The service is idempotent and row-locked.)
-        created = plan_services.plan_close_weeks(plan=plan, today=today)
-        if any(week.decision == "stop" for week in created):
-            plans = patient_plans(patient)  # a STOP paused the plan
+    # A week ended since the reminder job last ran is decided now (idempotent, row-locked).
+    plans = plan_services.patient_plans_closed(patient, today=today)
     detail = patient_detail(patient, today=today, plans=plans)
     # The timeline below the current plan: every plan's record, filtered and paged by GET
     # parameters (a filtered page has a query string: never served from the page cache).

@@ -25,8 +25,8 @@ from api.views.common import (
 )
 from plans import services as plan_services
 from plans.forms_clinic import AlertCloseForm
-from plans.models import Alert, PlanStatus
-from plans.patient_record import current_plan, patient_detail, patient_plans
+from plans.models import Alert
+from plans.patient_record import patient_detail
 from plans.triage import Tier, clinician_triage
 from recovery.access import clinician_patients, patient_for_clinician
 from recovery.audit import audit
@@ -86,17 +86,7 @@ class PatientRecordView(ClinicianView):
         patient = patient_for_clinician(request.user, patient_id)
         audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
         today = plan_services.patient_today(patient)
-        plans = patient_plans(patient)
-        plan = current_plan(plans)
-        if (
-            plan is not None
-            and plan.status == PlanStatus.ACTIVE
-            and plan_services.weeks_due(plan, today, last_week=plan.last_week)
-        ):
-            # As the web page: decide a week that has ended, so both see the same week.
-            created = plan_services.plan_close_weeks(plan=plan, today=today)
-            if any(week.decision == "stop" for week in created):
-                plans = patient_plans(patient)
+        plans = plan_services.patient_plans_closed(patient, today=today)  # as the web page
         detail = patient_detail(patient, today=today, plans=plans)
         body = {
             "today": today,

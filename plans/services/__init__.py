@@ -101,6 +101,7 @@ from plans.services.sessions import (
 )
 from plans.services.weeks import (
     closed_week_count,
+    patient_plans_closed,
     plan_close_weeks,
     plan_close_weeks_shown,
     week_cause,
@@ -144,6 +145,7 @@ __all__ = [
     "exercise_image_remove",
     "exercise_pictures_delete_files",
     "patient_enrol",
+    "patient_plans_closed",
     "patient_today",
     "pictures_sweep",
     "plan_close_weeks",

@@ -17,6 +17,7 @@ from plans.models import (
     SessionLog,
     session_summary,
 )
+from plans.patient_record import current_plan, patient_plans
 from plans.services.common import _lock_plan, _pause
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,19 @@ def plan_close_weeks_shown(plan: Plan, *, today: date) -> list[PlanWeek]:
         plan.refresh_from_db(fields=fields)
         plan.pause_week = stop
     return created
+
+
+def patient_plans_closed(patient, *, today: date) -> list[Plan]:
+    """A patient's plans for the clinician's record (page and API), the open plan's finished
+    weeks decided first, so the clinician sees the same week as the patient; read again only
+    when a STOP paused the plan."""
+    plans = patient_plans(patient)
+    plan = current_plan(plans)
+    if plan is not None and plan.status == PlanStatus.ACTIVE:
+        created = plan_close_weeks(plan=plan, today=today)  # no query when none is due
+        if any(week.decision == engine.Decision.STOP for week in created):
+            plans = patient_plans(patient)
+    return plans
 
 
 def weeks_due(plan: Plan, today: date, *, last_week: int | object | None = ...) -> bool:
