@@ -278,7 +278,8 @@ def cookie_header(session_key: str, csrf: str = "") -> str:
 
 def log_fields(day) -> dict[str, str]:
     """A valid, uneventful session: within the plan, comfortable pain, the warning-sign list
-    answered "None of these" (so the plan stays open and no alert is raised)."""
+    answered "None of these" (so the plan stays open and no alert is raised). Each request adds
+    its own submission token and note, so every POST stores a new session."""
     return {
         "date": day.isoformat(),
         "activity": "walking",
@@ -288,7 +289,6 @@ def log_fields(day) -> dict[str, str]:
         "pain_duration": "within_2h",
         "no_red_flags": "on",
         "exertion": "11",
-        "notes": "",
     }
 
 
@@ -420,7 +420,10 @@ function request()
   if method == "POST" then
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["X-CSRFToken"] = csrf
-    return wrk.format("POST", target[1], headers, form .. "&submission_token=" .. uuid4())
+    -- A note of its own too: the same answers again within minutes would be taken for the
+    -- form sent twice, and the first session returned without storing anything.
+    return wrk.format("POST", target[1], headers,
+      form .. "&submission_token=" .. uuid4() .. "&notes=" .. uuid4())
   end
   return wrk.format("GET", target[1], headers)
 end
