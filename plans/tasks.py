@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from plans import delivery, reminders
+from plans.services import pictures_sweep
 
 # Database errors worth another try (a restart, a failover); anything else is a bug to see.
 TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
@@ -45,6 +46,13 @@ def escalate_alerts() -> int:
 def deliver_pending_alerts() -> int:
     """Outbox pass (beat): alerts whose e-mail was not delivered yet, e.g. while Redis was down."""
     return delivery.alerts_deliver_pending()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_pictures() -> int:
+    """Daily (beat): delete picture files a rolled-back admin page left behind, once they are
+    older than any upload in flight (plans/services/pictures.py). Safe to run twice."""
+    return len(pictures_sweep())
 
 
 @shared_task(autoretry_for=TRANSIENT_DB_ERRORS, **RETRIED)

@@ -424,6 +424,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outcomes.tasks.schedule_questionnaires",
         "schedule": crontab(minute=7),
     },
+    # Picture files no row names (an admin page rolled back after the upload), once a day at a
+    # quiet hour; the worker mounts the same media volume as the web (docker-compose.yml).
+    "sweep-pictures": {
+        "task": "plans.tasks.sweep_pictures",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
 
 # --- reminders (plans/reminders.py) -----------------------------------------------------------

@@ -7,6 +7,7 @@ Every picture is generated here with Pillow; MEDIA_ROOT is the test's own direct
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from datetime import date, timedelta
@@ -596,6 +597,34 @@ def test_the_sweep_deletes_old_files_no_picture_names_and_nothing_else(bridge, d
     assert plan_services.pictures_sweep(now=later) == []  # a second run does nothing
     with default_storage.open(kept.image.name) as still_there:
         assert still_there.read(4) == b"\x89PNG"
+
+
+def test_the_beat_sweeps_once_a_day_through_the_worker(bridge, dee):
+    """Nobody has to remember the command: the beat queues the sweep daily, and the task
+    deletes what the command would (an unreferenced file older than an hour), once."""
+    from plans.tasks import sweep_pictures
+    from stepwise.celery import app
+
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "plans.tasks.sweep_pictures"
+    ]
+    assert len(entries) == 1
+    assert entries[0]["schedule"].remaining_estimate(timezone.now()) <= timedelta(days=1)
+    assert "plans.tasks.sweep_pictures" in app.tasks
+    with transaction.atomic():
+        plan_services.exercise_image_add(
+            actor=dee, exercise=bridge, upload=picture_upload(), alt_text=ALT, position=1
+        )
+        transaction.set_rollback(True)
+    assert len(stored_files()) == 2
+    assert sweep_pictures.apply().get() == 0  # too young: may be an upload in flight
+    for path in stored_files():  # written two hours ago
+        stamp = (timezone.now() - timedelta(hours=2)).timestamp()
+        os.utime(path, (stamp, stamp))
+    assert sweep_pictures.apply().get() == 2
+    assert stored_files() == [] and sweep_pictures.apply().get() == 0
 
 
 def test_the_sweep_command_runs_with_nothing_uploaded(db, capsys):
