@@ -6,6 +6,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -129,14 +130,25 @@ def _open_alerts(
     return alerts
 
 
-def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
-    """Each patient's open plan with its last two weeks and last session date (one query).
+# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
+# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
+RED_SESSION_Q = (
+    Q(sharp_pain=True)
+    | Q(pain__gte=engine.PAIN_CAUTION)
+    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
+    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
+)
+
+
+def _open_plans(patient_ids: list[int], red_since: date) -> list[_OpenPlan]:
+    """Each patient's open plan with its last two weeks, last session date and latest red
+    session since `red_since` (one query).
 
     Given the ids rather than a subquery, PostgreSQL reads the plans through the
     plan_one_open_per_patient index instead of scanning every plan. Each of the last two weeks
-    comes as one JSON object (one index probe per plan and week, not one per column: ten
-    correlated subqueries per plan were most of the triage's database time on a 500-patient
-    panel).
+    and the red session comes as one JSON object (one index probe per plan and week, not one
+    per column: ten correlated subqueries per plan were most of the triage's database time on a
+    500-patient panel).
     """
     weeks = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week")
     last = weeks.annotate(
@@ -153,6 +165,27 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
         row=JSONObject(minutes="minutes", decision="decision", review="review")
     ).values("row")
     last_session = SessionLog.objects.filter(plan=OuterRef("pk")).order_by("-date").values("date")
+    # A session with a warning sign is left out: its alert and the STOP it caused say more.
+    red = (
+        SessionLog.objects.filter(plan=OuterRef("pk"), date__gte=red_since)
+        .filter(Q(red_flags=[]) | Q(red_flags=None))
+        .filter(RED_SESSION_Q)
+        .order_by("-date", "-id")
+        .annotate(
+            row=JSONObject(
+                id="id",
+                date="date",
+                week="week",
+                activity="activity",
+                minutes="minutes",
+                pain="pain",
+                pain_before="pain_before",
+                lasted="pain_lasted_hours",
+                sharp="sharp_pain",
+            )
+        )
+        .values("row")
+    )
     rows = (
         Plan.objects.filter(
             patient__in=patient_ids, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
@@ -161,6 +194,7 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             last=Subquery(last[:1], output_field=JSONField()),
             prev=Subquery(prev[1:2], output_field=JSONField()),
             last_session=Subquery(last_session[:1]),
+            red=Subquery(red[:1], output_field=JSONField()),
             # A stop at a week's close is said from its STOP week (joined, not a query).
             stop_week=F("pause_week__week"),
             stop_cause=F("pause_week__cause"),
@@ -168,107 +202,32 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             stop_reason=F("pause_week__reason"),
         )
         .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
-        .values_list(
-            "patient_id",
-            "status",
-            "start_date",
-            "pause_cause",
-            "pause_day",
-            "pause_reason",
-            "stop_week",
-            "stop_cause",
-            "stop_numbers",
-            "stop_reason",
-            "last",
-            "prev",
-            "last_session",
-            "stage_override_reason",
-        )
+        .values_list(*_OpenPlan._fields)
     )
-    plans = []
-    for (
-        patient_id,
-        status,
-        start,
-        pause_cause,
-        pause_day,
-        pause_reason,
-        stop_week,
-        stop_cause,
-        stop_numbers,
-        stop_reason,
-        last_row,
-        prev_row,
-        session,
-        override,
-    ) in rows:
-        last_row, prev_row = last_row or {}, prev_row or {}
-        at = last_row.get("at")
-        plans.append(
-            _OpenPlan(
-                patient_id=patient_id,
-                status=status,
-                start_date=start,
-                pause_cause=pause_cause,
-                pause_day=pause_day,
-                pause_reason=pause_reason,
-                stop_week=stop_week,
-                stop_cause=stop_cause,
-                stop_numbers=stop_numbers,
-                stop_reason=stop_reason,
-                last_week=last_row.get("week"),
-                last_minutes=last_row.get("minutes"),
-                last_decision=last_row.get("decision"),
-                last_review=last_row.get("review"),
-                last_reason=last_row.get("reason"),
-                last_week_at=datetime.fromisoformat(at) if at else None,
-                prev_minutes=prev_row.get("minutes"),
-                prev_decision=prev_row.get("decision"),
-                prev_review=prev_row.get("review"),
-                last_session=session,
-                stage_override_reason=override,
-            )
-        )
-    return plans
+    return [_OpenPlan._make(row) for row in rows]
 
 
-# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
-# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
-RED_SESSION_Q = (
-    Q(sharp_pain=True)
-    | Q(pain__gte=engine.PAIN_CAUTION)
-    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
-    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
-)
-
-
-def _red_sessions(patient_ids: list[int], today: dict[int, date]) -> dict[int, _RedSession]:
-    """Each patient's latest red session of the last RED_SESSION_DAYS days, from the open plan,
-    as soon as it is logged (one query). A session with a warning sign is left out: its alert
-    and the STOP it caused say more."""
-    if not patient_ids:
-        return {}
-    since = min(today.values()) - timedelta(days=RED_SESSION_DAYS - 1)
-    rows = (
-        SessionLog.objects.filter(
-            plan__patient__in=patient_ids,
-            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED],
-            date__gte=since,
-        )
-        .filter(RED_SESSION_Q)
-        .annotate(patient_id=F("plan__patient_id"))
-        .order_by("-date", "-id")
-        .values_list(*_RedSession._fields)
+def _red_session(plan: _OpenPlan, today: date) -> _RedSession | None:
+    """The plan's latest red session of the last RED_SESSION_DAYS days on the patient's own
+    calendar, listed as soon as it is logged."""
+    red = plan.red
+    if red is None:
+        return None
+    session = _RedSession(
+        patient_id=plan.patient_id,
+        id=red["id"],
+        date=date.fromisoformat(red["date"]),
+        week=red["week"],
+        activity=red["activity"],
+        minutes=red["minutes"],
+        pain=red["pain"],
+        pain_before=red["pain_before"],
+        pain_lasted_hours=Decimal(str(red["lasted"])),
+        sharp_pain=red["sharp"],
     )
-    latest: dict[int, _RedSession] = {}
-    for row in map(_RedSession._make, rows):
-        pid = row.patient_id
-        if pid in latest or row.red_flags or not row.is_red:
-            continue
-        if row.date < today[pid] - timedelta(days=RED_SESSION_DAYS - 1):
-            continue
-        latest[pid] = row
-    return latest
+    if session.date < today - timedelta(days=RED_SESSION_DAYS - 1):
+        return None
+    return session if session.is_red else None  # RED_SESSION_Q is the engine's rule
 
 
 def _pending_clearances(patients) -> list[_PendingClearance]:
@@ -343,14 +302,15 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
         reasons[patient_id].append(_alert_reason(alerts))
 
     patient_ids = [person.pk for person in people]
-    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids)}
+    # Red sessions of the last RED_SESSION_DAYS days of the earliest calendar of the panel (each
+    # patient's own calendar then narrows it down).
+    red_since = min(dates.values(), default=now.date()) - timedelta(days=RED_SESSION_DAYS - 1)
+    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids, red_since)}
     for patient_id, plan in plans.items():
         reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
-
-    for patient_id, session in _red_sessions(patient_ids, today).items():
-        reasons[patient_id].append(
-            _red_session_reason(session, today[patient_id], plans.get(patient_id))
-        )
+        session = _red_session(plan, today[patient_id])
+        if session is not None:
+            reasons[patient_id].append(_red_session_reason(session, today[patient_id], plan))
 
     # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each.
     for path in getattr(settings, "TRIAGE_REASONS", ()):
@@ -374,7 +334,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             rows.append(
                 TriageRow(
                     patient_id=pk,
-                    name=person.display_name,
+                    person=person,
                     url=patient_url(pk),
                     reason=found[0],
                     also=found[1:],
@@ -387,7 +347,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             others.append(
                 OtherRow(
                     patient_id=pk,
-                    name=person.display_name,
+                    person=person,
                     url=patient_url(pk),
                     words=partial(_status_line, person, plans.get(pk), today[pk]),
                     stage_override=_overridden(plans.get(pk)),
