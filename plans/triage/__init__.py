@@ -14,8 +14,9 @@ dashboard and the clinician's patient page, so a decision shown here can lag by 
 A red session does not wait for its week to close: it is listed from the moment it is logged.
 
 Apps that plans does not import add reasons through settings.TRIAGE_REASONS: dotted paths of
-callables given the panel's patient ids, answering {patient_id: [Reason, ...]} in one query each
-(outcomes: a follow-up worse than baseline by the change that matters).
+callables given the panel's patient ids (as a query, for a subquery), answering
+{patient_id: [Reason, ...]} in one query each (outcomes: a follow-up worse than baseline by the
+change that matters).
 """
 
 from plans.triage.panel import clinician_triage

@@ -312,9 +312,10 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
         if session is not None:
             reasons[patient_id].append(_red_session_reason(session, today[patient_id], plan))
 
-    # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each.
-    for path in getattr(settings, "TRIAGE_REASONS", ()):
-        for patient_id, found in import_string(path)(patient_ids).items():
+    # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each,
+    # given the panel as a query of ids.
+    for path in getattr(settings, "TRIAGE_REASONS", ()) if people else ():
+        for patient_id, found in import_string(path)(patients.values("pk")).items():
             if patient_id in today:
                 reasons[patient_id].extend(found)
 
