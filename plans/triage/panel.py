@@ -81,26 +81,46 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     return PatientProfile(timezone=name).tz
 
 
-def _open_alerts(
-    patients, today: dict[int, date], zones: dict[int, zoneinfo.ZoneInfo]
-) -> dict[int, list[OpenAlert]]:
-    """Each patient's unacknowledged alerts, emergency first, then the oldest first (one query,
-    with the session or symptom report that raised each: a report may have no plan)."""
+def _alerts(
+    patients,
+    now: datetime,
+    today: dict[int, date],
+    zones: dict[int, zoneinfo.ZoneInfo],
+    patient_url: Callable[[int], str],
+) -> tuple[dict[int, list[OpenAlert]], list[ClosedAlert]]:
+    """The panel's alerts in one query: each patient's unacknowledged alerts, emergency first,
+    then the oldest first (with the session or symptom report that raised each: a report may
+    have no plan), and the alerts closed since midnight on the clinic's clock, newest first."""
+    local_now = on_clinic_clock(now)
+    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
     close_url = _link_maker("clinic:alert_close")
     alerts: dict[int, list[OpenAlert]] = defaultdict(list)
+    closed: list[_AlertRow] = []
     rows = (
-        Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+        Alert.objects.filter(
+            Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=midnight),
+            patient__in=patients,
+        )
         .annotate(
             session_date=F("session_log__date"),
             session_pain=F("session_log__pain"),
             session_lasted=F("session_log__pain_lasted_hours"),
             report_pain=F("symptom_report__pain_now"),
             report_at=F("symptom_report__created_at"),
+            first_name=F("patient__user__first_name"),
+            last_name=F("patient__user__last_name"),
+            username=F("patient__user__username"),
+            by_first_name=F("acknowledged_by__first_name"),
+            by_last_name=F("acknowledged_by__last_name"),
+            by_username=F("acknowledged_by__username"),
         )
-        .order_by("created_at", "pk")
+        .order_by()  # sorted below, each list its own way
         .values_list(*_AlertRow._fields)
     )
     for row in map(_AlertRow._make, rows):
+        if row.acknowledged_at is not None:
+            closed.append(row)
+            continue
         if row.patient_id not in today:
             continue  # joined the panel since it was read: listed on the next drawing
         severe_words = ""
@@ -127,7 +147,22 @@ def _open_alerts(
         )
     for patient_alerts in alerts.values():
         patient_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
-    return alerts
+    closed.sort(key=lambda row: (row.acknowledged_at, row.pk), reverse=True)
+    return alerts, [
+        ClosedAlert(
+            pk=row.pk,
+            patient_url=patient_url(row.patient_id),
+            patient_name=name_shown(row.first_name, row.last_name, row.username),
+            tier=row.tier,
+            kind=row.kind,
+            flags=row.flags,
+            closed_at=row.acknowledged_at,
+            closed_by=name_shown(row.by_first_name, row.by_last_name, row.by_username),
+            outcome=row.outcome,
+            note=row.outcome_note,
+        )
+        for row in closed
+    ]
 
 
 # Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
@@ -271,7 +306,7 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
-    """The clinician's own patients in order of urgency, plus everyone else (5 queries, and one
+    """The clinician's own patients in order of urgency, plus everyone else (4 queries, and one
     for each of settings.TRIAGE_REASONS).
 
     Tiers: 1 open alerts, warning signs and severe pain (emergency before same-day, oldest
@@ -296,8 +331,9 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
     today = {person.pk: dates[person.timezone] for person in people}
     zones = {person.pk: tzs[person.timezone] for person in people}
 
+    patient_url = _link_maker("clinic:patient")
     reasons: dict[int, list[Reason]] = defaultdict(list)
-    alerts_by_patient = _open_alerts(patients, today, zones)
+    alerts_by_patient, closed_today = _alerts(patients, now, today, zones, patient_url)
     for patient_id, alerts in alerts_by_patient.items():
         reasons[patient_id].append(_alert_reason(alerts))
 
@@ -324,7 +360,6 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             _clearance_reason(clearance, today[clearance.patient_id])
         )
 
-    patient_url = _link_maker("clinic:patient")
     clearance_url = _link_maker("clinic:clearance")
     rows: list[TriageRow] = []
     others: list[OtherRow] = []
@@ -355,50 +390,4 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
                 )
             )
     rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))
-    return Triage(rows=rows, others=others, closed_today=_closed_today(patients, now, patient_url))
-
-
-def _closed_today(patients, now: datetime, patient_url: Callable[[int], str]) -> list[ClosedAlert]:
-    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query)."""
-    local_now = on_clinic_clock(now)
-    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
-    rows = (
-        Alert.objects.filter(patient__in=patients, acknowledged_at__gte=midnight)
-        .order_by("-acknowledged_at", "-pk")
-        .values_list(
-            *("pk", "patient_id", "patient__user__first_name", "patient__user__last_name"),
-            *("patient__user__username", "tier", "kind", "flags", "acknowledged_at"),
-            *("acknowledged_by__first_name", "acknowledged_by__last_name"),
-            *("acknowledged_by__username", "outcome", "outcome_note"),
-        )
-    )
-    return [
-        ClosedAlert(
-            pk=pk,
-            patient_url=patient_url(patient_id),
-            patient_name=name_shown(first, last, username),
-            tier=tier,
-            kind=kind,
-            flags=flags,
-            closed_at=closed_at,
-            closed_by=name_shown(by_first, by_last, by_username),
-            outcome=outcome,
-            note=note,
-        )
-        for (
-            pk,
-            patient_id,
-            first,
-            last,
-            username,
-            tier,
-            kind,
-            flags,
-            closed_at,
-            by_first,
-            by_last,
-            by_username,
-            outcome,
-            note,
-        ) in rows
-    ]
+    return Triage(rows=rows, others=others, closed_today=closed_today)

@@ -350,6 +350,15 @@ class _AlertRow(NamedTuple):
     session_lasted: Decimal | None
     report_pain: int | None
     report_at: datetime | None
+    acknowledged_at: datetime | None  # set: closed today (`_alerts` reads both kinds)
+    first_name: str  # the patient's, for an alert closed today
+    last_name: str
+    username: str
+    by_first_name: str | None  # who closed it
+    by_last_name: str | None
+    by_username: str | None
+    outcome: str
+    outcome_note: str
 
 
 class _RedSession(NamedTuple):
