@@ -8,7 +8,7 @@ follow-up that is no longer worse by the change that matters clears it.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from outcomes import scoring
@@ -20,11 +20,12 @@ from plans.triage import Reason, Tier
 RANK = 5
 
 
-def worse_than_baseline(patient_ids: list[int]) -> dict[int, list[Reason]]:
+def worse_than_baseline(patient_ids: QuerySet) -> dict[int, list[Reason]]:
     """Each patient's instruments whose latest follow-up is worse than the same treatment's
-    baseline by at least the minimal important change (one query, whatever the panel's size)."""
-    if not patient_ids:
-        return {}
+    baseline by at least the minimal important change (one query, whatever the panel's size).
+
+    `patient_ids` is the panel as a query of ids (a subquery of this statement, not a list of
+    500 values for the ORM to go through one by one)."""
     same = {"patient": OuterRef("patient"), "instrument": OuterRef("instrument")}
     later = Response.objects.filter(**same).filter(
         Q(submitted_at__gt=OuterRef("submitted_at"))

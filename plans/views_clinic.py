@@ -47,6 +47,7 @@ from plans.programme import adherence, programme_for
 from plans.record import KINDS, parse_filters, plan_changes, timeline
 from plans.selectors import exercises_for_plan
 from plans.triage import clinician_triage, patient_search
+from plans.triage.drawn import attention_rows, other_rows
 from recovery import services as recovery_services
 from recovery.access import clinician_patients, clinician_required, patient_for_clinician
 from recovery.audit import audit
@@ -84,11 +85,15 @@ def triage(request: HttpRequest) -> HttpResponse:
     triage = clinician_triage(request.user)
     # Both lists are paged: the page draws at most a page of each (a 500-patient panel drew
     # every row on every view). The most urgent patients are always on the first page.
+    attention = Paginator(triage.rows, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    others = Paginator(triage.others, TRIAGE_PAGE_SIZE).get_page(request.GET.get("others"))
     context = {
         "triage": triage,
         "query": query,
-        "attention": Paginator(triage.rows, TRIAGE_PAGE_SIZE).get_page(request.GET.get("page")),
-        "others": Paginator(triage.others, TRIAGE_PAGE_SIZE).get_page(request.GET.get("others")),
+        "attention": attention,
+        "others": others,
+        "attention_rows": attention_rows(attention, request.get_full_path()),
+        "other_rows": other_rows(others),
     }
     if query:
         context["found"] = patient_search(request.user, query)

@@ -26,7 +26,7 @@ PATIENT_BUDGETS = {
     "/api/v1/me/programme/": 6,
     "/api/v1/me/questionnaires/": 4,
 }
-TRIAGE_BUDGET = 9
+TRIAGE_BUDGET = 7
 RECORD_BUDGET = 10  # the record's read model, its audit row, the session and the user
 
 

@@ -1,12 +1,15 @@
 """The clinician's triage: who needs me now, with a pinned query budget. One module per concern:
 `rows` (tiers, reasons, the rows a clinician reads), `words` (sessions, warning signs, severe
 pain and days in words, shared with the record), `reasons` (why a patient is listed), `panel`
-(the set-based queries and the sort), `search` (a patient by name, record number or birth date).
+(the set-based queries and the sort), `drawn` (the page's table rows as HTML), `search` (a
+patient by name, record number or birth date).
 
 `clinician_triage` answers "who needs me now?" for one clinician in a fixed number of queries,
-whether they have ten patients or five hundred: every per-patient fact (last session, last two
-week decisions, open alerts, this week's red sessions, pending clearances) comes from one
-set-based query each, and the ordering is done in Python over those rows.
+whether they have ten patients or five hundred: the people, their alerts (open, and closed
+today), their open plans (each with its last two weeks, last session and latest red session)
+and their pending clearances come from one set-based query each, and the ordering is done in
+Python over those rows. Every patient is ranked; a reason is put in words only when read (the
+page draws one page of rows).
 
 Triage only reads. In particular it does not call `plan_close_weeks` for each patient (that would
 be N locked queries per page view): weeks are closed by the reminder job, the patient's own
@@ -14,8 +17,9 @@ dashboard and the clinician's patient page, so a decision shown here can lag by 
 A red session does not wait for its week to close: it is listed from the moment it is logged.
 
 Apps that plans does not import add reasons through settings.TRIAGE_REASONS: dotted paths of
-callables given the panel's patient ids, answering {patient_id: [Reason, ...]} in one query each
-(outcomes: a follow-up worse than baseline by the change that matters).
+callables given the panel's patient ids (as a query, for a subquery), answering
+{patient_id: [Reason, ...]} in one query each (outcomes: a follow-up worse than baseline by the
+change that matters).
 """
 
 from plans.triage.panel import clinician_triage

@@ -6,6 +6,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -80,26 +81,46 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     return PatientProfile(timezone=name).tz
 
 
-def _open_alerts(
-    patients, today: dict[int, date], zones: dict[int, zoneinfo.ZoneInfo]
-) -> dict[int, list[OpenAlert]]:
-    """Each patient's unacknowledged alerts, emergency first, then the oldest first (one query,
-    with the session or symptom report that raised each: a report may have no plan)."""
+def _alerts(
+    patients,
+    now: datetime,
+    today: dict[int, date],
+    zones: dict[int, zoneinfo.ZoneInfo],
+    patient_url: Callable[[int], str],
+) -> tuple[dict[int, list[OpenAlert]], list[ClosedAlert]]:
+    """The panel's alerts in one query: each patient's unacknowledged alerts, emergency first,
+    then the oldest first (with the session or symptom report that raised each: a report may
+    have no plan), and the alerts closed since midnight on the clinic's clock, newest first."""
+    local_now = on_clinic_clock(now)
+    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
     close_url = _link_maker("clinic:alert_close")
     alerts: dict[int, list[OpenAlert]] = defaultdict(list)
+    closed: list[_AlertRow] = []
     rows = (
-        Alert.objects.filter(patient__in=patients, acknowledged_at__isnull=True)
+        Alert.objects.filter(
+            Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=midnight),
+            patient__in=patients,
+        )
         .annotate(
             session_date=F("session_log__date"),
             session_pain=F("session_log__pain"),
             session_lasted=F("session_log__pain_lasted_hours"),
             report_pain=F("symptom_report__pain_now"),
             report_at=F("symptom_report__created_at"),
+            first_name=F("patient__user__first_name"),
+            last_name=F("patient__user__last_name"),
+            username=F("patient__user__username"),
+            by_first_name=F("acknowledged_by__first_name"),
+            by_last_name=F("acknowledged_by__last_name"),
+            by_username=F("acknowledged_by__username"),
         )
-        .order_by("created_at", "pk")
+        .order_by()  # sorted below, each list its own way
         .values_list(*_AlertRow._fields)
     )
     for row in map(_AlertRow._make, rows):
+        if row.acknowledged_at is not None:
+            closed.append(row)
+            continue
         if row.patient_id not in today:
             continue  # joined the panel since it was read: listed on the next drawing
         severe_words = ""
@@ -126,17 +147,43 @@ def _open_alerts(
         )
     for patient_alerts in alerts.values():
         patient_alerts.sort(key=lambda a: (a.tier != AlertTier.EMERGENCY, a.created_at, a.pk))
-    return alerts
+    closed.sort(key=lambda row: (row.acknowledged_at, row.pk), reverse=True)
+    return alerts, [
+        ClosedAlert(
+            pk=row.pk,
+            patient_url=patient_url(row.patient_id),
+            patient_name=name_shown(row.first_name, row.last_name, row.username),
+            tier=row.tier,
+            kind=row.kind,
+            flags=row.flags,
+            closed_at=row.acknowledged_at,
+            closed_by=name_shown(row.by_first_name, row.by_last_name, row.by_username),
+            outcome=row.outcome,
+            note=row.outcome_note,
+        )
+        for row in closed
+    ]
 
 
-def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
-    """Each patient's open plan with its last two weeks and last session date (one query).
+# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
+# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
+RED_SESSION_Q = (
+    Q(sharp_pain=True)
+    | Q(pain__gte=engine.PAIN_CAUTION)
+    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
+    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
+)
+
+
+def _open_plans(patient_ids: list[int], red_since: date) -> list[_OpenPlan]:
+    """Each patient's open plan with its last two weeks, last session date and latest red
+    session since `red_since` (one query).
 
     Given the ids rather than a subquery, PostgreSQL reads the plans through the
     plan_one_open_per_patient index instead of scanning every plan. Each of the last two weeks
-    comes as one JSON object (one index probe per plan and week, not one per column: ten
-    correlated subqueries per plan were most of the triage's database time on a 500-patient
-    panel).
+    and the red session comes as one JSON object (one index probe per plan and week, not one
+    per column: ten correlated subqueries per plan were most of the triage's database time on a
+    500-patient panel).
     """
     weeks = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week")
     last = weeks.annotate(
@@ -153,6 +200,27 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
         row=JSONObject(minutes="minutes", decision="decision", review="review")
     ).values("row")
     last_session = SessionLog.objects.filter(plan=OuterRef("pk")).order_by("-date").values("date")
+    # A session with a warning sign is left out: its alert and the STOP it caused say more.
+    red = (
+        SessionLog.objects.filter(plan=OuterRef("pk"), date__gte=red_since)
+        .filter(Q(red_flags=[]) | Q(red_flags=None))
+        .filter(RED_SESSION_Q)
+        .order_by("-date", "-id")
+        .annotate(
+            row=JSONObject(
+                id="id",
+                date="date",
+                week="week",
+                activity="activity",
+                minutes="minutes",
+                pain="pain",
+                pain_before="pain_before",
+                lasted="pain_lasted_hours",
+                sharp="sharp_pain",
+            )
+        )
+        .values("row")
+    )
     rows = (
         Plan.objects.filter(
             patient__in=patient_ids, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
@@ -161,6 +229,7 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             last=Subquery(last[:1], output_field=JSONField()),
             prev=Subquery(prev[1:2], output_field=JSONField()),
             last_session=Subquery(last_session[:1]),
+            red=Subquery(red[:1], output_field=JSONField()),
             # A stop at a week's close is said from its STOP week (joined, not a query).
             stop_week=F("pause_week__week"),
             stop_cause=F("pause_week__cause"),
@@ -168,107 +237,32 @@ def _open_plans(patient_ids: list[int]) -> list[_OpenPlan]:
             stop_reason=F("pause_week__reason"),
         )
         .order_by()  # at most one open plan per patient (plan_one_open_per_patient)
-        .values_list(
-            "patient_id",
-            "status",
-            "start_date",
-            "pause_cause",
-            "pause_day",
-            "pause_reason",
-            "stop_week",
-            "stop_cause",
-            "stop_numbers",
-            "stop_reason",
-            "last",
-            "prev",
-            "last_session",
-            "stage_override_reason",
-        )
+        .values_list(*_OpenPlan._fields)
     )
-    plans = []
-    for (
-        patient_id,
-        status,
-        start,
-        pause_cause,
-        pause_day,
-        pause_reason,
-        stop_week,
-        stop_cause,
-        stop_numbers,
-        stop_reason,
-        last_row,
-        prev_row,
-        session,
-        override,
-    ) in rows:
-        last_row, prev_row = last_row or {}, prev_row or {}
-        at = last_row.get("at")
-        plans.append(
-            _OpenPlan(
-                patient_id=patient_id,
-                status=status,
-                start_date=start,
-                pause_cause=pause_cause,
-                pause_day=pause_day,
-                pause_reason=pause_reason,
-                stop_week=stop_week,
-                stop_cause=stop_cause,
-                stop_numbers=stop_numbers,
-                stop_reason=stop_reason,
-                last_week=last_row.get("week"),
-                last_minutes=last_row.get("minutes"),
-                last_decision=last_row.get("decision"),
-                last_review=last_row.get("review"),
-                last_reason=last_row.get("reason"),
-                last_week_at=datetime.fromisoformat(at) if at else None,
-                prev_minutes=prev_row.get("minutes"),
-                prev_decision=prev_row.get("decision"),
-                prev_review=prev_row.get("review"),
-                last_session=session,
-                stage_override_reason=override,
-            )
-        )
-    return plans
+    return [_OpenPlan._make(row) for row in rows]
 
 
-# Red as `engine.pain_response` decides it, as a filter the database can apply: sharp pain, pain
-# >= 7, raised pain lasting more than 2 hours, or a rise of 4 or more over the pain before.
-RED_SESSION_Q = (
-    Q(sharp_pain=True)
-    | Q(pain__gte=engine.PAIN_CAUTION)
-    | Q(pain_lasted_hours__gt=engine.PAIN_LASTED_HOURS_MAX)
-    | Q(pain__gte=F("pain_before") + engine.PAIN_RISE_RED)
-)
-
-
-def _red_sessions(patient_ids: list[int], today: dict[int, date]) -> dict[int, _RedSession]:
-    """Each patient's latest red session of the last RED_SESSION_DAYS days, from the open plan,
-    as soon as it is logged (one query). A session with a warning sign is left out: its alert
-    and the STOP it caused say more."""
-    if not patient_ids:
-        return {}
-    since = min(today.values()) - timedelta(days=RED_SESSION_DAYS - 1)
-    rows = (
-        SessionLog.objects.filter(
-            plan__patient__in=patient_ids,
-            plan__status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED],
-            date__gte=since,
-        )
-        .filter(RED_SESSION_Q)
-        .annotate(patient_id=F("plan__patient_id"))
-        .order_by("-date", "-id")
-        .values_list(*_RedSession._fields)
+def _red_session(plan: _OpenPlan, today: date) -> _RedSession | None:
+    """The plan's latest red session of the last RED_SESSION_DAYS days on the patient's own
+    calendar, listed as soon as it is logged."""
+    red = plan.red
+    if red is None:
+        return None
+    session = _RedSession(
+        patient_id=plan.patient_id,
+        id=red["id"],
+        date=date.fromisoformat(red["date"]),
+        week=red["week"],
+        activity=red["activity"],
+        minutes=red["minutes"],
+        pain=red["pain"],
+        pain_before=red["pain_before"],
+        pain_lasted_hours=Decimal(str(red["lasted"])),
+        sharp_pain=red["sharp"],
     )
-    latest: dict[int, _RedSession] = {}
-    for row in map(_RedSession._make, rows):
-        pid = row.patient_id
-        if pid in latest or row.red_flags or not row.is_red:
-            continue
-        if row.date < today[pid] - timedelta(days=RED_SESSION_DAYS - 1):
-            continue
-        latest[pid] = row
-    return latest
+    if session.date < today - timedelta(days=RED_SESSION_DAYS - 1):
+        return None
+    return session if session.is_red else None  # RED_SESSION_Q is the engine's rule
 
 
 def _pending_clearances(patients) -> list[_PendingClearance]:
@@ -312,7 +306,7 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
 
 
 def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
-    """The clinician's own patients in order of urgency, plus everyone else (5 queries, and one
+    """The clinician's own patients in order of urgency, plus everyone else (4 queries, and one
     for each of settings.TRIAGE_REASONS).
 
     Tiers: 1 open alerts, warning signs and severe pain (emergency before same-day, oldest
@@ -337,24 +331,27 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
     today = {person.pk: dates[person.timezone] for person in people}
     zones = {person.pk: tzs[person.timezone] for person in people}
 
+    patient_url = _link_maker("clinic:patient")
     reasons: dict[int, list[Reason]] = defaultdict(list)
-    alerts_by_patient = _open_alerts(patients, today, zones)
+    alerts_by_patient, closed_today = _alerts(patients, now, today, zones, patient_url)
     for patient_id, alerts in alerts_by_patient.items():
         reasons[patient_id].append(_alert_reason(alerts))
 
     patient_ids = [person.pk for person in people]
-    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids)}
+    # Red sessions of the last RED_SESSION_DAYS days of the earliest calendar of the panel (each
+    # patient's own calendar then narrows it down).
+    red_since = min(dates.values(), default=now.date()) - timedelta(days=RED_SESSION_DAYS - 1)
+    plans = {plan.patient_id: plan for plan in _open_plans(patient_ids, red_since)}
     for patient_id, plan in plans.items():
         reasons[patient_id].extend(_plan_reasons(plan, today[patient_id]))
+        session = _red_session(plan, today[patient_id])
+        if session is not None:
+            reasons[patient_id].append(_red_session_reason(session, today[patient_id], plan))
 
-    for patient_id, session in _red_sessions(patient_ids, today).items():
-        reasons[patient_id].append(
-            _red_session_reason(session, today[patient_id], plans.get(patient_id))
-        )
-
-    # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each.
-    for path in getattr(settings, "TRIAGE_REASONS", ()):
-        for patient_id, found in import_string(path)(patient_ids).items():
+    # What other apps add (settings.TRIAGE_REASONS; plans imports none of them): one query each,
+    # given the panel as a query of ids.
+    for path in getattr(settings, "TRIAGE_REASONS", ()) if people else ():
+        for patient_id, found in import_string(path)(patients.values("pk")).items():
             if patient_id in today:
                 reasons[patient_id].extend(found)
 
@@ -363,7 +360,6 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             _clearance_reason(clearance, today[clearance.patient_id])
         )
 
-    patient_url = _link_maker("clinic:patient")
     clearance_url = _link_maker("clinic:clearance")
     rows: list[TriageRow] = []
     others: list[OtherRow] = []
@@ -374,7 +370,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             rows.append(
                 TriageRow(
                     patient_id=pk,
-                    name=person.display_name,
+                    person=person,
                     url=patient_url(pk),
                     reason=found[0],
                     also=found[1:],
@@ -387,57 +383,11 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             others.append(
                 OtherRow(
                     patient_id=pk,
-                    name=person.display_name,
+                    person=person,
                     url=patient_url(pk),
                     words=partial(_status_line, person, plans.get(pk), today[pk]),
                     stage_override=_overridden(plans.get(pk)),
                 )
             )
     rows.sort(key=lambda row: (row.reason.tier, row.reason.rank, row.patient_id))
-    return Triage(rows=rows, others=others, closed_today=_closed_today(patients, now, patient_url))
-
-
-def _closed_today(patients, now: datetime, patient_url: Callable[[int], str]) -> list[ClosedAlert]:
-    """Alerts of the panel closed since midnight on the clinic's clock, newest first (one query)."""
-    local_now = on_clinic_clock(now)
-    midnight = datetime.combine(local_now.date(), datetime.min.time(), tzinfo=local_now.tzinfo)
-    rows = (
-        Alert.objects.filter(patient__in=patients, acknowledged_at__gte=midnight)
-        .order_by("-acknowledged_at", "-pk")
-        .values_list(
-            *("pk", "patient_id", "patient__user__first_name", "patient__user__last_name"),
-            *("patient__user__username", "tier", "kind", "flags", "acknowledged_at"),
-            *("acknowledged_by__first_name", "acknowledged_by__last_name"),
-            *("acknowledged_by__username", "outcome", "outcome_note"),
-        )
-    )
-    return [
-        ClosedAlert(
-            pk=pk,
-            patient_url=patient_url(patient_id),
-            patient_name=name_shown(first, last, username),
-            tier=tier,
-            kind=kind,
-            flags=flags,
-            closed_at=closed_at,
-            closed_by=name_shown(by_first, by_last, by_username),
-            outcome=outcome,
-            note=note,
-        )
-        for (
-            pk,
-            patient_id,
-            first,
-            last,
-            username,
-            tier,
-            kind,
-            flags,
-            closed_at,
-            by_first,
-            by_last,
-            by_username,
-            outcome,
-            note,
-        ) in rows
-    ]
+    return Triage(rows=rows, others=others, closed_today=closed_today)

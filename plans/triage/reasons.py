@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.utils import dateformat
 from django.utils.translation import gettext as _
@@ -37,46 +38,49 @@ def _alert_reason(alerts: list[OpenAlert]) -> Reason:
     emergency = [a for a in alerts if a.tier == AlertTier.EMERGENCY]
     worst = emergency or alerts
     oldest = min(a.created_at for a in worst)
-    flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
-    severe = [a.severe_words for a in alerts if a.is_severe_pain]
-    if emergency:
-        why = _("Emergency warning sign")
-    elif flags:
-        why = _("Same-day warning sign")
-    else:
-        why = severe.pop(0)
-    if len(alerts) > 1:
-        why += " " + _("(%(n)s open alerts)") % {"n": len(alerts)}
-    return Reason(
-        Tier.URGENT,
-        rank=(0 if emergency else 1, oldest),
-        why=why,
-        detail="; ".join(flags + severe),
-    )
+
+    def words() -> tuple[str, str]:
+        flags = sorted({label for a in alerts for label in flag_labels(a.flags)})
+        severe = [a.severe_words for a in alerts if a.is_severe_pain]
+        if emergency:
+            why = _("Emergency warning sign")
+        elif flags:
+            why = _("Same-day warning sign")
+        else:
+            why = severe.pop(0)
+        if len(alerts) > 1:
+            why += " " + _("(%(n)s open alerts)") % {"n": len(alerts)}
+        return why, "; ".join(flags + severe)
+
+    return Reason(Tier.URGENT, rank=(0 if emergency else 1, oldest), words=words)
 
 
 def _red_session_reason(session: _RedSession, today: date, plan: _OpenPlan | None) -> Reason:
-    when = on_day(session.date, today)
-    activity = Activity(session.activity).label if session.activity in Activity.values else ""
-    if plan is not None and plan.status == PlanStatus.PAUSED:
-        then = _("Plan paused.")
-    elif plan is not None and session.week < engine.week_number(plan.start_date, today):
-        then = _("Going too fast: week %(week)s is reduced.") % {"week": session.week + 1}
-    else:
-        then = _("Going too fast: next week is reduced when this one closes.")
-    return Reason(
-        Tier.REVIEW,
-        rank=(2, session.date.toordinal()),
-        why=red_session_words(
+    def words() -> tuple[str, str]:
+        when = on_day(session.date, today)
+        activity = Activity(session.activity).label if session.activity in Activity.values else ""
+        if plan is not None and plan.status == PlanStatus.PAUSED:
+            then = _("Plan paused.")
+        elif plan is not None and session.week < engine.week_number(plan.start_date, today):
+            then = _("Going too fast: week %(week)s is reduced.") % {"week": session.week + 1}
+        else:
+            then = _("Going too fast: next week is reduced when this one closes.")
+        why = red_session_words(
             pain=session.pain,
             pain_before=session.pain_before,
             hours=session.pain_lasted_hours,
             sharp=session.sharp_pain,
             when=when,
-        ),
-        detail=_("%(activity)s, %(minutes)s min (week %(week)s). %(then)s")
-        % {"activity": activity, "minutes": session.minutes, "week": session.week, "then": then},
-    )
+        )
+        detail = _("%(activity)s, %(minutes)s min (week %(week)s). %(then)s") % {
+            "activity": activity,
+            "minutes": session.minutes,
+            "week": session.week,
+            "then": then,
+        }
+        return why, detail
+
+    return Reason(Tier.REVIEW, rank=(2, session.date.toordinal()), words=words)
 
 
 # The decisions and reviews `_week_reasons` has something to say about.
@@ -86,22 +90,32 @@ _REVIEWED = (WeekReview.SEVERE_PAIN, WeekReview.REPEATED_PAIN, WeekReview.OVERDO
 
 def _week_reasons(plan: _OpenPlan) -> list[Reason]:
     """The plan's latest prescribed week, when it changed course: in the third person, naming
-    the week that caused it (the week before the one prescribed)."""
+    the week that caused it (the week before the one prescribed). Ranked here, worded when read
+    (`_week_words`)."""
     decision, review = plan.last_decision, plan.last_review or WeekReview.NONE
     if decision is None:
         return []
-    week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
     if decision == engine.Decision.STOP:
-        return [
-            Reason(
-                Tier.REVIEW,
-                rank=(0, plan.last_week_at),
-                why=_("Plan stopped"),
-                detail=plan.pause_words() or plan.last_reason or "",
-            )
-        ]
-    if decision not in _CHANGED_COURSE and review not in _REVIEWED:
+        rank = 0
+    elif decision not in _CHANGED_COURSE and review not in _REVIEWED:
         return []  # an ordinary week: nothing to say (and nothing worded)
+    elif review in (WeekReview.SEVERE_PAIN, WeekReview.REPEATED_PAIN):
+        rank = 1
+    elif decision == engine.Decision.RETURN or review == WeekReview.OVERDOING:
+        rank = 3
+    elif decision == engine.Decision.REDUCE:
+        rank = 4
+    else:
+        return []
+    return [Reason(Tier.REVIEW, rank=(rank, plan.last_week_at), words=partial(_week_words, plan))]
+
+
+def _week_words(plan: _OpenPlan) -> tuple[str, str]:
+    """What `_week_reasons` says about the plan's latest week: (why, detail)."""
+    decision, review = plan.last_decision, plan.last_review or WeekReview.NONE
+    if decision == engine.Decision.STOP:
+        return _("Plan stopped"), plan.pause_words() or plan.last_reason or ""
+    week, cause_week, minutes = plan.last_week, plan.last_week - 1, plan.last_minutes
     values = {
         "week": week,
         "cause": cause_week,
@@ -112,33 +126,39 @@ def _week_reasons(plan: _OpenPlan) -> list[Reason]:
     now = _("Week %(week)s: %(minutes)s min per session.") % values
     if review == WeekReview.SEVERE_PAIN:
         why = _("Severe pain in week %(cause)s: reduced to %(minutes)s minutes") % values
-        rank = 1
     elif review == WeekReview.REPEATED_PAIN and plan.prev_decision == engine.Decision.REDUCE:
-        why, rank = _("Reduced twice in a row: pain again in week %(cause)s") % values, 1
+        why = _("Reduced twice in a row: pain again in week %(cause)s") % values
     elif review == WeekReview.REPEATED_PAIN:
         why = _("Pain again at the lowest level (%(lowest)s minutes) in week %(cause)s") % values
-        rank = 1
     elif decision == engine.Decision.RETURN:
         why = _("No sessions for two weeks: restarted at %(minutes)s minutes") % values
-        rank = 3
         now = _("Weeks %(before)s and %(cause)s had no session.") % values + " " + now
     elif review == WeekReview.OVERDOING:
-        why, rank = _("Did more than planned in week %(cause)s (overdoing)") % values, 3
+        why = _("Did more than planned in week %(cause)s (overdoing)") % values
         now = _("Held at %(minutes)s min per session for week %(week)s.") % values
-    elif decision == engine.Decision.REDUCE:
-        return [
-            Reason(
-                Tier.REVIEW,
-                rank=(4, plan.last_week_at),
-                why=_("Week %(week)s eased back") % values,
-                detail=plan.last_reason or "",
-            )
-        ]
-    else:
-        return []
+    else:  # a reduction (`_week_reasons` ranks nothing else)
+        return _("Week %(week)s eased back") % values, plan.last_reason or ""
     if plan.status == PlanStatus.PAUSED:
         now += " " + _("Plan paused.")
-    return [Reason(Tier.REVIEW, rank=(rank, plan.last_week_at), why=why, detail=now)]
+    return why, now
+
+
+def _idle_words(plan: _OpenPlan, idle: int) -> tuple[str, str]:
+    """No session for `idle` days (the plan's own words: most of a panel is on track)."""
+    if plan.last_session is None:
+        detail = _("No session logged since the plan started %(days)s ago") % {"days": _days(idle)}
+    else:
+        detail = _("Last session %(day)s (%(days)s ago)") % {
+            "day": dateformat.format(plan.last_session, "j M"),
+            "days": _days(idle),
+        }
+    return _("No session for %(days)s") % {"days": _days(idle)}, detail
+
+
+def _held_words(plan: _OpenPlan) -> tuple[str, str]:
+    return _("Held two weeks running"), _(
+        "Too few sessions completed in two weeks; now week %(week)s."
+    ) % {"week": plan.last_week}
 
 
 def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
@@ -147,26 +167,9 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
         return reasons
     since = plan.last_session or plan.start_date
     idle = (today - since).days
-
-    def idle_text() -> str:
-        # Worded only for the patients it is said about (most of a panel is on track).
-        if plan.last_session is None:
-            return _("No session logged since the plan started %(days)s ago") % {
-                "days": _days(idle)
-            }
-        return _("Last session %(day)s (%(days)s ago)") % {
-            "day": dateformat.format(plan.last_session, "j M"),
-            "days": _days(idle),
-        }
-
     if idle >= LONG_IDLE_DAYS:
         reasons.append(
-            Reason(
-                Tier.ENGAGEMENT,
-                rank=(0, -idle),
-                why=_("No session for %(days)s") % {"days": _days(idle)},
-                detail=idle_text(),
-            )
+            Reason(Tier.ENGAGEMENT, rank=(0, -idle), words=partial(_idle_words, plan, idle))
         )
     too_few = (
         plan.last_decision == engine.Decision.HOLD
@@ -174,46 +177,33 @@ def _plan_reasons(plan: _OpenPlan, today: date) -> list[Reason]:
         and WeekReview.OVERDOING not in (plan.last_review, plan.prev_review)
     )
     if too_few:
-        reasons.append(
-            Reason(
-                Tier.ENGAGEMENT,
-                rank=(1, -idle),
-                why=_("Held two weeks running"),
-                detail=_("Too few sessions completed in two weeks; now week %(week)s.")
-                % {"week": plan.last_week},
-            )
-        )
+        reasons.append(Reason(Tier.ENGAGEMENT, rank=(1, -idle), words=partial(_held_words, plan)))
     if IDLE_DAYS <= idle < LONG_IDLE_DAYS:
         reasons.append(
-            Reason(
-                Tier.ENGAGEMENT,
-                rank=(2, -idle),
-                why=_("No session for %(days)s") % {"days": _days(idle)},
-                detail=idle_text(),
-            )
+            Reason(Tier.ENGAGEMENT, rank=(2, -idle), words=partial(_idle_words, plan, idle))
         )
     return reasons
 
 
 def _clearance_reason(clearance: _PendingClearance, today: date) -> Reason:
-    min_days = clearance.min_days_to_clearance
-    since = (today - clearance.procedure_date).days
     earliest = clearance.earliest_clearance
-    if since < 0:
-        when = _("procedure planned in %(days)s") % {"days": _days(-since)}
-    else:
-        when = _("%(days)s since the procedure") % {"days": _days(since)}
-    if today >= earliest:
-        minimum = _("minimum of %(days)s passed") % {"days": _days(min_days)}
-    else:
-        minimum = _("minimum of %(days)s not reached until %(day)s") % {
-            "days": _days(min_days),
-            "day": dateformat.format(earliest, "j M Y"),
-        }
     ready = today >= earliest
-    return Reason(
-        Tier.CLEARANCE,
-        rank=(0 if ready else 1, clearance.requested_at),
-        why=_("Ready for a clearance decision") if ready else _("Clearance waiting (too early)"),
-        detail=f"{clearance.treatment_name}: {when}; {minimum}.",
-    )
+
+    def words() -> tuple[str, str]:
+        min_days = clearance.min_days_to_clearance
+        since = (today - clearance.procedure_date).days
+        if since < 0:
+            when = _("procedure planned in %(days)s") % {"days": _days(-since)}
+        else:
+            when = _("%(days)s since the procedure") % {"days": _days(since)}
+        if ready:
+            minimum = _("minimum of %(days)s passed") % {"days": _days(min_days)}
+        else:
+            minimum = _("minimum of %(days)s not reached until %(day)s") % {
+                "days": _days(min_days),
+                "day": dateformat.format(earliest, "j M Y"),
+            }
+        why = _("Ready for a clearance decision") if ready else _("Clearance waiting (too early)")
+        return why, f"{clearance.treatment_name}: {when}; {minimum}."
+
+    return Reason(Tier.CLEARANCE, rank=(0 if ready else 1, clearance.requested_at), words=words)

@@ -49,30 +49,66 @@ class Tier(IntEnum):
 
     @property
     def label(self) -> str:
-        return {
-            Tier.URGENT: _("Needs you now"),
-            Tier.REVIEW: _("Pain or plan to review"),
-            Tier.ENGAGEMENT: _("Engagement"),
-            Tier.CLEARANCE: _("Clearance to decide"),
-        }[self]
+        # Only this tier's words are translated (each row of the page reads its tier's label).
+        if self is Tier.URGENT:
+            return _("Needs you now")
+        if self is Tier.REVIEW:
+            return _("Pain or plan to review")
+        if self is Tier.ENGAGEMENT:
+            return _("Engagement")
+        return _("Clearance to decide")
 
     @property
     def badge(self) -> str:
         """Bootstrap colour classes (text contrast checked by axe in the browser tests)."""
-        return {
-            Tier.URGENT: "text-bg-danger",
-            Tier.REVIEW: "text-bg-warning",
-            Tier.ENGAGEMENT: "text-bg-info",
-            Tier.CLEARANCE: "text-bg-secondary",
-        }[self]
+        return _BADGES[self]
 
 
-@dataclass(frozen=True)
+_BADGES = {
+    Tier.URGENT: "text-bg-danger",
+    Tier.REVIEW: "text-bg-warning",
+    Tier.ENGAGEMENT: "text-bg-info",
+    Tier.CLEARANCE: "text-bg-secondary",
+}
+
+
 class Reason:
-    tier: Tier
-    rank: tuple  # order inside the tier
-    why: str  # a few words
-    detail: str = ""
+    """Why a patient is listed: a tier and a rank inside it (the order), and the words `why` (a
+    few words) and `detail`. A panel of 500 is ranked whole but drawn a page at a time, so the
+    words may come as `words`, a callable answering (why, detail) that is called when they are
+    first read (in the language active then: the request's)."""
+
+    __slots__ = ("_said", "_words", "rank", "tier")
+
+    def __init__(
+        self,
+        tier: Tier,
+        rank: tuple,
+        why: str = "",
+        detail: str = "",
+        *,
+        words: Callable[[], tuple[str, str]] | None = None,
+    ) -> None:
+        self.tier = tier
+        self.rank = rank
+        self._words = words
+        self._said = None if words is not None else (why, detail)
+
+    def _text(self) -> tuple[str, str]:
+        if self._said is None:
+            self._said = self._words()
+        return self._said
+
+    @property
+    def why(self) -> str:
+        return self._text()[0]
+
+    @property
+    def detail(self) -> str:
+        return self._text()[1]
+
+    def __repr__(self) -> str:
+        return f"Reason({self.tier!r}, rank={self.rank!r}, why={self.why!r})"
 
 
 def _tier_words(tier: str) -> str:
@@ -149,13 +185,17 @@ class TriageRow:
     """
 
     patient_id: int
-    name: str
+    person: _Person  # named when read (`name`): the page draws one page of rows, not all
     url: str  # the patient's page
     reason: Reason
     also: list[Reason] = field(default_factory=list)
     alerts: list[OpenAlert] = field(default_factory=list)
     clearance_url: str = ""  # the clearance decision, when that is the reason
     stage_override: bool = False  # the plan's stage was allowed before its usual time
+
+    @cached_property
+    def name(self) -> str:
+        return self.person.display_name
 
     @property
     def tier(self) -> Tier:
@@ -182,10 +222,14 @@ class OtherRow:
     The line is worded when read (`status`): the page draws one page of these rows, not all."""
 
     patient_id: int
-    name: str
+    person: _Person  # named when read (`name`), as the status line is worded
     url: str
     words: Callable[[], str]
     stage_override: bool = False
+
+    @cached_property
+    def name(self) -> str:
+        return self.person.display_name
 
     @cached_property
     def status(self) -> str:
@@ -224,6 +268,9 @@ class _Person(NamedTuple):
 
 
 class _OpenPlan(NamedTuple):
+    """An open plan as `_open_plans` reads it: its last two weeks come as one JSON object each
+    (`last`, `prev`; None before the first week), read through the properties below."""
+
     patient_id: int
     status: str
     start_date: date
@@ -234,17 +281,48 @@ class _OpenPlan(NamedTuple):
     stop_cause: str | None
     stop_numbers: dict | None
     stop_reason: str | None
-    last_week: int | None
-    last_minutes: int | None
-    last_decision: str | None
-    last_review: str | None
-    last_reason: str | None
-    last_week_at: datetime | None
-    prev_minutes: int | None
-    prev_decision: str | None
-    prev_review: str | None
+    last: dict | None  # week, minutes, decision, review, reason, at (created_at, ISO)
+    prev: dict | None  # minutes, decision, review
     last_session: date | None
+    red: dict | None  # the latest red session since the panel's earliest date (_RedSession)
     stage_override_reason: str
+
+    @property
+    def last_week(self) -> int | None:
+        return self.last["week"] if self.last else None
+
+    @property
+    def last_minutes(self) -> int | None:
+        return self.last["minutes"] if self.last else None
+
+    @property
+    def last_decision(self) -> str | None:
+        return self.last["decision"] if self.last else None
+
+    @property
+    def last_review(self) -> str | None:
+        return self.last["review"] if self.last else None
+
+    @property
+    def last_reason(self) -> str | None:
+        return self.last["reason"] if self.last else None
+
+    @property
+    def last_week_at(self) -> datetime | None:
+        at = self.last["at"] if self.last else None
+        return datetime.fromisoformat(at) if at else None
+
+    @property
+    def prev_minutes(self) -> int | None:
+        return self.prev["minutes"] if self.prev else None
+
+    @property
+    def prev_decision(self) -> str | None:
+        return self.prev["decision"] if self.prev else None
+
+    @property
+    def prev_review(self) -> str | None:
+        return self.prev["review"] if self.prev else None
 
     def pause_words(self) -> str:
         """Why the plan was paused, for the clinician, in the active language."""
@@ -272,11 +350,21 @@ class _AlertRow(NamedTuple):
     session_lasted: Decimal | None
     report_pain: int | None
     report_at: datetime | None
+    acknowledged_at: datetime | None  # set: closed today (`_alerts` reads both kinds)
+    first_name: str  # the patient's, for an alert closed today
+    last_name: str
+    username: str
+    by_first_name: str | None  # who closed it
+    by_last_name: str | None
+    by_username: str | None
+    outcome: str
+    outcome_note: str
 
 
 class _RedSession(NamedTuple):
+    """A session with no warning sign that the engine classes red."""
+
     patient_id: int
-    plan_id: int
     id: int
     date: date
     week: int
@@ -285,9 +373,7 @@ class _RedSession(NamedTuple):
     pain: int | None
     pain_before: int | None
     pain_lasted_hours: Decimal
-    pain_duration: str
     sharp_pain: bool
-    red_flags: list[str]
 
     @property
     def is_red(self) -> bool:
@@ -297,7 +383,7 @@ class _RedSession(NamedTuple):
             self.pain,
             self.pain_lasted_hours,
             self.sharp_pain,
-            self.red_flags,
+            (),
             self.pain_before,
         )
         return engine.pain_response(summary) == engine.PainResponse.RED
