@@ -258,7 +258,8 @@ def _red_session(plan: _OpenPlan, today: date) -> _RedSession | None:
         pain=red["pain"],
         pain_before=red["pain_before"],
         pain_lasted_hours=Decimal(str(red["lasted"])),
-        sharp_pain=red["sharp"],
+        # SQLite's json_object writes a boolean column as 0 or 1 (make run's database).
+        sharp_pain=bool(red["sharp"]),
     )
     if session.date < today - timedelta(days=RED_SESSION_DAYS - 1):
         return None
