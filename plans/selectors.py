@@ -159,26 +159,32 @@ def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSum
 # --- the dashboard ------------------------------------------------------------------------------
 
 
-def own_open_plan(user) -> Plan | None:
+def own_open_plan(user, *, joined: bool = True) -> Plan | None:
     """The signed-in patient's open plan with their profile and its last prescribed week
     (`last_week`, None before the first), in one query (None without a plan).
 
     Starts from `request.user` like `recovery.access.own_patient_profile`, which the views fall
     back to when there is no plan; joining the profile here saves a query on every page and on
     every logged session.
+
+    `joined=False`: the plan and its profile only (no clearance, treatment, pause week or
+    `last_week`), for the log form's POST, which the service reads again under its lock: the
+    pages' joins are a third of that statement's cost and the POST reads none of them.
     """
     # At most one open plan per patient (plan_one_open_per_patient): no ordering needed. The
     # profile's user is the signed-in user the auth middleware has loaded already. The last
     # prescribed week comes along (`last_week`): closing weeks needs it on every page.
-    last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
-    rows = list(
-        Plan.objects.filter(
-            patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-        )
-        .select_related("patient", "clearance__treatment", "pause_week")
-        .annotate(last_week=Subquery(last_week[:1]))
-        .order_by()[:1]
+    plans = Plan.objects.filter(
+        patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
     )
+    if joined:
+        last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
+        plans = plans.select_related("patient", "clearance__treatment", "pause_week").annotate(
+            last_week=Subquery(last_week[:1])
+        )
+    else:
+        plans = plans.select_related("patient")
+    rows = list(plans.order_by()[:1])
     if not rows:
         return None
     rows[0].patient.user = user

@@ -127,7 +127,8 @@ def history(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
-    plan = selectors.own_open_plan(request.user)
+    # A POST reads the plan again under the service's lock: here only what the form checks.
+    plan = selectors.own_open_plan(request.user, joined=request.method != "POST")
     patient = plan.patient if plan else own_patient_profile(request.user)
     today = patient_today(patient)
     form = None
