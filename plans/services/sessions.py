@@ -426,12 +426,16 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     """
     owner = {"patient": patient} if patient is not None else {"patient__in": own_patients(user)}
     last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
-    plan = (
-        _locked(Plan)
-        .select_related("patient")
-        .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
-        .annotate(last_week=Subquery(last_week[:1]))
-        .first()
+    # No ordering: there is at most one (and ordering is work for the ORM and the planner).
+    plan = next(
+        iter(
+            _locked(Plan)
+            .select_related("patient")
+            .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
+            .annotate(last_week=Subquery(last_week[:1]))
+            .order_by()[:1]
+        ),
+        None,
     )
     if plan is not None and user is not None:
         plan.patient.user = user
