@@ -38,6 +38,7 @@ from plans.patient_advice import (
     urgency,
     warning_signs,
 )
+from plans.patient_html import exercise_groups
 from plans.services import (
     CORRECTION_ALERTED,
     CORRECTION_CLOSED,
@@ -101,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "week": week,
             "chart": chart,
+            "exercise_groups": exercise_groups(board.exercises),
             "precautions": plan.clearance.precautions_on(today),
             "urgent": urgency(board.alert),
             "advice": advice,
