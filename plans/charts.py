@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -76,6 +77,17 @@ class ChartRow:
         return self.prescribed_minutes * self.sessions_planned
 
 
+# One row of the text table (`ProgressChart.table_rows`).
+_TABLE_ROW = (
+    '\n        <tr>\n          <th scope="row">{}</th>\n'
+    "          <td>{} min × {} = {} min</td>\n"
+    "          <td>{} min</td>\n"
+    "          <td>{}</td>\n"
+    "          <td>{}</td>\n"
+    "        </tr>"
+)
+
+
 @dataclass(frozen=True)
 class ProgressChart:
     svg: SafeString
@@ -83,6 +95,34 @@ class ProgressChart:
     title: str
     summary: str
     element_id: str
+
+    @property
+    def table_rows(self) -> SafeString:
+        """The text table's rows, newest week first, in the reader's language. Built here, not
+        with a `{% blocktranslate %}` per cell in the template: with a year of weeks (the
+        clinician's record) those cells were most of the table's cost."""
+        done_of = _("%(done)s of %(planned)s")
+        pain_of = _("%(pain)s of 10")
+        not_given = format_html(
+            '<span aria-hidden="true">—</span><span class="visually-hidden">{}</span>',
+            _("not given"),
+        )
+        return format_html_join(
+            "",
+            _TABLE_ROW,
+            (
+                (
+                    row.week,
+                    row.prescribed_minutes,
+                    row.sessions_planned,
+                    row.planned_total,
+                    row.logged_minutes,
+                    done_of % {"done": row.sessions_done, "planned": row.sessions_planned},
+                    not_given if row.max_pain is None else pain_of % {"pain": row.max_pain},
+                )
+                for row in reversed(self.rows)
+            ),
+        )
 
 
 def progress_chart(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from django.db.models import (
     Count,
@@ -159,26 +160,32 @@ def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSum
 # --- the dashboard ------------------------------------------------------------------------------
 
 
-def own_open_plan(user) -> Plan | None:
+def own_open_plan(user, *, joined: bool = True) -> Plan | None:
     """The signed-in patient's open plan with their profile and its last prescribed week
     (`last_week`, None before the first), in one query (None without a plan).
 
     Starts from `request.user` like `recovery.access.own_patient_profile`, which the views fall
     back to when there is no plan; joining the profile here saves a query on every page and on
     every logged session.
+
+    `joined=False`: the plan and its profile only (no clearance, treatment, pause week or
+    `last_week`), for the log form's POST, which the service reads again under its lock: the
+    pages' joins are a third of that statement's cost and the POST reads none of them.
     """
     # At most one open plan per patient (plan_one_open_per_patient): no ordering needed. The
     # profile's user is the signed-in user the auth middleware has loaded already. The last
     # prescribed week comes along (`last_week`): closing weeks needs it on every page.
-    last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
-    rows = list(
-        Plan.objects.filter(
-            patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
-        )
-        .select_related("patient", "clearance__treatment", "pause_week")
-        .annotate(last_week=Subquery(last_week[:1]))
-        .order_by()[:1]
+    plans = Plan.objects.filter(
+        patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
     )
+    if joined:
+        last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
+        plans = plans.select_related("patient", "clearance__treatment", "pause_week").annotate(
+            last_week=Subquery(last_week[:1])
+        )
+    else:
+        plans = plans.select_related("patient")
+    rows = list(plans.order_by()[:1])
     if not rows:
         return None
     rows[0].patient.user = user
@@ -281,12 +288,20 @@ def pain_check(plan: Plan, *, week: int | None, today: date) -> PainCheck:
     rows = list(
         SessionLog.objects.filter(wanted, plan=plan)
         .select_related("alert", "pain_follow_up")
+        # Whether each has an alert or a follow-up is all the pages read of those two: not
+        # their two dozen columns (a third of this statement's cost).
+        .only(*_session_log_fields(), "alert__id", "pain_follow_up__id")
         .order_by("date", "id")
     )
     return PainCheck(
         week_logs=[log for log in rows if log.week == week],
         follow_ups=[log for log in rows if _follow_up_due(log, today)],
     )
+
+
+@cache
+def _session_log_fields() -> tuple[str, ...]:
+    return tuple(field.name for field in SessionLog._meta.concrete_fields)
 
 
 def _follow_up_due(log: SessionLog, today: date) -> bool:

@@ -38,6 +38,7 @@ from plans.patient_advice import (
     urgency,
     warning_signs,
 )
+from plans.patient_html import exercise_groups
 from plans.services import (
     CORRECTION_ALERTED,
     CORRECTION_CLOSED,
@@ -101,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "week": week,
             "chart": chart,
+            "exercise_groups": exercise_groups(board.exercises),
             "precautions": plan.clearance.precautions_on(today),
             "urgent": urgency(board.alert),
             "advice": advice,
@@ -127,7 +129,8 @@ def history(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def session_new(request: HttpRequest) -> HttpResponse:
-    plan = selectors.own_open_plan(request.user)
+    # A POST reads the plan again under the service's lock: here only what the form checks.
+    plan = selectors.own_open_plan(request.user, joined=request.method != "POST")
     patient = plan.patient if plan else own_patient_profile(request.user)
     today = patient_today(patient)
     form = None

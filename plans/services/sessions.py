@@ -10,7 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, OuterRef, Q, Subquery, When
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
@@ -426,12 +426,16 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     """
     owner = {"patient": patient} if patient is not None else {"patient__in": own_patients(user)}
     last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
-    plan = (
-        _locked(Plan)
-        .select_related("patient")
-        .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
-        .annotate(last_week=Subquery(last_week[:1]))
-        .first()
+    # No ordering: there is at most one (and ordering is work for the ORM and the planner).
+    plan = next(
+        iter(
+            _locked(Plan)
+            .select_related("patient")
+            .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
+            .annotate(last_week=Subquery(last_week[:1]))
+            .order_by()[:1]
+        ),
+        None,
     )
     if plan is not None and user is not None:
         plan.patient.user = user
@@ -446,13 +450,17 @@ def _earlier_submission(plan: Plan, token: UUID, *, now: datetime, **answers) ->
     one saved in the last REPEAT_MINUTES with exactly these answers (the form sent again after
     Back). One query, after the plan's lock: it sees what another submission committed."""
     since = now - timedelta(minutes=REPEAT_MINUTES)
-    return (
-        SessionLog.objects.filter(plan=plan)
-        .filter(Q(submission_token=token) | Q(created_at__gte=since, **answers))
-        .order_by(Case(When(submission_token=token, then=0), default=1), "pk")
-        .values_list("pk", flat=True)
-        .first()
+    # A handful of rows at most (one token, the same answers within minutes): the one saved
+    # with this token first, else the oldest, chosen here rather than by an ORDER BY CASE.
+    found = SessionLog.objects.filter(plan=plan).filter(
+        Q(submission_token=token) | Q(created_at__gte=since, **answers)
     )
+    wanted = str(token)
+    return min(
+        found.order_by().values_list("pk", "submission_token"),
+        key=lambda row: (str(row[1]) != wanted, row[0]),
+        default=(None,),
+    )[0]
 
 
 def _resubmitted(plan: Plan, log_id: int) -> LoggedSession:
