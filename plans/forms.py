@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import date_format, number_format
-from django.utils.functional import lazy
+from django.utils.functional import cached_property, lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext, pgettext_lazy
@@ -364,10 +364,14 @@ class SessionLogForm(_ReportForm):
         if self.asks_programme:
             self.fields["exercises_done"] = programme_done_field(plan)
 
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.form_show_errors = True
-        self.helper.layout = Layout(
+    @cached_property
+    def helper(self) -> FormHelper:
+        """How the page draws the form, built when it is drawn: a session saved at once (most
+        POSTs) never needs it, and building it costs about a millisecond."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.form_show_errors = True
+        helper.layout = Layout(
             Fieldset(_("Your session"), "date", "activity", "minutes"),
             Fieldset(
                 _("How it felt"),
@@ -384,6 +388,7 @@ class SessionLogForm(_ReportForm):
             "submission_token",
             Submit("save", self.submit_label, css_class="btn-lg"),
         )
+        return helper
 
     def set_week_minutes(self, minutes: int | None, *, keep_to: int | None = None) -> None:
         """Say this week's prescription beside the minutes field, or, after a session that went
