@@ -9,6 +9,8 @@ a refusal appears beside the input it is about.
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,14 +82,23 @@ class ProgrammeForm(forms.Form):
             )
 
     def rows(self):
-        """For the template: each exercise with its bound fields."""
+        """For the template: each exercise with its bound fields, and its number inputs (dose,
+        then order) and note input already drawn (`input_html`: ~80 inputs on the record, one
+        template include each cost ~15 ms a page)."""
         for exercise in self.exercises:
+            position = self[programme_field(exercise.pk, "position")]
+            dose = [self[programme_field(exercise.pk, part)] for part, _ in PARTS]
+            note = self[programme_field(exercise.pk, "note")]
             yield {
                 "exercise": exercise,
                 "include": self[programme_field(exercise.pk, "include")],
-                "position": self[programme_field(exercise.pk, "position")],
-                "dose": [self[programme_field(exercise.pk, part)] for part, _ in PARTS],
-                "note": self[programme_field(exercise.pk, "note")],
+                "position": position,
+                "dose": dose,
+                "note": note,
+                "number_inputs": format_html_join(
+                    "", "{}", ((input_html(f),) for f in (*dose, position))
+                ),
+                "note_input": input_html(note),
             }
 
     def clean(self):
@@ -122,3 +133,34 @@ class ProgrammeForm(forms.Form):
             )
         self.items = [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
         return data
+
+
+def input_html(field) -> SafeString:
+    """One labelled input of the tailoring form, with its errors beside it (what the template
+    plans/clinic/_programme_input.html drew, built here once per input)."""
+    auto_id = field.auto_id
+    errors = field.errors
+    value = field.value()
+    attrs = format_html_join("", ' {}="{}"', field.field.widget.attrs.items())
+    return format_html(
+        '<div class="mb-2">\n'
+        '  <label class="form-label small mb-0" for="{}">{}</label>\n'
+        '  <input type="{}" class="form-control form-control-sm{}" name="{}" id="{}" value="{}"'
+        "{}{}>\n"
+        "  {}\n"
+        "</div>\n",
+        auto_id,
+        field.label,
+        "text" if field.name.endswith("note") else "number",
+        " is-invalid" if errors else "",
+        field.html_name,
+        auto_id,
+        "" if value is None else value,
+        attrs,
+        format_html(' aria-invalid="true" aria-describedby="{}-error"', auto_id) if errors else "",
+        format_html_join(
+            "",
+            '<div class="invalid-feedback" id="{}-error">{}</div>',
+            ((auto_id, error) for error in errors),
+        ),
+    )
