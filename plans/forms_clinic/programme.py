@@ -43,6 +43,17 @@ class ProgrammeForm(forms.Form):
             exercises, key=lambda e: current.get(e.pk, (len(current) + 1, None))[0]
         )
         exercises = self.exercises
+        # Words every exercise repeats, translated once for the form (~80 fields).
+        order, first, note_label = _("Order"), _("1 comes first."), _("Note for the patient")
+        error_messages = {
+            part: {
+                "min_value": _("%(label)s: at least %(n)d.")
+                % {"label": label, "n": DOSE_LIMITS[part][0]},
+                "max_value": _("%(label)s: at most %(n)d.")
+                % {"label": label, "n": DOSE_LIMITS[part][1]},
+            }
+            for part, label in PARTS
+        }
         for index, exercise in enumerate(exercises, 1):
             place, line = current.get(exercise.pk, (None, default_line(exercise)))
             name = exercise_text(exercise.name)
@@ -52,12 +63,12 @@ class ProgrammeForm(forms.Form):
                 initial=place is not None,
             )
             self.fields[programme_field(exercise.pk, "position")] = forms.IntegerField(
-                label=_("Order"),
+                label=order,
                 required=False,
                 min_value=1,
                 max_value=99,
                 initial=place or len(current) + index,
-                help_text=_("1 comes first."),
+                help_text=first,
             )
             for part, label in PARTS:
                 low, high = DOSE_LIMITS[part]
@@ -67,14 +78,11 @@ class ProgrammeForm(forms.Form):
                     min_value=low,
                     max_value=high,
                     initial=getattr(line, part),
-                    error_messages={
-                        "min_value": _("%(label)s: at least %(n)d.") % {"label": label, "n": low},
-                        "max_value": _("%(label)s: at most %(n)d.") % {"label": label, "n": high},
-                    },
+                    error_messages=error_messages[part],
                     widget=forms.NumberInput(attrs={"min": low, "max": high}),
                 )
             self.fields[programme_field(exercise.pk, "note")] = forms.CharField(
-                label=_("Note for the patient"),
+                label=note_label,
                 required=False,
                 max_length=NOTE_MAX,
                 initial=line.note,
