@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from plans import engine
 from plans.history import plan_end_day
@@ -51,6 +53,27 @@ RECENT_WEEKS = 12
 # --- one patient ---------------------------------------------------------------------------------
 
 
+# A week's decision as a badge: drawn in Python, once a row of the weeks table and of the record
+# (a template include a row cost more than the row).
+DECISION_WORDS = {
+    "start": pgettext_lazy("week decision", "start"),
+    "progress": pgettext_lazy("week decision", "progress"),
+    "hold": pgettext_lazy("week decision", "hold"),
+    "reduce": pgettext_lazy("week decision", "reduce"),
+    "stop": pgettext_lazy("week decision", "stop"),
+    "maintain": pgettext_lazy("week decision", "maintain"),
+    "return": pgettext_lazy("week decision", "return"),
+}
+
+
+def decision_badge(decision: str) -> SafeString:
+    return format_html(
+        '<span class="badge decision-badge decision-{}">{}</span>',
+        decision,
+        DECISION_WORDS.get(decision, decision),
+    )
+
+
 @dataclass
 class WeekRow:
     """A week of the plan (the same summary the patient's pages and the chart use) and its days."""
@@ -59,6 +82,10 @@ class WeekRow:
     first_day: date
     last_day: date
     current: bool
+
+    @property
+    def badge(self) -> SafeString:
+        return decision_badge(self.week.decision)
 
 
 # The pain response as a word, a colour named in words (the colour is never the only cue) and

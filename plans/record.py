@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from plans.history import plan_end_day, weeks_the_plan_reached
 from plans.models import AlertKind, Plan, PlanStatus, PlanWeek, SessionLog, SessionLogRevision
-from plans.patient_record import AlertRow, SessionRow, SymptomRow, session_row
+from plans.patient_record import AlertRow, SessionRow, SymptomRow, decision_badge, session_row
 from plans.wording import explain
 from recovery.models import AuditEvent, ClearanceEvent, PatientProfile
 
@@ -290,7 +290,11 @@ def _week_entries(
                     audience="clinician",
                     week=week.week,
                 ),
-                extra={"first_day": first, "last_day": last_day},
+                extra={
+                    "first_day": first,
+                    "last_day": last_day,
+                    "badge": decision_badge(week.decision),
+                },
             )
         )
     return entries

@@ -35,6 +35,8 @@ class ApproveForm(RulesForm):
     (the service requires it then and has no use for it after).
     """
 
+    draws_itself = False  # drawn by crispy: its layout holds more than RulesForm's rows
+
     start_date = forms.DateField(label=gettext_lazy("First day of the plan"), widget=_date_widget())
     max_stage = forms.TypedChoiceField(
         label=gettext_lazy("Highest stage allowed"),

@@ -20,13 +20,14 @@ from plans.forms_clinic.base import (
     stage_gates_help,
 )
 from plans.forms_clinic.clearance import DecisionReasonForm
+from plans.forms_clinic.draw import DrawnForm
 
 
-class PauseForm(DecisionReasonForm):
+class PauseForm(DrawnForm, DecisionReasonForm):
     reason = _reason_field(gettext_lazy("Why pause the plan?"))
 
 
-class ResumeForm(forms.Form):
+class ResumeForm(DrawnForm, forms.Form):
     """Resume a paused plan at a level: from 10 minutes up to its last prescription (DESIGN
     section 7), so a patient who was at 40 minutes need not start again at 10."""
 
@@ -49,7 +50,7 @@ class ResumeForm(forms.Form):
         self.helper = _helper()
 
 
-class StageForm(forms.Form):
+class StageForm(DrawnForm, forms.Form):
     stage = forms.TypedChoiceField(
         label=gettext_lazy("Allowed stage"),
         coerce=int,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from plans import engine
 from plans.forms_clinic.base import _helper, lazy_text
+from plans.forms_clinic.draw import DrawnForm
 
 RULE_FIELDS = (
     "start_minutes",
@@ -19,23 +20,26 @@ RULE_FIELDS = (
 )
 
 
+# The five rules on two rows: where the plan starts and ends, then how fast it grows.
+RULE_ROWS = (
+    (
+        ("start_minutes", "col-sm-4"),
+        ("target_minutes", "col-sm-4"),
+        ("sessions_per_week", "col-sm-4"),
+    ),
+    (("min_increment", "col-sm-6"), ("max_increment", "col-sm-6")),
+)
+
+
 def _rules_rows() -> list:
-    """The five rules on two rows: where the plan starts and ends, then how fast it grows."""
-    return [
-        Row(
-            Column("start_minutes", css_class="col-sm-4"),
-            Column("target_minutes", css_class="col-sm-4"),
-            Column("sessions_per_week", css_class="col-sm-4"),
-        ),
-        Row(
-            Column("min_increment", css_class="col-sm-6"),
-            Column("max_increment", css_class="col-sm-6"),
-        ),
-    ]
+    """RULE_ROWS as a crispy layout (the clearance page draws the rules with crispy)."""
+    return [Row(*(Column(name, css_class=css) for name, css in row)) for row in RULE_ROWS]
 
 
-class RulesForm(forms.Form):
+class RulesForm(DrawnForm, forms.Form):
     """The engine's five numbers, each inside the engine's bounds."""
+
+    rows = RULE_ROWS
 
     start_minutes = forms.IntegerField(
         label=gettext_lazy("Start (minutes per session)"),
