@@ -43,8 +43,9 @@ from plans.patient_record import (
     patient_detail,
     patient_plans,
 )
+from plans.plan_stories import plan_changes
 from plans.programme import adherence, programme_for
-from plans.record import KINDS, parse_filters, plan_changes, timeline
+from plans.record import KINDS, parse_filters, timeline
 from plans.selectors import exercises_for_plan
 from plans.triage import clinician_triage, patient_search
 from plans.triage.drawn import attention_rows, other_rows
