@@ -10,7 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Case, OuterRef, Q, Subquery, When
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
@@ -450,17 +450,13 @@ def _earlier_submission(plan: Plan, token: UUID, *, now: datetime, **answers) ->
     one saved in the last REPEAT_MINUTES with exactly these answers (the form sent again after
     Back). One query, after the plan's lock: it sees what another submission committed."""
     since = now - timedelta(minutes=REPEAT_MINUTES)
-    # A handful of rows at most (one token, the same answers within minutes): the one saved
-    # with this token first, else the oldest, chosen here rather than by an ORDER BY CASE.
-    found = SessionLog.objects.filter(plan=plan).filter(
-        Q(submission_token=token) | Q(created_at__gte=since, **answers)
+    return (
+        SessionLog.objects.filter(plan=plan)
+        .filter(Q(submission_token=token) | Q(created_at__gte=since, **answers))
+        .order_by(Case(When(submission_token=token, then=0), default=1), "pk")
+        .values_list("pk", flat=True)
+        .first()
     )
-    wanted = str(token)
-    return min(
-        found.order_by().values_list("pk", "submission_token"),
-        key=lambda row: (str(row[1]) != wanted, row[0]),
-        default=(None,),
-    )[0]
 
 
 def _resubmitted(plan: Plan, log_id: int) -> LoggedSession:
