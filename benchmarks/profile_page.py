@@ -1,13 +1,15 @@
 """Where one page's time goes: the benchmark's pages, called in this one process, no network.
 
-    python -m benchmarks.profile_page me [--requests 200] [--profile] [--database NAME]
+    python -m benchmarks.profile_page me [--requests 200] [--profile] [--sql N] [--templates]
 
 On the database `make bench` seeded (reused, never reseeded), with the production settings the
 benchmark serves (DEBUG off, cached template loader, persistent connection), this calls the WSGI
 application directly with a signed-in session, as gunicorn would, and prints milliseconds per
 request and SQL statements per request; the baseline view is measured the same way beside it, so
 the two figures give the ratio a page can reach at best. `--profile` adds cProfile's top
-functions by own time and by cumulative time.
+functions by own time and by cumulative time; `--sql N` prints each statement of one request
+with its time; `--templates` prints each template's own time per request (its includes apart;
+a child template's blocks count as the template it extends).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sql", type=int, default=0, help="print each statement, cut to N chars")
+    parser.add_argument(
+        "--templates", action="store_true", help="time each template, its includes apart"
+    )
     parser.add_argument("--size", choices=["small", "large"], default="large")
     parser.add_argument("--database", default=bench_run.DATABASE)
     parser.add_argument("--redis-url", default=bench_run.REDIS_URL)
@@ -115,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sql:
             for seconds, sql in statements:
                 print(f"  {seconds * 1000:6.2f} ms  {sql[: args.sql]}")
+        if args.templates:
+            _time_templates(call, page, args.requests)
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
         if profiler:
@@ -134,6 +141,37 @@ def main(argv: list[str] | None = None) -> int:
                 pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
                 print(out.getvalue())
     return 0
+
+
+def _time_templates(call, page, requests: int) -> None:
+    """Print each template's own time per request (its includes' time counted apart)."""
+    from django.template.base import Template
+
+    own: dict[str, float] = {}
+    stack: list[list] = []
+    render = Template._render
+
+    def timed(template, context):
+        name = template.origin.template_name or template.name or "?"
+        frame = [name, time.perf_counter(), 0.0]  # name, start, children's time
+        stack.append(frame)
+        try:
+            return render(template, context)
+        finally:
+            stack.pop()
+            spent = time.perf_counter() - frame[1]
+            own[name] = own.get(name, 0.0) + spent - frame[2]
+            if stack:
+                stack[-1][2] += spent
+
+    Template._render = timed
+    try:
+        for n in range(requests):
+            call(page, n)
+    finally:
+        Template._render = render
+    for name, seconds in sorted(own.items(), key=lambda item: -item[1]):
+        print(f"  {seconds / requests * 1000:6.2f} ms  {name}")
 
 
 if __name__ == "__main__":
