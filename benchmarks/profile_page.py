@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 
-PAGES = ("baseline", "me", "log", "clinic", "detail")
+PAGES = ("baseline", "floor", "me", "log", "clinic", "detail")
 
 
 def main(argv: list[str] | None = None) -> int:

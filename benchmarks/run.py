@@ -294,7 +294,7 @@ def log_fields(day) -> dict[str, str]:
 
 def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
     from benchmarks.seed import local_today
-    from benchmarks.urls import BASELINE_PATH
+    from benchmarks.urls import BASELINE_PATH, FLOOR_PATH
     from recovery.models import User
 
     users = User.objects.in_bulk(
@@ -304,7 +304,16 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
     baseline = Page("baseline", "baseline (anonymous, 1 query)", "GET", 200, None)
     baseline.targets.append((BASELINE_PATH, ""))
     panel = seeded.counts["measured clinician's patients"]
+    me_cookies = [cookie_header(signed_in(users[pk])) for pk in seeded.dashboard_users]
     pages = [
+        Page(
+            "floor",
+            "signed-in floor (the layout, no content)",
+            "GET",
+            200,
+            None,  # no target: the best ratio any signed-in page can reach
+            [(FLOOR_PATH, cookie) for cookie in me_cookies],
+        ),
         Page(
             "me",
             "`/me/` (a year of history)"
@@ -313,7 +322,7 @@ def build_pages(seeded, csrf: str) -> tuple[Page, list[Page]]:
             "GET",
             200,
             0.35,  # DESIGN §13
-            [("/me/", cookie_header(signed_in(users[pk]))) for pk in seeded.dashboard_users],
+            [("/me/", cookie) for cookie in me_cookies],
         ),
         Page(
             "log",
@@ -746,6 +755,11 @@ def report(
         "",
         "Every page is drawn on every request (there is no page cache).",
         "",
+        "The signed-in floor is a view of the benchmark's own that draws the site's layout around "
+        "one heading for a signed-in patient: the session and user queries, the middleware and "
+        "the menu that every signed-in page pays before its own work. No signed-in page can "
+        "reach a higher ratio than the floor's.",
+        "",
         "Each ratio is the page's requests/s over the baseline's in the slices alternating with "
         "it; p50 is the median slice's, p99 the worst slice's. Responses with another status "
         "than expected (200; 302 for the POST) or socket errors: "
@@ -834,7 +848,7 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="gunicorn instances behind one port (SO_REUSEPORT); the workers are per instance",
     )
-    parser.add_argument("--only", help="comma-separated page keys (me,log,clinic,detail)")
+    parser.add_argument("--only", help="comma-separated page keys (floor,me,log,clinic,detail)")
     parser.add_argument("--seed-only", action="store_true", help="seed the database and stop")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the seeded database of the last run"

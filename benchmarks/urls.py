@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -13,6 +14,7 @@ from stepwise.urls import urlpatterns as project_urlpatterns
 __all__ = ["handler500", "urlpatterns"]
 
 BASELINE_PATH = "/bench/baseline/"
+FLOOR_PATH = "/bench/floor/"
 
 
 def baseline(request: HttpRequest) -> HttpResponse:
@@ -26,7 +28,18 @@ def baseline(request: HttpRequest) -> HttpResponse:
     return render(request, "benchmarks/baseline.html", {"week": week})
 
 
+@login_required
+def floor(request: HttpRequest) -> HttpResponse:
+    """What every signed-in page pays before its own work: the session and user queries, the
+    middleware for a signed-in person, and the site's layout (menu, language switch, footer)
+    around one heading. No query of its own: the ratio of this view to the baseline is the best
+    any signed-in page can reach.
+    """
+    return render(request, "benchmarks/floor.html")
+
+
 urlpatterns = [
     path(BASELINE_PATH.strip("/") + "/", baseline, name="bench_baseline"),
+    path(FLOOR_PATH.strip("/") + "/", floor, name="bench_floor"),
     *project_urlpatterns,
 ]
