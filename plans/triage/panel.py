@@ -60,16 +60,12 @@ from recovery.templatetags.clinic_clock import on_clinic_clock
 
 
 def _people(patients) -> list[_Person]:
-    """The patients in name order, each with the status of their latest clearance request."""
-    latest_clearance = Clearance.objects.filter(patient=OuterRef("pk")).order_by(
-        "-requested_at", "-id"
-    )
+    """The patients in name order."""
     rows = (
         patients.annotate(
             first_name=F("user__first_name"),
             last_name=F("user__last_name"),
             username=F("user__username"),
-            clearance_status=Subquery(latest_clearance.values("status")[:1]),
         )
         .order_by("user__last_name", "user__first_name", "pk")
         .values_list(*_Person._fields)
@@ -266,24 +262,40 @@ def _red_session(plan: _OpenPlan, today: date) -> _RedSession | None:
     return session if session.is_red else None  # RED_SESSION_Q is the engine's rule
 
 
-def _pending_clearances(patients) -> list[_PendingClearance]:
+def _clearances(
+    patients, without_plan: list[int]
+) -> tuple[list[_PendingClearance], dict[int, str]]:
+    """The panel's pending clearances, and the status of the latest clearance request of each
+    patient in `without_plan`, in one query: only a patient with no open plan (a few of a panel)
+    is said by that status (`_status_line`), so the others' past requests are not read."""
     rows = (
-        Clearance.objects.filter(patient__in=patients, status=ClearanceStatus.PENDING)
+        Clearance.objects.filter(patient__in=patients)
+        .filter(Q(status=ClearanceStatus.PENDING) | Q(patient__in=without_plan))
         .annotate(
             procedure_date=F("treatment__procedure_date"),
             treatment_name=F("treatment__treatment_type__name"),
             min_days_to_clearance=F("treatment__treatment_type__min_days_to_clearance"),
         )
-        .values_list(*_PendingClearance._fields)
+        .order_by("-requested_at", "-id")
+        .values_list("status", *_PendingClearance._fields)
     )
-    return [_PendingClearance._make(row) for row in rows]
+    pending: list[_PendingClearance] = []
+    latest: dict[int, str] = {}
+    for status, *fields in rows:
+        clearance = _PendingClearance._make(fields)
+        if status == ClearanceStatus.PENDING:
+            pending.append(clearance)
+        latest.setdefault(clearance.patient_id, status)  # the rows come newest first
+    return pending, latest
 
 
 def _overridden(plan: _OpenPlan | None) -> bool:
     return plan is not None and bool(plan.stage_override_reason)
 
 
-def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
+def _status_line(plan: _OpenPlan | None, clearance_status: str | None, today: date) -> str:
+    """One line for a patient who needs nothing; `clearance_status` is that of their latest
+    clearance request, read only for a patient with no open plan (None: they made none)."""
     if plan is not None:
         if plan.status == PlanStatus.PAUSED:
             return _("Plan paused")
@@ -296,12 +308,11 @@ def _status_line(patient: _Person, plan: _OpenPlan | None, today: date) -> str:
                 "day": dateformat.format(plan.last_session, "j M"),
             }
         return _("On track: week %(week)s") % {"week": week}
-    status = patient.clearance_status
-    if status == ClearanceStatus.DECLINED:
+    if clearance_status == ClearanceStatus.DECLINED:
         return _("Clearance declined")
-    if status == ClearanceStatus.REVOKED:
+    if clearance_status == ClearanceStatus.REVOKED:
         return _("Clearance revoked")
-    if status is None:
+    if clearance_status is None:
         return _("No clearance request")
     return _("No open plan")
 
@@ -356,7 +367,8 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
             if patient_id in today:
                 reasons[patient_id].extend(found)
 
-    for clearance in _pending_clearances(patients):
+    pending, clearance_status = _clearances(patients, [pk for pk in patient_ids if pk not in plans])
+    for clearance in pending:
         reasons[clearance.patient_id].append(
             _clearance_reason(clearance, today[clearance.patient_id])
         )
@@ -386,7 +398,7 @@ def clinician_triage(clinician: User, *, now: datetime | None = None) -> Triage:
                     patient_id=pk,
                     person=person,
                     url=patient_url(pk),
-                    words=partial(_status_line, person, plans.get(pk), today[pk]),
+                    words=partial(_status_line, plans.get(pk), clearance_status.get(pk), today[pk]),
                     stage_override=_overridden(plans.get(pk)),
                 )
             )

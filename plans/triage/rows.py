@@ -260,7 +260,6 @@ class _Person(NamedTuple):
     first_name: str
     last_name: str
     username: str
-    clearance_status: str | None  # of the latest clearance request
 
     @property
     def display_name(self) -> str:
