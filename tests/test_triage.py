@@ -659,7 +659,8 @@ def test_the_page_names_a_severe_pain_alert_and_its_button(client, dr_cho):
 # --- a fixed number of queries whatever the panel ------------------------------------------------
 
 # clinician_triage itself: people, alerts (open and closed today), open plans (with their red
-# sessions), outcomes worse than baseline (settings.TRIAGE_REASONS), pending clearances.
+# sessions), outcomes worse than baseline (settings.TRIAGE_REASONS), pending clearances (and the
+# latest request of a patient with no open plan).
 TRIAGE_QUERIES = 5
 # Around it, drawing the page after the cache was emptied: the session, the user and the panel's
 # revision.
