@@ -240,6 +240,48 @@ def test_rows_link_where_reverse_does_and_name_people_as_everywhere(crafted, dr_
             assert row.clearance_url == ""
 
 
+def test_everyone_else_without_an_open_plan_reads_their_latest_clearance(client, dr_cho, ben):
+    """A patient with no open plan is said by the status of their latest clearance request (by
+    request time, then the later one of two made at once)."""
+    people = {name: patient(name, dr_cho) for name in ("Dora", "Rex", "Nell", "Otto", "Dee", "Tia")}
+    Clearance.objects.filter(patient=people["Dora"]).update(status=ClearanceStatus.DECLINED)
+    Clearance.objects.filter(patient=people["Rex"]).update(status=ClearanceStatus.REVOKED)
+    # Nell's request is moved to another clinician's patient (its history cannot be deleted).
+    Clearance.objects.filter(patient=people["Nell"]).update(
+        patient=ben, status=ClearanceStatus.DECLINED
+    )
+    Plan.objects.filter(pk=running_plan(people["Otto"], started=9).pk).update(
+        status=PlanStatus.COMPLETED
+    )
+    now = timezone.now()
+    for name, older, newer, same_time in (
+        ("Dee", ClearanceStatus.REVOKED, ClearanceStatus.DECLINED, False),
+        ("Tia", ClearanceStatus.DECLINED, ClearanceStatus.REVOKED, True),
+    ):
+        first = Clearance.objects.get(patient=people[name])
+        Clearance.objects.filter(pk=first.pk).update(status=older, requested_at=now)
+        second = Clearance.objects.create(
+            patient=people[name], treatment=first.treatment, status=newer
+        )
+        later = now if same_time else now - timedelta(days=3)
+        Clearance.objects.filter(pk=second.pk).update(requested_at=later)
+    expected = {
+        "Dora": "Clearance declined",
+        "Rex": "Clearance revoked",
+        "Nell": "No clearance request",
+        "Otto": "No open plan",
+        "Dee": "Clearance revoked",  # the newer request was made first
+        "Tia": "Clearance revoked",
+    }
+    triage = clinician_triage(dr_cho)
+    assert triage.rows == []
+    assert {row.name.split()[0]: row.status for row in triage.others} == expected
+    client.force_login(dr_cho)
+    html = client.get(reverse("clinic:triage")).content.decode()
+    for name, words in expected.items():
+        assert f"{name} Tester</a></th><td>{words}</td>" in html
+
+
 def test_triage_reads_and_never_closes_weeks(client, dr_cho):
     person = patient("Lou", dr_cho)
     plan = running_plan(person, started=30)  # three closed weeks nobody has decided yet
@@ -617,7 +659,8 @@ def test_the_page_names_a_severe_pain_alert_and_its_button(client, dr_cho):
 # --- a fixed number of queries whatever the panel ------------------------------------------------
 
 # clinician_triage itself: people, alerts (open and closed today), open plans (with their red
-# sessions), outcomes worse than baseline (settings.TRIAGE_REASONS), pending clearances.
+# sessions), outcomes worse than baseline (settings.TRIAGE_REASONS), pending clearances (and the
+# latest request of a patient with no open plan).
 TRIAGE_QUERIES = 5
 # Around it, drawing the page after the cache was emptied: the session, the user and the panel's
 # revision.

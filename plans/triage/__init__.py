@@ -6,10 +6,11 @@ patient by name, record number or birth date).
 
 `clinician_triage` answers "who needs me now?" for one clinician in a fixed number of queries,
 whether they have ten patients or five hundred: the people, their alerts (open, and closed
-today), their open plans (each with its last two weeks, last session and latest red session)
-and their pending clearances come from one set-based query each, and the ordering is done in
-Python over those rows. Every patient is ranked; a reason is put in words only when read (the
-page draws one page of rows).
+today), their open plans (each with its last week, the week before when its words need it,
+last session and latest red session) and their clearances (the pending ones, and the latest
+request of a patient with no open plan) come from one set-based query each, and the ordering is
+done in Python over those rows. Every patient is ranked; a reason is put in words only when read
+(the page draws one page of rows).
 
 Triage only reads. In particular it does not call `plan_close_weeks` for each patient (that would
 be N locked queries per page view): weeks are closed by the reminder job, the patient's own

@@ -14,7 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from plans.triage.rows import OtherRow, TriageRow
+from plans.models import AlertKind, AlertTier
+from plans.triage.rows import OtherRow, Tier, TriageRow
 from recovery.templatetags.ago import ago
 
 
@@ -22,10 +23,36 @@ def _override_badge() -> SafeString:
     return format_html(' <span class="badge text-bg-warning">{}</span>', _("stage override"))
 
 
-def _actions(row: TriageRow, back: str) -> SafeString | str:
+class _PageWords:
+    """The words and markup that are the same on every row, translated once per page (in the
+    request's language) rather than once per row: a row said a dozen of them."""
+
+    def __init__(self) -> None:
+        self.override_badge = _override_badge()
+        self.close = _("Close alert")
+        self.alert_for = _("%(tier)s %(kind)s alert for %(name)s")
+        self.decide = _("Decide")
+        self.clearance_for = _("on clearance for %(name)s")
+        self.reported = _("Reported %(ago)s")
+        self.also = _("Also: %(also)s")
+        # Ids and tier numbers are not quantities to localise.
+        self.tier_cells = {
+            tier: format_html(
+                '\n<td><span class="badge {}">{}<span class="tier-label"> · {}</span></span></td>',
+                tier.badge,
+                str(tier.value),
+                tier.label,
+            )
+            for tier in Tier
+        }
+        # An alert's tier and kind in lower case (`OpenAlert.tier_words`, `kind_words`).
+        self.alert_tiers = {value: str(label).lower() for value, label in AlertTier.choices}
+        self.alert_kinds = {value: str(label).lower() for value, label in AlertKind.choices}
+
+
+def _actions(row: TriageRow, back: str, words: _PageWords) -> SafeString | str:
     """Close each open alert (coming back to this page), or decide on the clearance."""
     if row.alerts:
-        close = _("Close alert")
         return format_html_join(
             "",
             '\n<a class="btn btn-sm btn-outline-danger mb-1" href="{}?next={}">{}'
@@ -34,9 +61,13 @@ def _actions(row: TriageRow, back: str) -> SafeString | str:
                 (
                     alert.close_url,
                     back,
-                    close,
-                    _("%(tier)s %(kind)s alert for %(name)s")
-                    % {"tier": alert.tier_words, "kind": alert.kind_words, "name": row.name},
+                    words.close,
+                    words.alert_for
+                    % {
+                        "tier": words.alert_tiers.get(alert.tier, alert.tier),
+                        "kind": words.alert_kinds.get(alert.kind, alert.kind),
+                        "name": row.name,
+                    },
                 )
                 for alert in row.alerts
             ),
@@ -46,13 +77,13 @@ def _actions(row: TriageRow, back: str) -> SafeString | str:
             '\n<a class="btn btn-sm btn-outline-secondary" href="{}">{}'
             '<span class="visually-hidden"> {}</span></a>',
             row.clearance_url,
-            _("Decide"),
-            _("on clearance for %(name)s") % {"name": row.name},
+            words.decide,
+            words.clearance_for % {"name": row.name},
         )
     return ""
 
 
-def _attention_row(row: TriageRow, back: str) -> SafeString:
+def _attention_row(row: TriageRow, back: str, words: _PageWords) -> SafeString:
     tier, reason = row.tier, row.reason
     detail = reported = also = ""
     if reason.detail:
@@ -60,34 +91,30 @@ def _attention_row(row: TriageRow, back: str) -> SafeString:
     if row.alerts:
         reported = format_html(
             '\n<span class="small d-block text-body-secondary">{}</span>',
-            _("Reported %(ago)s") % {"ago": ago(row.alerts[0].created_at)},
+            words.reported % {"ago": ago(row.alerts[0].created_at)},
         )
     if row.also:
         also = format_html(
             '\n<span class="small d-block text-body-secondary">{}</span>',
-            _("Also: %(also)s") % {"also": row.also_text},
+            words.also % {"also": row.also_text},
         )
-    # Ids and tier numbers are not quantities to localise.
     return format_html(
-        '\n<tr class="triage-row tier-{}{}" data-patient="{}">'
-        '\n<td><span class="badge {}">{}<span class="tier-label"> · {}</span></span></td>'
+        '\n<tr class="triage-row tier-{}{}" data-patient="{}">{}'
         '\n<th scope="row" class="text-nowrap"><a href="{}">{}</a>{}</th>'
         '\n<td>\n<strong class="d-block">{}</strong>{}{}{}\n</td>'
         '\n<td class="text-end">{}\n</td>\n</tr>',
         str(tier.value),
         row.urgency,
         str(row.patient_id),
-        tier.badge,
-        str(tier.value),
-        tier.label,
+        words.tier_cells[tier],
         row.url,
         row.name,
-        _override_badge() if row.stage_override else "",
+        words.override_badge if row.stage_override else "",
         reason.why,
         detail,
         reported,
         also,
-        _actions(row, back),
+        _actions(row, back, words),
     )
 
 
@@ -95,7 +122,8 @@ def attention_rows(rows: Iterable[TriageRow], full_path: str) -> SafeString:
     """The table rows of "Needs attention"; `full_path` is this page's path and query, where
     closing an alert comes back to."""
     back = quote(full_path)
-    return format_html_join("", "{}", ((_attention_row(row, back),) for row in rows))
+    words = _PageWords()
+    return format_html_join("", "{}", ((_attention_row(row, back, words),) for row in rows))
 
 
 def other_rows(rows: Iterable[OtherRow]) -> SafeString:

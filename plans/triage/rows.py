@@ -260,7 +260,6 @@ class _Person(NamedTuple):
     first_name: str
     last_name: str
     username: str
-    clearance_status: str | None  # of the latest clearance request
 
     @property
     def display_name(self) -> str:
@@ -268,8 +267,9 @@ class _Person(NamedTuple):
 
 
 class _OpenPlan(NamedTuple):
-    """An open plan as `_open_plans` reads it: its last two weeks come as one JSON object each
-    (`last`, `prev`; None before the first week), read through the properties below."""
+    """An open plan as `_open_plans` reads it: its last week comes as one JSON object (`last`;
+    None before the first week), with the week before in it (`prev`) when the last is a hold or
+    a review for repeated pain, read through the properties below."""
 
     patient_id: int
     status: str
@@ -281,8 +281,7 @@ class _OpenPlan(NamedTuple):
     stop_cause: str | None
     stop_numbers: dict | None
     stop_reason: str | None
-    last: dict | None  # week, minutes, decision, review, reason, at (created_at, ISO)
-    prev: dict | None  # minutes, decision, review
+    last: dict | None  # week, minutes, decision, review, reason, at (created_at, ISO), prev
     last_session: date | None
     red: dict | None  # the latest red session since the panel's earliest date (_RedSession)
     stage_override_reason: str
@@ -311,6 +310,12 @@ class _OpenPlan(NamedTuple):
     def last_week_at(self) -> datetime | None:
         at = self.last["at"] if self.last else None
         return datetime.fromisoformat(at) if at else None
+
+    @property
+    def prev(self) -> dict | None:
+        """The week before the last (minutes, decision, review), read for a hold or a review for
+        repeated pain only: the other weeks' words do not need it."""
+        return self.last["prev"] if self.last else None
 
     @property
     def prev_minutes(self) -> int | None:
