@@ -31,7 +31,6 @@ from plans.forms_clinic import (
     ContactForm,
     EnrolForm,
     PauseForm,
-    ProgrammeForm,
     ResumeForm,
     RulesForm,
     StageForm,
@@ -44,9 +43,8 @@ from plans.patient_record import (
     patient_plans,
 )
 from plans.plan_stories import plan_changes
-from plans.programme import adherence, programme_for
+from plans.programme import adherence, programme_summary
 from plans.record import KINDS, parse_filters, timeline
-from plans.selectors import exercises_for_plan
 from plans.triage import clinician_triage, patient_search
 from plans.triage.drawn import attention_rows, other_rows
 from recovery import services as recovery_services
@@ -290,15 +288,14 @@ def _plan_forms(plan, bound: dict | None = None, weeks=None, treatment=None, tod
     return forms
 
 
-def _programme_context(patient: PatientProfile, plan, today, form=None) -> dict:
-    """The record's home programme: what the patient does now, the tailoring form (for an open
-    plan) and adherence per exercise over four weeks. 3 queries with an open plan, else 1."""
+def _programme_context(patient: PatientProfile, plan, today) -> dict:
+    """The record's home programme card: adherence per exercise over four weeks and, for an
+    open plan, what the patient does now (one line an exercise). 2 queries with an open plan,
+    else 1. The tailoring form has a page of its own (views_programme.programme_tailor): the
+    record neither builds it nor reads every exercise the stage allows."""
     context = {"adherence": adherence(patient, today=today)}
     if plan is not None and plan.status != PlanStatus.COMPLETED:
-        allowed = exercises_for_plan(plan)
-        programme = programme_for(patient, today=today, plan=plan, allowed=allowed, pictures=False)
-        context["programme"] = programme
-        context["programme_form"] = form or ProgrammeForm(exercises=allowed, programme=programme)
+        context["programme"] = programme_summary(plan)
     return context
 
 
@@ -307,7 +304,6 @@ def render_patient(
     patient: PatientProfile,
     *,
     bound: dict | None = None,
-    programme_form: ProgrammeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = plan_services.patient_today(patient)
@@ -341,7 +337,7 @@ def render_patient(
         "current_story": next(
             (s for s in record.plans if detail.plan and s.plan.pk == detail.plan.pk), None
         ),
-        **_programme_context(patient, detail.plan, today, programme_form),
+        **_programme_context(patient, detail.plan, today),
     }
     return render(request, "plans/clinic/patient.html", context, status=status)
 

@@ -1,27 +1,27 @@
 """The home programme's pages (DESIGN §9): the patient's `/me/programme/` and its PDF, the
-clinician's printable copy and PDF of a patient's programme, and tailoring it on the record.
+clinician's printable copy and PDF of a patient's programme, and the page that tailors it.
 
 Every page and download is written to the audit log as a record view ("programme_view", with
-which format), whoever reads it. The patient's views start from `request.user`; the clinician's
+which format), whoever reads it; the tailoring page, like the record's other pages, as a
+"patient_view". The patient's views start from `request.user`; the clinician's
 find the patient through `recovery.access` (404 for anyone else's).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from plans import selectors
 from plans.forms_clinic import ProgrammeForm
-from plans.programme import programme_for
+from plans.programme import open_plan, programme_for
 from plans.programme_pdf import programme_pdf
 from plans.services import patient_today, programme_reset, programme_set
-from plans.views_clinic import render_patient
 from recovery.access import (
     clinician_required,
     own_patient_profile,
@@ -126,14 +126,15 @@ def clinic_programme_download(request: HttpRequest, patient_id: int) -> HttpResp
 
 
 @clinician_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def programme_tailor(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Save the record's programme form, or reset the programme to the stage's exercises. A
-    refusal re-renders the record with the errors beside the fields and status 400."""
+    """The tailoring page: one block per exercise the open plan's stage allows (the patient's
+    own first, in their order), and the reset. Saving or resetting goes back to the record's
+    programme card; a refusal re-draws this page with the errors beside the fields and status
+    400, storing nothing. Each drawing is audited as a view of the record, like clearance's."""
     patient = patient_for_clinician(request.user, patient_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    action = request.POST.get("action")
-    if action not in ("save", "reset"):
+    action = request.POST.get("action") if request.method == "POST" else None
+    if request.method == "POST" and action not in ("save", "reset"):
         return HttpResponseBadRequest("Unknown action.")
     back = redirect(f"{reverse('clinic:patient', args=[patient.pk])}#programme")
     if action == "reset":
@@ -147,21 +148,38 @@ def programme_tailor(request: HttpRequest, patient_id: int) -> HttpResponse:
                 _("The home programme is back to the stage's exercises at their usual dose."),
             )
         return back
-    today = patient_today(patient)
-    programme = programme_for(patient, today=today, pictures=False)
-    if programme.plan is None:
+    plan = open_plan(patient)
+    if plan is None and action:
         messages.error(request, _("Nothing was changed: this patient has no running plan."))
         return back
-    form = ProgrammeForm(
-        request.POST, exercises=selectors.exercises_for_plan(programme.plan), programme=programme
+    programme = form = None
+    if plan is not None:
+        allowed = selectors.exercises_for_plan(plan)
+        programme = programme_for(
+            patient, today=patient_today(patient), plan=plan, allowed=allowed, pictures=False
+        )
+        form = ProgrammeForm(
+            request.POST if action else None, exercises=allowed, programme=programme
+        )
+        if action and form.is_valid():
+            try:
+                programme_set(patient=patient, actor=request.user, items=form.items)
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("The home programme is saved."))
+                return back
+    audit(
+        "patient_view",
+        actor=request.user,
+        request=request,
+        obj=patient,
+        patient=patient,
+        page="programme_tailor",
     )
-    if form.is_valid():
-        try:
-            programme_set(patient=patient, actor=request.user, items=form.items)
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
-            messages.success(request, _("The home programme is saved."))
-            return back
-    audit("patient_view", actor=request.user, request=request, obj=patient, patient=patient)
-    return render_patient(request, patient, programme_form=form, status=400)
+    return render(
+        request,
+        "plans/clinic/programme_tailor.html",
+        {"patient": patient, "programme": programme, "programme_form": form},
+        status=400 if action else 200,
+    )

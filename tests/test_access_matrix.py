@@ -186,8 +186,8 @@ SITE: dict[str, dict[str, dict[str, object]]] = {
     # Ana's programme, printable and as a PDF: the method is checked before the patient.
     "clinic:programme": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     "clinic:programme_pdf": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
-    # Tailoring: the patient is found first; a POST without an action is refused (400).
-    "clinic:programme_tailor": {GET: clinic_page(405, 404), POST: clinic_page(400, 404)},
+    # Tailoring Ana's programme has a page of its own; a POST without an action is refused (400).
+    "clinic:programme_tailor": {GET: clinic_page(200, 404), POST: clinic_page(400, 404)},
     # Ana's record as FHIR: read only; the method is checked before the patient.
     "clinic_fhir": {GET: clinic_page(200, 404), POST: clinic_page(405, 405)},
     "clinic:alert_close": {GET: clinic_page(200, 404), POST: clinic_page("→/clinic/", 404)},

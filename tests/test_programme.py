@@ -12,7 +12,14 @@ from pypdf import PdfReader
 
 from plans import services as plan_services
 from plans.models import Exercise, ProgrammeItem, SessionExercise, SessionLog
-from plans.programme import adherence, dose_words, programme_exercises, programme_for
+from plans.programme import (
+    adherence,
+    dose_words,
+    open_plan,
+    programme_exercises,
+    programme_for,
+    programme_summary,
+)
 from plans.services import ItemDose, programme_field, programme_reset, programme_set
 from recovery.models import AuditEvent
 from tests.support import add_exercises, log_form, refused, signed_in, text
@@ -211,6 +218,37 @@ def test_tailored_items_the_plan_no_longer_allows_are_hidden_at_once(
     assert programme_for(ana, today=today).lines == []
 
 
+def same_as_the_programme(patient) -> bool:
+    """The record's one-query summary says what `programme_for` says."""
+    programme = programme_for(patient, today=plan_services.patient_today(patient), pictures=False)
+    summary = programme_summary(open_plan(patient))
+    return (
+        [(line.exercise.pk, line.dose) for line in summary.lines]
+        == [(line.exercise.pk, line.dose) for line in programme.lines]
+        and summary.tailored == programme.tailored
+        and [e.pk for e in summary.hidden] == [e.pk for e in programme.hidden]
+    )
+
+
+def test_the_records_summary_is_the_programme(ana, ana_plan, dr_cho, library):
+    assert same_as_the_programme(ana)  # untailored: the stage's exercises at their dose
+    assert programme_summary(open_plan(ana)).tailored is False
+    programme_set(
+        patient=ana,
+        actor=dr_cho,
+        items=[dose(library["bird_dog"], reps=6, hold_seconds=None), dose(library["tilt"])],
+    )
+    assert same_as_the_programme(ana)
+    plan_services.plan_set_stage(plan=ana_plan, actor=dr_cho, stage=1)
+    summary = programme_summary(open_plan(ana))
+    assert [e.name for e in summary.hidden] == ["Bird dog"] and summary.tailored
+    assert same_as_the_programme(ana)
+    Exercise.objects.filter(pk=library["tilt"].pk).update(active=False)
+    summary = programme_summary(open_plan(ana))
+    assert summary.lines == [] and summary.tailored  # everything hidden: still tailored
+    assert same_as_the_programme(ana)
+
+
 def test_no_plan_no_programme(ben, library):
     programme = programme_for(ben, today=plan_services.patient_today(ben))
     assert programme.plan is None and programme.lines == []
@@ -350,7 +388,7 @@ def test_the_clinician_prints_and_downloads_from_the_record(cho, ana, ana_plan, 
 
 
 def tailoring(exercises, **rows) -> dict:
-    """The record's form: `rows` maps an exercise to its values (include, sets …)."""
+    """The tailoring page's form: `rows` maps an exercise to its values (include, sets …)."""
     data = {"action": "save"}
     for exercise in exercises:
         for key, value in rows.get(exercise.name, {}).items():
@@ -358,7 +396,47 @@ def tailoring(exercises, **rows) -> dict:
     return data
 
 
-def test_the_record_form_saves_and_errors_sit_beside_the_field(cho, ana, ana_plan, library):
+def test_the_record_lists_the_programme_and_links_to_its_page(cho, ana, ana_plan, library):
+    response = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    page = text(response)
+    assert "Not tailored: the patient does the stage 2 exercises at their usual dose." in page
+    assert "Pelvic tilt: 10 repetitions, hold 5 seconds, 1 set, twice a day" in page
+    assert "Tailor the programme" in page
+    html = response.content.decode()
+    assert f'href="{reverse("clinic:programme_tailor", args=[ana.pk])}"' in html
+    # The form has a page of its own: the record neither builds nor draws it.
+    assert "programme_form" not in response.context and 'id="programme-form"' not in html
+
+
+def test_the_tailoring_page_draws_the_form_for_the_assigned_clinician(
+    cho, ana, ana_plan, library, dr_dev
+):
+    url = reverse("clinic:programme_tailor", args=[ana.pk])
+    response = cho.get(url)
+    assert response.status_code == 200
+    assert response.templates[0].name == "plans/clinic/programme_tailor.html"
+    html = response.content.decode()
+    assert 'id="programme-form"' in html and "Save programme" in html
+    tilt = library["tilt"]
+    assert f'name="programme-{programme_field(tilt.pk, "reps")}"' in html
+    assert 'id="programme-reset-form"' not in html  # nothing tailored: nothing to reset
+    assert AuditEvent.objects.filter(
+        action="patient_view", patient=ana, detail__page="programme_tailor"
+    ).exists()
+    assert not ProgrammeItem.objects.exists()
+
+    assert signed_in(dr_dev).get(url).status_code == 404  # not Dr Dev's patient
+    assert signed_in(ana.user).get(url).status_code == 403
+
+
+def test_the_tailoring_page_without_a_running_plan(cho, ana):
+    response = cho.get(reverse("clinic:programme_tailor", args=[ana.pk]))
+    assert response.status_code == 200
+    assert "No running plan: the programme starts once clearance is approved." in text(response)
+    assert 'id="programme-form"' not in response.content.decode()
+
+
+def test_the_tailoring_page_saves_and_errors_sit_beside_the_field(cho, ana, ana_plan, library):
     tilt, bird = library["tilt"], library["bird_dog"]
     url = reverse("clinic:programme_tailor", args=[ana.pk])
     bad = tailoring(
@@ -369,12 +447,15 @@ def test_the_record_form_saves_and_errors_sit_beside_the_field(cho, ana, ana_pla
         },
     )
     response = cho.post(url, bad)
+    # This page again, not the record, with the error beside the field; nothing stored.
     assert response.status_code == 400
+    assert response.templates[0].name == "plans/clinic/programme_tailor.html"
     form = response.context["programme_form"]
     assert form.errors == {programme_field(tilt.pk, "reps"): ["Repetitions: at most 50."]}
-    assert f'id="id_programme-{programme_field(tilt.pk, "reps")}-error"' in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    assert f'id="id_programme-{programme_field(tilt.pk, "reps")}-error"' in html
+    assert 'value="99"' in html  # what was typed stays to be corrected
+    assert "Nothing was saved." in text(response)
     assert not ProgrammeItem.objects.exists()
 
     good = tailoring(
@@ -390,8 +471,21 @@ def test_the_record_form_saves_and_errors_sit_beside_the_field(cho, ana, ana_pla
     assert list(
         ProgrammeItem.objects.order_by("position").values_list("exercise__name", "reps")
     ) == [("Bird dog", 8), ("Pelvic tilt", 12)]
+    record = cho.get(reverse("clinic:patient", args=[ana.pk]))
+    page = text(record)
+    assert "Tailored by you or a colleague." in page
+    assert page.index("Bird dog: 8 repetitions") < page.index("Pelvic tilt: 12 repetitions")
+    assert 'id="programme-reset-form"' in cho.get(url).content.decode()
 
     assert cho.post(url, {"action": "reset"}).status_code == 302
+    assert not ProgrammeItem.objects.exists()
+
+
+def test_a_bad_action_or_no_plan_stores_nothing(cho, ana):
+    url = reverse("clinic:programme_tailor", args=[ana.pk])
+    assert cho.post(url, {"action": "drop"}).status_code == 400
+    response = cho.post(url, {"action": "save"})  # no running plan: back to the record
+    assert response.status_code == 302
     assert not ProgrammeItem.objects.exists()
 
 

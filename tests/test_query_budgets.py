@@ -1,11 +1,12 @@
-"""The four query budgets of the performance issue, pinned in one table.
+"""The four query budgets of the performance issue and the tailoring page's, in one table.
 
-| page                             | budget | checked with                                 |
-|----------------------------------|-------:|----------------------------------------------|
-| `/me/`                           |     10 | a week, a year and three years of history    |
-| `POST /me/sessions/new/`         |      8 | the same patients logging one more session   |
-| `/clinic/`                       |     15 | a clinician with 10 patients, and with 500   |
-| `/clinic/patients/<id>/`         |     18 | a week, a year and three years of history    |
+| page                                      | budget | checked with                                |
+|-------------------------------------------|-------:|---------------------------------------------|
+| `/me/`                                    |     10 | a week, a year and three years of history   |
+| `POST /me/sessions/new/`                  |      8 | the same patients logging one more session  |
+| `/clinic/`                                |     15 | a clinician with 10 patients, and with 500  |
+| `/clinic/patients/<id>/`                  |     17 | a week, a year and three years of history   |
+| `/clinic/patients/<id>/programme/tailor/` |      7 | untailored, or 1 or 3 exercises tailored    |
 
 Pages are drawn on every request (there is no page cache). Sessions are in the database, so each
 request reads its session (the log POST: session, user, the page's plan, the plan locked with its
@@ -32,8 +33,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plans import services as plan_services
-from plans.models import Alert, AlertTier, PauseCause, Plan, PlanStatus, PlanWeek, SessionLog
+from plans.models import (
+    Alert,
+    AlertTier,
+    Exercise,
+    PauseCause,
+    Plan,
+    PlanStatus,
+    PlanWeek,
+    SessionLog,
+)
 from plans.patient_record import PATIENT_DETAIL_QUERY_BUDGET
+from plans.services import ItemDose
 from plans.triage import TRIAGE_QUERY_BUDGET
 from recovery.models import (
     Clearance,
@@ -51,6 +62,7 @@ BUDGETS = {
     "log": 8,
     "triage": TRIAGE_QUERY_BUDGET,
     "patient": PATIENT_DETAIL_QUERY_BUDGET,
+    "tailor": 7,
 }
 
 THREE_YEARS = 156  # closed weeks
@@ -269,6 +281,32 @@ def test_patient_page_costs_the_same_for_any_history(
     )
     assert ana.user.get_full_name() in text(response)
     assert f"Week {weeks + 1}" in text(response) or f"week {weeks + 1}" in text(response)
+
+
+@pytest.mark.parametrize("length", [0, 1, 3])
+def test_the_tailoring_page_costs_the_same_for_any_programme(
+    length, ana, dr_cho, django_assert_num_queries
+):
+    """The session, the user, Ana (through the access helper), her open plan with its treatment,
+    every exercise the stage allows (the form's blocks), her tailored items and the audit row.
+    0: untailored, the stage's exercises at their usual dose (read once, for both)."""
+    plan = with_history(ana, weeks=1)
+    made = [
+        Exercise.objects.create(
+            name=f"Exercise {n}", category="core", stage=1, instructions="Move.", default_reps=5
+        )
+        for n in range(3)
+    ]
+    if length:
+        items = [ItemDose(e.pk, None, 5, None, 1) for e in made[:length]]
+        plan_services.programme_set(patient=plan.patient, actor=dr_cho, items=items)
+    client = signed_in(dr_cho)
+    url = reverse("clinic:programme_tailor", args=[ana.pk])
+    client.get(url)  # the first request after signing in stores the session's clock
+    with django_assert_num_queries(BUDGETS["tailor"]):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count("<fieldset>") == 3
 
 
 def test_the_table_in_the_docstring_matches_the_budgets():

@@ -165,6 +165,9 @@ def test_the_clinician_reads_the_library_in_her_language(cho, dr_cho, ana, ana_p
     speaks(dr_cho, Language.SPANISH)
     page = text(cho.get(reverse("clinic:patient", args=[ana.pk])))
     assert f"{TILTS_ES}: 1 de 1 sesión" in page  # adherence
+    assert page.count(f"{TILTS_ES}: ") == 2  # and what she does now, with its dose
+    assert "Pelvic tilts" not in page
+    page = text(cho.get(reverse("clinic:programme_tailor", args=[ana.pk])))
     assert f"{TILTS_ES} (tronco, etapa 1)" in page  # the tailoring form
     assert "Pelvic tilts" not in page
     # A refusal of the tailoring service names the exercise in the clinician's language too.
