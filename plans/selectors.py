@@ -40,7 +40,7 @@ from plans.models import (
     SymptomReport,
 )
 from plans.wording import Audience, explain
-from recovery.access import own_patients
+from recovery.access import own_patient_filter, own_patients
 from recovery.models import Activity, AuditEvent, Clearance, PatientProfile
 
 # Written by recovery.services.patient_update_reminders; its presence means "the patient chose".
@@ -66,6 +66,8 @@ class WeekSummary:
     # What decided the week, as data ("" for weeks decided before causes were kept).
     cause: str = ""
     cause_numbers: dict | str | None = None
+    # The PlanWeek row's id (None where a summary is built by hand).
+    pk: int | None = None
 
     def explanation(self, audience: Audience, *, named: bool = False) -> str:
         """Why this week has its minutes, said about this week (plans.wording), or the stored
@@ -149,6 +151,7 @@ def week_summaries(plan: Plan | int, *, last: int | None = None) -> list[WeekSum
             "worst_pain",
             "cause",
             "cause_numbers",
+            "id",
         )
         .order_by("-week")
     )
@@ -166,21 +169,25 @@ def own_open_plan(user, *, joined: bool = True) -> Plan | None:
 
     Starts from `request.user` like `recovery.access.own_patient_profile`, which the views fall
     back to when there is no plan; joining the profile here saves a query on every page and on
-    every logged session.
+    every logged session. The profile is chosen in that join (`own_patient_filter`), not by a
+    subquery: planning this statement costs PostgreSQL more than running it.
 
-    `joined=False`: the plan and its profile only (no clearance, treatment, pause week or
-    `last_week`), for the log form's POST, which the service reads again under its lock: the
-    pages' joins are a third of that statement's cost and the POST reads none of them.
+    `joined=False`: the plan and its profile only (no clearance, treatment or `last_week`), for
+    the log form's POST, which the service reads again under its lock: the pages' joins are a
+    third of that statement's cost and the POST reads none of them.
+
+    The pause week (an engine stop's words) is not joined: /me/ finds it among the weeks it
+    loads (`dashboard`); anything else reading `pause_words` loads it on demand.
     """
     # At most one open plan per patient (plan_one_open_per_patient): no ordering needed. The
     # profile's user is the signed-in user the auth middleware has loaded already. The last
     # prescribed week comes along (`last_week`): closing weeks needs it on every page.
     plans = Plan.objects.filter(
-        patient__in=own_patients(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
+        own_patient_filter(user), status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED]
     )
     if joined:
         last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
-        plans = plans.select_related("patient", "clearance__treatment", "pause_week").annotate(
+        plans = plans.select_related("patient", "clearance__treatment").annotate(
             last_week=Subquery(last_week[:1])
         )
     else:
@@ -361,6 +368,8 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
     by_week = {w.week: w for w in prescribed}
     this_week = by_week.get(max(current, 1)) or (prescribed[-1] if prescribed else None)
     paused = plan.status == PlanStatus.PAUSED
+    if paused:
+        _attach_pause_week(plan, weeks)
     started = this_week is not None and this_week.week == current and not paused
     pain_week = current if started else None
     return Dashboard(
@@ -377,6 +386,33 @@ def dashboard(plan: Plan, *, today: date) -> Dashboard:
         alert=pause_alert(plan) if paused else None,
         pain=pain_check(plan, week=pain_week, today=today),
     )
+
+
+# What an engine stop's words read of its week (Plan.pause_words), as a summary has them.
+_PAUSE_WEEK_FIELDS = (
+    "id",
+    "plan_id",
+    "week",
+    "minutes",
+    "sessions_per_week",
+    "decision",
+    "reason",
+    "cause",
+    "cause_numbers",
+)
+
+
+def _attach_pause_week(plan: Plan, weeks: list[WeekSummary]) -> None:
+    """Give a plan the engine stopped its STOP week from the weeks loaded already, so that the
+    page's plan query need not join it: the week as loaded from the database, its columns that
+    no summary has (review, created_at) deferred. A STOP week older than the loaded ones is left
+    to load on demand."""
+    if plan.pause_week_id is None or Plan.pause_week.is_cached(plan):
+        return
+    stop = next((w for w in weeks if w.pk == plan.pause_week_id), None)
+    if stop is not None:
+        values = [getattr(stop, "pk" if f == "id" else f) for f in _PAUSE_WEEK_FIELDS]
+        plan.pause_week = PlanWeek.from_db(plan._state.db, _PAUSE_WEEK_FIELDS, values)
 
 
 # --- one saved session --------------------------------------------------------------------------

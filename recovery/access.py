@@ -1,8 +1,8 @@
 """Who may see which patient: the one place that answers it.
 
 Every query that selects patients, or their records, for a person starts from that person
-through these helpers (`own_patients`, `clinician_patients`), so a record that is not yours is
-simply not found (404), never "forbidden" (which would confirm it exists).
+through these helpers (`own_patients`, `own_patient_filter`, `clinician_patients`), so a record
+that is not yours is simply not found (404), never "forbidden" (which would confirm it exists).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from recovery.models import PatientProfile, Role
@@ -43,6 +43,19 @@ def own_patients(user) -> QuerySet[PatientProfile]:
     if user.role != Role.PATIENT:
         return PatientProfile.objects.none()
     return PatientProfile.objects.filter(user=user)
+
+
+def own_patient_filter(user, patient: str = "patient") -> Q:
+    """`own_patients` as a condition on rows that point at a patient (`patient` names that
+    relation, as in `filter()`): the patient's own rows for a patient, none for anyone else.
+
+    For a statement that joins the profile anyway (`select_related("patient")`): the profile's
+    `user_id` is then compared in the join PostgreSQL plans already, where `own_patients` adds an
+    IN-subquery, one more relation to plan (/me/'s plan query: 1.7 ms of planning against 0.5).
+    """
+    if user.role != Role.PATIENT:
+        return Q(pk__in=[])  # matches nothing: Django sends no query at all
+    return Q(**{f"{patient}__user": user})
 
 
 def own_patient_profile(user) -> PatientProfile:

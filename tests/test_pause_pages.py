@@ -1,8 +1,8 @@
 """A plan the engine stopped, shown on every page that says why a plan was paused.
 
 Its sentence is read from its STOP week (plans.wording), joined to the plan where the page loads
-it: such a plan costs each page exactly the queries a plan a clinician paused costs, and each
-reader reads the sentence in their language.
+it, or (/me/) found among the weeks the page loads anyway: such a plan costs each page exactly the
+queries a plan a clinician paused costs, and each reader reads the sentence in their language.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from plans.services.weeks import (
     week_cause,
     weeks_due,
 )
-from recovery.access import own_patients
+from recovery.access import own_patient_filter, own_patients
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import (
@@ -424,14 +424,16 @@ def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Pla
     weeks look due, and closing them reads them again. At most one plan per patient is open
     (plan_one_open_per_patient).
     """
-    owner = {"patient": patient} if patient is not None else {"patient__in": own_patients(user)}
+    # The signed-in user's patient is chosen in the profile join (own_patient_filter): an
+    # IN-subquery would double this statement's planning, its main cost.
+    owner = Q(patient=patient) if patient is not None else own_patient_filter(user)
     last_week = PlanWeek.objects.filter(plan=OuterRef("pk")).order_by("-week").values("week")
     # No ordering: there is at most one (and ordering is work for the ORM and the planner).
     plan = next(
         iter(
             _locked(Plan)
             .select_related("patient")
-            .filter(status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED], **owner)
+            .filter(owner, status__in=[PlanStatus.ACTIVE, PlanStatus.PAUSED])
             .annotate(last_week=Subquery(last_week[:1]))
             .order_by()[:1]
         ),
