@@ -206,10 +206,29 @@ def test_the_same_submission_twice_stores_one_session(ana_plan):
 
 
 def test_different_submissions_store_two_sessions(ana_plan):
+    """Two forms with other answers are two sessions; a caller without a token (an import) is
+    stored as given. (The same answers again under a new token within REPEAT_MINUTES are a
+    repeat: tests/test_session_corrections.py.)"""
     log(ana_plan, submission_token=uuid.uuid4())
-    log(ana_plan, submission_token=uuid.uuid4())
+    log(ana_plan, submission_token=uuid.uuid4(), minutes=20)
     log(ana_plan)
     assert SessionLog.objects.count() == 3
+
+
+def test_a_session_is_stamped_with_the_services_clock(ana_plan):
+    """`created_at` is the `now` the service was given, the clock its repeat check and the
+    correction window read it by: it was the wall clock, so a test's repeat check passed or failed
+    by the hour of day it ran at."""
+    moment = at(ana_plan.patient, ana_plan.start_date + timedelta(days=DAY), hour=7, minute=5)
+    result = session_log_create(
+        patient=ana_plan.patient,
+        day=moment.date(),
+        now=moment,
+        activity="walking",
+        minutes=15,
+    )
+    result.log.refresh_from_db()
+    assert result.log.created_at == moment
 
 
 # --- warning signs --------------------------------------------------------------------------------

@@ -136,16 +136,19 @@ def test_the_record_shows_an_edited_session_and_what_it_first_said(ana_plan, cho
 
 
 def test_deleting_a_session_of_a_closed_week_decides_the_week_after_again(ana):
-    """Week 1 done in full moves week 2 up; deleting two of its sessions the next morning
-    (within 24 hours) leaves 1 of 3, and week 2 holds instead."""
+    """Week 1 done in full (its three sessions logged on Sunday evening) moves week 2 up;
+    deleting two of them the next morning (within 24 hours of logging) leaves 1 of 3, and week 2
+    holds instead."""
     start = patients_today() - timedelta(days=7)
     plan = approve(ana, start=start, today=start)
     tz = ana.tz
+    sunday_evening = datetime.combine(start + timedelta(days=6), time(18), tzinfo=tz)
     logs = []
     for offset in (0, 2, 6):
         day = start + timedelta(days=offset)
-        at = datetime.combine(day, time(18), tzinfo=tz)
-        logs.append(services.session_log_create(patient=ana, day=day, now=at, **ANSWERS).log)
+        logs.append(
+            services.session_log_create(patient=ana, day=day, now=sunday_evening, **ANSWERS).log
+        )
     monday = datetime.combine(start + timedelta(days=7), time(8), tzinfo=tz)
     services.plan_close_weeks(plan=plan, today=monday.date())
     week2 = PlanWeek.objects.get(plan=plan, week=2)

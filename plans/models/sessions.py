@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from plans import engine
 from plans.models.choices import (
@@ -60,7 +61,9 @@ class SessionLog(models.Model):
     notes = models.TextField(blank=True, max_length=SESSION_NOTES_MAX)
     # The form's one-time token: a double click or a resubmitted form stores one session.
     submission_token = models.UUIDField(default=uuid.uuid4)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When it was logged, on the logging service's clock (`session_log_create(now=...)`): the
+    # repeat check and the correction window both read it against that same clock.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     # The patient's own corrections (within CORRECTION_HOURS): the latest, and a deletion. A
     # deleted session is kept for the clinician, with its versions in SessionLogRevision.
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -223,6 +223,7 @@ def session_log_create(
             red_flags=flags,
             exertion=exertion,
             notes=notes.strip(),
+            created_at=now,
             **({"submission_token": submission_token} if submission_token else {}),
         )
         log.save()
