@@ -97,6 +97,23 @@ def admin_sign_in(page, user) -> None:
     page.wait_for_url("**/admin/")
 
 
+@pytest.fixture
+def sized_page(request, browser, live_server):
+    """A page in a browser window `request.param` pixels wide (parametrize it indirectly), on
+    a phone's pixel density below 600 px; `page.width` says which."""
+    width = request.param
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": width, "height": 900},
+        device_scale_factor=2 if width < 600 else 1,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.width = width
+    yield page
+    context.close()
+
+
 def assert_accessible(page) -> None:
     """axe-core (carried by axe-playwright-python) finds no serious or critical violation."""
     from axe_playwright_python.sync_playwright import Axe

@@ -111,21 +111,7 @@ def test_the_patient_ticks_what_they_did(phone_page, ana):
     }
 
 
-@pytest.fixture(params=[1280, PHONE], ids=lambda w: f"{w}px")
-def sized_page(request, browser, live_server):
-    width = request.param
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": width, "height": 900},
-        device_scale_factor=2 if width < 600 else 1,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.width = width
-    yield page
-    context.close()
-
-
+@pytest.mark.parametrize("sized_page", [1280, PHONE], indirect=True, ids=lambda w: f"{w}px")
 def test_the_clinician_tailors_the_programme_on_its_own_page(sized_page, ana, dr_cho):
     made = ana_with_a_programme(ana)
     page = sized_page

@@ -34,21 +34,6 @@ from tests.support import (
 )
 
 
-@pytest.fixture
-def sized_page(request, browser, live_server):
-    width = request.param
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": width, "height": 900},
-        device_scale_factor=2 if width < 600 else 1,
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.width = width
-    yield page
-    context.close()
-
-
 def nothing_cut_off(page) -> list[str]:
     """Elements of the record whose content is wider than the box that shows it (clipped or
     scrolled away), or that reach past the window's right edge."""
