@@ -41,10 +41,10 @@ from recovery.models import (
 from recovery.templatetags.clinic_clock import clinic_time
 
 # Drawing the page, the request's own session and user queries included: pinned by
-# tests/test_query_budgets.py. 17: the home programme's card (issue 22) reads four weeks'
-# adherence and what the patient does now, one query each; the tailoring form, which needed
-# every exercise the stage allows, has a page of its own.
-PATIENT_DETAIL_QUERY_BUDGET = 17
+# tests/test_query_budgets.py. 18: the home programme's card (issue 22) reads four weeks'
+# adherence, the tailored items and, for a programme not tailored, the stage's exercises
+# (`programme_for`); the tailoring form has a page of its own.
+PATIENT_DETAIL_QUERY_BUDGET = 18
 # The record's weeks table shows the current plan's latest weeks, as many as the chart; every
 # week is in the timeline below, paged (a year of rows drawn on every view cost more than the
 # rest of the page together).

@@ -39,9 +39,6 @@ from recovery.models import PatientProfile
 # plan's weekly minutes, not here.
 PROGRAMME_CATEGORIES = (ExerciseCategory.CORE, ExerciseCategory.FLEXIBILITY)
 
-# A dose's parts, as ProgrammeItem and ProgrammeLine name them.
-DOSE_PARTS = ("sets", "reps", "hold_seconds", "times_per_day")
-
 
 def _times_a_day(n: int) -> str:
     if n == 1:
@@ -129,12 +126,11 @@ def open_plan(patient: PatientProfile) -> Plan | None:
     )
 
 
-def blocking_for(plan: Plan, *, outer: str = "exercise_id"):
-    """A subquery: the contraindication that hides the outer exercise (`outer`: its id in the
-    outer query) for this plan now."""
+def blocking_for(plan: Plan):
+    """A subquery: the contraindication that hides the outer exercise for this plan now."""
     return Contraindication.objects.blocking(
         plan.clearance.treatment.treatment_type_id, plan.stage
-    ).filter(exercise=OuterRef(outer))
+    ).filter(exercise=OuterRef("exercise_id"))
 
 
 def allowed_now(exercise: Exercise, plan: Plan, *, blocked: bool) -> bool:
@@ -233,53 +229,6 @@ def default_line(exercise: Exercise) -> ProgrammeLine:
         hold_seconds=exercise.default_hold_seconds,
         times_per_day=exercise.default_times_per_day,
     )
-
-
-@dataclass(frozen=True)
-class ProgrammeSummary:
-    """The record's programme card: what the patient does now, in order, with each dose."""
-
-    lines: list[ProgrammeLine]
-    tailored: bool
-    hidden: list[Exercise]
-
-
-def programme_summary(plan: Plan) -> ProgrammeSummary:
-    """What `programme_for` gives (lines, tailored, hidden), without pictures or precautions, in
-    1 query whatever the programme's length: every exercise the patient has an item for (with
-    the item's place and dose) and, only when they have none, the stage's exercises. The record
-    shows this; the tailoring page alone reads every exercise the stage allows (the form's
-    choices). Needs the plan's `clearance__treatment` loaded."""
-    items = ProgrammeItem.objects.filter(patient_id=plan.patient_id)
-    item = items.filter(exercise=OuterRef("pk"))
-    rows = (
-        Exercise.objects.filter(
-            Q(Exists(item))
-            | Q(
-                Q(active=True, stage__lte=plan.stage, category__in=PROGRAMME_CATEGORIES),
-                ~Exists(blocking_for(plan, outer="pk")),
-                ~Exists(items),
-            )
-        )
-        .annotate(
-            place=Subquery(item.values("position")[:1]),
-            blocked=Exists(blocking_for(plan, outer="pk")),
-            **{f"item_{part}": Subquery(item.values(part)[:1]) for part in DOSE_PARTS},
-        )
-        .order_by(F("place").asc(nulls_last=True), "category", "stage", "name")
-    )
-    lines, hidden, tailored = [], [], False
-    for exercise in rows:
-        if exercise.place is None:
-            lines.append(default_line(exercise))
-            continue
-        tailored = True
-        if not allowed_now(exercise, plan, blocked=exercise.blocked):
-            hidden.append(exercise)
-            continue
-        dose = {part: getattr(exercise, f"item_{part}") for part in DOSE_PARTS}
-        lines.append(ProgrammeLine(exercise=exercise, **dose))
-    return ProgrammeSummary(lines=lines, tailored=tailored, hidden=hidden)
 
 
 # --- done or not ---------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from plans.patient_record import (
     patient_plans,
 )
 from plans.plan_stories import plan_changes
-from plans.programme import adherence, programme_summary
+from plans.programme import adherence, programme_for
 from plans.record import KINDS, parse_filters, timeline
 from plans.triage import clinician_triage, patient_search
 from plans.triage.drawn import attention_rows, other_rows
@@ -290,12 +290,12 @@ def _plan_forms(plan, bound: dict | None = None, weeks=None, treatment=None, tod
 
 def _programme_context(patient: PatientProfile, plan, today) -> dict:
     """The record's home programme card: adherence per exercise over four weeks and, for an
-    open plan, what the patient does now (one line an exercise). 2 queries with an open plan,
-    else 1. The tailoring form has a page of its own (views_programme.programme_tailor): the
-    record neither builds it nor reads every exercise the stage allows."""
+    open plan, what the patient does now (one line an exercise, `programme_for` without
+    pictures): 2 queries with a tailored programme, 3 with the stage's exercises, 1 without an
+    open plan. The tailoring form has a page of its own (views_programme.programme_tailor)."""
     context = {"adherence": adherence(patient, today=today)}
     if plan is not None and plan.status != PlanStatus.COMPLETED:
-        context["programme"] = programme_summary(plan)
+        context["programme"] = programme_for(patient, today=today, plan=plan, pictures=False)
     return context
 
 

@@ -15,10 +15,8 @@ from plans.models import Exercise, ProgrammeItem, SessionExercise, SessionLog
 from plans.programme import (
     adherence,
     dose_words,
-    open_plan,
     programme_exercises,
     programme_for,
-    programme_summary,
 )
 from plans.services import ItemDose, programme_field, programme_reset, programme_set
 from recovery.models import AuditEvent
@@ -216,37 +214,6 @@ def test_tailored_items_the_plan_no_longer_allows_are_hidden_at_once(
 
     Exercise.objects.filter(pk=library["tilt"].pk).update(active=False)
     assert programme_for(ana, today=today).lines == []
-
-
-def same_as_the_programme(patient) -> bool:
-    """The record's one-query summary says what `programme_for` says."""
-    programme = programme_for(patient, today=plan_services.patient_today(patient), pictures=False)
-    summary = programme_summary(open_plan(patient))
-    return (
-        [(line.exercise.pk, line.dose) for line in summary.lines]
-        == [(line.exercise.pk, line.dose) for line in programme.lines]
-        and summary.tailored == programme.tailored
-        and [e.pk for e in summary.hidden] == [e.pk for e in programme.hidden]
-    )
-
-
-def test_the_records_summary_is_the_programme(ana, ana_plan, dr_cho, library):
-    assert same_as_the_programme(ana)  # untailored: the stage's exercises at their dose
-    assert programme_summary(open_plan(ana)).tailored is False
-    programme_set(
-        patient=ana,
-        actor=dr_cho,
-        items=[dose(library["bird_dog"], reps=6, hold_seconds=None), dose(library["tilt"])],
-    )
-    assert same_as_the_programme(ana)
-    plan_services.plan_set_stage(plan=ana_plan, actor=dr_cho, stage=1)
-    summary = programme_summary(open_plan(ana))
-    assert [e.name for e in summary.hidden] == ["Bird dog"] and summary.tailored
-    assert same_as_the_programme(ana)
-    Exercise.objects.filter(pk=library["tilt"].pk).update(active=False)
-    summary = programme_summary(open_plan(ana))
-    assert summary.lines == [] and summary.tailored  # everything hidden: still tailored
-    assert same_as_the_programme(ana)
 
 
 def test_no_plan_no_programme(ben, library):

@@ -5,7 +5,7 @@
 | `/me/`                                    |     10 | a week, a year and three years of history   |
 | `POST /me/sessions/new/`                  |      8 | the same patients logging one more session  |
 | `/clinic/`                                |     15 | a clinician with 10 patients, and with 500  |
-| `/clinic/patients/<id>/`                  |     17 | a week, a year and three years of history   |
+| `/clinic/patients/<id>/`                  |     18 | a week, a year and three years of history   |
 | `/clinic/patients/<id>/programme/tailor/` |      7 | untailored, or 1 or 3 exercises tailored    |
 
 Pages are drawn on every request (there is no page cache). Sessions are in the database, so each

@@ -1088,9 +1088,10 @@ def test_acknowledging_says_what_happens_to_the_plan(cho, ana, make, said):
 # summaries, alerts (all, with what raised them), symptom reports (with their alerts); then the
 # timeline (plans.record): plan changes, the page's sessions (with their follow-ups and alerts)
 # and the page's weeks; the Outcomes card's questionnaires (outcomes.selectors); the home
-# programme (issue 22): what the patient does now (plans.programme.programme_summary) and
-# adherence per exercise; the tailoring form and its exercises have a page of their own.
-RECORD_QUERIES = 15
+# programme (issue 22): what the patient does now (plans.programme.programme_for: the tailored
+# items, none here, then the stage's exercises) and adherence per exercise; the tailoring form
+# has a page of its own.
+RECORD_QUERIES = 16
 
 
 def busy_history(patient: PatientProfile, weeks: int) -> Plan:
