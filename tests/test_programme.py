@@ -19,7 +19,7 @@ from plans.programme import (
     programme_for,
 )
 from plans.services import ItemDose, programme_field, programme_reset, programme_set
-from recovery.models import AuditEvent
+from recovery.models import AuditEvent, User
 from tests.support import add_exercises, log_form, refused, signed_in, text
 
 pytestmark = pytest.mark.django_db
@@ -373,6 +373,24 @@ def test_the_record_lists_the_programme_and_links_to_its_page(cho, ana, ana_plan
     assert f'href="{reverse("clinic:programme_tailor", args=[ana.pk])}"' in html
     # The form has a page of its own: the record neither builds nor draws it.
     assert "programme_form" not in response.context and 'id="programme-form"' not in html
+
+
+def test_the_record_says_when_the_patient_has_no_exercises_now(cho, dr_cho, ana, ana_plan, library):
+    # Every exercise of the stage retired from the library: nothing for the patient to do.
+    Exercise.objects.update(active=False)
+    url = reverse("clinic:patient", args=[ana.pk])
+    response = cho.get(url)
+    said = (
+        "No home exercises for this patient at this stage: tailor the programme to give them some."
+    )
+    assert said in text(response)
+    assert 'id="programme-lines"' not in response.content.decode()
+    assert (
+        f'href="{reverse("clinic:programme_tailor", args=[ana.pk])}"' in response.content.decode()
+    )
+
+    User.objects.filter(pk=dr_cho.pk).update(language="es")
+    assert "Ningún ejercicio en casa para este paciente en esta etapa" in text(cho.get(url))
 
 
 def test_the_tailoring_page_draws_the_form_for_the_assigned_clinician(
