@@ -2,11 +2,12 @@
 
 Each function is atomic and refuses an illegal change with one `DomainError`. Prescriptions come
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
-`clearance` (approving starts a plan), `weeks` (closing weeks), `sessions` (logging, corrections),
-`alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause, resume, rules, stage),
-`pictures` (an exercise's pictures and their files), `programme` (the clinician tailors the
-home programme) and `common` (the patient's day, the rules, the locks, a plan's state). This
-package is their public face: callers import from `plans.services`.
+`clearance` (enrolment, declining, approving, which starts a plan, revoking), `clearance_terms`
+(override reasons, stage gates, the wound, precautions), `weeks` (closing weeks), `sessions`
+(logging, corrections), `alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause,
+resume, rules, stage), `pictures` (an exercise's pictures and their files), `programme` (the
+clinician tailors the home programme) and `common` (the patient's day, the rules, the locks, a
+plan's state). This package is their public face: callers import from `plans.services`.
 
 Lock order (the one place it is written down; `recovery.services` follows it too). A service that
 locks rows takes them in this order, and within one kind by id ascending:
@@ -38,6 +39,14 @@ from plans.services.alerts import (
     alert_acknowledge,
 )
 from plans.services.clearance import (
+    clearance_approve,
+    clearance_decline,
+    clearance_record_event,
+    clearance_request,
+    clearance_revoke,
+    patient_enrol,
+)
+from plans.services.clearance_terms import (
     OVERRIDE_MIN_LENGTH,
     PRECAUTION_FIELDS,
     PRECAUTION_YEARS_MAX,
@@ -47,14 +56,8 @@ from plans.services.clearance import (
     check_stage_gate,
     check_wound_date,
     check_wound_healed,
-    clearance_approve,
-    clearance_decline,
-    clearance_record_event,
-    clearance_request,
-    clearance_revoke,
     clearance_set_precautions,
     clearance_set_wound_healed,
-    patient_enrol,
     require_reason,
 )
 from plans.services.common import (
