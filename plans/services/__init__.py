@@ -4,10 +4,11 @@ Each function is atomic and refuses an illegal change with one `DomainError`. Pr
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
 `clearance` (enrolment, declining, approving, which starts a plan, revoking), `clearance_terms`
 (override reasons, stage gates, the wound, precautions), `weeks` (closing weeks), `sessions`
-(logging, corrections), `alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause,
-resume, rules, stage), `pictures` (an exercise's pictures and their files), `programme` (the
-clinician tailors the home programme) and `common` (the patient's day, the rules, the locks, a
-plan's state). This package is their public face: callers import from `plans.services`.
+(logging), `corrections` (the patient corrects or deletes a session), `alerts`, `reports` (pain
+follow-ups, symptom reports), `control` (pause, resume, rules, stage), `pictures` (an exercise's
+pictures and their files), `programme` (the clinician tailors the home programme) and `common`
+(the patient's day, the rules, the locks, a plan's state). This package is their public face:
+callers import from `plans.services`.
 
 Lock order (the one place it is written down; `recovery.services` follows it too). A service that
 locks rows takes them in this order, and within one kind by id ascending:
@@ -73,6 +74,12 @@ from plans.services.control import (
     plan_update_rules,
     resume_ceiling,
 )
+from plans.services.corrections import (
+    CORRECTION_ALERTED,
+    CORRECTION_CLOSED,
+    session_correct,
+    session_delete,
+)
 from plans.services.pictures import (
     exercise_image_add,
     exercise_image_change,
@@ -93,13 +100,9 @@ from plans.services.reports import (
     symptom_report_create,
 )
 from plans.services.sessions import (
-    CORRECTION_ALERTED,
-    CORRECTION_CLOSED,
     PLAN_PAUSED,
     REPEAT_MINUTES,
     LoggedSession,
-    session_correct,
-    session_delete,
     session_log_create,
 )
 from plans.services.weeks import (
