@@ -1,6 +1,7 @@
 """The request bodies, for the schema: the web forms' own fields under the same names, so a
 client sends what the page sends (JSON true/false for a tick, a list for several ticks). The
-forms themselves (plans.forms, outcomes.forms, plans.forms_clinic) do the checking."""
+forms themselves (plans.forms, plans.forms_reminders, plans.forms_symptoms, outcomes.forms,
+plans.forms_clinic) do the checking."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""Patient forms: logging a session, answering a pain follow-up, reporting a symptom and
-choosing reminders. They validate and normalise; the services save."""
+"""Patient forms about a session: logging one, correcting one, answering its pain follow-up;
+and the warning-sign list the log shares with the symptom report (plans.forms_symptoms). The
+reminder settings are in plans.forms_reminders. They validate and normalise; the services save."""
 
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from datetime import date
 
 from crispy_forms.helper import FormHelper
@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.formats import date_format, number_format
-from django.utils.functional import cached_property, lazy
+from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext, pgettext_lazy
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, pgettext, pgett
 from plans import engine
 from plans.forms_programme import ProgrammeDone, programme_done_field
 from plans.models import SESSION_NOTES_MAX, PainDuration, PainSettled, Plan, RedFlag
-from recovery.models import Activity, Weekday, timezone_choices_grouped
+from recovery.models import Activity
 
 MINUTES_MAX = 300
 
@@ -459,51 +459,6 @@ class SessionCorrectForm(SessionLogForm):
         )
 
 
-class SymptomReportForm(_ReportForm):
-    """Warning signs or pain now, without a session (`/me/symptoms/new/`), in any plan state."""
-
-    pain_now = _pain_field(gettext_lazy("Your pain right now, 0–10 (optional)"), required=False)
-
-    field_order = [*WARNING_SIGN_FIELDS, "pain_now", "submission_token"]
-    warning_signs_legend = gettext_lazy("Do you have any of these now?")
-    warning_signs_hint = gettext_lazy("Tick each one that is new or getting worse.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._take_token()
-        self._prepare_to_show()
-        self.fields["pain_now"].widget.attrs.update({"min": 0, "max": engine.PAIN_MAX})
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.form_show_errors = True
-        self.helper.layout = Layout(
-            WarningSigns(),
-            "pain_now",
-            "submission_token",
-            Submit("send", _("Send to my care team"), css_class="btn-lg"),
-        )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        flags = cleaned["red_flags"] = self._clean_warning_signs(cleaned)
-        listed = not any(name in self._errors for name in WARNING_SIGN_FIELDS[:2])
-        if (
-            listed
-            and not flags
-            and cleaned.get("pain_now") is None
-            and "pain_now" not in self._errors
-        ):
-            self.add_error(
-                "pain_now",
-                _(
-                    "Give your pain right now, from 0 to 10, or tick the signs you have: a report "
-                    "needs one of them."
-                ),
-            )
-        self._refuse_a_replaced_token()
-        return cleaned
-
-
 class PainFollowUpForm(forms.Form):
     """The next day's answer for a session logged before its pain settled."""
 
@@ -515,61 +470,3 @@ class PainFollowUpForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose one of the answers listed."),
         },
     )
-
-
-def hour_label(hour: int) -> str:
-    """The hour as the reader says it, with the 24-hour clock beside it."""
-    twelve = hour % 12 or 12
-    if hour == 0:
-        return _("12 midnight (00:00)")
-    if hour == 12:
-        return _("12 noon (12:00)")
-    if hour < 12:
-        return _("%(hour)d am (%(clock)s)") % {"hour": twelve, "clock": f"{hour:02d}:00"}
-    return _("%(hour)d pm (%(clock)s)") % {"hour": twelve, "clock": f"{hour:02d}:00"}
-
-
-lazy_hour_label = lazy(hour_label, str)
-
-
-class ReminderSettingsForm(forms.Form):
-    reminders_enabled = forms.BooleanField(
-        label=gettext_lazy("Send me a weekly reminder e-mail"), required=False
-    )
-    weekday = forms.TypedChoiceField(
-        label=gettext_lazy("Day of the week"), choices=Weekday.choices, coerce=int
-    )
-    hour = forms.TypedChoiceField(
-        label=gettext_lazy("Time of day"),
-        choices=[(h, lazy_hour_label(h)) for h in range(24)],
-        coerce=int,
-        help_text=gettext_lazy("On your own clock, in the time zone below."),
-    )
-    timezone = forms.ChoiceField(
-        label=gettext_lazy("Your time zone"),
-        help_text=gettext_lazy("Your weeks and reminders follow this clock."),
-        error_messages={"invalid_choice": gettext_lazy("Pick a time zone from the list.")},
-    )
-
-    def __init__(self, *args, suggest_browser_timezone: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        groups = timezone_choices_grouped()
-        current = self.initial.get("timezone")
-        listed = {name for _, options in groups for name, _ in options}
-        if current and current not in listed and current in zoneinfo.available_timezones():
-            # An older alias (e.g. "US/Eastern") set at enrolment stays selectable.
-            other = dict(groups).setdefault(_("Other"), [])
-            other.append((current, current))
-            if (_("Other"), other) not in groups:
-                groups.append((_("Other"), other))
-        self.fields["timezone"].choices = groups
-        if suggest_browser_timezone and not self.is_bound:
-            # static/js/timezone-default.js picks the browser's zone until the patient saves one.
-            self.fields["timezone"].widget.attrs["data-browser-default"] = "true"
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            "reminders_enabled",
-            Fieldset(_("When to remind you"), "weekday", "hour", "timezone"),
-            Submit("save", _("Save reminder settings"), css_class="btn-lg"),
-        )

@@ -2,7 +2,8 @@
 clearance with its rules, stage and restrictions, and keep its precautions and wound date.
 
 Like every clinician page: the patient through recovery.access (404 for anyone else's), a bound
-form, one service (`plans.services.clearance`), a redirect; a refusal re-renders with status 400.
+form, one service (`plans.services.clearance`, or `clearance_terms` for the precautions and the
+wound), a redirect; a refusal re-renders with status 400.
 """
 
 from __future__ import annotations

@@ -20,13 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from plans import selectors
 from plans.charts import progress_chart
-from plans.forms import (
-    PainFollowUpForm,
-    ReminderSettingsForm,
-    SessionCorrectForm,
-    SessionLogForm,
-    SymptomReportForm,
-)
+from plans.forms import PainFollowUpForm, SessionCorrectForm, SessionLogForm
+from plans.forms_reminders import ReminderSettingsForm
+from plans.forms_symptoms import SymptomReportForm
 from plans.history import history_page
 from plans.models import AlertKind, PlanStatus
 from plans.patient_advice import (

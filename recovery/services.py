@@ -2,8 +2,9 @@
 sign-in links they are sent, and the checks enrolment shares.
 
 Every clearance write (enrolment's request, decline, approval, revocation, precautions, the
-wound) lives in `plans.services.clearance`: approving starts a plan, and a plan is the layer
-above. Row locks follow the one lock order written in the `plans.services` docstring.
+wound) lives in `plans.services.clearance` and `plans.services.clearance_terms`: approving starts
+a plan, and a plan is the layer above. Row locks follow the one lock order written in the
+`plans.services` docstring.
 """
 
 from __future__ import annotations

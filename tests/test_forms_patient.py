@@ -1,4 +1,5 @@
-"""The patient forms (plans/forms.py): they validate and normalise, and never save."""
+"""The patient forms (plans/forms.py, forms_symptoms.py, forms_reminders.py): they validate and
+normalise, and never save."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ from plans.forms import (
     NO_ANSWER_MESSAGE,
     NONE_AND_SIGN_MESSAGE,
     PainFollowUpForm,
-    ReminderSettingsForm,
     SessionLogForm,
-    SymptomReportForm,
-    hour_label,
 )
+from plans.forms_reminders import ReminderSettingsForm, hour_label
+from plans.forms_symptoms import SymptomReportForm
 from plans.models import PainDuration, Plan, RedFlag, SessionLog
 
 TODAY = date(2026, 11, 24)

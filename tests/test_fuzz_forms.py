@@ -41,8 +41,8 @@ from hypothesis import strategies as st
 
 from plans import engine
 from plans import services as plan_services
-from plans.forms import ReminderSettingsForm
 from plans.forms_clinic import RULE_FIELDS
+from plans.forms_reminders import ReminderSettingsForm
 from plans.models import (
     Alert,
     PainDuration,

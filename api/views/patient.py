@@ -31,7 +31,9 @@ from api.views.common import (
     refuse,
 )
 from plans import selectors
-from plans.forms import ReminderSettingsForm, SessionLogForm, SymptomReportForm
+from plans.forms import SessionLogForm
+from plans.forms_reminders import ReminderSettingsForm
+from plans.forms_symptoms import SymptomReportForm
 from plans.history import history_page
 from plans.models import PlanStatus
 from plans.programme import programme_for

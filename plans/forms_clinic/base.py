@@ -12,7 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from plans.services.clearance import OVERRIDE_MIN_LENGTH
+from plans.services.clearance_terms import OVERRIDE_MIN_LENGTH
 from recovery.models import ACTIVITY_MIN_STAGE, Activity
 
 

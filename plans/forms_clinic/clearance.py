@@ -23,7 +23,7 @@ from plans.forms_clinic.base import (
 )
 from plans.forms_clinic.rules import RulesForm, _rules_rows
 from plans.services import PLAN_START_DAYS_AHEAD, check_plan_start
-from plans.services.clearance import OVERRIDE_MIN_LENGTH
+from plans.services.clearance_terms import OVERRIDE_MIN_LENGTH
 from recovery.errors import DomainError
 from recovery.models import WOUND_CATEGORIES, Clearance
 

@@ -2,11 +2,13 @@
 
 Each function is atomic and refuses an illegal change with one `DomainError`. Prescriptions come
 only from `plans.engine`; these modules turn its answers into rows. One module per concern:
-`clearance` (approving starts a plan), `weeks` (closing weeks), `sessions` (logging, corrections),
-`alerts`, `reports` (pain follow-ups, symptom reports), `control` (pause, resume, rules, stage),
-`pictures` (an exercise's pictures and their files), `programme` (the clinician tailors the
-home programme) and `common` (the patient's day, the rules, the locks, a plan's state). This
-package is their public face: callers import from `plans.services`.
+`clearance` (enrolment, declining, approving, which starts a plan, revoking), `clearance_terms`
+(override reasons, stage gates, the wound, precautions), `weeks` (closing weeks), `sessions`
+(logging), `corrections` (the patient corrects or deletes a session), `alerts`, `reports` (pain
+follow-ups, symptom reports), `control` (pause, resume, rules, stage), `pictures` (an exercise's
+pictures and their files), `programme` (the clinician tailors the home programme) and `common`
+(the patient's day, the rules, the locks, a plan's state). This package is their public face:
+callers import from `plans.services`.
 
 Lock order (the one place it is written down; `recovery.services` follows it too). A service that
 locks rows takes them in this order, and within one kind by id ascending:
@@ -38,6 +40,14 @@ from plans.services.alerts import (
     alert_acknowledge,
 )
 from plans.services.clearance import (
+    clearance_approve,
+    clearance_decline,
+    clearance_record_event,
+    clearance_request,
+    clearance_revoke,
+    patient_enrol,
+)
+from plans.services.clearance_terms import (
     OVERRIDE_MIN_LENGTH,
     PRECAUTION_FIELDS,
     PRECAUTION_YEARS_MAX,
@@ -47,14 +57,8 @@ from plans.services.clearance import (
     check_stage_gate,
     check_wound_date,
     check_wound_healed,
-    clearance_approve,
-    clearance_decline,
-    clearance_record_event,
-    clearance_request,
-    clearance_revoke,
     clearance_set_precautions,
     clearance_set_wound_healed,
-    patient_enrol,
     require_reason,
 )
 from plans.services.common import (
@@ -69,6 +73,12 @@ from plans.services.control import (
     plan_set_stage,
     plan_update_rules,
     resume_ceiling,
+)
+from plans.services.corrections import (
+    CORRECTION_ALERTED,
+    CORRECTION_CLOSED,
+    session_correct,
+    session_delete,
 )
 from plans.services.pictures import (
     exercise_image_add,
@@ -90,13 +100,9 @@ from plans.services.reports import (
     symptom_report_create,
 )
 from plans.services.sessions import (
-    CORRECTION_ALERTED,
-    CORRECTION_CLOSED,
     PLAN_PAUSED,
     REPEAT_MINUTES,
     LoggedSession,
-    session_correct,
-    session_delete,
     session_log_create,
 )
 from plans.services.weeks import (

@@ -17,12 +17,8 @@ from plans.models import (
     PlanStatus,
     PlanWeek,
 )
-from plans.services.clearance import (
-    _plan_start,
-    check_stage_gate,
-    check_wound_healed,
-    require_reason,
-)
+from plans.services.clearance import _plan_start
+from plans.services.clearance_terms import check_stage_gate, check_wound_healed, require_reason
 from plans.services.common import (
     STAGE_4_SIGN_OFF,
     _end,

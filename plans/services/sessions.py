@@ -1,4 +1,5 @@
-"""Logging a session, correcting or deleting one, and what a session sets off."""
+"""Logging a session, and what a session sets off (a warning sign, severe pain, a closed week
+decided again). Correcting or deleting one is in plans.services.corrections."""
 
 from __future__ import annotations
 
@@ -11,15 +12,13 @@ from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Case, OuterRef, Q, Subquery, When
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from plans import engine
 from plans.models import (
-    CORRECTION_HOURS,
     PAIN_DURATION_HOURS,
     Alert,
     PainDuration,
@@ -27,14 +26,12 @@ from plans.models import (
     PlanStatus,
     PlanWeek,
     RedFlag,
-    RevisionKind,
     SessionExercise,
     SessionLog,
-    SessionLogRevision,
 )
 from plans.programme import programme_exercises
 from plans.services.alerts import _queue_alert, _red_flag, _severe_pain_alert
-from plans.services.common import _lock_plan, _locked, patient_today
+from plans.services.common import _locked, patient_today
 from plans.services.weeks import (
     _close_weeks,
     _first_loaded,
@@ -43,7 +40,7 @@ from plans.services.weeks import (
     week_cause,
     weeks_due,
 )
-from recovery.access import own_patient_filter, own_patients
+from recovery.access import own_patient_filter
 from recovery.audit import audit
 from recovery.errors import DomainError
 from recovery.models import (
@@ -261,159 +258,6 @@ def _what_it_sets_off(plan: Plan, log: SessionLog, *, today: date) -> Alert | No
     if log.is_severe:
         return _severe_pain_alert(plan, log)
     return None
-
-
-# --- corrections (DESIGN section 14) ------------------------------------------------------------
-
-CORRECTION_CLOSED = format_lazy(
-    gettext_lazy(
-        "This session can no longer be changed: a session can be corrected or deleted for "
-        "{hours} hours after saving. If something in it is wrong, tell your care team."
-    ),
-    hours=CORRECTION_HOURS,
-)
-CORRECTION_ALERTED = gettext_lazy(
-    "This session told your care team about a warning sign or severe pain, so only they can "
-    "change its record. If something in it is wrong, please call them."
-)
-# What a revision keeps of a session, by the names the clinician's record shows.
-_REVISED = {
-    "activity": "activity",
-    "minutes": "minutes",
-    "pain_before": "pain before",
-    "pain": "pain after",
-    "pain_duration": "pain lasted",
-    "sharp_pain": "sharp pain",
-    "red_flags": "warning signs",
-    "exertion": "effort",
-    "notes": "notes",
-}
-
-
-def _revision_snapshot(log: SessionLog) -> dict:
-    """What the session said before a change, kept as a record: its labels in English whatever
-    the patient's language, so the record reads the same to everyone who audits it."""
-    with translation.override("en"):
-        return _snapshot(log)
-
-
-def _snapshot(log: SessionLog) -> dict:
-    before = {label: getattr(log, name) for name, label in _REVISED.items()}
-    before["activity"] = log.get_activity_display()
-    before["pain lasted"] = log.get_pain_duration_display() or None
-    before["sharp pain"] = "yes" if log.sharp_pain else "no"
-    before["warning signs"] = "; ".join(log.red_flag_labels()) or "none"
-    return before
-
-
-def _lock_own_session(user: User, log_id: int, now: datetime) -> tuple[Plan, SessionLog]:
-    """The patient's own session, its plan then itself locked (steps 2 and 3 of the lock order),
-    if it may still be changed; else a DomainError that says why."""
-    found = (
-        SessionLog.objects.filter(pk=log_id, plan__patient__in=own_patients(user))
-        .values_list("plan_id", flat=True)
-        .first()
-    )
-    if found is None:
-        raise DomainError(_("No such session."))
-    plan = _lock_plan(found)
-    log = _locked(SessionLog).get(pk=log_id)  # deleted meanwhile: DoesNotExist, a 404
-    if Alert.objects.filter(session_log=log).exists():
-        raise DomainError(CORRECTION_ALERTED)
-    if now >= log.correctable_until():
-        raise DomainError(CORRECTION_CLOSED)
-    return plan, log
-
-
-def session_correct(
-    *,
-    user: User,
-    log_id: int,
-    activity: str,
-    minutes: int,
-    pain_before: int | None,
-    pain: int | None,
-    pain_duration: str,
-    sharp_pain: bool = False,
-    red_flags: Iterable[str] = (),
-    exertion: int | None = None,
-    notes: str = "",
-    now: datetime | None = None,
-) -> LoggedSession:
-    """The patient corrects their own session within CORRECTION_HOURS (its day stays).
-
-    The session as it was is kept (SessionLogRevision) and shown to the clinician with the
-    correction. A closed week it belonged to is decided again as a late log would have it. A
-    correction that adds a warning sign or severe pain raises the alert a new log would: the
-    care team hears of it exactly as if it had been logged so (a correction never removes one:
-    a session with an alert cannot be corrected).
-    """
-    now = now or timezone.now()
-    flags = sorted(set(red_flags))
-    if not pain_duration:
-        raise DomainError(_("Choose how long the pain lasted."), field="pain_duration")
-    lasted = _lasted_hours(pain_duration)
-    with transaction.atomic():
-        plan, log = _lock_own_session(user, log_id, now)
-        if plan.status != PlanStatus.ACTIVE:
-            raise DomainError(PLAN_PAUSED)
-        today = patient_today(plan.patient, now)
-        _validate_session(
-            plan,
-            day=log.date,
-            today=today,
-            activity=activity,
-            minutes=minutes,
-            pain=pain,
-            pain_before=pain_before,
-            lasted=lasted,
-            exertion=exertion,
-            flags=flags,
-        )
-        after = {
-            "activity": activity,
-            "minutes": minutes,
-            "pain_before": pain_before,
-            "pain": pain,
-            "pain_duration": pain_duration,
-            "pain_lasted_hours": lasted,
-            "sharp_pain": bool(sharp_pain),
-            "red_flags": flags,
-            "exertion": exertion,
-            "notes": notes.strip(),
-        }
-        changed = [name for name, value in after.items() if getattr(log, name) != value]
-        if not changed:
-            return LoggedSession(log, created=False, alert=None)
-        SessionLogRevision.objects.create(
-            session_log=log, kind=RevisionKind.CORRECTED, before=_revision_snapshot(log), actor=user
-        )
-        for name in changed:
-            setattr(log, name, after[name])
-        log.edited_at = now
-        log.save(update_fields=[*changed, "edited_at"])
-        audit("session_correct", actor=user, obj=log, patient=plan.patient, fields=changed)
-        alert = _what_it_sets_off(plan, log, today=today)
-    if alert is not None:
-        _queue_alert(alert.pk)
-    return LoggedSession(log, created=False, alert=alert)
-
-
-def session_delete(*, user: User, log_id: int, now: datetime | None = None) -> SessionLog:
-    """The patient deletes their own session within CORRECTION_HOURS. It leaves their pages, the
-    engine and triage, and stays in the clinician's record marked deleted, with what it said."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        plan, log = _lock_own_session(user, log_id, now)
-        SessionLogRevision.objects.create(
-            session_log=log, kind=RevisionKind.DELETED, before=_revision_snapshot(log), actor=user
-        )
-        log.deleted_at = now
-        log.save(update_fields=["deleted_at"])
-        audit("session_delete", actor=user, obj=log, patient=plan.patient)
-        if plan.status == PlanStatus.ACTIVE:
-            _redecide_after_late_log(plan, log, today=patient_today(plan.patient, now))
-    return log
 
 
 def _lock_open_plan(*, patient: PatientProfile | None, user: User | None) -> Plan | None:
