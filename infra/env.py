@@ -129,6 +129,32 @@ def redis_cache(url: str, *, timeout: float) -> dict:
     }
 
 
+def media_storage(
+    bucket: str,
+    *,
+    endpoint_url: str = "",
+    access_key: str = "",
+    secret_key: str = "",
+    region: str = "",
+) -> dict:
+    """Django's storage for uploaded files: the S3-compatible `bucket` when one is named (each
+    empty option left to boto3: AWS itself, its own credential chain, its default region),
+    else the file system under MEDIA_ROOT. Nothing contacts the bucket here."""
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "region_name": region or None,
+            "file_overwrite": False,
+        },
+    }
+
+
 # --- a key anyone can read ----------------------------------------------------------------------
 
 # Folders that are not the repository's own text (installed packages, caches, build output).
@@ -196,3 +222,21 @@ def database_problem(settings_dict: dict, error: BaseException) -> str:
                 reason = line.rsplit(marker, 1)[1].strip()
     reason = reason.rstrip(".") or type(error).__name__
     return f"DATABASE_URL: could not connect to {where}: {reason}."
+
+
+_NEW_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+
+
+def check_production_secret_key(key: str, root: Path) -> None:
+    """Refuse, with DEBUG off, a SECRET_KEY that is short, repetitive, Django's development
+    kind, or written in the repository at `root` (published_in)."""
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for DEBUG off: use at least 50 random characters ({_NEW_KEY})."
+        )
+    published = published_in(key, root)
+    if published is not None:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is the one written in {published.relative_to(root)}, which anyone "
+            f"with a copy of StepWise can read: generate your own ({_NEW_KEY})."
+        )

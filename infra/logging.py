@@ -36,3 +36,34 @@ class NoTracebackBelow500(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def logging_config(*, level: str, log_format: str, in_process_tasks: bool) -> dict:
+    """Django's LOGGING: one console handler in `log_format` ("plain" or "json") at `level`.
+    `in_process_tasks` (no broker): Celery would log every task run and a "no hostname" notice."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "infra.logging.JsonFormatter"},
+        },
+        "filters": {"no_traceback_below_500": {"()": "infra.logging.NoTracebackBelow500"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["no_traceback_below_500"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Django's own configuration gives "django" a console handler of its own as well as
+            # the root's: every line would print twice. One handler, one format.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            "axes": {"level": "WARNING"},
+            "celery.app.trace": {"level": "WARNING" if in_process_tasks else "INFO"},
+            "kombu.connection": {"level": "ERROR" if in_process_tasks else "WARNING"},
+            "django.db.backends": {"level": "INFO"},
+        },
+    }

@@ -19,16 +19,18 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from infra.env import (
+    check_production_secret_key,
     env_bool,
     env_int,
     env_list,
     env_str,
+    media_storage,
     parse_database_url,
-    published_in,
     redis_cache,
     redis_database,
     redis_database_of,
 )
+from infra.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,17 +50,7 @@ if not SECRET_KEY:
             "StepWise is using the development SECRET_KEY: set SECRET_KEY before real use.\n"
         )
 elif not DEBUG:
-    _NEW_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
-    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
-        raise ImproperlyConfigured(
-            f"SECRET_KEY is too weak for DEBUG off: use at least 50 random characters ({_NEW_KEY})."
-        )
-    _published = published_in(SECRET_KEY, BASE_DIR)
-    if _published is not None:
-        raise ImproperlyConfigured(
-            f"SECRET_KEY is the one written in {_published.relative_to(BASE_DIR)}, which anyone "
-            f"with a copy of StepWise can read: generate your own ({_NEW_KEY})."
-        )
+    check_production_secret_key(SECRET_KEY, BASE_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -310,22 +302,15 @@ STATICFILES_DIRS = [
 # bucket: keep the bucket private. Nothing here contacts the bucket at start-up.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 S3_BUCKET = env_str("S3_BUCKET")
-if S3_BUCKET:
-    _MEDIA_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            # Empty: AWS itself; e.g. https://s3.example.org for MinIO, R2 or another provider.
-            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
-            # Empty: boto3's own chain (an instance role, ~/.aws, AWS_* variables).
-            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
-            "region_name": env_str("S3_REGION") or None,
-            "file_overwrite": False,
-        },
-    }
-else:
-    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_MEDIA_STORAGE = media_storage(
+    S3_BUCKET,
+    # Empty: AWS itself; e.g. https://s3.example.org for MinIO, R2 or another provider.
+    endpoint_url=env_str("S3_ENDPOINT_URL"),
+    # Empty: boto3's own chain (an instance role, ~/.aws, AWS_* variables).
+    access_key=env_str("S3_ACCESS_KEY_ID"),
+    secret_key=env_str("S3_SECRET_ACCESS_KEY"),
+    region=env_str("S3_REGION"),
+)
 
 STORAGES = {
     "default": _MEDIA_STORAGE,
@@ -458,33 +443,9 @@ if LOG_FORMAT not in {"plain", "json"}:
 if not TESTING:
     # A library's warning (whitenoise, Django) is a log line in the same format, not raw stderr.
     logging.captureWarnings(True)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "infra.logging.JsonFormatter"},
-    },
-    "filters": {"no_traceback_below_500": {"()": "infra.logging.NoTracebackBelow500"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["no_traceback_below_500"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # Django's own configuration gives "django" a console handler of its own as well as the
-        # root's: every line would print twice. One handler, one format.
-        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
-        "axes": {"level": "WARNING"},
-        # In-process tasks (no broker) would log every task run and a "no hostname" notice.
-        "celery.app.trace": {"level": "INFO" if CELERY_BROKER_URL != "memory://" else "WARNING"},
-        "kombu.connection": {"level": "ERROR" if CELERY_BROKER_URL == "memory://" else "WARNING"},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(
+    level=LOG_LEVEL, log_format=LOG_FORMAT, in_process_tasks=CELERY_BROKER_URL == "memory://"
+)
 
 # --- the API (DESIGN section 11; api/) --------------------------------------------------------
 # Closed by default: every view names who may call it. Session authentication enforces CSRF on
