@@ -127,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     from benchmarks import seed as bench_seed
+    from benchmarks.seed_patterns import SIZES
 
-    seeded = bench_seed.reuse(bench_seed.SIZES["large"])
+    seeded = bench_seed.reuse(SIZES["large"])
     statements, values = capture(seeded)
     SCRIPT.write_text(script(statements, values))
     loggers(seeded)

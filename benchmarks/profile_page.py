@@ -56,11 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     from django.middleware.csrf import _get_new_csrf_string
 
     from benchmarks import seed as bench_seed
+    from benchmarks.seed_patterns import SIZES
 
     if not os.path.exists(os.path.join(static_root, "staticfiles.json")):
         call_command("collectstatic", interactive=False, verbosity=0)
     bench_run.verify_production_settings()
-    seeded = bench_seed.reuse(bench_seed.SIZES[args.size])
+    seeded = bench_seed.reuse(SIZES[args.size])
     csrf = _get_new_csrf_string()
     baseline, pages = bench_run.build_pages(seeded, csrf)
     by_key = {p.key: p for p in [baseline, *pages]}

@@ -643,7 +643,7 @@ def triage_shape(clinician_id: int) -> str:
 
 def engine_rate(seconds: float = 2.0) -> tuple[float, int]:
     """Decisions per second of `plans.engine.next_week` alone, over the seed's histories."""
-    from benchmarks.seed import build_patterns
+    from benchmarks.seed_patterns import build_patterns
     from plans import engine
 
     cases = []
@@ -875,8 +875,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from benchmarks import seed as bench_seed
+    from benchmarks.seed_patterns import SIZES
 
-    size = bench_seed.SIZES[args.size]
+    size = SIZES[args.size]
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
