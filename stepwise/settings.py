@@ -398,7 +398,7 @@ CELERY_BEAT_SCHEDULE = {
     # E-mail outbox pass: set-password and reset links not sent yet (broker or SMTP down), with
     # backoff after a failure (recovery/outbox.py).
     "send-due-outbox-emails": {"task": "recovery.tasks.send_due_outbox_emails", "schedule": 2 * 60},
-    # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders.py).
+    # Weekly reminders: claim due plan-weeks, send in batches, retry unsent (plans/reminders/).
     "send-due-reminders": {
         "task": "plans.tasks.send_due_reminders",
         "schedule": crontab(minute="*/15"),
@@ -417,7 +417,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- reminders (plans/reminders.py) -----------------------------------------------------------
+# --- reminders (plans/reminders/) -----------------------------------------------------------
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 1000, minimum=1)  # plans per batch task
 REMINDER_SEND_BATCH = env_int("REMINDER_SEND_BATCH", 250, minimum=1)  # messages per connection
 # A sender owns the rows it took for this long. Longer than the hard time limit, so a row is only
