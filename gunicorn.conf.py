@@ -1,4 +1,4 @@
-"""gunicorn settings for the web process (Dockerfile, docker-compose.yml, benchmarks/run.py).
+"""gunicorn settings for the web process (Dockerfile, docker-compose.yml, benchmarks/load.py).
 
 Workers: gunicorn's own rule of thumb, (2 × cores) + 1 sync workers, so that while one waits on
 PostgreSQL (a COMMIT waits for its WAL flush) or Redis, another keeps the core busy. Where the

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from benchmarks.reminders_env import DATABASE, PG, QUEUE, REDIS, WORKERS
 from benchmarks.reminders_seed import recreate_database, seed
-from benchmarks.reminders_smtp import Ceiling, _sink_main, cpu_seconds, free_port, measure_ceiling
+from benchmarks.reminders_smtp import Ceiling, cpu_seconds, free_port, measure_ceiling, sink_main
 
 # --- one size ------------------------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def run_size(plans: int, log, worker_log: str | None = None) -> Result:
     counter = context.Value("l", 0)
     sink_ready = context.Event()
     port = free_port()
-    sink = context.Process(target=_sink_main, args=(port, counter, sink_ready), daemon=True)
+    sink = context.Process(target=sink_main, args=(port, counter, sink_ready), daemon=True)
     sink.start()
     if not sink_ready.wait(30):
         raise RuntimeError("The SMTP sink did not start.")

@@ -20,7 +20,7 @@ SAMPLES = 2000  # distinct pre-rendered messages each ceiling sender cycles thro
 # --- the SMTP sink and the ceiling (separate processes) ------------------------------------------
 
 
-def _sink_main(port: int, counter, ready) -> None:
+def sink_main(port: int, counter, ready) -> None:
     from aiosmtpd.controller import Controller
 
     class Counting:
