@@ -111,6 +111,26 @@ def test_the_patient_ticks_what_they_did(phone_page, ana):
     }
 
 
+def test_the_record_says_when_nothing_is_left_for_the_patient(phone_page, ana, dr_cho):
+    made = ana_with_a_programme(ana)
+    # The library retires every exercise Ana was given: the card says so, and names them.
+    Exercise.objects.filter(pk__in=[e.pk for e in made.values()]).update(active=False)
+    page = phone_page
+    login(page, "drcho")
+    page.wait_for_url("**/clinic/")
+    page.goto(f"/clinic/patients/{ana.pk}/#programme")
+    card = page.locator("#programme")
+    expect(card.locator("#programme-empty")).to_have_text(
+        "No home exercises for this patient at this stage."
+    )
+    expect(card.locator("#programme-hidden")).to_contain_text("Pelvic tilt")
+    expect(card.locator("#programme-lines")).to_have_count(0)
+    expect(card.get_by_role("link", name="Tailor the programme")).to_be_visible()
+    assert_accessible(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SHOTS / "record-programme-card-empty.png"))
+
+
 @pytest.mark.parametrize("sized_page", [1280, PHONE], indirect=True, ids=lambda w: f"{w}px")
 def test_the_clinician_tailors_the_programme_on_its_own_page(sized_page, ana, dr_cho):
     made = ana_with_a_programme(ana)
