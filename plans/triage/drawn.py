@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from plans.models import AlertKind, AlertTier
-from plans.triage.rows import OtherRow, Tier, TriageRow
+from plans.triage.rows import OtherRow, Tier, TriageRow, alert_kind_words, alert_tier_words
 from recovery.templatetags.ago import ago
 
 
@@ -45,9 +45,9 @@ class _PageWords:
             )
             for tier in Tier
         }
-        # An alert's tier and kind in lower case (`OpenAlert.tier_words`, `kind_words`).
-        self.alert_tiers = {value: str(label).lower() for value, label in AlertTier.choices}
-        self.alert_kinds = {value: str(label).lower() for value, label in AlertKind.choices}
+        # An alert's tier and kind in lower case.
+        self.alert_tiers = {tier: alert_tier_words(tier) for tier in AlertTier.values}
+        self.alert_kinds = {kind: alert_kind_words(kind) for kind in AlertKind.values}
 
 
 def _actions(row: TriageRow, back: str, words: _PageWords) -> SafeString | str:

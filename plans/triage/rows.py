@@ -111,12 +111,12 @@ class Reason:
         return f"Reason({self.tier!r}, rank={self.rank!r}, why={self.why!r})"
 
 
-def _tier_words(tier: str) -> str:
+def alert_tier_words(tier: str) -> str:
     """An alert's tier in lower case, in the reader's language (read when drawn, not at import)."""
     return str(AlertTier(tier).label).lower() if tier in AlertTier.values else tier
 
 
-def _kind_words(kind: str) -> str:
+def alert_kind_words(kind: str) -> str:
     return str(AlertKind(kind).label).lower() if kind in AlertKind.values else kind
 
 
@@ -131,14 +131,6 @@ class OpenAlert:
     created_at: datetime
     close_url: str  # the page that asks what was done, then closes it
     severe_words: str = ""  # "Severe pain (9/10) on Tuesday" for a severe-pain alert
-
-    @property
-    def tier_words(self) -> str:
-        return _tier_words(self.tier)
-
-    @property
-    def kind_words(self) -> str:
-        return _kind_words(self.kind)
 
     @property
     def is_severe_pain(self) -> bool:
@@ -169,7 +161,7 @@ class ClosedAlert:
 
     @property
     def tier_words(self) -> str:
-        return _tier_words(self.tier)
+        return alert_tier_words(self.tier)
 
     @property
     def outcome_words(self) -> str:
